@@ -1,0 +1,29 @@
+//! Domain types that cannot hold invalid values (parse, don't validate).
+//!
+//! Each type's only constructor is `parse` (or an infallible `new` where every value is
+//! valid); each error enum carries a stable `code()` and a Chinese message a clerk can act on.
+pub mod capitals;
+pub mod credit_code;
+pub mod email;
+pub mod gender;
+pub mod mask;
+pub mod mobile;
+pub mod money;
+pub mod normalize;
+pub mod office_phone;
+pub mod passport;
+pub mod person_id;
+pub mod resident_id;
+
+pub use capitals::to_capitals;
+pub use credit_code::{CreditCode, CreditCodeError};
+pub use email::{Email, EmailError};
+pub use gender::{Gender, GenderError};
+pub use mask::{mask_middle, mask_name};
+pub use mobile::{Mobile, MobileError};
+pub use money::{Fen, MoneyError};
+pub use normalize::normalize_token;
+pub use office_phone::{OfficePhone, OfficePhoneError};
+pub use passport::Passport;
+pub use person_id::{IdType, PersonId};
+pub use resident_id::{IdError, IdKind, ResidentId};

@@ -1,0 +1,23 @@
+//! The library every function uses: domain types and rules, storage, SMS and HTTP glue.
+pub mod auth;
+pub mod catalogue;
+pub mod db;
+#[cfg(feature = "pdf")]
+pub mod documents;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod password;
+pub mod reference;
+pub mod registration;
+pub mod sms;
+pub mod sms_code;
+pub mod staff;
+pub mod state;
+pub mod telemetry;
+pub mod time;
+pub mod trail;
+pub mod uploads;
+
+pub use error::{ApiError, ApiResult};
+pub use state::AppState;
