@@ -1,0 +1,169 @@
+//! DynamoDB helpers: items from serde types, keys, and transactions that say why they failed.
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::state::AppState;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+pub fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+pub fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+pub fn key(pk: impl Into<String>, sk: impl Into<String>) -> Item {
+    HashMap::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))])
+}
+
+pub fn to_item<T: Serialize>(value: &T) -> anyhow::Result<Item> {
+    Ok(serde_dynamo::to_item(value)?)
+}
+
+pub fn from_item<T: DeserializeOwned>(item: Item) -> anyhow::Result<T> {
+    Ok(serde_dynamo::from_item(item)?)
+}
+
+/// Why a transaction did not commit.
+#[derive(Debug)]
+pub enum TransactError {
+    /// A condition failed; `reasons[i]` is the cancellation code of the i-th item
+    /// (`Some("ConditionalCheckFailed")`, `Some("None")`, …).
+    Cancelled(Vec<Option<String>>),
+    Other(anyhow::Error),
+}
+
+impl TransactError {
+    /// True when the item at `index` failed its condition.
+    pub fn failed_at(&self, index: usize) -> bool {
+        matches!(self, Self::Cancelled(r) if r.get(index).and_then(|c| c.as_deref()) == Some("ConditionalCheckFailed"))
+    }
+}
+
+/// Commits all items or none. Retries only transaction conflicts (concurrent transactions on
+/// the same item), which DynamoDB reports as cancellations that say nothing about conditions.
+pub async fn transact(state: &AppState, items: Vec<TransactWriteItem>) -> Result<(), TransactError> {
+    let mut attempt = 0u32;
+    loop {
+        let result = state
+            .db
+            .transact_write_items()
+            .set_transact_items(Some(items.clone()))
+            .send()
+            .await;
+        let err = match result {
+            Ok(_) => return Ok(()),
+            Err(err) => err,
+        };
+        let reasons: Option<Vec<Option<String>>> = match &err {
+            SdkError::ServiceError(service) => match service.err() {
+                aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c) => Some(
+                    c.cancellation_reasons()
+                        .iter()
+                        .map(|r| r.code().map(str::to_owned))
+                        .collect(),
+                ),
+                _ => None,
+            },
+            _ => None,
+        };
+        match reasons {
+            Some(reasons) => {
+                let conflict = reasons.iter().any(|r| r.as_deref() == Some("TransactionConflict"));
+                if conflict && attempt < 6 {
+                    attempt += 1;
+                    let jitter = rand::random::<u64>() % 40;
+                    tokio::time::sleep(Duration::from_millis(20 * u64::from(attempt) + jitter)).await;
+                    continue;
+                }
+                return Err(TransactError::Cancelled(reasons));
+            }
+            None => {
+                return Err(TransactError::Other(
+                    anyhow::Error::new(err).context("TransactWriteItems"),
+                ));
+            }
+        }
+    }
+}
+
+/// True when a single conditional write failed its condition (not a transport error).
+pub fn is_condition_failed<E, R>(err: &SdkError<E, R>) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    matches!(err, SdkError::ServiceError(e) if e.err().code() == Some("ConditionalCheckFailedException"))
+}
+
+/// Transaction parts, so a state change reads as a list of intents.
+pub fn put_new(table: &str, item: Item) -> anyhow::Result<TransactWriteItem> {
+    put_if(table, item, Some("attribute_not_exists(pk)"), &[])
+}
+
+pub fn put_if(
+    table: &str,
+    item: Item,
+    condition: Option<&str>,
+    values: &[(&str, AttributeValue)],
+) -> anyhow::Result<TransactWriteItem> {
+    let put = aws_sdk_dynamodb::types::Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .set_condition_expression(condition.map(str::to_owned))
+        .set_expression_attribute_values(values_map(values))
+        .build()?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+pub fn delete_if(
+    table: &str,
+    key: Item,
+    condition: Option<&str>,
+    values: &[(&str, AttributeValue)],
+) -> anyhow::Result<TransactWriteItem> {
+    let delete = aws_sdk_dynamodb::types::Delete::builder()
+        .table_name(table)
+        .set_key(Some(key))
+        .set_condition_expression(condition.map(str::to_owned))
+        .set_expression_attribute_values(values_map(values))
+        .build()?;
+    Ok(TransactWriteItem::builder().delete(delete).build())
+}
+
+pub fn update_if(
+    table: &str,
+    key: Item,
+    update: &str,
+    condition: Option<&str>,
+    names: &[(&str, &str)],
+    values: &[(&str, AttributeValue)],
+) -> anyhow::Result<TransactWriteItem> {
+    let update = aws_sdk_dynamodb::types::Update::builder()
+        .table_name(table)
+        .set_key(Some(key))
+        .update_expression(update)
+        .set_condition_expression(condition.map(str::to_owned))
+        .set_expression_attribute_names(if names.is_empty() {
+            None
+        } else {
+            Some(names.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
+        })
+        .set_expression_attribute_values(values_map(values))
+        .build()?;
+    Ok(TransactWriteItem::builder().update(update).build())
+}
+
+fn values_map(values: &[(&str, AttributeValue)]) -> Option<Item> {
+    if values.is_empty() {
+        None
+    } else {
+        Some(values.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect())
+    }
+}

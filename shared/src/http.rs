@@ -1,0 +1,74 @@
+//! HTTP glue shared by every router: JSON bodies with Chinese errors, request logging.
+use std::time::Instant;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, MatchedPath, Request};
+use axum::middleware::Next;
+use axum::response::Response;
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+/// `Json<T>` whose rejections are our error shape in Chinese.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
+                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "NOT_JSON",
+                "请求格式应为 JSON（Content-Type: application/json）",
+            )),
+            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::bad_request(
+                "BAD_REQUEST_BODY",
+                format!("请求内容的字段不正确：{}", e.body_text()),
+            )),
+            Err(_) => Err(ApiError::bad_request("BAD_REQUEST_BODY", "请求内容不是有效的 JSON")),
+        }
+    }
+}
+
+/// Logs one JSON line per request: route template (never concrete ids or query strings,
+/// which may carry personal data), status and latency.
+pub async fn log_request(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let request_id = request
+        .headers()
+        .get("x-amzn-requestid")
+        .or_else(|| request.headers().get("x-request-id"))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let span = tracing::info_span!("request", %method, %route, %request_id);
+    let response = {
+        let _entered = span.enter();
+        drop(_entered);
+        tracing::Instrument::instrument(next.run(request), span.clone()).await
+    };
+    let _entered = span.enter();
+    tracing::info!(
+        status = response.status().as_u16(),
+        ms = started.elapsed().as_millis() as u64,
+        "done"
+    );
+    response
+}
+
+/// Adds what every function's router needs around its routes.
+pub fn finish(router: axum::Router) -> axum::Router {
+    router.layer(axum::middleware::from_fn(log_request))
+}

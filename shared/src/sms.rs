@@ -1,0 +1,255 @@
+//! SMS: the texts of PRODUCT.md, the outbox written with each event, and its sender.
+//!
+//! A notice is an outbox item keyed by its event, written in the same transaction as the
+//! event (so it exists iff the event happened, at most once per event). The notifier claims
+//! an item with a conditional update (a lease), publishes through SNS, then marks it sent;
+//! a failed publish returns it to pending with a backoff, so nothing is lost while SNS is down.
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use aws_sdk_sns::types::MessageAttributeValue;
+
+use crate::db::{self, Item, key, n, s};
+use crate::domain::Mobile;
+use crate::state::AppState;
+use crate::time;
+
+const PREFIX: &str = "【中国职工保险互助会】";
+const PENDING_INDEX_KEY: &str = "OUTBOX#PENDING";
+const LEASE_MS: i64 = 60_000;
+const MAX_BACKOFF_MS: i64 = 300_000;
+
+/// Every text the system sends.
+#[derive(Debug, Clone)]
+pub enum SmsText {
+    Code {
+        code: String,
+    },
+    Account {
+        account: String,
+        password: String,
+    },
+    RegistrationRejected {
+        reason: String,
+    },
+    /// 终审通过: amount due in yuan, e.g. "80.00".
+    Approved {
+        amount_yuan: String,
+    },
+    ApplicationReturned {
+        reason: String,
+    },
+    Paid,
+}
+
+impl SmsText {
+    pub fn render(&self) -> String {
+        match self {
+            Self::Code { code } => format!("{PREFIX}您的验证码为{code}，5分钟内有效，请勿泄露。"),
+            Self::Account { account, password } => format!(
+                "{PREFIX}《中国职工保险互助会数字化平台》已为您创建\"单位端\"账号，账号为{account}，密码为{password}，账号密码请妥善保管，不可借给他人使用，如账号密码泄漏，请及时联系我们。"
+            ),
+            Self::RegistrationRejected { reason } => {
+                format!("{PREFIX}您好！贵单位提交的注册申请未通过审核，原因：{reason}。请修改后重新提交注册申请。")
+            }
+            Self::Approved { amount_yuan } => format!(
+                "{PREFIX}您好！贵单位办理的入会业务已经通过审核，应缴会费{amount_yuan}元，如信息无误请及时登录单位端填写费用信息，并根据流程提示完成缴费流程。"
+            ),
+            Self::ApplicationReturned { reason } => {
+                format!("{PREFIX}您好！贵单位提交的参保申请被退回，原因：{reason}。请登录单位端修改后重新提交。")
+            }
+            Self::Paid => format!(
+                "{PREFIX}您好！贵单位办理的入会业务需要在单位业务端下载打印\"确认书\"，并签字盖章后邮寄回所属地经办机构，保障活动正式生效，欢迎您们成为中国职工保险互助会会员！"
+            ),
+        }
+    }
+
+    /// What stays in the table once sent: secrets replaced.
+    pub fn redacted(&self) -> String {
+        match self {
+            Self::Code { .. } => Self::Code { code: "******".into() }.render(),
+            Self::Account { account, .. } => Self::Account {
+                account: account.clone(),
+                password: "******".into(),
+            }
+            .render(),
+            other => other.render(),
+        }
+    }
+}
+
+/// The outbox entry for one event; `event` must be unique per event (e.g. "account:<unit>").
+pub fn enqueue(table: &str, event: &str, to: &Mobile, text: &SmsText) -> anyhow::Result<TransactWriteItem> {
+    let now = time::now();
+    let mut item: Item = key(format!("OUTBOX#{event}"), "OUTBOX");
+    item.insert("phone".into(), s(to.e164()));
+    item.insert("body".into(), s(text.render()));
+    item.insert("redacted_body".into(), s(text.redacted()));
+    item.insert("status".into(), s("pending"));
+    item.insert("attempts".into(), n(0));
+    item.insert("next_attempt_at".into(), n(now.timestamp_millis()));
+    item.insert("created_at".into(), s(time::stamp(now)));
+    item.insert("gsi1pk".into(), s(PENDING_INDEX_KEY));
+    item.insert("gsi1sk".into(), s(format!("{}#{event}", time::stamp(now))));
+    db::put_new(table, item)
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DrainReport {
+    pub sent: usize,
+    pub failed: usize,
+}
+
+/// Sends what is due in the outbox once. Safe to run from several places at once.
+pub async fn drain_outbox(state: &AppState) -> anyhow::Result<DrainReport> {
+    let mut report = DrainReport::default();
+    let mut start = None;
+    loop {
+        let page = state
+            .db
+            .query()
+            .table_name(&*state.table)
+            .index_name("gsi1")
+            .key_condition_expression("gsi1pk = :p")
+            .expression_attribute_values(":p", s(PENDING_INDEX_KEY))
+            .set_exclusive_start_key(start)
+            .limit(100)
+            .send()
+            .await?;
+        for item in page.items() {
+            match send_one(state, item).await? {
+                Some(true) => report.sent += 1,
+                Some(false) => report.failed += 1,
+                None => {}
+            }
+        }
+        start = page.last_evaluated_key;
+        if start.is_none() {
+            return Ok(report);
+        }
+    }
+}
+
+/// Some(true) sent, Some(false) failed and rescheduled, None not ours to send now.
+async fn send_one(state: &AppState, item: &Item) -> anyhow::Result<Option<bool>> {
+    let (Some(pk), Some(phone), Some(body)) = (str_attr(item, "pk"), str_attr(item, "phone"), str_attr(item, "body"))
+    else {
+        return Ok(None);
+    };
+    let now = time::now().timestamp_millis();
+    let lease = uuid::Uuid::new_v4().to_string();
+    let claim = state
+        .db
+        .update_item()
+        .table_name(&*state.table)
+        .set_key(Some(key(pk, "OUTBOX")))
+        .update_expression("SET #st = :sending, lease = :lease, lease_until = :until")
+        .condition_expression("(#st = :pending AND next_attempt_at <= :now) OR (#st = :sending AND lease_until < :now)")
+        .expression_attribute_names("#st", "status")
+        .expression_attribute_values(":sending", s("sending"))
+        .expression_attribute_values(":pending", s("pending"))
+        .expression_attribute_values(":lease", s(lease.clone()))
+        .expression_attribute_values(":until", n(now + LEASE_MS))
+        .expression_attribute_values(":now", n(now))
+        .send()
+        .await;
+    match claim {
+        Ok(_) => {}
+        Err(e) if db::is_condition_failed(&e) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    }
+    let masked = Mobile::parse(phone)
+        .map(|m| m.masked())
+        .unwrap_or_else(|_| "***".into());
+    let published = state
+        .sns
+        .publish()
+        .phone_number(phone)
+        .message(body)
+        .message_attributes(
+            "AWS.SNS.SMS.SMSType",
+            MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value("Transactional")
+                .build()?,
+        )
+        .send()
+        .await;
+    match published {
+        Ok(_) => {
+            state
+                .db
+                .update_item()
+                .table_name(&*state.table)
+                .set_key(Some(key(pk, "OUTBOX")))
+                .update_expression(
+                    "SET #st = :sent, sent_at = :at, body = redacted_body REMOVE gsi1pk, gsi1sk, lease, lease_until",
+                )
+                .condition_expression("lease = :lease")
+                .expression_attribute_names("#st", "status")
+                .expression_attribute_values(":sent", s("sent"))
+                .expression_attribute_values(":at", s(time::stamp(time::now())))
+                .expression_attribute_values(":lease", s(lease))
+                .send()
+                .await?;
+            tracing::info!(outbox = pk, to = %masked, "sms sent");
+            Ok(Some(true))
+        }
+        Err(err) => {
+            let attempts = item
+                .get("attempts")
+                .and_then(|v| v.as_n().ok())
+                .and_then(|v| v.parse::<u32>().ok())
+                .unwrap_or(0);
+            let backoff = (1000i64 << attempts.min(16)).min(MAX_BACKOFF_MS);
+            tracing::warn!(outbox = pk, to = %masked, attempts, error = %aws_sdk_sns::error::DisplayErrorContext(&err), "sms send failed; will retry");
+            state
+                .db
+                .update_item()
+                .table_name(&*state.table)
+                .set_key(Some(key(pk, "OUTBOX")))
+                .update_expression(
+                    "SET #st = :pending, next_attempt_at = :next ADD attempts :one REMOVE lease, lease_until",
+                )
+                .condition_expression("lease = :lease")
+                .expression_attribute_names("#st", "status")
+                .expression_attribute_values(":pending", s("pending"))
+                .expression_attribute_values(":next", n(time::now().timestamp_millis() + backoff))
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":lease", s(lease))
+                .send()
+                .await?;
+            Ok(Some(false))
+        }
+    }
+}
+
+fn str_attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name)
+        .and_then(|v: &AttributeValue| v.as_s().ok())
+        .map(String::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_match_the_product_contract() {
+        assert_eq!(
+            SmsText::Code { code: "123456".into() }.render(),
+            "【中国职工保险互助会】您的验证码为123456，5分钟内有效，请勿泄露。"
+        );
+        assert_eq!(
+            SmsText::Approved {
+                amount_yuan: "80.00".into()
+            }
+            .render(),
+            "【中国职工保险互助会】您好！贵单位办理的入会业务已经通过审核，应缴会费80.00元，如信息无误请及时登录单位端填写费用信息，并根据流程提示完成缴费流程。"
+        );
+        let account = SmsText::Account {
+            account: "A1".into(),
+            password: "pw123456".into(),
+        };
+        assert!(account.render().contains("账号为A1，密码为pw123456，"));
+        assert!(!account.redacted().contains("pw123456"));
+    }
+}

@@ -1,0 +1,78 @@
+//! 操作轨迹: who did what, when, to a unit or an application. Written in the same
+//! transaction as the change it records.
+use aws_sdk_dynamodb::types::TransactWriteItem;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::Role;
+use crate::db::{self, key, s};
+use crate::error::{ApiResult, OrInternal};
+use crate::state::AppState;
+use crate::time;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TrailEntry {
+    /// "2025-02-18 10:49:08" (Beijing time)
+    pub at: String,
+    pub actor: String,
+    /// unit, staff, or public (self-registration)
+    pub role: String,
+    /// Stable action code, e.g. `registration_approved`.
+    pub action: String,
+    /// What happened, in Chinese.
+    pub summary: String,
+}
+
+/// The trail item for `subject_pk` (e.g. `UNIT#…`), to include in the change's transaction.
+pub fn record(
+    table: &str,
+    subject_pk: &str,
+    actor: &str,
+    role: Option<Role>,
+    action: &str,
+    summary: &str,
+) -> anyhow::Result<TransactWriteItem> {
+    let now = time::now();
+    let role = match role {
+        Some(Role::Unit) => "unit",
+        Some(Role::Staff) => "staff",
+        None => "public",
+    };
+    let entry = TrailEntry {
+        at: time::display(now),
+        actor: actor.to_owned(),
+        role: role.to_owned(),
+        action: action.to_owned(),
+        summary: summary.to_owned(),
+    };
+    let mut item = db::to_item(&entry)?;
+    let suffix = &uuid::Uuid::new_v4().simple().to_string()[..8];
+    item.extend(key(subject_pk, format!("TRAIL#{}#{suffix}", time::stamp(now))));
+    db::put_new(table, item)
+}
+
+/// The whole trail of a subject, oldest first.
+pub async fn list(state: &AppState, subject_pk: &str) -> ApiResult<Vec<TrailEntry>> {
+    let mut entries = Vec::new();
+    let mut start = None;
+    loop {
+        let out = state
+            .db
+            .query()
+            .table_name(&*state.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :t)")
+            .expression_attribute_values(":pk", s(subject_pk))
+            .expression_attribute_values(":t", s("TRAIL#"))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .or_internal("query trail")?;
+        for item in out.items() {
+            entries.push(db::from_item(item.clone()).or_internal("decode trail")?);
+        }
+        start = out.last_evaluated_key;
+        if start.is_none() {
+            return Ok(entries);
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! Files come straight from the browser to S3 through presigned PUTs (Lambda requests are
+//! capped at 6 MB); our code then checks what actually arrived — size by HeadObject, type by
+//! magic bytes — before the file is claimed under its owner's prefix.
+use std::time::Duration;
+
+use aws_sdk_s3::presigning::PresigningConfig;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::{ApiResult, OrInternal, Refusal, refuse};
+use crate::state::AppState;
+
+/// File types recognised by their first bytes, never by name or declared type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Jpeg,
+    Png,
+    Pdf,
+    /// A zip container (xlsx, docx, …).
+    Zip,
+    /// OLE compound file: legacy .xls/.doc, or an encrypted OOXML workbook.
+    Ole,
+}
+
+impl FileKind {
+    pub fn sniff(head: &[u8]) -> Option<Self> {
+        match head {
+            [0xFF, 0xD8, 0xFF, ..] => Some(Self::Jpeg),
+            [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, ..] => Some(Self::Png),
+            [b'%', b'P', b'D', b'F', ..] => Some(Self::Pdf),
+            [b'P', b'K', 0x03, 0x04, ..] => Some(Self::Zip),
+            [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, ..] => Some(Self::Ole),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Jpeg => "JPG图片",
+            Self::Png => "PNG图片",
+            Self::Pdf => "PDF文件",
+            Self::Zip => "压缩包/Office文件",
+            Self::Ole => "旧版Office文件",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Jpeg => "jpg",
+            Self::Png => "png",
+            Self::Pdf => "pdf",
+            Self::Zip => "zip",
+            Self::Ole => "bin",
+        }
+    }
+}
+
+/// Where and how the browser uploads one file.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UploadTicket {
+    /// Quote this id when submitting the form that uses the file.
+    pub upload_id: String,
+    /// Presigned URL: `PUT` the raw bytes here with the given `Content-Type`.
+    pub url: String,
+    pub method: &'static str,
+    pub content_type: String,
+    pub max_bytes: u64,
+    pub expires_in: u64,
+}
+
+const TICKET_SECONDS: u64 = 900;
+
+fn staging_key(area: &str, upload_id: &str) -> String {
+    format!("uploads/{area}/{upload_id}")
+}
+
+/// A presigned PUT into the staging area `uploads/{area}/`, which expires after a day.
+pub async fn ticket(state: &AppState, area: &str, content_type: &str, max_bytes: u64) -> ApiResult<UploadTicket> {
+    let upload_id = uuid::Uuid::new_v4().to_string();
+    let config = PresigningConfig::expires_in(Duration::from_secs(TICKET_SECONDS)).or_internal("presign config")?;
+    let presigned = state
+        .s3
+        .put_object()
+        .bucket(&*state.bucket)
+        .key(staging_key(area, &upload_id))
+        .content_type(content_type)
+        .presigned(config)
+        .await
+        .or_internal("presign upload")?;
+    Ok(UploadTicket {
+        upload_id,
+        url: presigned.uri().to_owned(),
+        method: "PUT",
+        content_type: content_type.to_owned(),
+        max_bytes,
+        expires_in: TICKET_SECONDS,
+    })
+}
+
+/// A presigned GET for showing a stored file to someone entitled to it.
+pub async fn download_url(state: &AppState, key: &str, seconds: u64) -> ApiResult<String> {
+    let config = PresigningConfig::expires_in(Duration::from_secs(seconds)).or_internal("presign config")?;
+    let presigned = state
+        .s3
+        .get_object()
+        .bucket(&*state.bucket)
+        .key(key)
+        .presigned(config)
+        .await
+        .or_internal("presign download")?;
+    Ok(presigned.uri().to_owned())
+}
+
+/// What a staged upload turned out to be.
+#[derive(Debug, Clone, Copy)]
+pub struct Inspected {
+    pub kind: FileKind,
+    pub size: u64,
+}
+
+/// Checks a staged upload's real size and type. Refusals name the problem in Chinese.
+pub async fn inspect(
+    state: &AppState,
+    area: &str,
+    upload_id: &str,
+    max_bytes: u64,
+    allowed: &[FileKind],
+) -> ApiResult<Result<Inspected, Refusal>> {
+    if uuid::Uuid::parse_str(upload_id).is_err() {
+        return Ok(refuse("UPLOAD_MISSING", "请先上传文件"));
+    }
+    let key = staging_key(area, upload_id);
+    let head = state.s3.head_object().bucket(&*state.bucket).key(&key).send().await;
+    let size = match head {
+        Ok(h) => u64::try_from(h.content_length().unwrap_or(0)).unwrap_or(0),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => {
+            return Ok(refuse("UPLOAD_MISSING", "文件未上传成功或已过期，请重新上传"));
+        }
+        Err(e) => {
+            return Err(crate::error::ApiError::internal(
+                anyhow::Error::new(e).context("head upload"),
+            ));
+        }
+    };
+    if size > max_bytes {
+        return Ok(refuse(
+            "FILE_TOO_LARGE",
+            format!("文件大小不能超过{}（当前{}）", human_size(max_bytes), human_size(size)),
+        ));
+    }
+    if size == 0 {
+        return Ok(refuse("FILE_EMPTY", "文件是空的，请重新选择"));
+    }
+    let head = state
+        .s3
+        .get_object()
+        .bucket(&*state.bucket)
+        .key(&key)
+        .range("bytes=0-15")
+        .send()
+        .await
+        .or_internal("read upload head")?
+        .body
+        .collect()
+        .await
+        .or_internal("read upload head body")?
+        .into_bytes();
+    let kind = FileKind::sniff(&head);
+    match kind {
+        Some(kind) if allowed.contains(&kind) => Ok(Ok(Inspected { kind, size })),
+        found => {
+            let wanted: Vec<&str> = allowed.iter().map(|k| k.label()).collect();
+            let found = found.map(FileKind::label).unwrap_or("无法识别的文件");
+            Ok(refuse(
+                "FILE_TYPE",
+                format!("只能上传{}，该文件实际是{}", wanted.join("或"), found),
+            ))
+        }
+    }
+}
+
+/// Moves a checked upload to its final key.
+pub async fn claim(state: &AppState, area: &str, upload_id: &str, dest_key: &str) -> ApiResult<()> {
+    let source = format!("{}/{}", state.bucket, staging_key(area, upload_id));
+    state
+        .s3
+        .copy_object()
+        .bucket(&*state.bucket)
+        .copy_source(source)
+        .key(dest_key)
+        .send()
+        .await
+        .or_internal("claim upload")?;
+    state
+        .s3
+        .delete_object()
+        .bucket(&*state.bucket)
+        .key(staging_key(area, upload_id))
+        .send()
+        .await
+        .or_internal("delete staged upload")?;
+    Ok(())
+}
+
+/// Best-effort removal of objects written for an action that then failed.
+pub async fn discard(state: &AppState, keys: &[String]) {
+    for key in keys {
+        if let Err(e) = state.s3.delete_object().bucket(&*state.bucket).key(key).send().await {
+            tracing::warn!(error = %aws_sdk_s3::error::DisplayErrorContext(&e), "could not discard object");
+        }
+    }
+}
+
+pub fn human_size(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 {
+        let tenths = bytes * 10 / (1024 * 1024);
+        format!("{}.{}MB", tenths / 10, tenths % 10)
+    } else {
+        format!("{}KB", bytes.div_ceil(1024))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_by_magic_bytes() {
+        assert_eq!(FileKind::sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]), Some(FileKind::Jpeg));
+        assert_eq!(FileKind::sniff(b"\x89PNG\r\n\x1a\n...."), Some(FileKind::Png));
+        assert_eq!(FileKind::sniff(b"%PDF-1.7"), Some(FileKind::Pdf));
+        assert_eq!(FileKind::sniff(b"PK\x03\x04"), Some(FileKind::Zip));
+        assert_eq!(FileKind::sniff(b"GIF89a"), None);
+        assert_eq!(FileKind::sniff(b""), None);
+    }
+
+    #[test]
+    fn sizes_read_like_the_limit() {
+        assert_eq!(human_size(2 * 1024 * 1024), "2.0MB");
+        assert_eq!(human_size(2 * 1024 * 1024 + 1), "2.0MB");
+        assert_eq!(human_size(1500), "2KB");
+    }
+}
