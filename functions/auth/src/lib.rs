@@ -1,0 +1,84 @@
+//! Login, logout, password change and the current session, for units and staff.
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{AppendHeaders, IntoResponse};
+use serde::Deserialize;
+use shared::auth::{self, Me, Session};
+use shared::error::ErrorBody;
+use shared::http::ApiJson;
+use shared::{ApiResult, AppState};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(change_password))
+        .routes(routes!(me))
+}
+
+pub fn router(state: AppState) -> axum::Router {
+    let (router, _) = api().split_for_parts();
+    shared::http::finish(router.with_state(state))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+struct LoginRequest {
+    /// 账号: the unit code for units, the login name for staff
+    login: String,
+    password: String,
+}
+
+/// 登录
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody), (status = 423, body = ErrorBody)))]
+async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginRequest>) -> ApiResult<impl IntoResponse> {
+    let (account, token) = auth::sign_in(&state, &auth::normalize_login(&req.login), &req.password).await?;
+    Ok((
+        AppendHeaders([(header::SET_COOKIE, auth::session_cookie(&token))]),
+        Json(Me::from(&account)),
+    ))
+}
+
+/// 退出登录
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", responses((status = 204), (status = 401, body = ErrorBody)))]
+async fn logout(State(state): State<AppState>, session: Session) -> ApiResult<impl IntoResponse> {
+    auth::close_session(&state, &session.token).await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        AppendHeaders([(header::SET_COOKIE, auth::expired_cookie())]),
+    ))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+/// 修改密码 (forced at first login). Ends every other session.
+#[utoipa::path(post, path = "/api/auth/password", tag = "auth", request_body = PasswordChange,
+    responses((status = 200, body = Me), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+async fn change_password(
+    State(state): State<AppState>,
+    session: Session,
+    ApiJson(req): ApiJson<PasswordChange>,
+) -> ApiResult<impl IntoResponse> {
+    let token = auth::change_password(&state, &session, &req.current_password, &req.new_password).await?;
+    let me = auth::me(&state, &session.login).await?;
+    Ok((
+        AppendHeaders([(header::SET_COOKIE, auth::session_cookie(&token))]),
+        Json(me),
+    ))
+}
+
+/// 当前登录信息
+#[utoipa::path(get, path = "/api/auth/me", tag = "auth", responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+async fn me(State(state): State<AppState>, session: Session) -> ApiResult<Json<Me>> {
+    Ok(Json(auth::me(&state, &session.login).await?))
+}

@@ -1,0 +1,20 @@
+//! Lambda entry point of the SMS sender. Any event — a batch of new outbox items from the
+//! table's stream, or the retry schedule — means "send what is due"; the event body itself
+//! is not needed because the outbox is the source of truth.
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::{Value, json};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    shared::telemetry::init();
+    let state = shared::AppState::from_env().await?;
+    lambda_runtime::run(service_fn(move |_event: LambdaEvent<Value>| {
+        let state = state.clone();
+        async move {
+            let report = shared::sms::drain_outbox(&state).await?;
+            tracing::info!(sent = report.sent, failed = report.failed, "outbox drained");
+            Ok::<Value, lambda_runtime::Error>(json!({ "sent": report.sent, "failed": report.failed }))
+        }
+    }))
+    .await
+}

@@ -1,0 +1,85 @@
+//! 单位注册 (public): SMS code, image uploads, the registration form.
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use shared::domain::Mobile;
+use shared::error::{ApiError, ErrorBody};
+use shared::http::ApiJson;
+use shared::registration::{self, RegistrationForm, Submitted};
+use shared::sms_code::{self, CodePurpose, CodeSent};
+use shared::uploads::{self, UploadTicket};
+use shared::{ApiResult, AppState};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(send_code))
+        .routes(routes!(upload_ticket))
+        .routes(routes!(register))
+}
+
+pub fn router(state: AppState) -> axum::Router {
+    let (router, _) = api().split_for_parts();
+    shared::http::finish(router.with_state(state))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct CodeRequest {
+    mobile: String,
+    purpose: CodePurpose,
+}
+
+/// 发送验证码
+#[utoipa::path(post, path = "/api/sms-codes", tag = "registration", request_body = CodeRequest,
+    responses((status = 200, body = CodeSent), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn send_code(State(state): State<AppState>, ApiJson(req): ApiJson<CodeRequest>) -> ApiResult<Json<CodeSent>> {
+    let mobile = Mobile::parse(&req.mobile).map_err(|e| ApiError::from_reason(&e))?;
+    Ok(Json(sms_code::send(&state, req.purpose, &mobile).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct UploadRequest {
+    /// image/jpeg or image/png
+    content_type: String,
+    /// Size in bytes, checked here for quick feedback and again after the upload.
+    size: u64,
+}
+
+/// 证件图片上传: a presigned PUT for one image (≤ 2 MB, JPG/PNG).
+#[utoipa::path(post, path = "/api/registration-uploads", tag = "registration", request_body = UploadRequest,
+    responses((status = 200, body = UploadTicket), (status = 400, body = ErrorBody)))]
+async fn upload_ticket(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<UploadRequest>,
+) -> ApiResult<Json<UploadTicket>> {
+    if !matches!(req.content_type.as_str(), "image/jpeg" | "image/png") {
+        return Err(ApiError::bad_request("FILE_TYPE", "只能上传JPG或PNG图片"));
+    }
+    if req.size > registration::IMAGE_MAX_BYTES {
+        return Err(ApiError::bad_request(
+            "FILE_TOO_LARGE",
+            format!("图片大小不能超过2MB（当前{}）", uploads::human_size(req.size)),
+        ));
+    }
+    let ticket = uploads::ticket(
+        &state,
+        registration::UPLOAD_AREA,
+        &req.content_type,
+        registration::IMAGE_MAX_BYTES,
+    )
+    .await?;
+    Ok(Json(ticket))
+}
+
+/// 注册
+#[utoipa::path(post, path = "/api/registrations", tag = "registration", request_body = RegistrationForm,
+    responses((status = 201, body = Submitted), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn register(
+    State(state): State<AppState>,
+    ApiJson(form): ApiJson<RegistrationForm>,
+) -> ApiResult<(StatusCode, Json<Submitted>)> {
+    Ok((StatusCode::CREATED, Json(registration::register(&state, form).await?)))
+}
