@@ -1,0 +1,43 @@
+# The verbs a newcomer needs. See README.md.
+SHELL := /bin/bash
+CARGO ?= cargo
+TOOLS := $(CURDIR)/.local/tools/bin
+export SAM_CLI_TELEMETRY := 0
+export SAM_CLI_BETA_RUST_CARGO_LAMBDA := 1
+
+.PHONY: dev test build lint openapi bench install tools clean
+
+## Start the whole system locally on http://127.0.0.1:3000 (Ctrl-C stops it).
+dev: install
+	$(CARGO) run --quiet -p devstack -- dev
+
+## Every check CI runs: format, lints, unit + property + end-to-end tests, template lint.
+test: install tools
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
+	$(CARGO) run --quiet -p devstack -- test --workspace --all-features
+	$(TOOLS)/cfn-lint template.yaml
+	$(TOOLS)/sam validate --lint --region us-east-1
+
+## Build every Lambda for arm64 with sam (cargo-lambda; no Docker needed).
+build: tools
+	rustup target add aarch64-unknown-linux-gnu >/dev/null 2>&1 || true
+	PATH="$(TOOLS):$$PATH" $(TOOLS)/sam build --beta-features
+	@du -b .aws-sam/build/*/bootstrap | sort -k2
+
+## Regenerate functions/reference/openapi.json from the routes.
+openapi:
+	$(CARGO) run --quiet -p devstack -- openapi
+
+## Benchmarks (release builds); see README for the figures' meaning.
+bench:
+	$(CARGO) bench -p shared --all-features
+
+install:
+	@bash infra/local/install.sh
+
+tools:
+	@bash infra/local/install-tools.sh
+
+clean:
+	rm -rf target .aws-sam

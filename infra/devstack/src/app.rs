@@ -1,0 +1,130 @@
+//! Every function's router on one origin, as API Gateway composes them in AWS, plus the
+//! local-only SMS viewer.
+use axum::Json;
+use axum::extract::State;
+use axum::routing::get;
+use serde_json::Value;
+use shared::AppState;
+use utoipa::openapi::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+/// (binary name, routes with their OpenAPI description) of each HTTP function.
+pub fn functions() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
+    vec![
+        ("reference", reference::api()),
+        ("registration", registration::api()),
+        ("registration_review", registration_review::api()),
+        ("auth", auth::api()),
+        ("admin", admin::api()),
+    ]
+}
+
+/// The routers exactly as each Lambda serves them, merged.
+pub fn router(state: AppState) -> axum::Router {
+    axum::Router::new()
+        .merge(reference::router(state.clone()))
+        .merge(registration::router(state.clone()))
+        .merge(registration_review::router(state.clone()))
+        .merge(auth::router(state.clone()))
+        .merge(admin::router(state))
+}
+
+/// The whole API's OpenAPI document.
+pub fn openapi() -> OpenApi {
+    let mut doc = utoipa::openapi::OpenApiBuilder::new()
+        .info(
+            utoipa::openapi::InfoBuilder::new()
+                .title("中国职工保险互助会河南省办事处 参保业务系统 API")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(
+                    "JSON over HTTP. Errors: { code, message (Chinese), fields? } with a 4xx status.",
+                ))
+                .build(),
+        )
+        .build();
+    for (_, api) in functions() {
+        let (_, part) = api.split_for_parts();
+        doc.merge(part);
+    }
+    doc
+}
+
+/// The OpenAPI document as committed in `functions/reference/openapi.json`.
+pub fn openapi_json() -> anyhow::Result<String> {
+    Ok(openapi().to_pretty_json()? + "\n")
+}
+
+/// (binary, METHOD, path) of every route the routers serve.
+pub fn router_routes() -> anyhow::Result<Vec<(String, String, String)>> {
+    let mut routes = Vec::new();
+    for (binary, api) in functions() {
+        let (_, doc) = api.split_for_parts();
+        let json: Value = serde_json::to_value(&doc)?;
+        for (path, item) in json.get("paths").and_then(Value::as_object).into_iter().flatten() {
+            for method in ["get", "post", "put", "delete", "patch"] {
+                if item.get(method).is_some() {
+                    routes.push((binary.to_owned(), method.to_uppercase(), path.clone()));
+                }
+            }
+        }
+    }
+    routes.sort();
+    Ok(routes)
+}
+
+/// Local only: the SMS the SNS emulator received, newest first (never in the template).
+pub fn dev_routes(moto_url: String) -> axum::Router {
+    axum::Router::new().route("/dev/sms", get(sms)).with_state(moto_url)
+}
+
+async fn sms(State(moto_url): State<String>) -> Result<Json<Value>, (axum::http::StatusCode, String)> {
+    let list = received_sms(&moto_url)
+        .await
+        .map_err(|e| (axum::http::StatusCode::BAD_GATEWAY, format!("{e:#}")))?;
+    Ok(Json(Value::Array(list.into_iter().rev().collect())))
+}
+
+/// Every SMS moto has received, oldest first: `{ phone_number, message, message_id }`.
+/// moto builds data.json from live dictionaries and can fail while other requests write;
+/// a few retries ride over that.
+pub async fn received_sms(moto_url: &str) -> anyhow::Result<Vec<Value>> {
+    let mut last_error = None;
+    for _ in 0..5 {
+        match fetch_sms(moto_url).await {
+            Ok(list) => return Ok(list),
+            Err(e) => last_error = Some(e),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Err(last_error.unwrap_or_else(|| anyhow::anyhow!("no attempt made")))
+}
+
+async fn fetch_sms(moto_url: &str) -> anyhow::Result<Vec<Value>> {
+    let data: Value = reqwest::get(format!("{moto_url}/moto-api/data.json"))
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    Ok(data
+        .pointer("/sns/SMS")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default())
+}
+
+/// Seeds the catalogue and, if absent, the first admin; returns the admin password if created.
+pub async fn seed(state: &AppState) -> anyhow::Result<Option<String>> {
+    shared::catalogue::seed(state)
+        .await
+        .map_err(|e| anyhow::anyhow!("seed catalogue: {}", e.message))?;
+    let password = shared::password::generate();
+    let permissions = vec![
+        shared::auth::Permission::Admin,
+        shared::auth::Permission::RegistrationReview,
+    ];
+    match shared::staff::insert(state, "admin", "系统管理员", "HN", permissions, &password, true).await {
+        Ok(()) => Ok(Some(password)),
+        Err(e) if e.code == "LOGIN_TAKEN" => Ok(None),
+        Err(e) => Err(anyhow::anyhow!("seed admin: {}", e.message)),
+    }
+}

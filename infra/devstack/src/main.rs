@@ -1,0 +1,147 @@
+//! `devstack dev`  — the whole system on http://127.0.0.1:3000 (make dev)
+//! `devstack test` — emulators on free ports, then `cargo test` against them (make test)
+//! `devstack openapi [--check]` — write or check functions/reference/openapi.json
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use aws_config::BehaviorVersion;
+use devstack::stack::LocalStack;
+use shared::AppState;
+
+fn env_port(name: &str, default: u16) -> anyhow::Result<u16> {
+    match std::env::var(name) {
+        Ok(v) => v.parse().with_context(|| format!("{name}={v} is not a port")),
+        Err(_) => Ok(default),
+    }
+}
+
+/// SDK clients pointed at the emulators, built explicitly (the process environment stays as is).
+async fn local_state(stack: &LocalStack, table: &str, bucket: &str) -> AppState {
+    let base = aws_config::defaults(BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "local", "local", None, None, "devstack",
+        ))
+        .load()
+        .await;
+    let db = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&base)
+            .endpoint_url(&stack.dynamodb_url)
+            .build(),
+    );
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&base)
+            .endpoint_url(&stack.moto_url)
+            .force_path_style(true)
+            .build(),
+    );
+    let sns = aws_sdk_sns::Client::from_conf(
+        aws_sdk_sns::config::Builder::from(&base)
+            .endpoint_url(&stack.moto_url)
+            .build(),
+    );
+    AppState::from_clients(db, s3, sns, table, bucket)
+}
+
+async fn dev() -> anyhow::Result<()> {
+    let root = devstack::repo_root();
+    let http_port = env_port("DEV_PORT", 3000)?;
+    let stack = LocalStack::start(
+        &root,
+        Some(env_port("DYNAMODB_PORT", 8000)?),
+        Some(env_port("MOTO_PORT", 5000)?),
+    )
+    .await?;
+    let state = local_state(&stack, "cwmia-dev", "cwmia-dev").await;
+    devstack::resources::create_all(&state).await?;
+    let admin_password = devstack::app::seed(&state).await?;
+
+    let notifier_state = state.clone();
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = shared::sms::drain_outbox(&notifier_state).await {
+                tracing::warn!(error = format!("{e:#}"), "notifier pass failed");
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    });
+
+    let app = devstack::app::router(state).merge(devstack::app::dev_routes(stack.moto_url.clone()));
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", http_port))
+        .await
+        .with_context(|| format!("port {http_port} is busy (set DEV_PORT)"))?;
+    println!("\n  中国职工保险互助会河南省办事处 参保业务系统 — local stack");
+    println!("  API:          http://127.0.0.1:{http_port}/api  (OpenAPI: /api/openapi.json)");
+    println!("  SMS received: http://127.0.0.1:{http_port}/dev/sms");
+    println!(
+        "  DynamoDB:     {}   S3/SNS (moto): {}",
+        stack.dynamodb_url, stack.moto_url
+    );
+    match admin_password {
+        Some(p) => println!("  Admin login:  admin / {p}  (change at first login)"),
+        None => println!("  Admin login:  admin (already seeded)"),
+    }
+    println!("  Ctrl-C stops everything.\n");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    stack.stop().await;
+    Ok(())
+}
+
+async fn test(args: Vec<String>) -> anyhow::Result<ExitCode> {
+    let root = devstack::repo_root();
+    let stack = LocalStack::start(&root, None, None).await?;
+    eprintln!(
+        "emulators up: DynamoDB {} · moto {}",
+        stack.dynamodb_url, stack.moto_url
+    );
+    let status = tokio::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .arg("test")
+        .args(&args)
+        .envs(stack.env())
+        .current_dir(&root)
+        .status()
+        .await
+        .context("run cargo test")?;
+    stack.stop().await;
+    Ok(if status.success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn openapi(check: bool) -> anyhow::Result<ExitCode> {
+    let path = devstack::repo_root().join("functions/reference/openapi.json");
+    let generated = devstack::app::openapi_json()?;
+    if check {
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        if committed != generated {
+            eprintln!("{} is stale: run `make openapi`", path.display());
+            return Ok(ExitCode::FAILURE);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    std::fs::write(&path, generated)?;
+    println!("wrote {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<ExitCode> {
+    shared::telemetry::init();
+    let mut args = std::env::args().skip(1);
+    match args.next().as_deref() {
+        Some("dev") => dev().await.map(|()| ExitCode::SUCCESS),
+        Some("test") => test(args.collect()).await,
+        Some("openapi") => openapi(args.next().as_deref() == Some("--check")),
+        _ => {
+            eprintln!("usage: devstack dev | test [cargo test args] | openapi [--check]");
+            Ok(ExitCode::from(2))
+        }
+    }
+}

@@ -1,0 +1,372 @@
+//! The test harness: a fresh table and bucket per test (created from template.yaml) on the
+//! emulators that `devstack test` started, every function's router on a random port, and a
+//! browser-like client that keeps the session cookie.
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use aws_config::BehaviorVersion;
+use serde_json::{Value, json};
+use shared::AppState;
+use shared::auth::Permission;
+use tokio::task::JoinHandle;
+
+pub struct TestApp {
+    pub base: String,
+    pub state: AppState,
+    pub moto_url: String,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+fn moto_url() -> String {
+    std::env::var("MOTO_URL")
+        .expect("MOTO_URL unset: run the tests with `make test` (devstack test starts the emulators)")
+}
+
+impl TestApp {
+    /// A running system with the notifier sending SMS every 100 ms.
+    pub async fn spawn() -> Self {
+        let mut app = Self::spawn_without_notifier().await;
+        let state = app.state.clone();
+        app.tasks.push(tokio::spawn(async move {
+            loop {
+                let _ = shared::sms::drain_outbox(&state).await;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }));
+        app
+    }
+
+    /// A running system whose SMS are sent only when the test calls `drain`.
+    pub async fn spawn_without_notifier() -> Self {
+        let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
+        let name = format!("t{}", uuid::Uuid::new_v4().simple());
+        let state = AppState::new(&config, &name, &name, true);
+        devstack::resources::create_all(&state)
+            .await
+            .expect("create table and bucket from template.yaml");
+        shared::catalogue::seed(&state).await.expect("seed catalogue");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let router = devstack::app::router(state.clone());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Self {
+            base,
+            state,
+            moto_url: moto_url(),
+            tasks: vec![server],
+        }
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.base)
+    }
+
+    /// Every SMS sent to `mobile` (11 digits), oldest first.
+    pub async fn sms_to(&self, mobile: &str) -> Vec<String> {
+        let phone = format!("+86{mobile}");
+        devstack::app::received_sms(&self.moto_url)
+            .await
+            .expect("read SMS from moto")
+            .into_iter()
+            .filter(|m| m.get("phone_number").and_then(Value::as_str) == Some(phone.as_str()))
+            .filter_map(|m| m.get("message").and_then(Value::as_str).map(str::to_owned))
+            .collect()
+    }
+
+    /// Waits until `mobile` has received `count` SMS; returns them all.
+    pub async fn wait_sms(&self, mobile: &str, count: usize) -> Vec<String> {
+        let started = Instant::now();
+        loop {
+            let list = self.sms_to(mobile).await;
+            if list.len() >= count || started.elapsed() > Duration::from_secs(15) {
+                assert!(list.len() >= count, "expected {count} SMS to {mobile}, got {list:?}");
+                return list;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The 6-digit code of the newest verification SMS to `mobile`.
+    pub async fn latest_code(&self, mobile: &str, nth: usize) -> String {
+        let list = self.wait_sms(mobile, nth).await;
+        let text = &list[nth - 1];
+        let start = text.find("验证码为").expect("code SMS") + "验证码为".len();
+        text[start..start + 6].to_owned()
+    }
+
+    /// A staff member who has already changed the first password, signed in.
+    pub async fn staff(&self, login: &str, agency: &str, permissions: Vec<Permission>) -> Browser {
+        shared::staff::insert(&self.state, login, login, agency, permissions, "Passw0rd!", false)
+            .await
+            .expect("insert staff");
+        let browser = self.browser();
+        let r = browser
+            .post("/api/auth/login", json!({ "login": login, "password": "Passw0rd!" }))
+            .await;
+        assert_eq!(r.status, 200, "{r:?}");
+        browser
+    }
+
+    /// Uploads an image through the presigned flow; returns the upload id.
+    pub async fn upload(&self, browser: &Browser, bytes: Vec<u8>, content_type: &str) -> String {
+        let r = browser
+            .post(
+                "/api/registration-uploads",
+                json!({ "content_type": content_type, "size": bytes.len().min(1024) }),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{r:?}");
+        let url = r.body["url"].as_str().expect("url").to_owned();
+        let put = reqwest::Client::new()
+            .put(&url)
+            .header("content-type", content_type)
+            .body(bytes)
+            .send()
+            .await
+            .expect("PUT upload");
+        assert!(put.status().is_success(), "PUT {}", put.status());
+        r.body["upload_id"].as_str().expect("upload_id").to_owned()
+    }
+
+    /// A complete, valid registration: SMS code read from the emulator, both images uploaded.
+    pub async fn register(&self, unit: &UnitFixture) -> Browser {
+        let browser = self.browser();
+        let r = browser
+            .post(
+                "/api/sms-codes",
+                json!({ "mobile": unit.mobile, "purpose": "register" }),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{r:?}");
+        let code = self
+            .latest_code(&unit.mobile, self.sms_to(&unit.mobile).await.len() + 1)
+            .await;
+        let license = self.upload(&browser, jpeg(10_000), "image/jpeg").await;
+        let union = self.upload(&browser, png(10_000), "image/png").await;
+        let r = browser
+            .post("/api/registrations", unit.form(&license, &union, &code))
+            .await;
+        assert_eq!(r.status, 201, "{r:?}");
+        browser
+    }
+
+    /// Registers, approves (as a fresh reviewer of the unit's city) and reads the account SMS.
+    /// Returns (unit id, account, password).
+    pub async fn approved_unit(&self, unit: &UnitFixture) -> (String, String, String) {
+        self.register(unit).await;
+        let reviewer = self
+            .staff(
+                &format!("rev{}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
+                "HN",
+                vec![Permission::RegistrationReview],
+            )
+            .await;
+        let list = reviewer.get("/api/staff/registrations?limit=100").await;
+        let id = list.body["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|i| i["unit_code"] == unit.unit_code.as_str()))
+            .and_then(|i| i["id"].as_str())
+            .expect("registration listed")
+            .to_owned();
+        let r = reviewer
+            .post(&format!("/api/staff/registrations/{id}/approve"), json!({}))
+            .await;
+        assert_eq!(r.status, 200, "{r:?}");
+        let before = self.sms_to(&unit.mobile).await.len();
+        let sms = self.wait_sms(&unit.mobile, before.max(2)).await;
+        let (account, password) = account_from_sms(sms.last().expect("sms"));
+        (id, account, password)
+    }
+}
+
+/// (account, password) out of the account SMS text.
+pub fn account_from_sms(text: &str) -> (String, String) {
+    let after = |label: &str| -> String {
+        let start = text.find(label).expect("label") + label.len();
+        text[start..].chars().take_while(|c| *c != '，').collect()
+    };
+    (after("账号为"), after("密码为"))
+}
+
+/// What a browser does: JSON in and out, the session cookie kept between calls.
+pub struct Browser {
+    http: reqwest::Client,
+    base: String,
+    cookie: Mutex<Option<String>>,
+}
+
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl Resp {
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+    /// The error code reported for one form field.
+    pub fn field_code(&self, field: &str) -> Option<&str> {
+        self.body["fields"].as_array()?.iter().find(|f| f["field"] == field)?["code"].as_str()
+    }
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Self {
+        Self {
+            http: reqwest::Client::new(),
+            base: base.to_owned(),
+            cookie: Mutex::new(None),
+        }
+    }
+
+    pub fn session_cookie(&self) -> Option<String> {
+        self.cookie.lock().expect("lock").clone()
+    }
+
+    pub fn with_cookie(base: &str, cookie: Option<String>) -> Self {
+        Self {
+            http: reqwest::Client::new(),
+            base: base.to_owned(),
+            cookie: Mutex::new(cookie),
+        }
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> Resp {
+        let req = match self.session_cookie() {
+            Some(c) => req.header("cookie", c),
+            None => req,
+        };
+        let res = req.send().await.expect("request");
+        for value in res.headers().get_all("set-cookie") {
+            let value = value.to_str().unwrap_or("");
+            if let Some(pair) = value.split(';').next().filter(|p| p.starts_with("sid=")) {
+                *self.cookie.lock().expect("lock") = if pair == "sid=" { None } else { Some(pair.to_owned()) };
+            }
+        }
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Resp { status, body }
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        self.send(self.http.get(format!("{}{path}", self.base))).await
+    }
+    pub async fn post(&self, path: &str, body: Value) -> Resp {
+        self.send(self.http.post(format!("{}{path}", self.base)).json(&body))
+            .await
+    }
+    pub async fn put(&self, path: &str, body: Value) -> Resp {
+        self.send(self.http.put(format!("{}{path}", self.base)).json(&body))
+            .await
+    }
+}
+
+/// A unit's registration data with fresh, valid, unique codes and mobile.
+#[derive(Debug, Clone)]
+pub struct UnitFixture {
+    pub mobile: String,
+    pub unit_code: String,
+    pub union_code: String,
+    pub agency_code: String,
+}
+
+impl UnitFixture {
+    pub fn new(agency_code: &str) -> Self {
+        Self {
+            mobile: mobile(),
+            unit_code: credit_code(),
+            union_code: credit_code(),
+            agency_code: agency_code.to_owned(),
+        }
+    }
+
+    pub fn form(&self, license_upload: &str, union_upload: &str, code: &str) -> Value {
+        json!({
+            "office_code": "1600",
+            "agency_code": self.agency_code,
+            "unit_name": "漯河市郾城区应急管理局",
+            "unit_nature": "行政单位",
+            "certificate_type": "统一社会信用代码证书",
+            "certificate_valid_until": "",
+            "unit_code": self.unit_code,
+            "union_name": "漯河市郾城区应急管理局工会",
+            "union_credit_code": self.union_code,
+            "region_code": "411103",
+            "address": "漯河市郾城区黄河路100号",
+            "contact_name": "王晓明",
+            "contact_position": "办公室主任",
+            "office_phone_area": "0395",
+            "office_phone_number": "3166100",
+            "mobile": self.mobile,
+            "email": "yingji@example.cn",
+            "unit_license_upload": license_upload,
+            "union_certificate_upload": union_upload,
+            "sms_code": code,
+        })
+    }
+}
+
+/// A random valid mainland mobile number.
+pub fn mobile() -> String {
+    format!("139{:08}", rand::random::<u32>() % 100_000_000)
+}
+
+const CREDIT_CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+const CREDIT_WEIGHTS: [usize; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+
+/// The GB 32100 check character of a 17-character body (an independent implementation).
+pub fn credit_check_char(body: &str) -> char {
+    let sum: usize = body
+        .bytes()
+        .zip(CREDIT_WEIGHTS)
+        .map(|(b, w)| CREDIT_CHARS.iter().position(|c| *c == b).expect("credit char") * w)
+        .sum();
+    CREDIT_CHARS[(31 - sum % 31) % 31] as char
+}
+
+/// A random valid unified social credit code (legal person, Henan division).
+pub fn credit_code() -> String {
+    let mut body = String::from("12411103");
+    for _ in 0..9 {
+        body.push(CREDIT_CHARS[rand::random::<u32>() as usize % 31] as char);
+    }
+    let check = credit_check_char(&body);
+    body.push(check);
+    body
+}
+
+/// A JPEG-looking file of `size` bytes (magic bytes are what the server checks).
+pub fn jpeg(size: usize) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00];
+    bytes.resize(size, 0x20);
+    bytes
+}
+
+pub fn png(size: usize) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+    bytes.resize(size, 0x20);
+    bytes
+}
+
+pub fn pdf(size: usize) -> Vec<u8> {
+    let mut bytes = b"%PDF-1.7\n".to_vec();
+    bytes.resize(size, b' ');
+    bytes
+}
+
+/// Every permission a reviewer of registrations needs.
+pub fn registration_reviewer() -> Vec<Permission> {
+    vec![Permission::RegistrationReview]
+}

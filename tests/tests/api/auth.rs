@@ -1,0 +1,141 @@
+use e2e::TestApp;
+use serde_json::json;
+use shared::auth::Permission;
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_account_for_fifteen_minutes() {
+    let app = TestApp::spawn().await;
+    shared::staff::insert(
+        &app.state,
+        "zhang.san",
+        "张三",
+        "411100",
+        vec![Permission::ReviewL1],
+        "Right0ne",
+        false,
+    )
+    .await
+    .expect("staff");
+    let b = app.browser();
+    for _ in 0..5 {
+        let r = b
+            .post("/api/auth/login", json!({ "login": "zhang.san", "password": "wrong" }))
+            .await;
+        assert_eq!((r.status, r.code()), (401, "LOGIN_FAILED"));
+    }
+    let r = b
+        .post(
+            "/api/auth/login",
+            json!({ "login": "zhang.san", "password": "Right0ne" }),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (423, "ACCOUNT_LOCKED"), "{r:?}");
+    assert!(r.body["message"].as_str().expect("msg").contains("15分钟"));
+    // Unknown accounts answer like wrong passwords.
+    let r = b
+        .post("/api/auth/login", json!({ "login": "nobody", "password": "x" }))
+        .await;
+    assert_eq!((r.status, r.code()), (401, "LOGIN_FAILED"));
+}
+
+#[tokio::test]
+async fn logout_and_password_change_end_sessions() {
+    let app = TestApp::spawn().await;
+    let first = app.staff("li.si", "HN", vec![Permission::Admin]).await;
+    let second = app.browser();
+    second
+        .post("/api/auth/login", json!({ "login": "li.si", "password": "Passw0rd!" }))
+        .await;
+    assert_eq!(second.get("/api/auth/me").await.status, 200);
+
+    // The cookie is HttpOnly, Secure and SameSite=Strict.
+    let raw = reqwest::Client::new()
+        .post(format!("{}/api/auth/login", app.base))
+        .json(&json!({ "login": "li.si", "password": "Passw0rd!" }))
+        .send()
+        .await
+        .expect("login");
+    let cookie = raw.headers()["set-cookie"].to_str().expect("cookie").to_owned();
+    for part in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(part), "{cookie}");
+    }
+
+    let r = first.post("/api/auth/logout", json!({})).await;
+    assert_eq!(r.status, 204);
+    assert_eq!(first.get("/api/auth/me").await.status, 401);
+    // A replayed token after logout is dead too.
+    assert_eq!(second.get("/api/auth/me").await.status, 200);
+    let r = second
+        .post(
+            "/api/auth/password",
+            json!({ "current_password": "wrong", "new_password": "Newpass123" }),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (400, "CURRENT_PASSWORD_WRONG"));
+    let stale = e2e::Browser::with_cookie(&app.base, second.session_cookie());
+    let r = second
+        .post(
+            "/api/auth/password",
+            json!({ "current_password": "Passw0rd!", "new_password": "Newpass123" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(stale.get("/api/auth/me").await.status, 401);
+    assert_eq!(second.get("/api/auth/me").await.status, 200);
+}
+
+#[tokio::test]
+async fn an_admin_creates_staff_who_must_change_the_password_first() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff("luohe.admin", "411100", vec![Permission::Admin]).await;
+    let r = admin
+        .post("/api/admin/staff", json!({ "login": "wang.wu", "display_name": "王五", "agency_code": "411103", "permissions": ["review_l1"] }))
+        .await;
+    assert_eq!(r.status, 201, "{r:?}");
+    let password = r.body["initial_password"].as_str().expect("password").to_owned();
+
+    let r = admin
+        .post("/api/admin/staff", json!({ "login": "wang.wu", "display_name": "王五", "agency_code": "411103", "permissions": ["review_l1"] }))
+        .await;
+    assert_eq!((r.status, r.code()), (409, "LOGIN_TAKEN"));
+    let r = admin
+        .post(
+            "/api/admin/staff",
+            json!({ "login": "Bad Login", "display_name": "", "agency_code": "410200", "permissions": [] }),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.field_code("login"), Some("LOGIN_FORMAT"));
+    assert_eq!(r.field_code("agency_code"), Some("AGENCY_OUT_OF_SCOPE"));
+    assert_eq!(r.field_code("permissions"), Some("REQUIRED"));
+
+    let list = admin.get("/api/admin/staff").await;
+    let logins: Vec<&str> = list
+        .body
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|s| s["login"].as_str())
+        .collect();
+    assert!(
+        logins.contains(&"wang.wu") && logins.contains(&"luohe.admin"),
+        "{logins:?}"
+    );
+
+    let staff = app.browser();
+    let r = staff
+        .post("/api/auth/login", json!({ "login": "WANG.WU", "password": password }))
+        .await;
+    assert_eq!(r.body["must_change_password"], true, "{r:?}");
+    let r = staff.get("/api/admin/staff").await;
+    assert_eq!(r.code(), "PASSWORD_CHANGE_REQUIRED");
+    let r = staff
+        .post(
+            "/api/auth/password",
+            json!({ "current_password": password, "new_password": "Wangwu2025" }),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let r = staff.get("/api/admin/staff").await;
+    assert_eq!((r.status, r.code()), (403, "PERMISSION_DENIED"));
+}

@@ -1,0 +1,65 @@
+use e2e::TestApp;
+
+#[tokio::test]
+async fn reference_data_serves_the_manuals_pickers() {
+    let app = TestApp::spawn().await;
+    let b = app.browser();
+    let tree = b.get("/api/reference/agencies").await;
+    assert_eq!(tree.status, 200);
+    let text = tree.body.to_string();
+    for name in [
+        "河南省办事处",
+        "省总直属经办机构",
+        "省教科文卫体工会",
+        "省直机关工会联合会",
+        "漯河市",
+        "郾城区",
+        "济源示范区",
+    ] {
+        assert!(text.contains(name), "{name} missing");
+    }
+    let offices = b.get("/api/reference/offices").await;
+    let served: Vec<&str> = offices
+        .body
+        .as_array()
+        .expect("offices")
+        .iter()
+        .filter(|o| o["served"] == true)
+        .filter_map(|o| o["name"].as_str())
+        .collect();
+    assert_eq!(served, ["河南省办事处"]);
+    let book = b.get("/api/reference/address-book").await;
+    assert!(book.body.to_string().contains("0395-3166100"));
+    let activities = b.get("/api/reference/activities").await;
+    assert_eq!(activities.body[0]["name"], "在职职工住院医疗互助保障活动");
+    assert_eq!(activities.body[0]["fee_per_share_fen"], 8000);
+    assert_eq!(b.get("/api/reference/unit-natures").await.status, 200);
+    assert_eq!(b.get("/api/reference/certificate-types").await.status, 200);
+    assert!(
+        b.get("/api/reference/regions")
+            .await
+            .body
+            .to_string()
+            .contains("郾城区")
+    );
+    let openapi = b.get("/api/openapi.json").await;
+    assert!(
+        openapi.body["paths"]["/api/registrations"]["post"].is_object(),
+        "{:?}",
+        openapi.body
+    );
+}
+
+#[test]
+fn the_templates_routes_are_the_routers_routes() {
+    let template = devstack::resources::load_template(&devstack::repo_root().join("template.yaml")).expect("template");
+    let from_template = devstack::resources::template_routes(&template).expect("routes");
+    let from_routers = devstack::app::router_routes().expect("routes");
+    assert_eq!(from_template, from_routers);
+}
+
+#[test]
+fn the_served_openapi_document_is_the_generated_one() {
+    let generated = devstack::app::openapi_json().expect("openapi");
+    assert_eq!(reference::OPENAPI_JSON, generated, "run `make openapi`");
+}

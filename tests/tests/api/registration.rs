@@ -1,0 +1,468 @@
+use e2e::{TestApp, UnitFixture, account_from_sms, jpeg, pdf, png};
+use serde_json::json;
+use shared::auth::Permission;
+
+/// How many distinct partitions (units, uniqueness claims, …) start with `prefix`.
+async fn count_items(app: &TestApp, prefix: &str) -> usize {
+    let out = app
+        .state
+        .db
+        .scan()
+        .table_name(&*app.state.table)
+        .send()
+        .await
+        .expect("scan");
+    let keys: std::collections::BTreeSet<&str> = out
+        .items()
+        .iter()
+        .filter_map(|i| i.get("pk").and_then(|v| v.as_s().ok()))
+        .filter(|pk| pk.starts_with(prefix))
+        .map(String::as_str)
+        .collect();
+    keys.len()
+}
+
+#[tokio::test]
+async fn a_unit_registers_is_approved_and_signs_in_with_the_password_from_the_sms() {
+    let app = TestApp::spawn().await;
+    let unit = UnitFixture::new("411103");
+    let browser = app.browser();
+
+    // 发送验证码: the code arrives by SMS with the product's text.
+    let r = browser
+        .post(
+            "/api/sms-codes",
+            json!({ "mobile": unit.mobile, "purpose": "register" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let sms = app.wait_sms(&unit.mobile, 1).await;
+    assert!(sms[0].starts_with("【中国职工保险互助会】您的验证码为"), "{}", sms[0]);
+    assert!(sms[0].ends_with("，5分钟内有效，请勿泄露。"));
+    let code = app.latest_code(&unit.mobile, 1).await;
+
+    let license = app.upload(&browser, jpeg(50_000), "image/jpeg").await;
+    let union = app.upload(&browser, png(40_000), "image/png").await;
+    let r = browser
+        .post("/api/registrations", unit.form(&license, &union, &code))
+        .await;
+    assert_eq!(r.status, 201, "{r:?}");
+    let id = r.body["id"].as_str().expect("id").to_owned();
+    assert_eq!(r.body["status"], "pending");
+
+    // Both images were claimed under the registration's prefix, byte for byte.
+    let stored = app
+        .state
+        .s3
+        .get_object()
+        .bucket(&*app.state.bucket)
+        .key(format!("registrations/{id}/unit-license.jpg"))
+        .send()
+        .await
+        .expect("license image stored");
+    assert_eq!(stored.body.collect().await.expect("body").into_bytes().len(), 50_000);
+
+    // A reviewer of 漯河市 sees it, with presigned (signed) image URLs.
+    let reviewer = app
+        .staff("luohe.rev", "411100", vec![Permission::RegistrationReview])
+        .await;
+    let list = reviewer.get("/api/staff/registrations").await;
+    assert_eq!(list.status, 200, "{list:?}");
+    let row = &list.body["items"][0];
+    assert_eq!(row["id"], id.as_str());
+    assert_eq!(
+        row["contact_mobile"],
+        format!("{}****{}", &unit.mobile[..3], &unit.mobile[7..])
+    );
+    let detail = reviewer.get(&format!("/api/staff/registrations/{id}")).await;
+    assert_eq!(detail.status, 200, "{detail:?}");
+    assert_eq!(
+        detail.body["agency_name"],
+        "中华全国总工会>中国职工保险互助会>河南省办事处>漯河市>郾城区"
+    );
+    let url = detail.body["unit_license_url"].as_str().expect("url");
+    assert!(url.contains("X-Amz-Signature="), "{url}");
+    assert_eq!(
+        reqwest::get(url)
+            .await
+            .expect("get image")
+            .bytes()
+            .await
+            .expect("bytes")
+            .len(),
+        50_000
+    );
+
+    let r = reviewer
+        .post(&format!("/api/staff/registrations/{id}/approve"), json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["account"], unit.unit_code.as_str());
+
+    // The account SMS carries the manual's words, the account and a password.
+    let sms = app.wait_sms(&unit.mobile, 2).await;
+    assert!(
+        sms[1].starts_with("【中国职工保险互助会】《中国职工保险互助会数字化平台》已为您创建\"单位端\"账号，账号为"),
+        "{}",
+        sms[1]
+    );
+    let (account, password) = account_from_sms(&sms[1]);
+    assert_eq!(account, unit.unit_code);
+
+    // First login works but everything except the password change is refused.
+    let clerk = app.browser();
+    let r = clerk
+        .post(
+            "/api/auth/login",
+            json!({ "login": account.to_lowercase(), "password": password }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["must_change_password"], true);
+    assert_eq!(r.body["role"], "unit");
+    let r = clerk.get("/api/staff/registrations").await;
+    assert_eq!(r.code(), "PASSWORD_CHANGE_REQUIRED");
+
+    let r = clerk
+        .post(
+            "/api/auth/password",
+            json!({ "current_password": password, "new_password": "short" }),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (400, "PASSWORD_WEAK"));
+    let r = clerk
+        .post(
+            "/api/auth/password",
+            json!({ "current_password": password, "new_password": "Xinmima2025" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["must_change_password"], false);
+
+    // Signing in again uses the new password; the old one is gone.
+    let again = app.browser();
+    let r = again
+        .post("/api/auth/login", json!({ "login": account, "password": password }))
+        .await;
+    assert_eq!((r.status, r.code()), (401, "LOGIN_FAILED"));
+    let r = again
+        .post(
+            "/api/auth/login",
+            json!({ "login": account, "password": "Xinmima2025" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["must_change_password"], false);
+    let me = again.get("/api/auth/me").await;
+    assert_eq!(me.body["unit_id"], id.as_str());
+
+    // The trail records the submission and the approval.
+    let detail = reviewer.get(&format!("/api/staff/registrations/{id}")).await;
+    let actions: Vec<&str> = detail.body["trail"]
+        .as_array()
+        .expect("trail")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(actions, ["registration_submitted", "registration_approved"]);
+}
+
+#[tokio::test]
+async fn every_bad_field_is_reported_at_once_and_nothing_is_written() {
+    let app = TestApp::spawn().await;
+    let unit = UnitFixture::new("411103");
+    let browser = app.browser();
+    let mut bad_code = unit.unit_code.clone();
+    let last = bad_code.pop().expect("char");
+    bad_code.push(if last == '0' { '1' } else { '0' });
+    let mut form = unit.form("", "", "123456");
+    form["unit_code"] = json!(bad_code);
+    form["union_credit_code"] = json!("91350100M000100Y4");
+    form["mobile"] = json!("12345678901");
+    form["email"] = json!("not-an-email");
+    form["office_phone_area"] = json!("395");
+    form["agency_code"] = json!("HN");
+    form["unit_name"] = json!("  ");
+    let r = browser.post("/api/registrations", form).await;
+    assert_eq!((r.status, r.code()), (422, "INVALID_FIELDS"), "{r:?}");
+    assert_eq!(r.field_code("unit_code"), Some("CREDIT_CODE_CHECKSUM"));
+    assert_eq!(r.field_code("union_credit_code"), Some("CREDIT_CODE_LENGTH"));
+    assert_eq!(r.field_code("mobile"), Some("MOBILE_INVALID"));
+    assert_eq!(r.field_code("email"), Some("EMAIL_INVALID"));
+    assert_eq!(r.field_code("office_phone"), Some("PHONE_AREA_CODE"));
+    assert_eq!(r.field_code("agency_code"), Some("AGENCY_INVALID"));
+    assert_eq!(r.field_code("unit_name"), Some("REQUIRED"));
+    assert_eq!(r.field_code("unit_license_upload"), Some("UPLOAD_MISSING"));
+    for field in r.body["fields"].as_array().expect("fields") {
+        let message = field["message"].as_str().expect("message");
+        assert!(
+            message.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "not Chinese: {message}"
+        );
+    }
+    assert_eq!(count_items(&app, "UNIT#").await, 0);
+    assert_eq!(count_items(&app, "UNIQ#").await, 0);
+}
+
+#[tokio::test]
+async fn wrong_expired_and_over_tried_codes_are_refused() {
+    let app = TestApp::spawn().await;
+    let unit = UnitFixture::new("411103");
+    let browser = app.browser();
+    let license = app.upload(&browser, jpeg(1000), "image/jpeg").await;
+    let union = app.upload(&browser, png(1000), "image/png").await;
+
+    let r = browser
+        .post("/api/registrations", unit.form(&license, &union, "123456"))
+        .await;
+    assert_eq!((r.status, r.code()), (400, "CODE_NOT_SENT"));
+
+    browser
+        .post(
+            "/api/sms-codes",
+            json!({ "mobile": unit.mobile, "purpose": "register" }),
+        )
+        .await;
+    let code = app.latest_code(&unit.mobile, 1).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+
+    // A second code within 60 s is refused.
+    let r = browser
+        .post(
+            "/api/sms-codes",
+            json!({ "mobile": unit.mobile, "purpose": "register" }),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (429, "SMS_TOO_FREQUENT"), "{r:?}");
+
+    let r = browser
+        .post("/api/registrations", unit.form(&license, &union, wrong))
+        .await;
+    assert_eq!((r.status, r.code()), (400, "CODE_WRONG"));
+    assert!(r.body["message"].as_str().expect("msg").contains("还可尝试4次"));
+    for _ in 0..4 {
+        browser
+            .post("/api/registrations", unit.form(&license, &union, wrong))
+            .await;
+    }
+    // Five wrong tries: even the right code no longer works.
+    let r = browser
+        .post("/api/registrations", unit.form(&license, &union, &code))
+        .await;
+    assert_eq!((r.status, r.code()), (400, "CODE_TOO_MANY_ATTEMPTS"));
+
+    // An expired code: move the clock of the stored code back past its 5 minutes.
+    let other = UnitFixture::new("411103");
+    browser
+        .post(
+            "/api/sms-codes",
+            json!({ "mobile": other.mobile, "purpose": "register" }),
+        )
+        .await;
+    let code = app.latest_code(&other.mobile, 1).await;
+    app.state
+        .db
+        .update_item()
+        .table_name(&*app.state.table)
+        .key("pk", shared::db::s(format!("SMSCODE#register#{}", other.mobile)))
+        .key("sk", shared::db::s("CODE"))
+        .update_expression("SET valid_until = :past")
+        .expression_attribute_values(":past", shared::db::n(shared::time::now().timestamp() - 1))
+        .send()
+        .await
+        .expect("age code");
+    let r = browser
+        .post("/api/registrations", other.form(&license, &union, &code))
+        .await;
+    assert_eq!((r.status, r.code()), (400, "CODE_EXPIRED"));
+    assert_eq!(count_items(&app, "UNIT#").await, 0);
+}
+
+#[tokio::test]
+async fn the_daily_code_limit_is_ten() {
+    let app = TestApp::spawn().await;
+    let mobile = e2e::mobile();
+    let browser = app.browser();
+    let r = browser
+        .post("/api/sms-codes", json!({ "mobile": mobile, "purpose": "register" }))
+        .await;
+    assert_eq!(r.status, 200);
+    // Nine more sends, a minute apart: rewrite the last send time instead of waiting.
+    let rate_pk = format!("SMSRATE#{mobile}#{}", shared::time::today_beijing().format("%Y%m%d"));
+    for _ in 0..9 {
+        app.state
+            .db
+            .update_item()
+            .table_name(&*app.state.table)
+            .key("pk", shared::db::s(rate_pk.clone()))
+            .key("sk", shared::db::s("RATE"))
+            .update_expression("SET last_sent_at = :old")
+            .expression_attribute_values(":old", shared::db::n(shared::time::now().timestamp() - 61))
+            .send()
+            .await
+            .expect("rewind");
+        let r = browser
+            .post("/api/sms-codes", json!({ "mobile": mobile, "purpose": "register" }))
+            .await;
+        assert_eq!(r.status, 200, "{r:?}");
+    }
+    app.state
+        .db
+        .update_item()
+        .table_name(&*app.state.table)
+        .key("pk", shared::db::s(rate_pk))
+        .key("sk", shared::db::s("RATE"))
+        .update_expression("SET last_sent_at = :old")
+        .expression_attribute_values(":old", shared::db::n(shared::time::now().timestamp() - 61))
+        .send()
+        .await
+        .expect("rewind");
+    let r = browser
+        .post("/api/sms-codes", json!({ "mobile": mobile, "purpose": "register" }))
+        .await;
+    assert_eq!((r.status, r.code()), (429, "SMS_DAILY_LIMIT"), "{r:?}");
+    assert_eq!(app.wait_sms(&mobile, 10).await.len(), 10);
+
+    let r = browser
+        .post(
+            "/api/sms-codes",
+            json!({ "mobile": "1381234567", "purpose": "register" }),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (400, "MOBILE_INVALID"));
+}
+
+#[tokio::test]
+async fn images_over_two_megabytes_or_not_images_are_refused() {
+    let app = TestApp::spawn().await;
+    let unit = UnitFixture::new("411103");
+    let browser = app.browser();
+
+    // Declared too large: refused before any upload.
+    let r = browser
+        .post(
+            "/api/registration-uploads",
+            json!({ "content_type": "image/jpeg", "size": 2 * 1024 * 1024 + 1 }),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (400, "FILE_TOO_LARGE"));
+    let r = browser
+        .post(
+            "/api/registration-uploads",
+            json!({ "content_type": "application/pdf", "size": 100 }),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (400, "FILE_TYPE"));
+
+    // Declared small, but 2 MB + 1 byte arrived; and a PDF renamed .jpg.
+    let big = app.upload(&browser, jpeg(2 * 1024 * 1024 + 1), "image/jpeg").await;
+    let fake = app.upload(&browser, pdf(5000), "image/jpeg").await;
+    browser
+        .post(
+            "/api/sms-codes",
+            json!({ "mobile": unit.mobile, "purpose": "register" }),
+        )
+        .await;
+    let code = app.latest_code(&unit.mobile, 1).await;
+    let r = browser.post("/api/registrations", unit.form(&big, &fake, &code)).await;
+    assert_eq!((r.status, r.code()), (422, "INVALID_FIELDS"), "{r:?}");
+    assert_eq!(r.field_code("unit_license_upload"), Some("FILE_TOO_LARGE"));
+    assert_eq!(r.field_code("union_certificate_upload"), Some("FILE_TYPE"));
+    let message = r.body["fields"][1]["message"].as_str().expect("message");
+    assert!(message.contains("PDF"), "{message}");
+    assert_eq!(count_items(&app, "UNIT#").await, 0);
+
+    // Exactly 2 MB is fine, and the same code still works (it was not consumed).
+    let ok = app.upload(&browser, jpeg(2 * 1024 * 1024), "image/jpeg").await;
+    let ok2 = app.upload(&browser, png(100), "image/png").await;
+    let r = browser.post("/api/registrations", unit.form(&ok, &ok2, &code)).await;
+    assert_eq!(r.status, 201, "{r:?}");
+}
+
+#[tokio::test]
+async fn a_unit_code_registers_once_until_rejected() {
+    let app = TestApp::spawn().await;
+    let unit = UnitFixture::new("411103");
+    app.register(&unit).await;
+
+    // Same unit code, another contact: refused, nothing written.
+    let mut again = UnitFixture::new("411103");
+    again.unit_code = unit.unit_code.clone();
+    let browser = app.browser();
+    browser
+        .post(
+            "/api/sms-codes",
+            json!({ "mobile": again.mobile, "purpose": "register" }),
+        )
+        .await;
+    let code = app.latest_code(&again.mobile, 1).await;
+    let a = app.upload(&browser, jpeg(100), "image/jpeg").await;
+    let b = app.upload(&browser, jpeg(100), "image/jpeg").await;
+    let r = browser.post("/api/registrations", again.form(&a, &b, &code)).await;
+    assert_eq!(r.status, 422, "{r:?}");
+    assert_eq!(r.field_code("unit_code"), Some("DUPLICATE_UNIT_CODE"));
+    assert_eq!(count_items(&app, "UNIT#").await, 1);
+
+    // Rejected with a reason: SMS with the reason, and the code is free again.
+    let reviewer = app.staff("rev.a", "HN", vec![Permission::RegistrationReview]).await;
+    let list = reviewer.get("/api/staff/registrations").await;
+    let id = list.body["items"][0]["id"].as_str().expect("id").to_owned();
+    let r = reviewer
+        .post(
+            &format!("/api/staff/registrations/{id}/reject"),
+            json!({ "reason": "" }),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (400, "REASON_REQUIRED"));
+    let r = reviewer
+        .post(
+            &format!("/api/staff/registrations/{id}/reject"),
+            json!({ "reason": "单位证件图片不清晰" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let sms = app.wait_sms(&unit.mobile, 2).await;
+    assert!(sms[1].contains("原因：单位证件图片不清晰"), "{}", sms[1]);
+    let r = reviewer
+        .post(&format!("/api/staff/registrations/{id}/approve"), json!({}))
+        .await;
+    assert_eq!((r.status, r.code()), (409, "ALREADY_DECIDED"));
+
+    browser
+        .post(
+            "/api/sms-codes",
+            json!({ "mobile": again.mobile, "purpose": "register" }),
+        )
+        .await;
+    // The per-number 60 s limit applies: wait it out by rewinding, as above.
+    app.state
+        .db
+        .update_item()
+        .table_name(&*app.state.table)
+        .key(
+            "pk",
+            shared::db::s(format!(
+                "SMSRATE#{}#{}",
+                again.mobile,
+                shared::time::today_beijing().format("%Y%m%d")
+            )),
+        )
+        .key("sk", shared::db::s("RATE"))
+        .update_expression("SET last_sent_at = :old")
+        .expression_attribute_values(":old", shared::db::n(0))
+        .send()
+        .await
+        .expect("rewind");
+    let r = browser
+        .post(
+            "/api/sms-codes",
+            json!({ "mobile": again.mobile, "purpose": "register" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let code = app.latest_code(&again.mobile, 2).await;
+    let a = app.upload(&browser, jpeg(100), "image/jpeg").await;
+    let b = app.upload(&browser, jpeg(100), "image/jpeg").await;
+    let r = browser.post("/api/registrations", again.form(&a, &b, &code)).await;
+    assert_eq!(r.status, 201, "{r:?}");
+}
