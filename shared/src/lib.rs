@@ -1,4 +1,5 @@
 //! The library every function uses: domain types and rules, storage, SMS and HTTP glue.
+pub mod application;
 pub mod auth;
 pub mod catalogue;
 pub mod db;
@@ -7,11 +8,16 @@ pub mod documents;
 pub mod domain;
 pub mod error;
 pub mod http;
+#[cfg(feature = "xlsx")]
+pub mod import;
+pub mod members;
 pub mod password;
 pub mod reference;
 pub mod registration;
 pub mod sms;
 pub mod sms_code;
+#[cfg(feature = "xlsx")]
+pub mod spreadsheet;
 pub mod staff;
 pub mod state;
 pub mod telemetry;

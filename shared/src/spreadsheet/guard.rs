@@ -1,0 +1,329 @@
+//! The checks an upload passes before calamine sees it.
+//!
+//! calamine trusts what a file declares: a forged `uniqueCount` makes it reserve that many
+//! strings (an allocation failure aborts the process), and it inflates whatever the zip
+//! directory lists. So: cap the file size, tell PDFs, CSVs and encrypted or old `.xls`
+//! files apart with a reason, read the zip directory and cap each entry's declared size
+//! and compression ratio, and stream `sharedStrings.xml` through a hard byte cap, counting
+//! the strings and their lengths. Rows and columns are capped later, while reading cells.
+use std::io::{BufReader, Cursor, Read};
+
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+use zip::ZipArchive;
+
+use super::error::SpreadsheetError;
+
+const MIB: u64 = 1024 * 1024;
+/// Entries smaller than this may have any compression ratio: they cannot hurt.
+const RATIO_FLOOR: u64 = MIB;
+
+/// Caps on an upload; [`XlsxLimits::default`] is what the import endpoint uses. Together they
+/// keep reading any file under ~200 MB of memory and a few seconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XlsxLimits {
+    /// Size of the uploaded file.
+    pub max_file_bytes: u64,
+    /// Entries in the zip directory (a real workbook has a few dozen).
+    pub max_entries: usize,
+    /// Declared uncompressed size of any one entry (worksheets are streamed, so may be big).
+    pub max_entry_uncompressed: u64,
+    /// Declared uncompressed size of the parts calamine parses whole into memory on opening
+    /// (workbook.xml, styles.xml, relationships, theme): 64 MiB of number formats costs it
+    /// over 200 MB.
+    pub max_part_uncompressed: u64,
+    /// sharedStrings.xml, held whole by calamine; also the hard cap when we inflate it.
+    pub max_shared_strings_bytes: u64,
+    /// Declared uncompressed size of all entries together.
+    pub max_total_uncompressed: u64,
+    /// Uncompressed ÷ compressed, for entries over 1 MiB (deflate bombs reach ~1000).
+    pub max_ratio: u64,
+    /// `<si>` entries in sharedStrings.xml, and its `uniqueCount` attribute.
+    pub max_shared_strings: u64,
+    /// Characters in one cell (Excel's own limit is 32,767).
+    pub max_cell_chars: usize,
+    /// Bytes of cell text read from the template's columns: one long shared string
+    /// referenced by every cell must not multiply into gigabytes.
+    pub max_text_bytes: usize,
+    /// Data rows below the header.
+    pub max_rows: u32,
+    /// Columns that may hold anything at all.
+    pub max_cols: u32,
+}
+
+impl Default for XlsxLimits {
+    fn default() -> Self {
+        XlsxLimits {
+            max_file_bytes: 5 * MIB,
+            max_entries: 1_000,
+            max_entry_uncompressed: 64 * MIB,
+            max_part_uncompressed: 8 * MIB,
+            max_shared_strings_bytes: 32 * MIB,
+            max_total_uncompressed: 200 * MIB,
+            max_ratio: 200,
+            max_shared_strings: 600_000,
+            max_cell_chars: 32_767,
+            max_text_bytes: 32 * MIB as usize,
+            max_rows: 50_000,
+            max_cols: 64,
+        }
+    }
+}
+
+impl XlsxLimits {
+    /// The cap on one entry's declared uncompressed size, by what reads it. zip refuses to
+    /// inflate an entry past its declared size, so this bounds what calamine reads too.
+    fn entry_cap(&self, lowercase_name: &str) -> u64 {
+        let n = lowercase_name;
+        if n.ends_with("sharedstrings.xml") {
+            self.max_shared_strings_bytes
+        } else if n.ends_with(".rels")
+            || n.ends_with("workbook.xml")
+            || n.ends_with("styles.xml")
+            || n.contains("theme/")
+        {
+            self.max_part_uncompressed
+        } else {
+            self.max_entry_uncompressed
+        }
+    }
+}
+
+/// Refuses anything that is not a plain, reasonably sized `.xlsx`, with a reason a clerk
+/// can act on. Bounded in time and memory by `limits` whatever the input.
+pub fn inspect(bytes: &[u8], limits: &XlsxLimits) -> Result<(), SpreadsheetError> {
+    let shared_strings = inspect_container(bytes, limits)?;
+    inspect_shared_strings(bytes, limits, &shared_strings)
+}
+
+/// Everything calamine needs checked before it opens the file: size, kind, the zip
+/// directory, and the counts sharedStrings.xml declares. Returns the sharedStrings entries
+/// for [`inspect_shared_strings`], which may then run alongside calamine.
+pub(crate) fn inspect_container(bytes: &[u8], limits: &XlsxLimits) -> Result<Vec<usize>, SpreadsheetError> {
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Err(SpreadsheetError::FileTooLarge {
+            max_mib: limits.max_file_bytes.div_ceil(MIB),
+        });
+    }
+    sniff(bytes)?;
+    let mut zip = ZipArchive::new(Cursor::new(bytes)).map_err(|_| SpreadsheetError::CorruptFile)?;
+    if zip.len() > limits.max_entries {
+        return Err(SpreadsheetError::ContentTooLarge);
+    }
+    let names = check_directory(&mut zip, limits)?;
+    check_package(&names)?;
+    let shared_strings: Vec<usize> = (0..names.len())
+        .filter(|&i| names[i].ends_with("sharedstrings.xml"))
+        .collect();
+    for &index in &shared_strings {
+        let entry = zip.by_index(index).map_err(|_| SpreadsheetError::CorruptFile)?;
+        scan_shared_strings(entry, limits, Scan::DeclaredCounts)?;
+    }
+    Ok(shared_strings)
+}
+
+/// Every string of sharedStrings.xml: how many there are, and how long each is.
+pub(crate) fn inspect_shared_strings(
+    bytes: &[u8],
+    limits: &XlsxLimits,
+    entries: &[usize],
+) -> Result<(), SpreadsheetError> {
+    let mut zip = ZipArchive::new(Cursor::new(bytes)).map_err(|_| SpreadsheetError::CorruptFile)?;
+    for &index in entries {
+        let entry = zip.by_index(index).map_err(|_| SpreadsheetError::CorruptFile)?;
+        scan_shared_strings(entry, limits, Scan::Strings)?;
+    }
+    Ok(())
+}
+
+/// What the first bytes say, for files that are not zip archives at all.
+fn sniff(bytes: &[u8]) -> Result<(), SpreadsheetError> {
+    const CFB: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    if bytes.is_empty() {
+        return Err(SpreadsheetError::EmptyFile);
+    }
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        return Ok(());
+    }
+    if bytes.starts_with(&CFB) {
+        // Both a password-protected .xlsx and an old .xls are CFB containers.
+        return Err(SpreadsheetError::EncryptedOrXls);
+    }
+    let head = &bytes[..bytes.len().min(8 * 1024)];
+    // PDF readers accept junk before the marker, so search the first kilobyte.
+    if head[..head.len().min(1024)].windows(5).any(|w| w == b"%PDF-") {
+        return Err(SpreadsheetError::Pdf);
+    }
+    if looks_like_text(head) {
+        return Err(SpreadsheetError::Text);
+    }
+    Err(SpreadsheetError::NotXlsx)
+}
+
+/// CSV, TSV and the HTML "xls" some systems export: UTF-16 with a BOM, or bytes without
+/// control characters (UTF-8 and GBK alike).
+fn looks_like_text(head: &[u8]) -> bool {
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return true;
+    }
+    head.iter()
+        .all(|&b| b >= 0x20 || matches!(b, b'\t' | b'\n' | b'\r' | 0x0C) || b == 0x1A)
+}
+
+/// Caps each entry's declared sizes and ratio; returns the names, lowercased, by index.
+fn check_directory(zip: &mut ZipArchive<Cursor<&[u8]>>, limits: &XlsxLimits) -> Result<Vec<String>, SpreadsheetError> {
+    let mut names = Vec::with_capacity(zip.len());
+    let mut total: u64 = 0;
+    for index in 0..zip.len() {
+        let entry = zip.by_index_raw(index).map_err(|_| SpreadsheetError::CorruptFile)?;
+        if entry.encrypted() {
+            return Err(SpreadsheetError::EncryptedOrXls);
+        }
+        let name = entry
+            .name()
+            .map_err(|_| SpreadsheetError::CorruptFile)?
+            .to_ascii_lowercase();
+        let size = entry.size();
+        total = total.saturating_add(size);
+        let bomb = size > RATIO_FLOOR && size / entry.compressed_size().max(1) > limits.max_ratio;
+        if size > limits.entry_cap(&name) || total > limits.max_total_uncompressed || bomb {
+            return Err(SpreadsheetError::ContentTooLarge);
+        }
+        names.push(name);
+    }
+    Ok(names)
+}
+
+/// A zip that is not a workbook: an .ods or .xlsb saved under the wrong name, a Word file…
+fn check_package(names: &[String]) -> Result<(), SpreadsheetError> {
+    let has = |wanted: &str| names.iter().any(|n| n == wanted);
+    if has("[content_types].xml") && names.iter().any(|n| n.ends_with("workbook.xml")) {
+        return Ok(());
+    }
+    if names.iter().any(|n| n.ends_with("workbook.bin")) {
+        return Err(SpreadsheetError::OtherSpreadsheet {
+            format: "Excel二进制工作簿（.xlsb）",
+        });
+    }
+    if has("mimetype") && has("content.xml") {
+        return Err(SpreadsheetError::OtherSpreadsheet {
+            format: "OpenDocument表格（.ods）",
+        });
+    }
+    Err(SpreadsheetError::NotXlsx)
+}
+
+/// Counts actual bytes read, so a stream that hits its `take` cap can be told from a short one.
+struct Counting<R> {
+    inner: R,
+    read: u64,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scan {
+    /// Only the `<sst>` element's attributes (stops there).
+    DeclaredCounts,
+    /// The whole part.
+    Strings,
+}
+
+/// Streams sharedStrings.xml (never trusting the declared size) and refuses forged counts,
+/// too many strings, or one string longer than a cell can hold.
+fn scan_shared_strings(entry: impl Read, limits: &XlsxLimits, scan: Scan) -> Result<(), SpreadsheetError> {
+    let cap = limits.max_shared_strings_bytes;
+    let mut reader = Reader::from_reader(BufReader::new(Counting {
+        inner: entry.take(cap.saturating_add(1)),
+        read: 0,
+    }));
+    let too_many = SpreadsheetError::TooManyStrings {
+        max: limits.max_shared_strings,
+    };
+    let too_long = SpreadsheetError::CellTooLong {
+        max: limits.max_cell_chars,
+    };
+    let mut buf = Vec::with_capacity(4096);
+    let mut strings: u64 = 0;
+    let mut chars: usize = 0;
+    // Depth inside <t> (outside phonetic runs, which calamine skips).
+    let mut in_text = false;
+    let mut in_phonetic = false;
+    loop {
+        buf.clear();
+        let event = reader.read_event_into(&mut buf);
+        if reader.get_ref().get_ref().read > cap {
+            return Err(SpreadsheetError::ContentTooLarge);
+        }
+        match event.map_err(|_| SpreadsheetError::CorruptFile)? {
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "sst" => {
+                check_count_attributes(&e, limits)?;
+                if scan == Scan::DeclaredCounts {
+                    return Ok(());
+                }
+            }
+            Event::Start(e) => match e.local_name().as_ref() {
+                "si" => {
+                    strings += 1;
+                    chars = 0;
+                    if strings > limits.max_shared_strings {
+                        return Err(too_many);
+                    }
+                }
+                "rPh" => in_phonetic = true,
+                "t" => in_text = !in_phonetic,
+                _ => {}
+            },
+            Event::Empty(e) if e.local_name().as_ref() == "si" => {
+                strings += 1;
+                if strings > limits.max_shared_strings {
+                    return Err(too_many);
+                }
+            }
+            Event::End(e) => match e.local_name().as_ref() {
+                "rPh" => in_phonetic = false,
+                "t" => in_text = false,
+                _ => {}
+            },
+            Event::Text(t) if in_text => chars = chars.saturating_add(t.chars().count()),
+            Event::CData(t) if in_text => chars = chars.saturating_add(t.chars().count()),
+            Event::GeneralRef(_) if in_text => chars = chars.saturating_add(1),
+            Event::Eof => return Ok(()),
+            _ => {}
+        }
+        if chars > limits.max_cell_chars {
+            return Err(too_long);
+        }
+    }
+}
+
+fn check_count_attributes(sst: &BytesStart<'_>, limits: &XlsxLimits) -> Result<(), SpreadsheetError> {
+    for attr in sst.attributes().flatten() {
+        // calamine reserves `uniqueCount` strings up front. `count` (references from cells)
+        // is unused, but more than the cells we would read is forged.
+        let max = match attr.key.local_name().as_ref() {
+            "uniqueCount" => limits.max_shared_strings,
+            "count" => u64::from(limits.max_rows + 1) * u64::from(limits.max_cols),
+            _ => continue,
+        };
+        match attr.value.trim().parse::<u64>() {
+            Ok(n) if n <= max => {}
+            Ok(_) => {
+                return Err(SpreadsheetError::TooManyStrings {
+                    max: limits.max_shared_strings,
+                });
+            }
+            Err(_) => return Err(SpreadsheetError::CorruptFile),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

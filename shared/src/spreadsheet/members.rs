@@ -1,0 +1,306 @@
+//! 人员清单导入: reading a filled-in template into rows, then validating each row.
+use std::io::Cursor;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc;
+use std::thread;
+
+use calamine::{DataRef, Reader, SheetType, SheetVisible, Xlsx, XlsxError};
+use serde::{Deserialize, Serialize};
+
+use super::cell::Cell;
+use super::error::SpreadsheetError;
+use super::guard::{XlsxLimits, inspect, inspect_container, inspect_shared_strings};
+use super::template::{DATA_SHEET, HEADER, MARKER_SHEET, TEMPLATE_VERSION};
+use super::validate::{ImportContext, MemberDraft, RowFailure, validate_row};
+use crate::domain::normalize_token;
+
+/// One non-blank data row: its Excel row number (1-based, as the clerk sees it) and the
+/// template's nine columns, 序号 … 备注.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SheetRow {
+    pub row: u32,
+    pub cells: [Cell; 9],
+}
+
+impl SheetRow {
+    pub fn is_blank(&self) -> bool {
+        self.cells.iter().all(Cell::is_blank)
+    }
+}
+
+/// What one import produced: the valid members, the failed rows with their reasons, and
+/// the number of non-blank data rows (总人数 = members + failures).
+#[derive(Debug, Clone, Default)]
+pub struct ImportOutcome {
+    pub members: Vec<MemberDraft>,
+    pub failures: Vec<(SheetRow, RowFailure)>,
+    pub total: usize,
+}
+
+/// Reads, checks and validates one uploaded file against what the application already holds.
+///
+/// With a second core, calamine reads rows on a scoped thread while this one scans the
+/// shared strings and validates the rows already read; the result is the same either way.
+pub fn import_members(
+    bytes: &[u8],
+    limits: &XlsxLimits,
+    ctx: &mut ImportContext,
+) -> Result<ImportOutcome, SpreadsheetError> {
+    // What calamine must not see unchecked is checked before it starts.
+    let shared_strings = inspect_container(bytes, limits)?;
+    let (tx, rx) = mpsc::sync_channel::<Vec<SheetRow>>(4);
+    thread::scope(|scope| {
+        let reader = thread::Builder::new()
+            .name("xlsx-rows".into())
+            .spawn_scoped(scope, move || {
+                read_rows(bytes, limits, &mut |batch| tx.send(batch).is_ok())
+            });
+        let Ok(reader) = reader else {
+            // No thread to be had: the same work, one step after the other.
+            inspect_shared_strings(bytes, limits, &shared_strings)?;
+            let mut outcome = ImportOutcome::default();
+            read_rows(bytes, limits, &mut |batch| {
+                validate_batch(batch, ctx, &mut outcome);
+                true
+            })?;
+            return Ok(outcome);
+        };
+        let scanned = inspect_shared_strings(bytes, limits, &shared_strings);
+        let mut outcome = ImportOutcome::default();
+        if scanned.is_ok() {
+            for batch in &rx {
+                validate_batch(batch, ctx, &mut outcome);
+            }
+        }
+        // Dropping the receiver stops a reader still going after a refusal.
+        drop(rx);
+        let read = reader.join().unwrap_or(Err(SpreadsheetError::CorruptFile));
+        scanned?;
+        read?;
+        Ok(outcome)
+    })
+}
+
+fn validate_batch(batch: Vec<SheetRow>, ctx: &mut ImportContext, outcome: &mut ImportOutcome) {
+    for row in batch {
+        outcome.total += 1;
+        match validate_row(&row, ctx) {
+            Ok(member) => outcome.members.push(member),
+            Err(failure) => outcome.failures.push((row, failure)),
+        }
+    }
+}
+
+/// The data rows of an upload, after [`inspect`] and the template check; blank rows skipped.
+pub fn read_member_rows(bytes: &[u8], limits: &XlsxLimits) -> Result<Vec<SheetRow>, SpreadsheetError> {
+    inspect(bytes, limits)?;
+    let mut rows = Vec::new();
+    read_rows(bytes, limits, &mut |batch| {
+        rows.extend(batch);
+        true
+    })?;
+    Ok(rows)
+}
+
+/// Rows handed over in batches; `sink` returns false to stop early. Only for checked input.
+type Sink<'s> = dyn FnMut(Vec<SheetRow>) -> bool + 's;
+
+fn read_rows(bytes: &[u8], limits: &XlsxLimits, sink: &mut Sink<'_>) -> Result<(), SpreadsheetError> {
+    // Checked input can still carry what calamine does not expect (a cell reference whose
+    // column overflows a u32 panics in a debug build): a refusal, not a crash.
+    catch_unwind(AssertUnwindSafe(|| read_checked(bytes, limits, sink))).unwrap_or(Err(SpreadsheetError::CorruptFile))
+}
+
+fn read_checked(bytes: &[u8], limits: &XlsxLimits, sink: &mut Sink<'_>) -> Result<(), SpreadsheetError> {
+    let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(from_calamine)?;
+    let is_1904 = workbook.has_1904_epoch();
+    let sheets = workbook.sheets_metadata().to_vec();
+    if let Some(marker) = sheets.iter().find(|s| s.name == MARKER_SHEET) {
+        let version = first_cell_text(&mut workbook, &marker.name)?;
+        if version.trim() != TEMPLATE_VERSION {
+            return Err(SpreadsheetError::WrongTemplate);
+        }
+    }
+    let data_sheet = sheets
+        .iter()
+        .find(|s| normalize_token(&s.name) == DATA_SHEET)
+        .or_else(|| {
+            sheets
+                .iter()
+                .find(|s| s.typ == SheetType::WorkSheet && s.visible == SheetVisible::Visible && s.name != MARKER_SHEET)
+        })
+        .ok_or(SpreadsheetError::WrongTemplate)?
+        .name
+        .clone();
+    let mut reader = workbook.worksheet_cells_reader(&data_sheet).map_err(from_calamine)?;
+    let mut rows = RowCollector::new(limits, sink);
+    while let Some(cell) = reader.next_cell().map_err(from_calamine)? {
+        let (row, col) = cell.get_position();
+        if !rows.push(row, col, cell.get_value(), is_1904)? {
+            return Ok(());
+        }
+    }
+    rows.finish()
+}
+
+fn first_cell_text<RS: std::io::Read + std::io::Seek>(
+    workbook: &mut Xlsx<RS>,
+    sheet: &str,
+) -> Result<String, SpreadsheetError> {
+    let mut reader = workbook.worksheet_cells_reader(sheet).map_err(from_calamine)?;
+    match reader.next_cell().map_err(from_calamine)? {
+        Some(cell) if cell.get_position() == (0, 0) => Ok(Cell::from_data(cell.get_value(), false).text),
+        _ => Ok(String::new()),
+    }
+}
+
+/// Bytes a cell's text will take (numbers and the like: a few).
+fn text_len(value: &DataRef<'_>) -> usize {
+    match value {
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.len(),
+        DataRef::SharedString(s) => s.len(),
+        _ => 24,
+    }
+}
+
+fn from_calamine(e: XlsxError) -> SpreadsheetError {
+    match e {
+        XlsxError::Password => SpreadsheetError::EncryptedOrXls,
+        _ => SpreadsheetError::CorruptFile,
+    }
+}
+
+/// Rows per batch handed to the sink.
+const BATCH: usize = 1024;
+
+/// Gathers cells (which arrive in row order) into rows, checking the header and the caps,
+/// and hands them on in batches.
+struct RowCollector<'l, 's> {
+    limits: &'l XlsxLimits,
+    sink: &'l mut Sink<'s>,
+    current: Option<SheetRow>,
+    header_seen: bool,
+    batch: Vec<SheetRow>,
+    rows: usize,
+    /// Cell text copied so far, counted before each copy.
+    text_bytes: usize,
+}
+
+impl<'l, 's> RowCollector<'l, 's> {
+    fn new(limits: &'l XlsxLimits, sink: &'l mut Sink<'s>) -> Self {
+        RowCollector {
+            limits,
+            sink,
+            current: None,
+            header_seen: false,
+            batch: Vec::with_capacity(BATCH),
+            rows: 0,
+            text_bytes: 0,
+        }
+    }
+
+    /// False once the sink wants no more rows.
+    fn push(&mut self, row: u32, col: u32, value: &DataRef<'_>, is_1904: bool) -> Result<bool, SpreadsheetError> {
+        if matches!(value, DataRef::Empty) {
+            return Ok(true);
+        }
+        if col >= self.limits.max_cols {
+            return Err(SpreadsheetError::TooManyColumns {
+                max: self.limits.max_cols,
+            });
+        }
+        // Columns after 备注 (a 失败原因 column, notes) are not ours to read: not even copied.
+        let Some(slot) = usize::try_from(col).ok().filter(|&c| c < HEADER.len()) else {
+            return Ok(true);
+        };
+        let excel_row = row.saturating_add(1);
+        match &self.current {
+            Some(current) if current.row == excel_row => {}
+            Some(current) if current.row > excel_row => return Err(SpreadsheetError::CorruptFile),
+            _ => {
+                if !self.flush()? {
+                    return Ok(false);
+                }
+                self.current = Some(SheetRow {
+                    row: excel_row,
+                    ..SheetRow::default()
+                });
+            }
+        }
+        // Counted before the copy: the same long shared string in cell after cell (or the
+        // same cell repeated) must not cost gigabytes or minutes.
+        self.text_bytes = self.text_bytes.saturating_add(text_len(value));
+        if self.text_bytes > self.limits.max_text_bytes {
+            return Err(SpreadsheetError::ContentTooLarge);
+        }
+        let cell = Cell::from_data(value, is_1904);
+        if cell.text.len() > self.limits.max_cell_chars && cell.text.chars().count() > self.limits.max_cell_chars {
+            return Err(SpreadsheetError::CellTooLong {
+                max: self.limits.max_cell_chars,
+            });
+        }
+        if let Some(current) = self.current.as_mut()
+            && !cell.is_blank()
+        {
+            current.cells[slot] = cell;
+        }
+        Ok(true)
+    }
+
+    /// Ends the current row; false once the sink wants no more rows.
+    fn flush(&mut self) -> Result<bool, SpreadsheetError> {
+        let Some(row) = self.current.take() else {
+            return Ok(true);
+        };
+        if row.is_blank() {
+            return Ok(true);
+        }
+        if !self.header_seen {
+            check_header(&row)?;
+            self.header_seen = true;
+            return Ok(true);
+        }
+        if self.rows >= self.limits.max_rows as usize {
+            return Err(SpreadsheetError::TooManyRows {
+                max: self.limits.max_rows,
+            });
+        }
+        self.rows += 1;
+        self.batch.push(row);
+        if self.batch.len() < BATCH {
+            return Ok(true);
+        }
+        let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        Ok((self.sink)(full))
+    }
+
+    fn finish(mut self) -> Result<(), SpreadsheetError> {
+        if !self.flush()? {
+            return Ok(());
+        }
+        if self.rows == 0 {
+            return Err(SpreadsheetError::NoDataRows);
+        }
+        if !self.batch.is_empty() {
+            (self.sink)(std::mem::take(&mut self.batch));
+        }
+        Ok(())
+    }
+}
+
+/// The first non-blank row must be the template's header, whatever else the file says.
+fn check_header(row: &SheetRow) -> Result<(), SpreadsheetError> {
+    let matches = row
+        .cells
+        .iter()
+        .zip(HEADER)
+        .all(|(cell, title)| normalize_token(&cell.text) == title);
+    if matches {
+        Ok(())
+    } else {
+        Err(SpreadsheetError::WrongTemplate)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,29 @@
+//! Spreadsheets of members: the template units download (参保人信息模板-通用.xlsx), the
+//! import of a filled-in file (人员清单导入), the failed rows with reasons, and the list of
+//! members (参保人员名单下载).
+//!
+//! Uploads are hostile until proven otherwise: [`inspect`] runs before calamine sees a byte.
+mod cell;
+mod error;
+mod export;
+mod failed_rows;
+mod guard;
+mod members;
+mod template;
+mod validate;
+
+#[cfg(test)]
+mod test_support;
+
+pub use cell::{Cell, CellKind, serial_to_date};
+pub use error::SpreadsheetError;
+pub use export::{EXPORT_FILE_NAME, EXPORT_HEADER, ExportMember, members_xlsx};
+pub use failed_rows::{FAILED_ROWS_FILE_NAME, REASON_HEADER, failed_rows_xlsx};
+pub use guard::{XlsxLimits, inspect};
+pub use members::{ImportOutcome, SheetRow, import_members, read_member_rows};
+pub use template::{
+    DATA_SHEET, HEADER, MARKER_SHEET, TEMPLATE_FILE_NAME, TEMPLATE_ROWS, TEMPLATE_VERSION, member_template,
+};
+pub use validate::{
+    ImportContext, MAX_NAME_CHARS, MAX_REMARK_CHARS, MemberDraft, Occupation, RowFailure, validate_row,
+};
