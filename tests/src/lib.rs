@@ -88,7 +88,7 @@ impl TestApp {
         let started = Instant::now();
         loop {
             let list = self.sms_to(mobile).await;
-            if list.len() >= count || started.elapsed() > Duration::from_secs(15) {
+            if list.len() >= count || started.elapsed() > Duration::from_secs(30) {
                 assert!(list.len() >= count, "expected {count} SMS to {mobile}, got {list:?}");
                 return list;
             }
@@ -267,6 +267,9 @@ impl Browser {
         self.send(self.http.post(format!("{}{path}", self.base)).json(&body))
             .await
     }
+    pub async fn send_delete(&self, path: &str) -> Resp {
+        self.send(self.http.delete(format!("{}{path}", self.base))).await
+    }
     pub async fn put(&self, path: &str, body: Value) -> Resp {
         self.send(self.http.put(format!("{}{path}", self.base)).json(&body))
             .await
@@ -369,4 +372,109 @@ pub fn pdf(size: usize) -> Vec<u8> {
 /// Every permission a reviewer of registrations needs.
 pub fn registration_reviewer() -> Vec<Permission> {
     vec![Permission::RegistrationReview]
+}
+
+/// A member workbook with the template's header; `rows` are the nine columns as text.
+pub fn member_workbook(rows: &[[&str; 9]]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("参保人员").expect("name");
+    let header = [
+        "序号",
+        "姓名",
+        "证件类型",
+        "证件号码",
+        "性别",
+        "出生日期",
+        "手机号码",
+        "职业类别",
+        "备注",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).expect("header");
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                sheet.write_string(r as u32 + 1, c as u16, *v).expect("cell");
+            }
+        }
+    }
+    book.save_to_buffer().expect("xlsx")
+}
+
+/// A valid mainland ID for a birth date and a sequence (gender: odd = male).
+pub fn resident_id(birth: &str, seq: u32) -> String {
+    let body = format!("411103{birth}{:03}", seq % 1000);
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = body.bytes().zip(WEIGHTS).map(|(b, w)| u32::from(b - b'0') * w).sum();
+    let check = b"10X98765432"[(sum % 11) as usize] as char;
+    format!("{body}{check}")
+}
+
+/// A signed-in unit clerk whose first password change is done, with its unit id.
+pub struct Clerk {
+    pub browser: Browser,
+    pub unit_id: String,
+    pub login: String,
+}
+
+impl TestApp {
+    pub async fn clerk(&self, agency: &str) -> Clerk {
+        let unit = UnitFixture::new(agency);
+        let (unit_id, account, password) = self.approved_unit(&unit).await;
+        let browser = self.browser();
+        let r = browser
+            .post("/api/auth/login", json!({ "login": account, "password": password }))
+            .await;
+        assert_eq!(r.status, 200, "{r:?}");
+        let r = browser
+            .post(
+                "/api/auth/password",
+                json!({ "current_password": password, "new_password": "Danwei2025x" }),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{r:?}");
+        Clerk {
+            browser,
+            unit_id,
+            login: account,
+        }
+    }
+
+    /// A draft application for the seeded activity, made through the shared logic.
+    pub async fn draft(&self, clerk: &Clerk, shares: u32) -> String {
+        let unit = shared::auth::UnitUser {
+            login: clerk.login.clone(),
+            unit_id: clerk.unit_id.clone(),
+            agency_code: String::new(),
+        };
+        let app = shared::application::create_draft(&self.state, &unit, "ZYYL", "ZYYL-01", shares)
+            .await
+            .expect("draft");
+        app.id
+    }
+
+    /// Uploads a workbook through the presigned flow and imports it; returns the response.
+    pub async fn import(&self, browser: &Browser, app_id: &str, bytes: Vec<u8>, file_name: &str) -> Resp {
+        let r = browser
+            .post(
+                &format!("/api/applications/{app_id}/import-uploads"),
+                json!({ "size": bytes.len() }),
+            )
+            .await;
+        if r.status != 200 {
+            return r;
+        }
+        let url = r.body["url"].as_str().expect("url").to_owned();
+        let put = reqwest::Client::new().put(&url).body(bytes).send().await.expect("PUT");
+        assert!(put.status().is_success());
+        let upload_id = r.body["upload_id"].as_str().expect("upload id").to_owned();
+        browser
+            .post(
+                &format!("/api/applications/{app_id}/imports"),
+                json!({ "upload_id": upload_id, "file_name": file_name }),
+            )
+            .await
+    }
 }

@@ -16,6 +16,7 @@ pub fn functions() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("registration_review", registration_review::api()),
         ("auth", auth::api()),
         ("admin", admin::api()),
+        ("member_import", member_import::api()),
     ]
 }
 
@@ -26,7 +27,8 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(registration::router(state.clone()))
         .merge(registration_review::router(state.clone()))
         .merge(auth::router(state.clone()))
-        .merge(admin::router(state))
+        .merge(admin::router(state.clone()))
+        .merge(member_import::router(state))
 }
 
 /// The whole API's OpenAPI document.

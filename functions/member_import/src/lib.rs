@@ -1,0 +1,247 @@
+//! 人员清单维护 (unit only, own applications only): the member template, spreadsheet imports
+//! as batches with failed-row files, the member list with edit and removal, 无名单 head counts,
+//! 未到期 members and the member list download.
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use serde::{Deserialize, Serialize};
+use shared::auth::UnitUser;
+use shared::error::{ApiError, ErrorBody};
+use shared::http::ApiJson;
+use shared::import::{self, ImportBatch, MemberEdit, MemberPage, NewUnnamed, UnnamedEntry};
+use shared::members::MemberView;
+use shared::spreadsheet;
+use shared::uploads::UploadTicket;
+use shared::{ApiResult, AppState};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(template))
+        .routes(routes!(import_upload))
+        .routes(routes!(import_file, list_batches))
+        .routes(routes!(failed_rows))
+        .routes(routes!(list_members))
+        .routes(routes!(edit_member, remove_member))
+        .routes(routes!(export_members))
+        .routes(routes!(add_unnamed, list_unnamed))
+        .routes(routes!(remove_unnamed))
+}
+
+pub fn router(state: AppState) -> axum::Router {
+    let (router, _) = api().split_for_parts();
+    shared::http::finish(router.with_state(state))
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn xlsx_download(file_name: &str, bytes: Vec<u8>) -> impl IntoResponse {
+    // RFC 5987 so the Chinese file name survives every browser.
+    let encoded: String = file_name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, XLSX.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"members.xlsx\"; filename*=UTF-8''{encoded}"),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+}
+
+/// 模板下载: 参保人信息模板-通用.xlsx
+#[utoipa::path(get, path = "/api/templates/members", tag = "members",
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+async fn template() -> ApiResult<impl IntoResponse> {
+    let bytes = spreadsheet::member_template().map_err(ApiError::internal)?;
+    Ok(xlsx_download(spreadsheet::TEMPLATE_FILE_NAME, bytes))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct ImportUploadRequest {
+    /// File size in bytes (≤ 5 MB)
+    size: u64,
+}
+
+/// 人员清单导入 ①: a presigned PUT for the filled-in template.
+#[utoipa::path(post, path = "/api/applications/{id}/import-uploads", tag = "members", request_body = ImportUploadRequest,
+    responses((status = 200, body = UploadTicket), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn import_upload(
+    State(state): State<AppState>,
+    unit: UnitUser,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ImportUploadRequest>,
+) -> ApiResult<Json<UploadTicket>> {
+    Ok(Json(import::upload_ticket(&state, &unit, &id, req.size).await?))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+struct ImportRequest {
+    upload_id: String,
+    /// The file's name as the clerk chose it (shown in the batch list).
+    file_name: String,
+}
+
+/// 人员清单导入 ②: validate the uploaded file; good rows become members, failed rows a file.
+#[utoipa::path(post, path = "/api/applications/{id}/imports", tag = "members", request_body = ImportRequest,
+    responses((status = 201, body = ImportBatch), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn import_file(
+    State(state): State<AppState>,
+    unit: UnitUser,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ImportRequest>,
+) -> ApiResult<(StatusCode, Json<ImportBatch>)> {
+    let batch = import::import(&state, &unit, &id, req.upload_id.trim(), &req.file_name).await?;
+    Ok((StatusCode::CREATED, Json(batch)))
+}
+
+/// 导入批次列表
+#[utoipa::path(get, path = "/api/applications/{id}/imports", tag = "members",
+    responses((status = 200, body = Vec<ImportBatch>), (status = 404, body = ErrorBody)))]
+async fn list_batches(
+    State(state): State<AppState>,
+    unit: UnitUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<ImportBatch>>> {
+    Ok(Json(import::batches(&state, &unit, &id).await?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct DownloadLink {
+    url: String,
+    file_name: &'static str,
+}
+
+/// 失败人员名单下载 (a short-lived link)
+#[utoipa::path(get, path = "/api/applications/{id}/imports/{batch_no}/failed-rows", tag = "members",
+    responses((status = 200, body = DownloadLink), (status = 404, body = ErrorBody)))]
+async fn failed_rows(
+    State(state): State<AppState>,
+    unit: UnitUser,
+    Path((id, batch_no)): Path<(String, u32)>,
+) -> ApiResult<Json<DownloadLink>> {
+    let url = import::failed_rows_url(&state, &unit, &id, batch_no).await?;
+    Ok(Json(DownloadLink {
+        url,
+        file_name: spreadsheet::FAILED_ROWS_FILE_NAME,
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+struct MemberQuery {
+    /// 1-based page
+    page: Option<usize>,
+    size: Option<usize>,
+    /// Only 未到期 members (未到期人员清单)
+    expiring: Option<bool>,
+}
+
+/// 人员详情 (masked), one page
+#[utoipa::path(get, path = "/api/applications/{id}/members", tag = "members", params(MemberQuery),
+    responses((status = 200, body = MemberPage), (status = 404, body = ErrorBody)))]
+async fn list_members(
+    State(state): State<AppState>,
+    unit: UnitUser,
+    Path(id): Path<String>,
+    Query(q): Query<MemberQuery>,
+) -> ApiResult<Json<MemberPage>> {
+    let page = import::list(
+        &state,
+        &unit,
+        &id,
+        q.page.unwrap_or(1),
+        q.size.unwrap_or(20),
+        q.expiring.unwrap_or(false),
+    )
+    .await?;
+    Ok(Json(page))
+}
+
+/// 人员修改
+#[utoipa::path(put, path = "/api/applications/{id}/members/{member_id}", tag = "members", request_body = MemberEdit,
+    responses((status = 200, body = MemberView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn edit_member(
+    State(state): State<AppState>,
+    unit: UnitUser,
+    Path((id, member_id)): Path<(String, String)>,
+    ApiJson(form): ApiJson<MemberEdit>,
+) -> ApiResult<Json<MemberView>> {
+    Ok(Json(import::edit(&state, &unit, &id, &member_id, form).await?))
+}
+
+/// 人员删除
+#[utoipa::path(delete, path = "/api/applications/{id}/members/{member_id}", tag = "members",
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn remove_member(
+    State(state): State<AppState>,
+    unit: UnitUser,
+    Path((id, member_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    import::remove(&state, &unit, &id, &member_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// 参保人员名单下载 (whole IDs; recorded in the trail)
+#[utoipa::path(get, path = "/api/applications/{id}/members/export", tag = "members",
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 404, body = ErrorBody)))]
+async fn export_members(
+    State(state): State<AppState>,
+    unit: UnitUser,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    let bytes = import::export(&state, &unit, &id).await?;
+    Ok(xlsx_download(spreadsheet::EXPORT_FILE_NAME, bytes))
+}
+
+/// 新增无名单
+#[utoipa::path(post, path = "/api/applications/{id}/unnamed", tag = "members", request_body = NewUnnamed,
+    responses((status = 201, body = UnnamedEntry), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn add_unnamed(
+    State(state): State<AppState>,
+    unit: UnitUser,
+    Path(id): Path<String>,
+    ApiJson(form): ApiJson<NewUnnamed>,
+) -> ApiResult<(StatusCode, Json<UnnamedEntry>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(import::add_unnamed(&state, &unit, &id, form).await?),
+    ))
+}
+
+/// 无名单 entries
+#[utoipa::path(get, path = "/api/applications/{id}/unnamed", tag = "members",
+    responses((status = 200, body = Vec<UnnamedEntry>), (status = 404, body = ErrorBody)))]
+async fn list_unnamed(
+    State(state): State<AppState>,
+    unit: UnitUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<UnnamedEntry>>> {
+    Ok(Json(import::unnamed(&state, &unit, &id).await?))
+}
+
+/// 删除无名单
+#[utoipa::path(delete, path = "/api/applications/{id}/unnamed/{entry_id}", tag = "members",
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn remove_unnamed(
+    State(state): State<AppState>,
+    unit: UnitUser,
+    Path((id, entry_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    import::remove_unnamed(&state, &unit, &id, &entry_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

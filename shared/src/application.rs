@@ -1,0 +1,280 @@
+//! 参保申请: one application of a unit for one activity, from draft through review to the
+//! certificate. The status is a type; every transition is a conditional write.
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::UnitUser;
+use crate::catalogue;
+use crate::db::{self, key, s};
+use crate::domain::Fen;
+use crate::error::{ApiError, ApiResult, OrInternal};
+use crate::reference;
+use crate::registration;
+use crate::state::AppState;
+use crate::time;
+use crate::trail;
+
+/// The application's place in the workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicationStatus {
+    /// 草稿 (also after a return)
+    Draft,
+    /// 待初审
+    Submitted,
+    /// 待复审
+    L1Approved,
+    /// 待终审
+    L2Approved,
+    /// 待开票
+    Approved,
+    /// 待到账
+    Invoiced,
+    /// 已出确认书
+    Paid,
+}
+
+impl ApplicationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Submitted => "submitted",
+            Self::L1Approved => "l1_approved",
+            Self::L2Approved => "l2_approved",
+            Self::Approved => "approved",
+            Self::Invoiced => "invoiced",
+            Self::Paid => "paid",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Draft => "草稿",
+            Self::Submitted => "待初审",
+            Self::L1Approved => "待复审",
+            Self::L2Approved => "待终审",
+            Self::Approved => "待开票",
+            Self::Invoiced => "待到账",
+            Self::Paid => "已出确认书",
+        }
+    }
+}
+
+/// One application. Counts are kept on the item, updated in the same transaction as the
+/// members they count.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Application {
+    pub id: String,
+    /// 申请书号
+    pub number: String,
+    pub unit_id: String,
+    pub unit_name: String,
+    pub agency_code: String,
+    pub status: ApplicationStatus,
+    pub activity_code: String,
+    /// 保障活动类型
+    pub activity_kind: String,
+    pub activity_name: String,
+    /// 会费标准 per share, in fen (copied from the catalogue when the draft was made)
+    pub fee_per_share_fen: u64,
+    pub sub_category_code: String,
+    pub sub_category_name: String,
+    /// 份数
+    pub shares: u32,
+    pub min_age: u32,
+    pub max_age_male: u32,
+    pub max_age_female: u32,
+    pub term_months: u32,
+    /// 在职职工人数
+    pub employees: Option<u32>,
+    /// 在职女职工人数
+    pub female_employees: Option<u32>,
+    /// 参保说明 (≤ 500 characters)
+    pub remarks: String,
+    /// Named members to be charged (未到期 members excluded).
+    pub named_count: u32,
+    /// 无名单 head count
+    pub unnamed_count: u32,
+    /// 高危职业人数 (named and unnamed)
+    pub high_risk_count: u32,
+    /// 未到期参保人数: named members still covered by an earlier certificate.
+    pub expiring_count: u32,
+    /// Number of the last import batch.
+    pub batch_seq: u32,
+    pub created_at: String,
+    pub submitted_at: Option<String>,
+}
+
+pub fn app_pk(id: &str) -> String {
+    format!("APP#{id}")
+}
+
+pub fn app_key(id: &str) -> db::Item {
+    key(app_pk(id), "APP")
+}
+
+impl Application {
+    /// 参保人数: named (not 未到期) plus 无名单.
+    pub fn insured_count(&self) -> u32 {
+        self.named_count + self.unnamed_count
+    }
+
+    /// 会费 = 会费标准 × 份数 × 参保人数, in fen.
+    pub fn fee(&self) -> ApiResult<Fen> {
+        Fen::new(self.fee_per_share_fen)
+            .checked_mul(u64::from(self.shares))
+            .and_then(|f| f.checked_mul(u64::from(self.insured_count())))
+            .ok_or_else(|| ApiError::bad_request("AMOUNT_TOO_LARGE", "会费金额超出范围"))
+    }
+
+    pub fn to_item(&self) -> anyhow::Result<db::Item> {
+        let mut item = db::to_item(self)?;
+        item.extend(app_key(&self.id));
+        item.insert("gsi1pk".into(), s(format!("APPQ#{}", self.status.as_str())));
+        item.insert(
+            "gsi1sk".into(),
+            s(queue_sk(&self.agency_code, &self.created_at, &self.id)),
+        );
+        item.insert("gsi2pk".into(), s(format!("UNITAPPS#{}", self.unit_id)));
+        item.insert("gsi2sk".into(), s(format!("{}#{}", self.created_at, self.id)));
+        Ok(item)
+    }
+
+    /// Refuses changes once submitted.
+    pub fn require_draft(&self) -> ApiResult<()> {
+        if self.status == ApplicationStatus::Draft {
+            Ok(())
+        } else {
+            Err(locked())
+        }
+    }
+}
+
+/// Review queues sort by agency path so a staff member reads only their subtree.
+pub fn queue_sk(agency_code: &str, created_at: &str, id: &str) -> String {
+    format!("{}{created_at}#{id}", reference::path(agency_code).unwrap_or_default())
+}
+
+pub fn locked() -> ApiError {
+    ApiError::conflict(
+        "APPLICATION_LOCKED",
+        "该申请已提交，不能再修改；如需修改请等待经办机构退回",
+    )
+}
+
+fn not_found() -> ApiError {
+    ApiError::not_found("NOT_FOUND", "未找到该参保申请")
+}
+
+pub async fn load(state: &AppState, id: &str) -> ApiResult<Option<Application>> {
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Ok(None);
+    }
+    let out = state
+        .db
+        .get_item()
+        .table_name(&*state.table)
+        .set_key(Some(app_key(id)))
+        .consistent_read(true)
+        .send()
+        .await
+        .or_internal("get application")?;
+    out.item
+        .map(db::from_item)
+        .transpose()
+        .or_internal("decode application")
+}
+
+/// The caller's own application, or 404 as if another unit's did not exist.
+pub async fn load_for_unit(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<Application> {
+    match load(state, id).await? {
+        Some(app) if app.unit_id == unit.unit_id => Ok(app),
+        _ => Err(not_found()),
+    }
+}
+
+/// The caller's own draft.
+pub async fn load_draft(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<Application> {
+    let app = load_for_unit(state, unit, id).await?;
+    app.require_draft()?;
+    Ok(app)
+}
+
+/// ① 保障活动录入: a new draft for an activity, sub-category and number of shares.
+pub async fn create_draft(
+    state: &AppState,
+    unit: &UnitUser,
+    activity_code: &str,
+    sub_category_code: &str,
+    shares: u32,
+) -> ApiResult<Application> {
+    let activities = catalogue::list(state).await?;
+    let Some(activity) = activities.into_iter().find(|a| a.code == activity_code && a.active) else {
+        return Err(ApiError::bad_request("ACTIVITY_UNKNOWN", "请选择保障活动"));
+    };
+    let Some(sub) = activity.sub_categories.iter().find(|c| c.code == sub_category_code) else {
+        return Err(ApiError::bad_request("SUB_CATEGORY_UNKNOWN", "请选择保障活动细类"));
+    };
+    if shares == 0 || shares > activity.max_shares {
+        return Err(ApiError::bad_request(
+            "SHARES_INVALID",
+            format!("份数应为1到{}之间的整数", activity.max_shares),
+        ));
+    }
+    let unit_record = registration::load_unit(state, &unit.unit_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("NOT_FOUND", "未找到单位信息"))?;
+    let now = time::now();
+    let id = uuid::Uuid::new_v4().to_string();
+    let number = format!(
+        "SQ{}{:06}",
+        now.with_timezone(&time::BEIJING).format("%Y%m%d"),
+        rand::random::<u32>() % 1_000_000
+    );
+    let app = Application {
+        id: id.clone(),
+        number,
+        unit_id: unit.unit_id.clone(),
+        unit_name: unit_record.unit_name,
+        agency_code: unit_record.agency_code,
+        status: ApplicationStatus::Draft,
+        activity_code: activity.code.clone(),
+        activity_kind: activity.kind.clone(),
+        activity_name: activity.name.clone(),
+        fee_per_share_fen: activity.fee_per_share_fen,
+        sub_category_code: sub.code.clone(),
+        sub_category_name: sub.name.clone(),
+        shares,
+        min_age: activity.min_age,
+        max_age_male: activity.max_age_male,
+        max_age_female: activity.max_age_female,
+        term_months: activity.term_months,
+        employees: None,
+        female_employees: None,
+        remarks: String::new(),
+        named_count: 0,
+        unnamed_count: 0,
+        high_risk_count: 0,
+        expiring_count: 0,
+        batch_seq: 0,
+        created_at: time::stamp(now),
+        submitted_at: None,
+    };
+    let table = &*state.table;
+    let items = vec![
+        db::put_new(table, app.to_item().or_internal("encode application")?).or_internal("build put")?,
+        trail::record(
+            table,
+            &app_pk(&id),
+            &unit.login,
+            Some(crate::auth::Role::Unit),
+            "application_created",
+            &format!("新建参保录入：{}，{}份", app.activity_name, shares),
+        )
+        .or_internal("build trail")?,
+    ];
+    db::transact(state, items)
+        .await
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("create application: {e:?}")))?;
+    Ok(app)
+}

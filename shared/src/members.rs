@@ -1,0 +1,138 @@
+//! 参保人: the named members of an application, one item each under the application's
+//! partition (`MEMBER#<hash of the ID>`), so the same ID can be stored only once and URLs
+//! never carry an ID number.
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::application::app_pk;
+use crate::db::{self, s};
+use crate::domain::{Gender, mask_middle, mask_name};
+use crate::error::{ApiResult, OrInternal};
+use crate::state::AppState;
+
+/// 职业类别
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OccupationClass {
+    /// 一般职业
+    #[default]
+    General,
+    /// 高危职业
+    HighRisk,
+}
+
+impl OccupationClass {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::General => "一般职业",
+            Self::HighRisk => "高危职业",
+        }
+    }
+}
+
+/// One named member as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Member {
+    pub member_id: String,
+    pub name: String,
+    /// 证件类型 label, e.g. 居民身份证
+    pub id_type: String,
+    pub id_number: String,
+    pub gender: Gender,
+    pub birth_date: NaiveDate,
+    pub mobile: Option<String>,
+    pub occupation: OccupationClass,
+    pub remark: String,
+    /// 导入批次 number and the row in that file.
+    pub batch_no: u32,
+    pub row: u32,
+    /// 未到期: still covered by an earlier certificate of the same activity, until this date.
+    pub covered_until: Option<NaiveDate>,
+}
+
+/// A member as lists show it: personal data masked.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MemberView {
+    pub member_id: String,
+    pub name: String,
+    pub id_type: String,
+    /// e.g. 4102**********1238
+    pub id_number: String,
+    pub gender: String,
+    pub birth_date: String,
+    pub age: u32,
+    pub mobile: Option<String>,
+    pub occupation: OccupationClass,
+    pub remark: String,
+    pub batch_no: u32,
+    pub row: u32,
+    pub covered_until: Option<String>,
+}
+
+impl Member {
+    pub fn age_on(&self, date: NaiveDate) -> u32 {
+        date.years_since(self.birth_date).unwrap_or(0)
+    }
+
+    pub fn view(&self, today: NaiveDate) -> MemberView {
+        MemberView {
+            member_id: self.member_id.clone(),
+            name: mask_name(&self.name),
+            id_type: self.id_type.clone(),
+            id_number: mask_middle(&self.id_number, 4, 4),
+            gender: self.gender.label().to_owned(),
+            birth_date: self.birth_date.to_string(),
+            age: self.age_on(today),
+            mobile: self.mobile.as_deref().map(|m| mask_middle(m, 3, 4)),
+            occupation: self.occupation,
+            remark: self.remark.clone(),
+            batch_no: self.batch_no,
+            row: self.row,
+            covered_until: self.covered_until.map(|d| d.to_string()),
+        }
+    }
+
+    pub fn to_item(&self, app_id: &str) -> anyhow::Result<db::Item> {
+        let mut item = db::to_item(self)?;
+        item.extend(db::key(app_pk(app_id), member_sk(&self.member_id)));
+        Ok(item)
+    }
+}
+
+/// Opaque, stable id of a person within an application: the same ID number always maps to
+/// the same item, and the URL carries no personal data.
+pub fn member_id(id_number: &str) -> String {
+    hex::encode(&Sha256::digest(id_number.as_bytes())[..10])
+}
+
+pub fn member_sk(member_id: &str) -> String {
+    format!("MEMBER#{member_id}")
+}
+
+/// Every named member of an application.
+pub async fn all(state: &AppState, app_id: &str) -> ApiResult<Vec<Member>> {
+    let mut members = Vec::new();
+    let mut start = None;
+    loop {
+        let out = state
+            .db
+            .query()
+            .table_name(&*state.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :m)")
+            .expression_attribute_values(":pk", s(app_pk(app_id)))
+            .expression_attribute_values(":m", s("MEMBER#"))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .or_internal("query members")?;
+        for item in out.items() {
+            members.push(db::from_item(item.clone()).or_internal("decode member")?);
+        }
+        start = out.last_evaluated_key;
+        if start.is_none() {
+            return Ok(members);
+        }
+    }
+}

@@ -1,0 +1,372 @@
+use calamine::{Data, Reader, Xlsx};
+use e2e::{TestApp, member_workbook, resident_id};
+use serde_json::json;
+
+async fn application(app: &TestApp, id: &str) -> shared::application::Application {
+    shared::application::load(&app.state, id)
+        .await
+        .expect("load")
+        .expect("exists")
+}
+
+/// Rows of an xlsx as strings (first sheet).
+fn rows_of(bytes: &[u8]) -> Vec<Vec<String>> {
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
+    let name = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&name).expect("sheet");
+    range
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| match c {
+                    Data::Empty => String::new(),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn good_rows_become_members_and_failed_rows_are_fixed_and_reimported_alone() {
+    let app = TestApp::spawn().await;
+    let clerk = app.clerk("411103").await;
+    let id = app.draft(&clerk, 1).await;
+    let good1 = resident_id("19850315", 123);
+    let good2 = resident_id("19900101", 222);
+    let with_x = resident_id("19880808", 5); // may end in X; typed lowercase below if so
+    let bad_checksum = {
+        let mut s = resident_id("19850315", 124);
+        let last = s.pop().expect("char");
+        s.push(if last == '1' { '2' } else { '1' });
+        s
+    };
+    let file = member_workbook(&[
+        ["1", "张三", "居民身份证", &good1, "", "", "13812345678", "一般职业", ""],
+        [
+            "2",
+            "李四",
+            "",
+            &format!(" {} ", good2.replace('1', "１")),
+            "",
+            "",
+            "",
+            "高危职业",
+            "",
+        ],
+        ["3", "王五", "居民身份证", &bad_checksum, "", "", "", "", ""],
+        ["", "", "", "", "", "", "", "", ""],
+        [
+            "5",
+            "赵六",
+            "居民身份证",
+            &resident_id("19850230", 123),
+            "",
+            "",
+            "",
+            "",
+            "",
+        ],
+        ["6", "", "居民身份证", &with_x.to_lowercase(), "", "", "", "", ""],
+        ["7", "钱七", "居民身份证", &good1, "", "", "", "", ""],
+    ]);
+    let r = app.import(&clerk.browser, &id, file, "第一批.xlsx").await;
+    assert_eq!(r.status, 201, "{r:?}");
+    assert_eq!(
+        (
+            r.body["total"].as_u64(),
+            r.body["success"].as_u64(),
+            r.body["failed"].as_u64()
+        ),
+        (Some(6), Some(2), Some(4)),
+        "{r:?}"
+    );
+    let stored = application(&app, &id).await;
+    assert_eq!(
+        (stored.named_count, stored.high_risk_count, stored.batch_seq),
+        (2, 1, 1)
+    );
+    assert_eq!(stored.fee().expect("fee").value(), 2 * 8000);
+
+    // The failed rows, with reasons a clerk can act on, in a file with a 失败原因 column.
+    let link = clerk
+        .browser
+        .get(&format!("/api/applications/{id}/imports/1/failed-rows"))
+        .await;
+    assert_eq!(link.status, 200, "{link:?}");
+    let url = link.body["url"].as_str().expect("url");
+    assert!(url.contains("X-Amz-Signature="));
+    let failed = reqwest::get(url).await.expect("get").bytes().await.expect("bytes");
+    let rows = rows_of(&failed);
+    let header = &rows[0];
+    let reason_col = header.iter().position(|h| h == "失败原因").expect("失败原因 column");
+    let reasons: Vec<&str> = rows[1..].iter().map(|r| r[reason_col].as_str()).collect();
+    assert_eq!(reasons.len(), 4, "{rows:?}");
+    assert!(reasons[0].contains("校验位"), "{reasons:?}");
+    assert!(reasons[1].contains("19850230"), "{reasons:?}");
+    assert!(reasons[2].contains("姓名"), "{reasons:?}");
+    assert!(
+        reasons[3].contains("第2行") || reasons[3].contains("重复"),
+        "{reasons:?}"
+    );
+
+    // Fix two of them and re-import only those: earlier members are untouched.
+    let fixed = member_workbook(&[
+        [
+            "3",
+            "王五",
+            "居民身份证",
+            &resident_id("19850315", 124),
+            "",
+            "",
+            "",
+            "",
+            "",
+        ],
+        ["6", "孙八", "居民身份证", &with_x, "", "", "", "", ""],
+    ]);
+    let r = app.import(&clerk.browser, &id, fixed, "失败人员名单.xlsx").await;
+    assert_eq!(
+        (r.status, r.body["success"].as_u64(), r.body["failed"].as_u64()),
+        (201, Some(2), Some(0)),
+        "{r:?}"
+    );
+    assert_eq!(application(&app, &id).await.named_count, 4);
+
+    // The same person again, in a later file: refused with the earlier batch and row.
+    let again = member_workbook(&[["1", "张三", "居民身份证", &good1, "", "", "", "", ""]]);
+    let r = app.import(&clerk.browser, &id, again, "again.xlsx").await;
+    assert_eq!(r.body["failed"].as_u64(), Some(1), "{r:?}");
+    let batches = clerk.browser.get(&format!("/api/applications/{id}/imports")).await;
+    assert_eq!(batches.body.as_array().map(Vec::len), Some(3));
+    assert_eq!(batches.body[0]["file_name"], "again.xlsx");
+
+    // Members list: masked IDs and phones; edit and remove.
+    let list = clerk
+        .browser
+        .get(&format!("/api/applications/{id}/members?page=1&size=10"))
+        .await;
+    assert_eq!(list.body["total"], 4, "{list:?}");
+    let first = &list.body["items"][0];
+    assert_eq!(first["id_number"], format!("{}**********{}", &good1[..4], &good1[14..]));
+    assert_eq!(first["mobile"], "138****5678");
+    assert_eq!(first["name"], "张*");
+    let member = first["member_id"].as_str().expect("member id").to_owned();
+    let r = clerk
+        .browser
+        .put(
+            &format!("/api/applications/{id}/members/{member}"),
+            json!({ "name": "张三丰", "mobile": "12", "occupation": "high_risk", "remark": "" }),
+        )
+        .await;
+    assert_eq!(r.field_code("mobile"), Some("MOBILE_INVALID"), "{r:?}");
+    let r = clerk
+        .browser
+        .put(
+            &format!("/api/applications/{id}/members/{member}"),
+            json!({ "name": "张三丰", "mobile": "", "occupation": "high_risk", "remark": "改为高危" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(application(&app, &id).await.high_risk_count, 2);
+    let r = clerk
+        .browser
+        .send_delete(&format!("/api/applications/{id}/members/{member}"))
+        .await;
+    assert_eq!(r.status, 204, "{r:?}");
+    let stored = application(&app, &id).await;
+    assert_eq!((stored.named_count, stored.high_risk_count), (3, 1));
+
+    // 新增无名单
+    let r = clerk
+        .browser
+        .post(
+            &format!("/api/applications/{id}/unnamed"),
+            json!({ "count": 0, "occupation": "general" }),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (400, "COUNT_INVALID"));
+    let r = clerk
+        .browser
+        .post(
+            &format!("/api/applications/{id}/unnamed"),
+            json!({ "count": 25, "occupation": "high_risk" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{r:?}");
+    let stored = application(&app, &id).await;
+    assert_eq!(
+        (stored.unnamed_count, stored.insured_count(), stored.high_risk_count),
+        (25, 28, 26)
+    );
+    assert_eq!(stored.fee().expect("fee").value(), 28 * 8000);
+
+    // 参保人员名单下载: whole IDs, and the download is in the trail.
+    let res = reqwest::Client::new()
+        .get(format!("{}/api/applications/{id}/members/export", app.base))
+        .header("cookie", clerk.browser.session_cookie().expect("cookie"))
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(res.status(), 200);
+    let rows = rows_of(&res.bytes().await.expect("bytes"));
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    assert!(rows.iter().any(|r| r.contains(&good2)), "{rows:?}");
+    let trail = shared::trail::list(&app.state, &shared::application::app_pk(&id))
+        .await
+        .expect("trail");
+    assert!(trail.iter().any(|e| e.action == "members_exported"));
+}
+
+#[tokio::test]
+async fn files_that_are_not_the_template_are_refused_whole_and_nothing_is_written() {
+    let app = TestApp::spawn().await;
+    let clerk = app.clerk("411103").await;
+    let id = app.draft(&clerk, 1).await;
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (b"%PDF-1.7 pretending to be a workbook".to_vec(), "NOT_XLSX"),
+        (
+            "序号,姓名,证件号码\n1,张三,410102198503151238\n".as_bytes().to_vec(),
+            "NOT_XLSX",
+        ),
+        (
+            vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0, 0],
+            "ENCRYPTED_OR_XLS",
+        ),
+        (member_workbook(&[])[..300].to_vec(), "CORRUPT_FILE"),
+        (member_workbook(&[]), "NO_DATA_ROWS"),
+    ];
+    for (bytes, code) in cases {
+        let r = app.import(&clerk.browser, &id, bytes, "x.xlsx").await;
+        assert_eq!((r.status, r.code()), (400, code), "{r:?}");
+        assert!(
+            r.body["message"]
+                .as_str()
+                .expect("message")
+                .chars()
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+        );
+    }
+    let mut other = rust_xlsxwriter::Workbook::new();
+    other.add_worksheet().write_string(0, 0, "工号").expect("cell");
+    let r = app
+        .import(&clerk.browser, &id, other.save_to_buffer().expect("xlsx"), "x.xlsx")
+        .await;
+    assert_eq!((r.status, r.code()), (400, "WRONG_TEMPLATE"), "{r:?}");
+    let r = clerk
+        .browser
+        .post(
+            &format!("/api/applications/{id}/import-uploads"),
+            json!({ "size": 5 * 1024 * 1024 + 1 }),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (400, "FILE_TOO_LARGE"));
+    let stored = application(&app, &id).await;
+    assert_eq!((stored.batch_seq, stored.named_count), (0, 0));
+    // The lease was released: a good file still imports.
+    let good = member_workbook(&[["1", "张三", "", &resident_id("19850315", 1), "", "", "", "", ""]]);
+    assert_eq!(app.import(&clerk.browser, &id, good, "ok.xlsx").await.status, 201);
+}
+
+#[tokio::test]
+async fn members_still_covered_count_as_not_yet_expired_and_are_not_charged() {
+    let app = TestApp::spawn().await;
+    let clerk = app.clerk("411103").await;
+    let id = app.draft(&clerk, 2).await;
+    let covered = resident_id("19800101", 11);
+    let until = shared::time::today_beijing() + chrono_days(100);
+    app.state
+        .db
+        .put_item()
+        .table_name(&*app.state.table)
+        .set_item(Some(shared::import::coverage_item(
+            "ZYYL",
+            &covered,
+            until,
+            "G16002025010110000001",
+        )))
+        .send()
+        .await
+        .expect("coverage");
+    let file = member_workbook(&[
+        ["1", "周一", "", &covered, "", "", "", "", ""],
+        ["2", "吴二", "", &resident_id("19810101", 13), "", "", "", "", ""],
+    ]);
+    let r = app.import(&clerk.browser, &id, file, "a.xlsx").await;
+    assert_eq!(
+        (r.body["success"].as_u64(), r.body["expiring"].as_u64()),
+        (Some(2), Some(1)),
+        "{r:?}"
+    );
+    let stored = application(&app, &id).await;
+    assert_eq!((stored.named_count, stored.expiring_count), (1, 1));
+    assert_eq!(stored.fee().expect("fee").value(), 2 * 8000);
+    let list = clerk
+        .browser
+        .get(&format!("/api/applications/{id}/members?expiring=true"))
+        .await;
+    assert_eq!(list.body["total"], 1);
+    assert_eq!(list.body["items"][0]["covered_until"], until.to_string());
+}
+
+#[tokio::test]
+async fn another_units_clerk_cannot_touch_the_application() {
+    let app = TestApp::spawn().await;
+    let owner = app.clerk("411103").await;
+    let id = app.draft(&owner, 1).await;
+    let file = member_workbook(&[["1", "张三", "", &resident_id("19850315", 1), "", "", "", "", ""]]);
+    assert_eq!(
+        app.import(&owner.browser, &id, file.clone(), "a.xlsx").await.status,
+        201
+    );
+    let member = owner.browser.get(&format!("/api/applications/{id}/members")).await.body["items"][0]["member_id"]
+        .as_str()
+        .expect("member")
+        .to_owned();
+    let intruder = app.clerk("410202").await;
+    let b = &intruder.browser;
+    let responses = vec![
+        b.post(
+            &format!("/api/applications/{id}/import-uploads"),
+            json!({ "size": 100 }),
+        )
+        .await,
+        b.post(
+            &format!("/api/applications/{id}/imports"),
+            json!({ "upload_id": uuid::Uuid::new_v4().to_string(), "file_name": "x" }),
+        )
+        .await,
+        b.get(&format!("/api/applications/{id}/imports")).await,
+        b.get(&format!("/api/applications/{id}/imports/1/failed-rows")).await,
+        b.get(&format!("/api/applications/{id}/members")).await,
+        b.put(
+            &format!("/api/applications/{id}/members/{member}"),
+            json!({ "name": "x", "occupation": "general" }),
+        )
+        .await,
+        b.send_delete(&format!("/api/applications/{id}/members/{member}")).await,
+        b.get(&format!("/api/applications/{id}/members/export")).await,
+        b.post(
+            &format!("/api/applications/{id}/unnamed"),
+            json!({ "count": 1, "occupation": "general" }),
+        )
+        .await,
+        b.get(&format!("/api/applications/{id}/unnamed")).await,
+    ];
+    for r in responses {
+        assert_eq!((r.status, r.code()), (404, "NOT_FOUND"), "{r:?}");
+    }
+    // Staff are not units.
+    let staff = app
+        .staff("any.rev", "HN", vec![shared::auth::Permission::ReviewL1])
+        .await;
+    assert_eq!(
+        staff.get(&format!("/api/applications/{id}/members")).await.code(),
+        "UNIT_ONLY"
+    );
+    assert_eq!(application(&app, &id).await.named_count, 1);
+}
+
+fn chrono_days(n: i64) -> chrono::Duration {
+    chrono::Duration::days(n)
+}
