@@ -5,7 +5,7 @@ TOOLS := $(CURDIR)/.local/tools/bin
 export SAM_CLI_TELEMETRY := 0
 export SAM_CLI_BETA_RUST_CARGO_LAMBDA := 1
 
-.PHONY: dev test build lint openapi bench install tools clean
+.PHONY: dev test build lint openapi bench bench-http install tools clean
 
 ## Start the whole system locally on http://127.0.0.1:3000 (Ctrl-C stops it).
 dev: install
@@ -29,9 +29,13 @@ build: tools
 openapi:
 	$(CARGO) run --quiet -p devstack -- openapi
 
-## Benchmarks (release builds); see README for the figures' meaning.
-bench:
+## Benchmarks (optimised builds): PDF rendering, the import pipeline vs openpyxl, HTTP import.
+bench: bench-http
 	$(CARGO) bench -p shared --all-features
+
+## 20,000 rows imported over HTTP into the local stack.
+bench-http: install
+	$(CARGO) run --quiet -p devstack -- bench -p e2e --bench http_import
 
 install:
 	@bash infra/local/install.sh

@@ -211,8 +211,13 @@ async fn import_locked(
             ctx.add_earlier(&id, format!("第{}批", member.batch_no), member.row);
         }
     }
-    let outcome = spreadsheet::import_members(bytes, &XlsxLimits::default(), &mut ctx)
-        .map_err(|e| ApiError::bad_request(e.code(), e.to_string()))?;
+    let outcome = spreadsheet::import_members(bytes, &XlsxLimits::default(), &mut ctx).map_err(|e| {
+        if e.is_clients_fault() {
+            ApiError::bad_request(e.code(), e.to_string())
+        } else {
+            ApiError::internal(e)
+        }
+    })?;
     let coverage = covered_until(state, &app.activity_code, outcome.members.iter().map(|m| m.id.as_str())).await?;
     let new_members: Vec<Member> = outcome
         .members

@@ -1,5 +1,6 @@
 //! `devstack dev`  — the whole system on http://127.0.0.1:3000 (make dev)
 //! `devstack test` — emulators on free ports, then `cargo test` against them (make test)
+//! `devstack bench` — the same for `cargo bench` (make bench-http)
 //! `devstack openapi [--check]` — write or check functions/reference/openapi.json
 use std::process::ExitCode;
 use std::time::Duration;
@@ -92,7 +93,8 @@ async fn dev() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn test(args: Vec<String>) -> anyhow::Result<ExitCode> {
+/// Runs `cargo <verb> <args>` with the emulators up on free ports (test or bench).
+async fn with_stack(verb: &str, args: Vec<String>) -> anyhow::Result<ExitCode> {
     let root = devstack::repo_root();
     let stack = LocalStack::start(&root, None, None).await?;
     eprintln!(
@@ -100,13 +102,13 @@ async fn test(args: Vec<String>) -> anyhow::Result<ExitCode> {
         stack.dynamodb_url, stack.moto_url
     );
     let status = tokio::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .arg("test")
+        .arg(verb)
         .args(&args)
         .envs(stack.env())
         .current_dir(&root)
         .status()
         .await
-        .context("run cargo test")?;
+        .with_context(|| format!("run cargo {verb}"))?;
     stack.stop().await;
     Ok(if status.success() {
         ExitCode::SUCCESS
@@ -137,10 +139,11 @@ async fn main() -> anyhow::Result<ExitCode> {
     let mut args = std::env::args().skip(1);
     match args.next().as_deref() {
         Some("dev") => dev().await.map(|()| ExitCode::SUCCESS),
-        Some("test") => test(args.collect()).await,
+        Some("test") => with_stack("test", args.collect()).await,
+        Some("bench") => with_stack("bench", args.collect()).await,
         Some("openapi") => openapi(args.next().as_deref() == Some("--check")),
         _ => {
-            eprintln!("usage: devstack dev | test [cargo test args] | openapi [--check]");
+            eprintln!("usage: devstack dev | test [cargo test args] | bench [cargo bench args] | openapi [--check]");
             Ok(ExitCode::from(2))
         }
     }

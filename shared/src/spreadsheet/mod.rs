@@ -12,8 +12,9 @@ mod members;
 mod template;
 mod validate;
 
-#[cfg(test)]
-mod test_support;
+/// File builders for tests, here and in the end-to-end suite (feature `test-support`).
+#[cfg(any(test, feature = "test-support"))]
+pub mod test_support;
 
 pub use cell::{Cell, CellKind, serial_to_date};
 pub use error::SpreadsheetError;

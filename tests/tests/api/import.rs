@@ -370,3 +370,50 @@ async fn another_units_clerk_cannot_touch_the_application() {
 fn chrono_days(n: i64) -> chrono::Duration {
     chrono::Duration::days(n)
 }
+
+/// Hostile workbooks over HTTP: each refused with one clear reason, the function unharmed.
+#[tokio::test]
+async fn hostile_workbooks_are_refused_without_harm() {
+    use shared::spreadsheet::test_support::{declare_size, entries, row, with_entry, workbook, zip_of};
+    let app = TestApp::spawn().await;
+    let clerk = app.clerk("411103").await;
+    let id = app.draft(&clerk, 1).await;
+    let good_id = resident_id("19850315", 1);
+    let good = workbook(&[Some(row("1", "张三", &good_id))], true);
+
+    let forged_count = with_entry(&good, "xl/sharedStrings.xml", |xml| {
+        xml.replacen("uniqueCount=\"", "uniqueCount=\"2000000000", 1)
+            .replacen(" count=\"", " count=\"2000000000", 1)
+    });
+    let far_cell = with_entry(&good, "xl/worksheets/sheet1.xml", |xml| {
+        xml.replace(
+            "</sheetData>",
+            "<row r=\"1048576\"><c r=\"XFD1048576\" t=\"inlineStr\"><is><t>x</t></is></c></row></sheetData>",
+        )
+    });
+    let huge_string = declare_size(good.clone(), "xl/sharedStrings.xml", 1_100_000_000);
+    let bomb = {
+        let mut all = entries(&good);
+        let sst = all.iter_mut().find(|(n, _)| n == "xl/sharedStrings.xml").expect("sst");
+        let mut xml = sst.1.clone();
+        let at = xml.windows(5).position(|w| w == b"</sst").expect("end");
+        let filler = vec![b' '; 200 * 1024 * 1024];
+        xml.splice(at..at, filler);
+        sst.1 = xml;
+        zip_of(&all)
+    };
+    let cases: Vec<(&str, Vec<u8>, &[&str])> = vec![
+        ("forged uniqueCount", forged_count, &["TOO_MANY_STRINGS"]),
+        ("cell at XFD1048576", far_cell, &["TOO_MANY_COLUMNS", "TOO_MANY_ROWS"]),
+        ("shared strings over 1 GB", huge_string, &["CONTENT_TOO_LARGE"]),
+        ("zip bomb entry", bomb, &["CONTENT_TOO_LARGE"]),
+    ];
+    for (what, bytes, codes) in cases {
+        let r = app.import(&clerk.browser, &id, bytes, "x.xlsx").await;
+        assert_eq!(r.status, 400, "{what}: {r:?}");
+        assert!(codes.contains(&r.code()), "{what}: {r:?}");
+    }
+    assert_eq!(application(&app, &id).await.batch_seq, 0);
+    // Still serving, and the good file imports.
+    assert_eq!(app.import(&clerk.browser, &id, good, "ok.xlsx").await.status, 201);
+}
