@@ -15,6 +15,7 @@ use crate::time;
 const PREFIX: &str = "【中国职工保险互助会】";
 const PENDING_INDEX_KEY: &str = "OUTBOX#PENDING";
 const LEASE_MS: i64 = 60_000;
+const FIRST_BACKOFF_MS: i64 = 500;
 const MAX_BACKOFF_MS: i64 = 300_000;
 
 /// Every text the system sends.
@@ -199,7 +200,7 @@ async fn send_one(state: &AppState, item: &Item) -> anyhow::Result<Option<bool>>
                 .and_then(|v| v.as_n().ok())
                 .and_then(|v| v.parse::<u32>().ok())
                 .unwrap_or(0);
-            let backoff = (1000i64 << attempts.min(16)).min(MAX_BACKOFF_MS);
+            let backoff = (FIRST_BACKOFF_MS << attempts.min(16)).min(MAX_BACKOFF_MS);
             tracing::warn!(outbox = pk, to = %masked, attempts, error = %aws_sdk_sns::error::DisplayErrorContext(&err), "sms send failed; will retry");
             state
                 .db

@@ -14,6 +14,15 @@ pub struct AppState {
     pub bucket: Arc<str>,
 }
 
+/// A publish that hangs must not stall the outbox: give up and let the retry take it.
+pub fn sms_timeouts() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(3))
+        .operation_attempt_timeout(std::time::Duration::from_secs(5))
+        .operation_timeout(std::time::Duration::from_secs(12))
+        .build()
+}
+
 impl AppState {
     /// Reads the standard AWS environment (region, credentials, `AWS_ENDPOINT_URL_*`) plus
     /// `TABLE_NAME`, `BUCKET_NAME` and `S3_FORCE_PATH_STYLE` (emulators need path-style URLs).
@@ -48,7 +57,11 @@ impl AppState {
         Self {
             db: aws_sdk_dynamodb::Client::new(config),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
-            sns: aws_sdk_sns::Client::new(config),
+            sns: aws_sdk_sns::Client::from_conf(
+                aws_sdk_sns::config::Builder::from(config)
+                    .timeout_config(sms_timeouts())
+                    .build(),
+            ),
             table: table.into(),
             bucket: bucket.into(),
         }

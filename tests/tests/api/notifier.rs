@@ -68,7 +68,7 @@ async fn an_sms_that_fails_to_send_is_retried_and_arrives_once() {
     assert_eq!(outbox["attempts"].as_n().expect("attempts"), "1");
 
     // Recovered: after the backoff it is sent, once; further passes send nothing.
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     let (first, second) = tokio::join!(
         shared::sms::drain_outbox(&app.state),
         shared::sms::drain_outbox(&app.state)
