@@ -79,3 +79,50 @@ pub fn members_xlsx(rows: impl Iterator<Item = ExportMember>) -> Result<Vec<u8>,
     }
     Ok(workbook.save_to_buffer()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use calamine::{Data, Reader, Xlsx};
+
+    use super::*;
+    use crate::domain::IdType;
+    use crate::spreadsheet::test_support::id;
+
+    #[test]
+    fn whole_ids_as_text_and_numbers_where_they_are_numbers() {
+        let number = id("41020219850315123");
+        let member = |name: &str, batch: &str| ExportMember {
+            name: name.into(),
+            id: PersonId::parse(IdType::ResidentIdCard, &number).unwrap(),
+            gender: Gender::Male,
+            birth_date: NaiveDate::from_ymd_opt(1985, 3, 15).unwrap(),
+            age: 39,
+            mobile: Mobile::parse("13800138000").ok(),
+            occupation: Occupation::HighRisk,
+            batch: batch.into(),
+        };
+        let bytes = members_xlsx([member("张三", "第1批"), member("李四", "=1+1")].into_iter()).unwrap();
+        let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range("参保人员名单").unwrap();
+        let header: Vec<String> = range.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+        assert_eq!(header, EXPORT_HEADER);
+        let row: Vec<&Data> = range.rows().nth(1).unwrap().iter().collect();
+        assert_eq!(row[0], &Data::Float(1.0));
+        assert_eq!(row[3], &Data::String(number.clone()));
+        assert_eq!(row[5], &Data::String("1985-03-15".into()));
+        assert_eq!(row[6], &Data::Float(39.0));
+        assert_eq!(row[7], &Data::String("13800138000".into()));
+        assert_eq!(row[8], &Data::String("高危职业".into()));
+        let second: Vec<&Data> = range.rows().nth(2).unwrap().iter().collect();
+        assert_eq!(second[9], &Data::String("'=1+1".into()));
+    }
+
+    #[test]
+    fn an_empty_list_is_a_header() {
+        let bytes = members_xlsx(std::iter::empty()).unwrap();
+        let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
+        assert_eq!(book.worksheet_range("参保人员名单").unwrap().height(), 1);
+    }
+}

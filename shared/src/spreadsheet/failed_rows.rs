@@ -58,4 +58,38 @@ mod tests {
         assert_eq!(neutralise("\tx"), "'\tx");
         assert_eq!(neutralise("张三"), "张三");
     }
+
+    #[test]
+    fn reasons_follow_the_template_columns() {
+        use std::io::Cursor;
+
+        use calamine::{Data, Reader, Xlsx};
+
+        use crate::spreadsheet::cell::Cell;
+
+        let mut row = SheetRow {
+            row: 7,
+            ..SheetRow::default()
+        };
+        row.cells[0] = Cell::text("5");
+        row.cells[1] = Cell::text("=张三");
+        row.cells[3] = Cell::text("410202198503151000");
+        let failure = RowFailure {
+            row: 7,
+            reasons: vec![
+                ("NAME_INVALID", "姓名有误".into()),
+                ("ID_CHECKSUM", "校验位不正确".into()),
+            ],
+        };
+        let bytes = failed_rows_xlsx(&[(row, failure)]).unwrap();
+        let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
+        let sheets: Vec<String> = book.sheet_names();
+        assert_eq!(sheets, [DATA_SHEET, crate::spreadsheet::MARKER_SHEET]);
+        let range = book.worksheet_range(DATA_SHEET).unwrap();
+        let cells: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(Data::to_string).collect()).collect();
+        assert_eq!(cells[0][9], REASON_HEADER);
+        assert_eq!(cells[1][..4], ["5", "'=张三", "", "410202198503151000"]);
+        assert_eq!(cells[1][9], "姓名有误；校验位不正确");
+        assert_eq!(failed_rows_xlsx(&[]).map(|b| b.len() > 1000), Ok(true));
+    }
 }

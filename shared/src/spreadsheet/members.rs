@@ -40,7 +40,8 @@ pub struct ImportOutcome {
 /// Reads, checks and validates one uploaded file against what the application already holds.
 ///
 /// With a second core, calamine reads rows on a scoped thread while this one scans the
-/// shared strings and validates the rows already read; the result is the same either way.
+/// shared strings and validates the rows already read; with one, the same steps run one
+/// after the other. The result is the same either way.
 pub fn import_members(
     bytes: &[u8],
     limits: &XlsxLimits,
@@ -48,6 +49,18 @@ pub fn import_members(
 ) -> Result<ImportOutcome, SpreadsheetError> {
     // What calamine must not see unchecked is checked before it starts.
     let shared_strings = inspect_container(bytes, limits)?;
+    let sequential = |ctx: &mut ImportContext| {
+        inspect_shared_strings(bytes, limits, &shared_strings)?;
+        let mut outcome = ImportOutcome::default();
+        read_rows(bytes, limits, &mut |batch| {
+            validate_batch(batch, ctx, &mut outcome);
+            true
+        })?;
+        Ok(outcome)
+    };
+    if thread::available_parallelism().map_or(true, |n| n.get() < 2) {
+        return sequential(ctx);
+    }
     let (tx, rx) = mpsc::sync_channel::<Vec<SheetRow>>(4);
     thread::scope(|scope| {
         let reader = thread::Builder::new()
@@ -57,13 +70,7 @@ pub fn import_members(
             });
         let Ok(reader) = reader else {
             // No thread to be had: the same work, one step after the other.
-            inspect_shared_strings(bytes, limits, &shared_strings)?;
-            let mut outcome = ImportOutcome::default();
-            read_rows(bytes, limits, &mut |batch| {
-                validate_batch(batch, ctx, &mut outcome);
-                true
-            })?;
-            return Ok(outcome);
+            return sequential(ctx);
         };
         let scanned = inspect_shared_strings(bytes, limits, &shared_strings);
         let mut outcome = ImportOutcome::default();
