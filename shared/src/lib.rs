@@ -1,11 +1,13 @@
 //! The library every function uses: domain types and rules, storage, SMS and HTTP glue.
 pub mod application;
+pub mod attachments;
 pub mod auth;
 pub mod catalogue;
 pub mod db;
 #[cfg(feature = "pdf")]
 pub mod documents;
 pub mod domain;
+pub mod enrollment;
 pub mod error;
 pub mod http;
 #[cfg(feature = "xlsx")]

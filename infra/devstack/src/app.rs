@@ -17,6 +17,7 @@ pub fn functions() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("auth", auth::api()),
         ("admin", admin::api()),
         ("member_import", member_import::api()),
+        ("enrollment", enrollment::api()),
     ]
 }
 
@@ -28,7 +29,8 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(registration_review::router(state.clone()))
         .merge(auth::router(state.clone()))
         .merge(admin::router(state.clone()))
-        .merge(member_import::router(state))
+        .merge(member_import::router(state.clone()))
+        .merge(enrollment::router(state))
 }
 
 /// The whole API's OpenAPI document.

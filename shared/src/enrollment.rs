@@ -1,0 +1,1043 @@
+//! 参保录入 (unit side): the wizard around one application — ① create the draft, ③ review the
+//! base info and activity table, enter 在职职工人数 and 参保说明, read the 参保自核信息, and
+//! submit for 初审. Attachments are in `attachments`; members come from the member import.
+//!
+//! A unit only ever sees its own applications (`application::load_for_unit` answers 404
+//! otherwise). Every change is a conditional write that holds only while the application is a
+//! draft, committed together with its 操作轨迹 entry.
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem};
+use chrono::{DateTime, Days, NaiveDate};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::application::{self, Application, ApplicationStatus, app_key, app_pk};
+use crate::attachments::{self, AttachmentKind, attachment_sk};
+use crate::auth::{Role, UnitUser};
+use crate::db::{self, TransactError, key, n, s};
+use crate::domain::{Gender, Mobile, mask_middle, mask_name};
+use crate::error::{ApiError, ApiResult, FieldCheck, FieldError, OrInternal};
+use crate::members::{self, Member};
+use crate::reference;
+use crate::registration;
+use crate::state::AppState;
+use crate::time;
+use crate::trail::{self, TrailEntry};
+
+/// 参保说明
+pub const REMARKS_MAX_CHARS: usize = 500;
+/// A bound on 在职职工人数 that no real unit reaches.
+pub const EMPLOYEES_MAX: u64 = 10_000_000;
+
+/// A transaction part that holds only while the application is a draft.
+pub fn draft_guard(table: &str, app_id: &str) -> anyhow::Result<TransactWriteItem> {
+    let check = ConditionCheck::builder()
+        .table_name(table)
+        .set_key(Some(app_key(app_id)))
+        .condition_expression("#st = :draft")
+        .expression_attribute_names("#st", "status")
+        .expression_attribute_values(":draft", s(ApplicationStatus::Draft.as_str()))
+        .build()?;
+    Ok(TransactWriteItem::builder().condition_check(check).build())
+}
+
+// ---------------------------------------------------------------------------------------------
+// ① 保障活动录入
+
+/// ① 保障活动录入: activity, sub-category, shares.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct NewApplication {
+    /// 保障活动 code from the catalogue (`/api/reference/activities`)
+    pub activity_code: String,
+    /// 细类 code of that activity
+    pub sub_category_code: String,
+    /// 份数 (1 … the activity's maximum)
+    #[schema(value_type = u32)]
+    pub shares: Value,
+}
+
+fn shares_invalid() -> ApiError {
+    ApiError::bad_request("SHARES_INVALID", "请填写份数（正整数）")
+}
+
+/// A new draft for the caller's unit.
+pub async fn create(state: &AppState, unit: &UnitUser, req: &NewApplication) -> ApiResult<Application> {
+    let shares = match whole_number(&req.shares) {
+        // Zero and too many go to the catalogue check, which names the allowed range.
+        Ok(Some(v)) => u32::try_from(v).unwrap_or(u32::MAX),
+        Ok(None) | Err(()) => return Err(shares_invalid()),
+    };
+    let app = application::create_draft(
+        state,
+        unit,
+        req.activity_code.trim(),
+        req.sub_category_code.trim(),
+        shares,
+    )
+    .await?;
+    tracing::info!(application = %app.id, activity = %app.activity_code, "application created");
+    Ok(app)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lists and the ③ summary
+
+/// One row of the unit's application list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApplicationSummary {
+    pub id: String,
+    /// 申请书号
+    pub number: String,
+    /// 保障活动名称
+    pub activity_name: String,
+    /// 份数
+    pub shares: u32,
+    pub status: ApplicationStatus,
+    /// 草稿 / 待初审 / …
+    pub status_label: String,
+    /// 参保人数 (named + 无名单)
+    pub insured_count: u32,
+    /// 会费, fen
+    pub fee_fen: u64,
+    /// RFC 3339, UTC
+    pub created_at: String,
+    pub submitted_at: Option<String>,
+}
+
+impl ApplicationSummary {
+    pub fn of(app: &Application) -> ApiResult<Self> {
+        Ok(Self {
+            id: app.id.clone(),
+            number: app.number.clone(),
+            activity_name: app.activity_name.clone(),
+            shares: app.shares,
+            status: app.status,
+            status_label: app.status.label().to_owned(),
+            insured_count: app.insured_count(),
+            fee_fen: app.fee()?.value(),
+            created_at: app.created_at.clone(),
+            submitted_at: app.submitted_at.clone(),
+        })
+    }
+}
+
+/// The caller's applications, newest first (index gsi2: `UNITAPPS#<unit_id>`).
+pub async fn list(state: &AppState, unit: &UnitUser) -> ApiResult<Vec<ApplicationSummary>> {
+    let mut rows = Vec::new();
+    let mut start = None;
+    loop {
+        let out = state
+            .db
+            .query()
+            .table_name(&*state.table)
+            .index_name("gsi2")
+            .key_condition_expression("gsi2pk = :p")
+            .expression_attribute_values(":p", s(format!("UNITAPPS#{}", unit.unit_id)))
+            .scan_index_forward(false)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .or_internal("query unit applications")?;
+        for item in out.items() {
+            let app: Application = db::from_item(item.clone()).or_internal("decode application")?;
+            // The index is per unit by construction; the check keeps it so if that changes.
+            if app.unit_id == unit.unit_id {
+                rows.push(ApplicationSummary::of(&app)?);
+            }
+        }
+        start = out.last_evaluated_key;
+        if start.is_none() {
+            return Ok(rows);
+        }
+    }
+}
+
+/// 基础信息 of the ③ step: the unit as registered, contact data masked.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BaseInfo {
+    /// 所属机构, e.g. 中华全国总工会>中国职工保险互助会>河南省办事处>漯河市>郾城区
+    pub agency_name: String,
+    /// 单位名称
+    pub unit_name: String,
+    /// 单位性质
+    pub unit_nature: String,
+    /// 单位所属工会
+    pub union_name: String,
+    /// 省-市-区县
+    pub region_name: String,
+    /// 地址详情
+    pub address: String,
+    /// 联系人 (masked)
+    pub contact_name: String,
+    /// 办公电话
+    pub office_phone: String,
+    /// 手机号 (masked)
+    pub mobile: String,
+    /// 在职职工人数
+    pub employees: Option<u32>,
+    /// 在职女职工人数
+    pub female_employees: Option<u32>,
+    /// 申请日期 (yyyy-mm-dd, Beijing)
+    pub applied_on: String,
+}
+
+/// One row of the 参保活动信息 table.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ActivityRow {
+    /// 序号
+    pub seq: u32,
+    /// 保障活动类型
+    pub activity_kind: String,
+    /// 保障活动名称
+    pub activity_name: String,
+    /// 细类
+    pub sub_category_name: String,
+    /// 会费标准 per share, fen
+    pub fee_per_share_fen: u64,
+    /// 份数
+    pub shares: u32,
+    /// 参保人数 (named, not 未到期, + 无名单)
+    pub insured_count: u32,
+    /// 参保率 = 参保人数 / 在职职工人数, e.g. "100%" or "87.5%"; null until 在职职工人数 is set
+    pub insured_rate: Option<String>,
+    /// 高危职业人数
+    pub high_risk_count: u32,
+    /// 未到期参保人数
+    pub expiring_count: u32,
+    /// 会费 = 会费标准 × 份数 × 参保人数, fen
+    pub fee_fen: u64,
+}
+
+/// ③ 参保信息录入: everything the summary page shows.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApplicationDetail {
+    pub id: String,
+    /// 申请书号
+    pub number: String,
+    pub status: ApplicationStatus,
+    pub status_label: String,
+    pub activity_code: String,
+    pub sub_category_code: String,
+    /// 基础信息
+    pub base: BaseInfo,
+    /// 参保活动信息
+    pub activities: Vec<ActivityRow>,
+    /// Named members charged (not 未到期).
+    pub named_count: u32,
+    /// 无名单 head count
+    pub unnamed_count: u32,
+    /// 参保说明
+    pub remarks: String,
+    pub created_at: String,
+    pub submitted_at: Option<String>,
+}
+
+/// 参保率 as the manual prints it: a percentage with at most two decimals, trailing zeros
+/// dropped ("100%", "87.5%", "33.33%"); None without a positive 在职职工人数.
+pub fn insured_rate(insured: u32, employees: Option<u32>) -> Option<String> {
+    let employees = u64::from(employees.filter(|e| *e > 0)?);
+    // Hundredths of a percent, rounded half up.
+    let hundredths = (u64::from(insured) * 10_000 * 2 + employees) / (employees * 2);
+    let (whole, frac) = (hundredths / 100, hundredths % 100);
+    Some(match frac {
+        0 => format!("{whole}%"),
+        f if f % 10 == 0 => format!("{whole}.{}%", f / 10),
+        f => format!("{whole}.{f:02}%"),
+    })
+}
+
+/// The Beijing date of a stored RFC 3339 stamp.
+fn beijing_date(stamp: &str) -> String {
+    DateTime::parse_from_rfc3339(stamp)
+        .map(|t| t.with_timezone(&time::BEIJING).date_naive().to_string())
+        .unwrap_or_default()
+}
+
+/// ③ summary of the caller's own application.
+pub async fn detail(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<ApplicationDetail> {
+    let app = application::load_for_unit(state, unit, id).await?;
+    detail_of(state, app).await
+}
+
+async fn detail_of(state: &AppState, app: Application) -> ApiResult<ApplicationDetail> {
+    let unit = registration::load_unit(state, &app.unit_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("NOT_FOUND", "未找到单位信息"))?;
+    let mobile = Mobile::parse(&unit.contact.mobile)
+        .map(|m| m.masked())
+        .unwrap_or_else(|_| mask_middle(&unit.contact.mobile, 3, 4));
+    let base = BaseInfo {
+        agency_name: reference::full_name(&app.agency_code).unwrap_or_else(|| unit.agency_name.clone()),
+        unit_name: unit.unit_name,
+        unit_nature: unit.unit_nature,
+        union_name: unit.union_name,
+        region_name: unit.region_name,
+        address: unit.address,
+        contact_name: mask_name(&unit.contact.name),
+        office_phone: unit.contact.office_phone,
+        mobile,
+        employees: app.employees,
+        female_employees: app.female_employees,
+        applied_on: beijing_date(&app.created_at),
+    };
+    let row = ActivityRow {
+        seq: 1,
+        activity_kind: app.activity_kind.clone(),
+        activity_name: app.activity_name.clone(),
+        sub_category_name: app.sub_category_name.clone(),
+        fee_per_share_fen: app.fee_per_share_fen,
+        shares: app.shares,
+        insured_count: app.insured_count(),
+        insured_rate: insured_rate(app.insured_count(), app.employees),
+        high_risk_count: app.high_risk_count,
+        expiring_count: app.expiring_count,
+        fee_fen: app.fee()?.value(),
+    };
+    Ok(ApplicationDetail {
+        id: app.id,
+        number: app.number,
+        status: app.status,
+        status_label: app.status.label().to_owned(),
+        activity_code: app.activity_code,
+        sub_category_code: app.sub_category_code,
+        base,
+        activities: vec![row],
+        named_count: app.named_count,
+        unnamed_count: app.unnamed_count,
+        remarks: app.remarks,
+        created_at: app.created_at,
+        submitted_at: app.submitted_at,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// 在职职工人数, 在职女职工人数, 参保说明
+
+/// The editable fields of a draft. PUT replaces all three: a missing or null count clears it.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct ApplicationEdit {
+    /// 在职职工人数 (≥ 1), or null
+    #[schema(value_type = Option<u32>)]
+    pub employees: Value,
+    /// 在职女职工人数 (0 … 在职职工人数), or null
+    #[schema(value_type = Option<u32>)]
+    pub female_employees: Value,
+    /// 参保说明 (≤ 500 characters)
+    pub remarks: String,
+}
+
+/// A whole number from JSON as forms send it: a number or a string of digits; null or an
+/// empty string is "not set". Negative, fractional or other values are refused.
+fn whole_number(value: &Value) -> Result<Option<u64>, ()> {
+    match value {
+        Value::Null => Ok(None),
+        Value::Number(num) => num.as_u64().map(Some).ok_or(()),
+        Value::String(text) => {
+            let text = text.trim();
+            if text.is_empty() {
+                Ok(None)
+            } else if text.bytes().all(|b| b.is_ascii_digit()) {
+                text.parse::<u64>().map(Some).map_err(|_| ())
+            } else {
+                Err(())
+            }
+        }
+        _ => Err(()),
+    }
+}
+
+/// What a valid edit holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedEdit {
+    pub employees: Option<u32>,
+    pub female_employees: Option<u32>,
+    pub remarks: String,
+}
+
+impl ApplicationEdit {
+    /// Every rule at once: each bad field is reported.
+    pub fn parse(&self) -> ApiResult<ParsedEdit> {
+        let mut check = FieldCheck::new();
+        let count =
+            |check: &mut FieldCheck, field: &str, code: &'static str, label: &str, value: &Value| match whole_number(
+                value,
+            ) {
+                Ok(Some(v)) if v > EMPLOYEES_MAX => {
+                    check.push(field, code, format!("{label}不能超过{EMPLOYEES_MAX}，请核对"));
+                    Err(())
+                }
+                Ok(v) => Ok(v.and_then(|v| u32::try_from(v).ok())),
+                Err(()) => {
+                    check.push(field, code, format!("{label}应填写不小于0的整数（如120）"));
+                    Err(())
+                }
+            };
+        let employees = count(
+            &mut check,
+            "employees",
+            "EMPLOYEES_INVALID",
+            "在职职工人数",
+            &self.employees,
+        );
+        if employees == Ok(Some(0)) {
+            check.push("employees", "EMPLOYEES_INVALID", "在职职工人数至少为1");
+        }
+        let female = count(
+            &mut check,
+            "female_employees",
+            "FEMALE_EMPLOYEES_INVALID",
+            "在职女职工人数",
+            &self.female_employees,
+        );
+        match (employees, female) {
+            (Ok(Some(total)), Ok(Some(women))) if women > total => check.push(
+                "female_employees",
+                "FEMALE_EXCEEDS_TOTAL",
+                format!("在职女职工人数（{women}）不能大于在职职工人数（{total}）"),
+            ),
+            (Ok(None), Ok(Some(_))) => check.push(
+                "employees",
+                "EMPLOYEES_REQUIRED",
+                "已填写在职女职工人数，请同时填写在职职工人数",
+            ),
+            _ => {}
+        }
+        let remarks: String = self
+            .remarks
+            .trim()
+            .chars()
+            .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+            .collect();
+        let remarks_len = remarks.chars().count();
+        if remarks_len > REMARKS_MAX_CHARS {
+            check.push(
+                "remarks",
+                "REMARKS_TOO_LONG",
+                format!("参保说明不能超过{REMARKS_MAX_CHARS}字（当前{remarks_len}字）"),
+            );
+        }
+        check.finish()?;
+        Ok(ParsedEdit {
+            employees: employees.ok().flatten(),
+            female_employees: female.ok().flatten(),
+            remarks,
+        })
+    }
+}
+
+fn count_value(value: Option<u32>) -> AttributeValue {
+    value.map(n).unwrap_or(AttributeValue::Null(true))
+}
+
+fn count_text(value: Option<u32>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_else(|| "未填".to_owned())
+}
+
+/// Saves 在职职工人数, 在职女职工人数 and 参保说明 of a draft.
+pub async fn update(
+    state: &AppState,
+    unit: &UnitUser,
+    id: &str,
+    edit: &ApplicationEdit,
+) -> ApiResult<ApplicationDetail> {
+    let app = application::load_draft(state, unit, id).await?;
+    let parsed = edit.parse()?;
+    let table = &*state.table;
+    let items = vec![
+        db::update_if(
+            table,
+            app_key(&app.id),
+            "SET employees = :e, female_employees = :f, remarks = :r",
+            Some("#st = :draft"),
+            &[("#st", "status")],
+            &[
+                (":e", count_value(parsed.employees)),
+                (":f", count_value(parsed.female_employees)),
+                (":r", s(parsed.remarks.clone())),
+                (":draft", s(ApplicationStatus::Draft.as_str())),
+            ],
+        )
+        .or_internal("build update")?,
+        trail::record(
+            table,
+            &app_pk(&app.id),
+            &unit.login,
+            Some(Role::Unit),
+            "application_updated",
+            &format!(
+                "修改参保信息：在职职工人数{}，在职女职工人数{}，参保说明{}字",
+                count_text(parsed.employees),
+                count_text(parsed.female_employees),
+                parsed.remarks.chars().count()
+            ),
+        )
+        .or_internal("build trail")?,
+    ];
+    match db::transact(state, items).await {
+        Ok(()) => {}
+        Err(TransactError::Other(e)) => return Err(ApiError::internal(e)),
+        Err(TransactError::Cancelled(_)) => return Err(application::locked()),
+    }
+    let updated = Application {
+        employees: parsed.employees,
+        female_employees: parsed.female_employees,
+        remarks: parsed.remarks,
+        ..app
+    };
+    detail_of(state, updated).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// 参保自核信息
+
+/// 自核规则
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SelfCheckRule {
+    /// 超龄: older than the activity's limit for the gender
+    OverAge,
+    /// 未满最低年龄
+    UnderAge,
+}
+
+impl SelfCheckRule {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::OverAge => "超龄",
+            Self::UnderAge => "未满最低年龄",
+        }
+    }
+}
+
+pub const STATUS_PENDING: &str = "待处理";
+pub const STATUS_PROOF_UPLOADED: &str = "已上传证明";
+
+/// One row of 参保自核信息.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SelfCheckFinding {
+    /// 序号
+    pub seq: u32,
+    /// 申请书号
+    pub number: String,
+    /// 保障活动
+    pub activity_name: String,
+    pub rule_code: SelfCheckRule,
+    /// 自核规则: 超龄 / 未满最低年龄
+    pub rule: String,
+    /// Opaque member id (for 人员详情/修改).
+    pub member_id: String,
+    /// 参保人 (masked)
+    pub member_name: String,
+    /// 参保人证件号 (masked)
+    pub id_number: String,
+    /// 性别
+    pub gender: String,
+    /// Age on the planned effective date.
+    pub age: u32,
+    /// The limit the member is outside of.
+    pub age_limit: u32,
+    /// 自核日期 (yyyy-mm-dd, Beijing)
+    pub checked_on: String,
+    /// 自核状态: 待处理 / 已上传证明
+    pub status: String,
+}
+
+/// 参保自核信息 of one application.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SelfCheck {
+    /// Over-age members first, then under-age ones.
+    pub findings: Vec<SelfCheckFinding>,
+    pub over_age_count: u32,
+    pub under_age_count: u32,
+    /// 高危职业人数
+    pub high_risk_count: u32,
+    /// Whether a 超龄证明 is attached.
+    pub overage_proof_uploaded: bool,
+    /// Ages are taken on this date: the day after the check (planned 生效日期).
+    pub effective_date: String,
+    /// 自核日期
+    pub checked_on: String,
+}
+
+fn age_limit(app: &Application, gender: Gender) -> u32 {
+    match gender {
+        Gender::Male => app.max_age_male,
+        Gender::Female => app.max_age_female,
+    }
+}
+
+/// Members older than the activity's limit on `effective`, in list order.
+pub fn over_age<'a>(app: &Application, members: &'a [Member], effective: NaiveDate) -> Vec<&'a Member> {
+    members
+        .iter()
+        .filter(|m| m.age_on(effective) > age_limit(app, m.gender))
+        .collect()
+}
+
+/// The self-check as a pure function of the application, its members and the dates.
+pub fn self_check(
+    app: &Application,
+    members: &[Member],
+    proof_uploaded: bool,
+    today: NaiveDate,
+    effective: NaiveDate,
+) -> SelfCheck {
+    let mut sorted: Vec<&Member> = members.iter().collect();
+    sorted.sort_by(|a, b| (a.batch_no, a.row, &a.member_id).cmp(&(b.batch_no, b.row, &b.member_id)));
+    let mut flagged: Vec<(SelfCheckRule, &Member, u32)> = Vec::new();
+    for m in &sorted {
+        let limit = age_limit(app, m.gender);
+        if m.age_on(effective) > limit {
+            flagged.push((SelfCheckRule::OverAge, m, limit));
+        }
+    }
+    for m in &sorted {
+        if m.age_on(effective) < app.min_age {
+            flagged.push((SelfCheckRule::UnderAge, m, app.min_age));
+        }
+    }
+    let checked_on = today.to_string();
+    let findings: Vec<SelfCheckFinding> = flagged
+        .into_iter()
+        .zip(1u32..)
+        .map(|((rule, m, limit), seq)| SelfCheckFinding {
+            seq,
+            number: app.number.clone(),
+            activity_name: app.activity_name.clone(),
+            rule_code: rule,
+            rule: rule.label().to_owned(),
+            member_id: m.member_id.clone(),
+            member_name: mask_name(&m.name),
+            id_number: mask_middle(&m.id_number, 4, 4),
+            gender: m.gender.label().to_owned(),
+            age: m.age_on(effective),
+            age_limit: limit,
+            checked_on: checked_on.clone(),
+            status: if rule == SelfCheckRule::OverAge && proof_uploaded {
+                STATUS_PROOF_UPLOADED
+            } else {
+                STATUS_PENDING
+            }
+            .to_owned(),
+        })
+        .collect();
+    let over = findings
+        .iter()
+        .filter(|f| f.rule_code == SelfCheckRule::OverAge)
+        .count();
+    SelfCheck {
+        over_age_count: u32::try_from(over).unwrap_or(u32::MAX),
+        under_age_count: u32::try_from(findings.len() - over).unwrap_or(u32::MAX),
+        findings,
+        high_risk_count: app.high_risk_count,
+        overage_proof_uploaded: proof_uploaded,
+        effective_date: effective.to_string(),
+        checked_on,
+    }
+}
+
+/// (today, planned effective date = tomorrow), Beijing.
+fn check_dates() -> (NaiveDate, NaiveDate) {
+    let today = time::today_beijing();
+    (today, today.checked_add_days(Days::new(1)).unwrap_or(today))
+}
+
+/// 参保自核信息 of the caller's own application.
+pub async fn self_check_for_unit(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<SelfCheck> {
+    let app = application::load_for_unit(state, unit, id).await?;
+    let members = members::all(state, &app.id).await?;
+    let proof = attachments::list(state, &app.id)
+        .await?
+        .iter()
+        .any(|a| a.kind == AttachmentKind::OverageProof);
+    let (today, effective) = check_dates();
+    Ok(self_check(&app, &members, proof, today, effective))
+}
+
+// ---------------------------------------------------------------------------------------------
+// 提交 (完成)
+
+/// Why a draft cannot be submitted yet, every reason at once; empty when it can.
+pub fn submit_problems(app: &Application, members: &[Member], over_age_count: usize, proof: bool) -> Vec<FieldError> {
+    let mut problems = Vec::new();
+    let mut push = |field: &str, code: &'static str, message: &str| {
+        problems.push(FieldError {
+            field: field.to_owned(),
+            code,
+            message: message.to_owned(),
+        });
+    };
+    if app.insured_count() == 0 {
+        if members.is_empty() {
+            push(
+                "members",
+                "NO_MEMBERS",
+                "还没有参保人员，请在【人员清单维护】导入人员清单或【新增无名单】后再提交",
+            );
+        } else {
+            push(
+                "members",
+                "NO_MEMBERS",
+                "名单中的人员均为未到期参保人员，本次没有需要参保的人员，请核对人员清单",
+            );
+        }
+    }
+    if app.employees.is_none() || app.female_employees.is_none() {
+        push(
+            "employees",
+            "EMPLOYEES_REQUIRED",
+            "请在【人员清单维护】填写在职职工人数和在职女职工人数",
+        );
+    }
+    if over_age_count > 0 && !proof {
+        push(
+            "attachments",
+            "OVERAGE_PROOF_REQUIRED",
+            "有超龄人员，请在【附件信息】-【超龄证明】处上传加盖单位公章的超龄证明",
+        );
+    }
+    problems
+}
+
+fn changed_meanwhile() -> ApiError {
+    ApiError::conflict(
+        "CHANGED_MEANWHILE",
+        "人员清单或参保信息刚有变动（或正在导入），请刷新核对后重新提交",
+    )
+}
+
+/// 完成: draft → submitted (待初审), once. The transition holds only if the application is
+/// still the draft that was checked (same counts, no import running) and the 超龄证明 that
+/// satisfied the check still exists.
+pub async fn submit(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<ApplicationSummary> {
+    let app = application::load_draft(state, unit, id).await?;
+    let members = members::all(state, &app.id).await?;
+    let attachments = attachments::list(state, &app.id).await?;
+    let proof = attachments.iter().find(|a| a.kind == AttachmentKind::OverageProof);
+    let (_, effective) = check_dates();
+    let over = over_age(&app, &members, effective).len();
+    let problems = submit_problems(&app, &members, over, proof.is_some());
+    if let Some(first) = problems.first() {
+        let mut err = ApiError::bad_request(first.code, first.message.clone());
+        err.fields = problems;
+        return Err(err);
+    }
+    let fee = app.fee()?;
+    let (Some(employees), Some(female)) = (app.employees, app.female_employees) else {
+        return Err(ApiError::internal(anyhow::anyhow!("employees checked but missing")));
+    };
+
+    let now = time::now();
+    let table = &*state.table;
+    let mut items = vec![
+        db::update_if(
+            table,
+            app_key(&app.id),
+            "SET #st = :submitted, submitted_at = :now, gsi1pk = :q",
+            Some(
+                "#st = :draft AND named_count = :nc AND unnamed_count = :uc AND batch_seq = :bs \
+                 AND employees = :emp AND female_employees = :fem \
+                 AND (attribute_not_exists(import_lease_until) OR import_lease_until < :epoch)",
+            ),
+            &[("#st", "status")],
+            &[
+                (":submitted", s(ApplicationStatus::Submitted.as_str())),
+                (":draft", s(ApplicationStatus::Draft.as_str())),
+                (":now", s(time::stamp(now))),
+                (":q", s(format!("APPQ#{}", ApplicationStatus::Submitted.as_str()))),
+                (":nc", n(app.named_count)),
+                (":uc", n(app.unnamed_count)),
+                (":bs", n(app.batch_seq)),
+                (":emp", n(employees)),
+                (":fem", n(female)),
+                (":epoch", n(now.timestamp())),
+            ],
+        )
+        .or_internal("build submit")?,
+        trail::record(
+            table,
+            &app_pk(&app.id),
+            &unit.login,
+            Some(Role::Unit),
+            "application_submitted",
+            "提交参保申请",
+        )
+        .or_internal("build trail")?,
+    ];
+    let proof_index = items.len();
+    if over > 0
+        && let Some(proof) = proof
+    {
+        items.push(proof_still_there(table, &app.id, &proof.attachment_id).or_internal("build proof check")?);
+    }
+    match db::transact(state, items).await {
+        Ok(()) => {}
+        Err(TransactError::Other(e)) => return Err(ApiError::internal(e)),
+        Err(err) => {
+            let now_status = application::load(state, &app.id).await?.map(|a| a.status);
+            return Err(if now_status != Some(ApplicationStatus::Draft) {
+                application::locked()
+            } else if err.failed_at(proof_index) {
+                ApiError::bad_request(
+                    "OVERAGE_PROOF_REQUIRED",
+                    "有超龄人员，请在【附件信息】-【超龄证明】处上传加盖单位公章的超龄证明",
+                )
+            } else {
+                changed_meanwhile()
+            });
+        }
+    }
+    tracing::info!(application = %app.id, insured = app.insured_count(), fee = fee.value(), "application submitted");
+    let submitted = Application {
+        status: ApplicationStatus::Submitted,
+        submitted_at: Some(time::stamp(now)),
+        ..app
+    };
+    ApplicationSummary::of(&submitted)
+}
+
+fn proof_still_there(table: &str, app_id: &str, attachment_id: &str) -> anyhow::Result<TransactWriteItem> {
+    let check = ConditionCheck::builder()
+        .table_name(table)
+        .set_key(Some(key(app_pk(app_id), attachment_sk(attachment_id))))
+        .condition_expression("attribute_exists(pk)")
+        .build()?;
+    Ok(TransactWriteItem::builder().condition_check(check).build())
+}
+
+// ---------------------------------------------------------------------------------------------
+// 操作轨迹
+
+/// 操作轨迹 of the caller's own application, oldest first.
+pub async fn trail_for_unit(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<Vec<TrailEntry>> {
+    let app = application::load_for_unit(state, unit, id).await?;
+    trail::list(state, &app_pk(&app.id)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::members::OccupationClass;
+    use serde_json::json;
+
+    fn app() -> Application {
+        Application {
+            id: "a".into(),
+            number: "SQ20250218000001".into(),
+            unit_id: "u".into(),
+            unit_name: "测试单位".into(),
+            agency_code: "411103".into(),
+            status: ApplicationStatus::Draft,
+            activity_code: "ZYYL".into(),
+            activity_kind: "住院医疗".into(),
+            activity_name: "在职职工住院医疗互助保障活动".into(),
+            fee_per_share_fen: 8000,
+            sub_category_code: "ZYYL-01".into(),
+            sub_category_name: "在职职工住院医疗（会费80元）".into(),
+            shares: 1,
+            min_age: 16,
+            max_age_male: 60,
+            max_age_female: 55,
+            term_months: 12,
+            employees: None,
+            female_employees: None,
+            remarks: String::new(),
+            named_count: 0,
+            unnamed_count: 0,
+            high_risk_count: 0,
+            expiring_count: 0,
+            batch_seq: 0,
+            created_at: "2025-02-18T02:49:08.000Z".into(),
+            submitted_at: None,
+        }
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn member(name: &str, id: &str, gender: Gender, born: NaiveDate, row: u32) -> Member {
+        Member {
+            member_id: members::member_id(id),
+            name: name.into(),
+            id_type: "居民身份证".into(),
+            id_number: id.into(),
+            gender,
+            birth_date: born,
+            mobile: None,
+            occupation: OccupationClass::General,
+            remark: String::new(),
+            batch_no: 1,
+            row,
+            covered_until: None,
+        }
+    }
+
+    #[test]
+    fn rates_read_like_the_manual() {
+        assert_eq!(insured_rate(1, Some(1)).as_deref(), Some("100%"));
+        assert_eq!(insured_rate(7, Some(8)).as_deref(), Some("87.5%"));
+        assert_eq!(insured_rate(1, Some(3)).as_deref(), Some("33.33%"));
+        assert_eq!(insured_rate(2, Some(3)).as_deref(), Some("66.67%"));
+        assert_eq!(insured_rate(0, Some(5)).as_deref(), Some("0%"));
+        assert_eq!(insured_rate(3, Some(2)).as_deref(), Some("150%"));
+        assert_eq!(insured_rate(1, Some(40)).as_deref(), Some("2.5%"));
+        assert_eq!(insured_rate(1, None), None);
+        assert_eq!(insured_rate(1, Some(0)), None);
+        assert_eq!(insured_rate(u32::MAX, Some(1)).as_deref(), Some("429496729500%"));
+    }
+
+    #[test]
+    fn applied_on_is_the_beijing_date() {
+        assert_eq!(beijing_date("2025-02-18T02:49:08.000Z"), "2025-02-18");
+        assert_eq!(beijing_date("2025-02-18T16:30:00.000Z"), "2025-02-19");
+        assert_eq!(beijing_date("garbage"), "");
+    }
+
+    #[test]
+    fn whole_numbers_come_as_numbers_or_digit_strings() {
+        assert_eq!(whole_number(&json!(12)), Ok(Some(12)));
+        assert_eq!(whole_number(&json!(" 12 ")), Ok(Some(12)));
+        assert_eq!(whole_number(&json!(null)), Ok(None));
+        assert_eq!(whole_number(&json!("")), Ok(None));
+        for bad in [
+            json!(-1),
+            json!(1.5),
+            json!("1.5"),
+            json!("十"),
+            json!(true),
+            json!([1]),
+        ] {
+            assert_eq!(whole_number(&bad), Err(()), "{bad}");
+        }
+    }
+
+    fn edit(employees: Value, female: Value, remarks: &str) -> ApplicationEdit {
+        ApplicationEdit {
+            employees,
+            female_employees: female,
+            remarks: remarks.into(),
+        }
+    }
+
+    fn codes(err: ApiError) -> Vec<(String, &'static str)> {
+        err.fields.into_iter().map(|f| (f.field, f.code)).collect()
+    }
+
+    #[test]
+    fn every_bad_field_of_an_edit_is_reported() {
+        let err = edit(json!(10), json!(11), &"字".repeat(501)).parse().unwrap_err();
+        assert_eq!(err.code, "INVALID_FIELDS");
+        assert_eq!(
+            codes(err),
+            vec![
+                ("female_employees".to_owned(), "FEMALE_EXCEEDS_TOTAL"),
+                ("remarks".to_owned(), "REMARKS_TOO_LONG")
+            ]
+        );
+        let err = edit(json!(0), json!(-1), "").parse().unwrap_err();
+        assert_eq!(
+            codes(err),
+            vec![
+                ("employees".to_owned(), "EMPLOYEES_INVALID"),
+                ("female_employees".to_owned(), "FEMALE_EMPLOYEES_INVALID"),
+            ]
+        );
+        let err = edit(json!(null), json!(3), "").parse().unwrap_err();
+        assert_eq!(codes(err), vec![("employees".to_owned(), "EMPLOYEES_REQUIRED")]);
+        let err = edit(json!(EMPLOYEES_MAX + 1), json!("x"), "").parse().unwrap_err();
+        assert_eq!(
+            codes(err),
+            vec![
+                ("employees".to_owned(), "EMPLOYEES_INVALID"),
+                ("female_employees".to_owned(), "FEMALE_EMPLOYEES_INVALID"),
+            ]
+        );
+    }
+
+    #[test]
+    fn good_edits_parse() {
+        let ok = edit(json!(10), json!("10"), &format!(" {} ", "字".repeat(500)))
+            .parse()
+            .unwrap();
+        assert_eq!(ok.employees, Some(10));
+        assert_eq!(ok.female_employees, Some(10));
+        assert_eq!(ok.remarks.chars().count(), 500);
+        let cleared = edit(json!(null), json!(null), "").parse().unwrap();
+        assert_eq!((cleared.employees, cleared.female_employees), (None, None));
+        let text = edit(json!(5), json!(0), "第一行\n第二行\u{7}").parse().unwrap();
+        assert_eq!(text.remarks, "第一行\n第二行");
+    }
+
+    #[test]
+    fn cleared_counts_round_trip_through_the_item() {
+        let mut item = app().to_item().unwrap();
+        item.insert("employees".into(), count_value(None));
+        item.insert("female_employees".into(), count_value(Some(3)));
+        let back: Application = db::from_item(item).unwrap();
+        assert_eq!((back.employees, back.female_employees), (None, Some(3)));
+    }
+
+    #[test]
+    fn over_age_comes_first_then_under_age_with_data_masked() {
+        let app = app();
+        let effective = date(2025, 3, 1);
+        let members = vec![
+            member("李小红", "410102201001011234", Gender::Female, date(2010, 1, 1), 1),
+            member("张三丰", "410102196001011238", Gender::Male, date(1960, 1, 1), 2),
+            member("王芳", "410102198001011220", Gender::Female, date(1969, 3, 1), 3),
+            member("赵敏", "410102198001011221", Gender::Female, date(1969, 3, 2), 4),
+            member("钱多", "410102198001011239", Gender::Male, date(1965, 3, 1), 5),
+        ];
+        let check = self_check(&app, &members, false, date(2025, 2, 28), effective);
+        let rows: Vec<(u32, &str, &str, u32)> = check
+            .findings
+            .iter()
+            .map(|f| (f.seq, f.rule.as_str(), f.member_name.as_str(), f.age))
+            .collect();
+        // 张三丰 65 > 60; 王芳 turns 56 on the effective date (> 55); 赵敏 is still 55.
+        assert_eq!(
+            rows,
+            vec![
+                (1, "超龄", "张**", 65),
+                (2, "超龄", "王*", 56),
+                (3, "未满最低年龄", "李**", 15)
+            ]
+        );
+        assert_eq!(check.findings[0].id_number, "4101**********1238");
+        assert_eq!(check.findings[0].status, STATUS_PENDING);
+        assert_eq!(check.findings[0].checked_on, "2025-02-28");
+        assert_eq!((check.over_age_count, check.under_age_count), (2, 1));
+        assert_eq!(check.effective_date, "2025-03-01");
+
+        let with_proof = self_check(&app, &members, true, date(2025, 2, 28), effective);
+        let statuses: Vec<&str> = with_proof.findings.iter().map(|f| f.status.as_str()).collect();
+        assert_eq!(
+            statuses,
+            vec![STATUS_PROOF_UPLOADED, STATUS_PROOF_UPLOADED, STATUS_PENDING]
+        );
+        assert_eq!(over_age(&app, &members, effective).len(), 2);
+    }
+
+    #[test]
+    fn submit_reports_every_missing_piece() {
+        let mut app = app();
+        let codes = |problems: Vec<FieldError>| problems.into_iter().map(|p| p.code).collect::<Vec<_>>();
+        assert_eq!(
+            codes(submit_problems(&app, &[], 0, false)),
+            vec!["NO_MEMBERS", "EMPLOYEES_REQUIRED"]
+        );
+        app.unnamed_count = 3;
+        app.employees = Some(5);
+        assert_eq!(codes(submit_problems(&app, &[], 0, false)), vec!["EMPLOYEES_REQUIRED"]);
+        app.female_employees = Some(0);
+        assert!(submit_problems(&app, &[], 0, false).is_empty());
+        assert_eq!(
+            codes(submit_problems(&app, &[], 1, false)),
+            vec!["OVERAGE_PROOF_REQUIRED"]
+        );
+        assert!(submit_problems(&app, &[], 1, true).is_empty());
+    }
+}
