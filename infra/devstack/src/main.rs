@@ -86,11 +86,23 @@ async fn dev() -> anyhow::Result<()> {
     println!("  Ctrl-C stops everything.\n");
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
+            shutdown_signal().await;
         })
         .await?;
     stack.stop().await;
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM from a supervisor: either stops the server and then the emulators.
+async fn shutdown_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
 }
 
 /// Runs `cargo <verb> <args>` with the emulators up on free ports (test or bench).
