@@ -855,3 +855,171 @@ async fn another_unit_finds_nothing_and_only_units_may_enter() {
     let r = attach(&owner, &id, &staged, "other", "a.pdf").await;
     assert_eq!(r.status, 201, "{r:?}");
 }
+
+/// The whole wizard over HTTP, as a clerk goes through it: ① draft, ② a spreadsheet with
+/// good and bad rows, the failed rows downloaded, corrected and re-imported alone, 无名单,
+/// ③ summary, self-check with an over-age member, the 超龄证明, submit.
+#[tokio::test]
+async fn the_whole_wizard_from_a_spreadsheet_to_submission() {
+    use shared::spreadsheet::test_support::{In, workbook};
+    let app = TestApp::spawn().await;
+    let (_, _, clerk) = clerk(&app, "411103").await;
+    let id = new_draft(&clerk, 1).await;
+
+    let good = e2e::resident_id("19850315", 123);
+    let old = e2e::resident_id("19600101", 7); // over 60 by the effective date
+    let fifteen = "411103850315125"; // old 15-digit ID, upgraded to 18
+    let numeric = e2e::resident_id("19900101", 211);
+    let thirty_feb = e2e::resident_id("19850230", 5);
+    let rows = vec![
+        Some(vec![
+            In::Text("1"),
+            In::Text("张三"),
+            In::Text("居民身份证"),
+            In::Text(&good),
+        ]),
+        Some(vec![
+            In::Text("2"),
+            In::Text("老王"),
+            In::Text("居民身份证"),
+            In::Text(&old),
+        ]),
+        Some(vec![In::Text("3"), In::Text("李四"), In::Text(""), In::Text(fifteen)]),
+        None,
+        Some(vec![
+            In::Text("5"),
+            In::Text("王\t五"),
+            In::Text("居民身份证"),
+            In::Number(numeric.parse::<f64>().unwrap_or(0.0)),
+        ]),
+        Some(vec![
+            In::Text("6"),
+            In::Text("赵六"),
+            In::Text("居民身份证"),
+            In::Text(&thirty_feb),
+        ]),
+        Some(vec![
+            In::Text("7"),
+            In::Text("钱七"),
+            In::Text("居民身份证"),
+            In::Text(&good),
+        ]),
+    ];
+    let r = app
+        .import(&clerk, &id, workbook(&rows, true), "参保人信息模板-通用.xlsx")
+        .await;
+    assert_eq!(r.status, 201, "{r:?}");
+    assert_eq!(
+        (
+            r.body["total"].as_u64(),
+            r.body["success"].as_u64(),
+            r.body["failed"].as_u64()
+        ),
+        (Some(6), Some(3), Some(3)),
+        "{r:?}"
+    );
+
+    // 失败人员名单: ID stored as a number, 30 February, the duplicate of row 2.
+    let link = clerk
+        .get(&format!("/api/applications/{id}/imports/1/failed-rows"))
+        .await;
+    let failed = reqwest::get(link.body["url"].as_str().expect("url"))
+        .await
+        .expect("get")
+        .bytes()
+        .await
+        .expect("bytes");
+    let rows_back = shared::spreadsheet::read_member_rows(&failed, &shared::spreadsheet::XlsxLimits::default())
+        .expect("the failed-rows file is itself a valid template");
+    assert_eq!(rows_back.len(), 3);
+
+    // Corrected: the number typed as text, the date fixed; the duplicate dropped.
+    let real_date = e2e::resident_id("19850228", 5);
+    let late = e2e::resident_id("19880808", 9);
+    let fixed = vec![
+        Some(vec![
+            In::Text("5"),
+            In::Text("王五"),
+            In::Text("居民身份证"),
+            In::Text(&numeric),
+        ]),
+        Some(vec![
+            In::Text("6"),
+            In::Text("赵六"),
+            In::Text("居民身份证"),
+            In::Text(&real_date),
+        ]),
+    ];
+    let r = app
+        .import(&clerk, &id, workbook(&fixed, true), "失败人员名单.xlsx")
+        .await;
+    assert_eq!(
+        (r.status, r.body["success"].as_u64(), r.body["failed"].as_u64()),
+        (201, Some(2), Some(0)),
+        "{r:?}"
+    );
+
+    // 新增无名单: 10 gig workers.
+    let r = clerk
+        .post(
+            &format!("/api/applications/{id}/unnamed"),
+            json!({ "count": 10, "occupation": "general" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{r:?}");
+    let r = clerk
+        .put(
+            &format!("/api/applications/{id}"),
+            json!({ "employees": 20, "female_employees": 8, "remarks": "新业态人员10人" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+
+    // ③ summary: 5 named + 10 unnamed = 15 insured, 15 × 80.00 元.
+    let summary = clerk.get(&format!("/api/applications/{id}")).await;
+    assert_eq!(summary.status, 200, "{summary:?}");
+    let text = summary.body.to_string();
+    assert!(text.contains("\"insured_count\":15"), "{text}");
+    assert!(text.contains("\"fee_fen\":120000"), "{text}");
+    assert!(text.contains("75%"), "{text}");
+
+    // Self-check: the member born in 1960 is over age; submit needs the 超龄证明.
+    let check = clerk.get(&format!("/api/applications/{id}/self-check")).await;
+    assert!(check.body.to_string().contains("超龄"), "{check:?}");
+    let r = clerk.post(&format!("/api/applications/{id}/submit"), json!({})).await;
+    assert_eq!((r.status, r.code()), (400, "OVERAGE_PROOF_REQUIRED"), "{r:?}");
+    attach_pdf(&clerk, &id, "overage_proof").await;
+    let r = clerk.post(&format!("/api/applications/{id}/submit"), json!({})).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(attr(&stored_app(&app, &id).await, "status"), "submitted");
+
+    // Submitted: the unit can change nothing any more.
+    let more = vec![Some(vec![
+        In::Text("1"),
+        In::Text("孙八"),
+        In::Text(""),
+        In::Text(&late),
+    ])];
+    let r = app.import(&clerk, &id, workbook(&more, true), "late.xlsx").await;
+    assert_eq!((r.status, r.code()), (409, "APPLICATION_LOCKED"), "{r:?}");
+    let r = clerk
+        .post(
+            &format!("/api/applications/{id}/unnamed"),
+            json!({ "count": 1, "occupation": "general" }),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (409, "APPLICATION_LOCKED"));
+    let trail = clerk.get(&format!("/api/applications/{id}/trail")).await;
+    let actions = actions(&trail);
+    for expected in [
+        "application_created",
+        "members_imported",
+        "unnamed_added",
+        "application_submitted",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == expected),
+            "{expected} missing from {actions:?}"
+        );
+    }
+}
