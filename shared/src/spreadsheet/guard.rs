@@ -92,14 +92,6 @@ impl XlsxLimits {
 /// Refuses anything that is not a plain, reasonably sized `.xlsx`, with a reason a clerk
 /// can act on. Bounded in time and memory by `limits` whatever the input.
 pub fn inspect(bytes: &[u8], limits: &XlsxLimits) -> Result<(), SpreadsheetError> {
-    let shared_strings = inspect_container(bytes, limits)?;
-    inspect_shared_strings(bytes, limits, &shared_strings)
-}
-
-/// Everything calamine needs checked before it opens the file: size, kind, the zip
-/// directory, and the counts sharedStrings.xml declares. Returns the sharedStrings entries
-/// for [`inspect_shared_strings`], which may then run alongside calamine.
-pub(crate) fn inspect_container(bytes: &[u8], limits: &XlsxLimits) -> Result<Vec<usize>, SpreadsheetError> {
     if bytes.len() as u64 > limits.max_file_bytes {
         return Err(SpreadsheetError::FileTooLarge {
             max_mib: limits.max_file_bytes.div_ceil(MIB),
@@ -112,26 +104,11 @@ pub(crate) fn inspect_container(bytes: &[u8], limits: &XlsxLimits) -> Result<Vec
     }
     let names = check_directory(&mut zip, limits)?;
     check_package(&names)?;
-    let shared_strings: Vec<usize> = (0..names.len())
-        .filter(|&i| names[i].ends_with("sharedstrings.xml"))
-        .collect();
-    for &index in &shared_strings {
-        let entry = zip.by_index(index).map_err(|_| SpreadsheetError::CorruptFile)?;
-        scan_shared_strings(entry, limits, Scan::DeclaredCounts)?;
-    }
-    Ok(shared_strings)
-}
-
-/// Every string of sharedStrings.xml: how many there are, and how long each is.
-pub(crate) fn inspect_shared_strings(
-    bytes: &[u8],
-    limits: &XlsxLimits,
-    entries: &[usize],
-) -> Result<(), SpreadsheetError> {
-    let mut zip = ZipArchive::new(Cursor::new(bytes)).map_err(|_| SpreadsheetError::CorruptFile)?;
-    for &index in entries {
-        let entry = zip.by_index(index).map_err(|_| SpreadsheetError::CorruptFile)?;
-        scan_shared_strings(entry, limits, Scan::Strings)?;
+    for (index, name) in names.iter().enumerate() {
+        if name.ends_with("sharedstrings.xml") {
+            let entry = zip.by_index(index).map_err(|_| SpreadsheetError::CorruptFile)?;
+            scan_shared_strings(entry, limits)?;
+        }
     }
     Ok(())
 }
@@ -227,17 +204,9 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Scan {
-    /// Only the `<sst>` element's attributes (stops there).
-    DeclaredCounts,
-    /// The whole part.
-    Strings,
-}
-
 /// Streams sharedStrings.xml (never trusting the declared size) and refuses forged counts,
 /// too many strings, or one string longer than a cell can hold.
-fn scan_shared_strings(entry: impl Read, limits: &XlsxLimits, scan: Scan) -> Result<(), SpreadsheetError> {
+fn scan_shared_strings(entry: impl Read, limits: &XlsxLimits) -> Result<(), SpreadsheetError> {
     let cap = limits.max_shared_strings_bytes;
     let mut reader = Reader::from_reader(BufReader::new(Counting {
         inner: entry.take(cap.saturating_add(1)),
@@ -264,9 +233,6 @@ fn scan_shared_strings(entry: impl Read, limits: &XlsxLimits, scan: Scan) -> Res
         match event.map_err(|_| SpreadsheetError::CorruptFile)? {
             Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "sst" => {
                 check_count_attributes(&e, limits)?;
-                if scan == Scan::DeclaredCounts {
-                    return Ok(());
-                }
             }
             Event::Start(e) => match e.local_name().as_ref() {
                 "si" => {

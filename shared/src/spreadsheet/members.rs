@@ -1,15 +1,13 @@
 //! 人员清单导入: reading a filled-in template into rows, then validating each row.
 use std::io::Cursor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::mpsc;
-use std::thread;
 
 use calamine::{DataRef, Reader, SheetType, SheetVisible, Xlsx, XlsxError};
 use serde::{Deserialize, Serialize};
 
 use super::cell::Cell;
 use super::error::SpreadsheetError;
-use super::guard::{XlsxLimits, inspect, inspect_container, inspect_shared_strings};
+use super::guard::{XlsxLimits, inspect};
 use super::template::{DATA_SHEET, HEADER, MARKER_SHEET, TEMPLATE_VERSION};
 use super::validate::{ImportContext, MemberDraft, RowFailure, validate_row};
 use crate::domain::normalize_token;
@@ -38,87 +36,34 @@ pub struct ImportOutcome {
 }
 
 /// Reads, checks and validates one uploaded file against what the application already holds.
-///
-/// With a second core, calamine reads rows on a scoped thread while this one scans the
-/// shared strings and validates the rows already read; with one, the same steps run one
-/// after the other. The result is the same either way.
 pub fn import_members(
     bytes: &[u8],
     limits: &XlsxLimits,
     ctx: &mut ImportContext,
 ) -> Result<ImportOutcome, SpreadsheetError> {
-    // What calamine must not see unchecked is checked before it starts.
-    let shared_strings = inspect_container(bytes, limits)?;
-    let sequential = |ctx: &mut ImportContext| {
-        inspect_shared_strings(bytes, limits, &shared_strings)?;
-        let mut outcome = ImportOutcome::default();
-        read_rows(bytes, limits, &mut |batch| {
-            validate_batch(batch, ctx, &mut outcome);
-            true
-        })?;
-        Ok(outcome)
+    let rows = read_member_rows(bytes, limits)?;
+    let mut outcome = ImportOutcome {
+        total: rows.len(),
+        ..ImportOutcome::default()
     };
-    if thread::available_parallelism().map_or(true, |n| n.get() < 2) {
-        return sequential(ctx);
-    }
-    let (tx, rx) = mpsc::sync_channel::<Vec<SheetRow>>(4);
-    thread::scope(|scope| {
-        let reader = thread::Builder::new()
-            .name("xlsx-rows".into())
-            .spawn_scoped(scope, move || {
-                read_rows(bytes, limits, &mut |batch| tx.send(batch).is_ok())
-            });
-        let Ok(reader) = reader else {
-            // No thread to be had: the same work, one step after the other.
-            return sequential(ctx);
-        };
-        let scanned = inspect_shared_strings(bytes, limits, &shared_strings);
-        let mut outcome = ImportOutcome::default();
-        if scanned.is_ok() {
-            for batch in &rx {
-                validate_batch(batch, ctx, &mut outcome);
-            }
-        }
-        // Dropping the receiver stops a reader still going after a refusal.
-        drop(rx);
-        let read = reader.join().unwrap_or(Err(SpreadsheetError::CorruptFile));
-        scanned?;
-        read?;
-        Ok(outcome)
-    })
-}
-
-fn validate_batch(batch: Vec<SheetRow>, ctx: &mut ImportContext, outcome: &mut ImportOutcome) {
-    for row in batch {
-        outcome.total += 1;
+    for row in rows {
         match validate_row(&row, ctx) {
             Ok(member) => outcome.members.push(member),
             Err(failure) => outcome.failures.push((row, failure)),
         }
     }
+    Ok(outcome)
 }
 
 /// The data rows of an upload, after [`inspect`] and the template check; blank rows skipped.
 pub fn read_member_rows(bytes: &[u8], limits: &XlsxLimits) -> Result<Vec<SheetRow>, SpreadsheetError> {
     inspect(bytes, limits)?;
-    let mut rows = Vec::new();
-    read_rows(bytes, limits, &mut |batch| {
-        rows.extend(batch);
-        true
-    })?;
-    Ok(rows)
-}
-
-/// Rows handed over in batches; `sink` returns false to stop early. Only for checked input.
-type Sink<'s> = dyn FnMut(Vec<SheetRow>) -> bool + 's;
-
-fn read_rows(bytes: &[u8], limits: &XlsxLimits, sink: &mut Sink<'_>) -> Result<(), SpreadsheetError> {
     // Checked input can still carry what calamine does not expect (a cell reference whose
     // column overflows a u32 panics in a debug build): a refusal, not a crash.
-    catch_unwind(AssertUnwindSafe(|| read_checked(bytes, limits, sink))).unwrap_or(Err(SpreadsheetError::CorruptFile))
+    catch_unwind(AssertUnwindSafe(|| read_checked(bytes, limits))).unwrap_or(Err(SpreadsheetError::CorruptFile))
 }
 
-fn read_checked(bytes: &[u8], limits: &XlsxLimits, sink: &mut Sink<'_>) -> Result<(), SpreadsheetError> {
+fn read_checked(bytes: &[u8], limits: &XlsxLimits) -> Result<Vec<SheetRow>, SpreadsheetError> {
     let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(from_calamine)?;
     let is_1904 = workbook.has_1904_epoch();
     let sheets = workbook.sheets_metadata().to_vec();
@@ -140,12 +85,10 @@ fn read_checked(bytes: &[u8], limits: &XlsxLimits, sink: &mut Sink<'_>) -> Resul
         .name
         .clone();
     let mut reader = workbook.worksheet_cells_reader(&data_sheet).map_err(from_calamine)?;
-    let mut rows = RowCollector::new(limits, sink);
+    let mut rows = RowCollector::new(limits);
     while let Some(cell) = reader.next_cell().map_err(from_calamine)? {
         let (row, col) = cell.get_position();
-        if !rows.push(row, col, cell.get_value(), is_1904)? {
-            return Ok(());
-        }
+        rows.push(row, col, cell.get_value(), is_1904)?;
     }
     rows.finish()
 }
@@ -177,39 +120,30 @@ fn from_calamine(e: XlsxError) -> SpreadsheetError {
     }
 }
 
-/// Rows per batch handed to the sink.
-const BATCH: usize = 1024;
-
-/// Gathers cells (which arrive in row order) into rows, checking the header and the caps,
-/// and hands them on in batches.
-struct RowCollector<'l, 's> {
+/// Gathers cells (which arrive in row order) into rows, checking the header and the caps.
+struct RowCollector<'l> {
     limits: &'l XlsxLimits,
-    sink: &'l mut Sink<'s>,
     current: Option<SheetRow>,
     header_seen: bool,
-    batch: Vec<SheetRow>,
-    rows: usize,
+    rows: Vec<SheetRow>,
     /// Cell text copied so far, counted before each copy.
     text_bytes: usize,
 }
 
-impl<'l, 's> RowCollector<'l, 's> {
-    fn new(limits: &'l XlsxLimits, sink: &'l mut Sink<'s>) -> Self {
+impl<'l> RowCollector<'l> {
+    fn new(limits: &'l XlsxLimits) -> Self {
         RowCollector {
             limits,
-            sink,
             current: None,
             header_seen: false,
-            batch: Vec::with_capacity(BATCH),
-            rows: 0,
+            rows: Vec::new(),
             text_bytes: 0,
         }
     }
 
-    /// False once the sink wants no more rows.
-    fn push(&mut self, row: u32, col: u32, value: &DataRef<'_>, is_1904: bool) -> Result<bool, SpreadsheetError> {
+    fn push(&mut self, row: u32, col: u32, value: &DataRef<'_>, is_1904: bool) -> Result<(), SpreadsheetError> {
         if matches!(value, DataRef::Empty) {
-            return Ok(true);
+            return Ok(());
         }
         if col >= self.limits.max_cols {
             return Err(SpreadsheetError::TooManyColumns {
@@ -218,16 +152,14 @@ impl<'l, 's> RowCollector<'l, 's> {
         }
         // Columns after 备注 (a 失败原因 column, notes) are not ours to read: not even copied.
         let Some(slot) = usize::try_from(col).ok().filter(|&c| c < HEADER.len()) else {
-            return Ok(true);
+            return Ok(());
         };
         let excel_row = row.saturating_add(1);
         match &self.current {
             Some(current) if current.row == excel_row => {}
             Some(current) if current.row > excel_row => return Err(SpreadsheetError::CorruptFile),
             _ => {
-                if !self.flush()? {
-                    return Ok(false);
-                }
+                self.flush()?;
                 self.current = Some(SheetRow {
                     row: excel_row,
                     ..SheetRow::default()
@@ -251,47 +183,36 @@ impl<'l, 's> RowCollector<'l, 's> {
         {
             current.cells[slot] = cell;
         }
-        Ok(true)
+        Ok(())
     }
 
-    /// Ends the current row; false once the sink wants no more rows.
-    fn flush(&mut self) -> Result<bool, SpreadsheetError> {
+    fn flush(&mut self) -> Result<(), SpreadsheetError> {
         let Some(row) = self.current.take() else {
-            return Ok(true);
+            return Ok(());
         };
         if row.is_blank() {
-            return Ok(true);
+            return Ok(());
         }
         if !self.header_seen {
             check_header(&row)?;
             self.header_seen = true;
-            return Ok(true);
+            return Ok(());
         }
-        if self.rows >= self.limits.max_rows as usize {
+        if self.rows.len() >= self.limits.max_rows as usize {
             return Err(SpreadsheetError::TooManyRows {
                 max: self.limits.max_rows,
             });
         }
-        self.rows += 1;
-        self.batch.push(row);
-        if self.batch.len() < BATCH {
-            return Ok(true);
-        }
-        let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
-        Ok((self.sink)(full))
+        self.rows.push(row);
+        Ok(())
     }
 
-    fn finish(mut self) -> Result<(), SpreadsheetError> {
-        if !self.flush()? {
-            return Ok(());
-        }
-        if self.rows == 0 {
+    fn finish(mut self) -> Result<Vec<SheetRow>, SpreadsheetError> {
+        self.flush()?;
+        if self.rows.is_empty() {
             return Err(SpreadsheetError::NoDataRows);
         }
-        if !self.batch.is_empty() {
-            (self.sink)(std::mem::take(&mut self.batch));
-        }
-        Ok(())
+        Ok(self.rows)
     }
 }
 
