@@ -119,10 +119,11 @@ fn timed<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
     let mut times = Vec::with_capacity(runs);
     let mut last = None;
     for _ in 0..runs {
+        // The previous result is freed outside the timing.
+        drop(last.take());
         let t = Instant::now();
         let value = f();
         times.push(t.elapsed());
-        // The previous result is freed here, outside the timing.
         last = Some(value);
     }
     (median(times), last.expect("at least one run"))
