@@ -103,6 +103,24 @@ pub struct Application {
     pub batch_seq: u32,
     pub created_at: String,
     pub submitted_at: Option<String>,
+    /// 补贴金额 in fen, set by staff; zero unless they set it.
+    #[serde(default)]
+    pub subsidy_fen: u64,
+    /// 赠险金额 in fen, set by staff; zero unless they set it.
+    #[serde(default)]
+    pub gift_fen: u64,
+    /// 终审 passed (→ approved, 待开票).
+    #[serde(default)]
+    pub approved_at: Option<String>,
+    /// Invoice data submitted (→ invoiced, 待到账).
+    #[serde(default)]
+    pub invoiced_at: Option<String>,
+    /// 到账确认 (→ paid); the certificate's 保单日期 is this day in Beijing.
+    #[serde(default)]
+    pub paid_at: Option<String>,
+    /// 确认书号, issued with the payment confirmation.
+    #[serde(default)]
+    pub certificate_number: Option<String>,
 }
 
 pub fn app_pk(id: &str) -> String {
@@ -125,6 +143,14 @@ impl Application {
             .checked_mul(u64::from(self.shares))
             .and_then(|f| f.checked_mul(u64::from(self.insured_count())))
             .ok_or_else(|| ApiError::bad_request("AMOUNT_TOO_LARGE", "会费金额超出范围"))
+    }
+
+    /// 应交保费 = 总保费 − 补贴金额 − 赠险金额, in fen.
+    pub fn due(&self) -> ApiResult<Fen> {
+        self.fee()?
+            .checked_sub(Fen::new(self.subsidy_fen))
+            .and_then(|f| f.checked_sub(Fen::new(self.gift_fen)))
+            .ok_or_else(|| ApiError::bad_request("ADJUSTMENT_TOO_LARGE", "补贴金额与赠险金额之和不能超过总保费"))
     }
 
     pub fn to_item(&self) -> anyhow::Result<db::Item> {
@@ -259,6 +285,12 @@ pub async fn create_draft(
         batch_seq: 0,
         created_at: time::stamp(now),
         submitted_at: None,
+        subsidy_fen: 0,
+        gift_fen: 0,
+        approved_at: None,
+        invoiced_at: None,
+        paid_at: None,
+        certificate_number: None,
     };
     let table = &*state.table;
     let items = vec![

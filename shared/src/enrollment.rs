@@ -851,6 +851,12 @@ mod tests {
             batch_seq: 0,
             created_at: "2025-02-18T02:49:08.000Z".into(),
             submitted_at: None,
+            subsidy_fen: 0,
+            gift_fen: 0,
+            approved_at: None,
+            invoiced_at: None,
+            paid_at: None,
+            certificate_number: None,
         }
     }
 
