@@ -211,7 +211,15 @@ async fn import_locked(
             ctx.add_earlier(&id, format!("第{}批", member.batch_no), member.row);
         }
     }
-    let outcome = spreadsheet::import_members(bytes, &XlsxLimits::default(), &mut ctx).map_err(|e| {
+    // Parsing and checking 50,000 rows is ~0.3 s of CPU: off the async workers, so one big
+    // import does not stall the other requests a local or long-lived server is handling.
+    let input = bytes.to_vec();
+    let parsed = tokio::task::spawn_blocking(move || {
+        spreadsheet::import_members(&input, &XlsxLimits::default(), &mut ctx)
+    })
+    .await
+    .or_internal("import task")?;
+    let outcome = parsed.map_err(|e| {
         if e.is_clients_fault() {
             ApiError::bad_request(e.code(), e.to_string())
         } else {

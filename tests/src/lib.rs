@@ -37,7 +37,9 @@ impl TestApp {
         let state = app.state.clone();
         app.tasks.push(tokio::spawn(async move {
             loop {
-                let _ = shared::sms::drain_outbox(&state).await;
+                if let Err(e) = shared::sms::drain_outbox(&state).await {
+                    eprintln!("notifier pass failed: {e:#}");
+                }
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }));
@@ -88,11 +90,59 @@ impl TestApp {
         let started = Instant::now();
         loop {
             let list = self.sms_to(mobile).await;
-            if list.len() >= count || started.elapsed() > Duration::from_secs(30) {
-                assert!(list.len() >= count, "expected {count} SMS to {mobile}, got {list:?}");
+            if list.len() >= count {
                 return list;
             }
+            if started.elapsed() > Duration::from_secs(30) {
+                let outbox = self.outbox_report().await;
+                panic!("expected {count} SMS to {mobile}, got {list:?}\noutbox of this test's table:\n{outbox}");
+            }
             tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Every outbox entry of this test's table, one line each: why an SMS did not arrive.
+    async fn outbox_report(&self) -> String {
+        let mut lines = Vec::new();
+        let mut start = None;
+        loop {
+            let page = match self
+                .state
+                .db
+                .scan()
+                .table_name(&*self.state.table)
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+            {
+                Ok(page) => page,
+                Err(e) => return format!("scan failed: {e:?}"),
+            };
+            for item in page.items() {
+                let text = |name: &str| {
+                    item.get(name)
+                        .map(|v| v.as_s().or(v.as_n()).cloned().unwrap_or_default())
+                        .unwrap_or_default()
+                };
+                if text("pk").starts_with("OUTBOX#") {
+                    lines.push(format!(
+                        "{} phone={} status={} attempts={} next={} sent_at={}",
+                        text("pk"),
+                        text("phone"),
+                        text("status"),
+                        text("attempts"),
+                        text("next_attempt_at"),
+                        text("sent_at")
+                    ));
+                } else {
+                    lines.push(format!("{} {} status={}", text("pk"), text("sk"), text("status")));
+                }
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return lines.join("\n");
+            }
         }
     }
 

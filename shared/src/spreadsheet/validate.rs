@@ -245,7 +245,7 @@ fn check_id(type_cell: &Cell, id_cell: &Cell) -> Result<PersonId, Reason> {
         // Excel keeps 15 significant digits: an 18-digit number has lost its tail.
         CellKind::Int(_) | CellKind::Float(_) | CellKind::DateSerial(_) => {
             return Err((
-                "ID_NUMERIC",
+                "ID_STORED_AS_NUMBER",
                 "证件号码被Excel存成了数字，后几位已丢失，请将该列设为文本格式后重新录入".to_owned(),
             ));
         }

@@ -137,7 +137,7 @@ fn numbers_in_the_id_column() {
         kind: CellKind::Float(410202198503151238.0),
     };
     let f = validate_row(&row, &mut ImportContext::new(today())).unwrap_err();
-    assert_eq!(f.codes().collect::<Vec<_>>(), ["ID_NUMERIC"]);
+    assert_eq!(f.codes().collect::<Vec<_>>(), ["ID_STORED_AS_NUMBER"]);
     // 15 digits fit in a float exactly: an old 15-digit number typed as a number is whole.
     row.cells[3] = Cell {
         text: "110105491231002".into(),
