@@ -25,6 +25,9 @@ impl Drop for TestApp {
     }
 }
 
+/// base URL → table of every server this process started.
+static SERVERS: Mutex<std::collections::BTreeMap<String, String>> = Mutex::new(std::collections::BTreeMap::new());
+
 fn moto_url() -> String {
     std::env::var("MOTO_URL")
         .expect("MOTO_URL unset: run the tests with `make test` (devstack test starts the emulators)")
@@ -57,7 +60,19 @@ impl TestApp {
         shared::catalogue::seed(&state).await.expect("seed catalogue");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let router = devstack::app::router(state.clone());
+        // Each response names the table behind it, so a client can never silently talk to
+        // another test's server (a reused port) without the test failing on it.
+        let table_header = axum::http::HeaderValue::from_str(&name).expect("table name");
+        let router = devstack::app::router(state.clone()).layer(axum::middleware::map_response(
+            move |mut res: axum::response::Response| {
+                let value = table_header.clone();
+                async move {
+                    res.headers_mut().insert("x-test-table", value);
+                    res
+                }
+            },
+        ));
+        SERVERS.lock().expect("lock").insert(base.clone(), name.clone());
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });
@@ -232,6 +247,23 @@ impl TestApp {
             .post(&format!("/api/staff/registrations/{id}/approve"), json!({}))
             .await;
         assert_eq!(r.status, 200, "{r:?}");
+        let outbox = self
+            .state
+            .db
+            .get_item()
+            .table_name(&*self.state.table)
+            .key("pk", shared::db::s(format!("OUTBOX#account:{id}")))
+            .key("sk", shared::db::s("OUTBOX"))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("get outbox");
+        assert!(
+            outbox.item.is_some(),
+            "approve answered 200 but its SMS is not in {}:\n{}",
+            self.state.table,
+            self.outbox_report().await
+        );
         let before = self.sms_to(&unit.mobile).await.len();
         let sms = self.wait_sms(&unit.mobile, before.max(2)).await;
         let (account, password) = account_from_sms(sms.last().expect("sms"));
@@ -305,6 +337,9 @@ impl Browser {
             }
         }
         let status = res.status().as_u16();
+        let served_by = res.headers().get("x-test-table").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let expected = SERVERS.lock().expect("lock").get(&self.base).cloned();
+        assert_eq!(served_by, expected, "a response from another test's server at {}", self.base);
         let text = res.text().await.unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
         Resp { status, body }
