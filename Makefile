@@ -5,17 +5,33 @@ TOOLS := $(CURDIR)/.local/tools/bin
 export SAM_CLI_TELEMETRY := 0
 export SAM_CLI_BETA_RUST_CARGO_LAMBDA := 1
 
-.PHONY: dev test build lint openapi bench bench-http install tools clean
+.PHONY: dev test test-browser web build lint openapi bench bench-http install tools clean
 
-## Start the whole system locally on http://127.0.0.1:3000 (Ctrl-C stops it).
-dev: install
+## Start the whole system locally on http://127.0.0.1:3000 (Ctrl-C stops it): the browser
+## front end at /, the API under /api, the SMS viewer at /dev/sms.
+dev: install web
 	$(CARGO) run --quiet -p devstack -- dev
+
+## Build the front end (web/dist) when its sources or lock changed: npm ci, vue-tsc, vite.
+WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json web/package.json -type f 2>/dev/null)
+web: web/dist/index.html
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd web && npm run build
+
+## The browser journey alone: a fresh dev stack on free ports, Playwright (playwright-core)
+## driving Debian's chromium through it; screenshots in target/browser/.
+test-browser: install web
+	CARGO=$(CARGO) bash infra/local/browser-test.sh
 
 ## Every check CI runs: format, lints, unit + property + end-to-end tests, template lint.
 test: install tools
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
 	$(CARGO) run --quiet -p devstack -- test --workspace --all-features
+	$(MAKE) test-browser
 	$(TOOLS)/cfn-lint template.yaml
 	$(TOOLS)/sam validate --lint --region us-east-1
 
@@ -44,4 +60,4 @@ tools:
 	@bash infra/local/install-tools.sh
 
 clean:
-	rm -rf target .aws-sam
+	rm -rf target .aws-sam web/dist

@@ -116,12 +116,37 @@ async fn fetch_sms(moto_url: &str) -> anyhow::Result<Vec<Value>> {
         .unwrap_or_default())
 }
 
+/// The built browser front end (`web/dist`): files as they are, any other path that is not
+/// under `/api` or `/dev` answered with `index.html` (the Vue router's history mode), as
+/// CloudFront does in AWS.
+pub fn web_routes(dist: &std::path::Path) -> axum::Router {
+    let index = dist.join("index.html");
+    let serve = tower_http::services::ServeDir::new(dist)
+        .append_index_html_on_directories(true)
+        .fallback(tower_http::services::ServeFile::new(index));
+    axum::Router::new()
+        .route("/api/{*rest}", axum::routing::any(api_not_found))
+        .fallback_service(serve)
+}
+
+/// An unknown API path stays a JSON 404 (never the SPA's index.html).
+async fn api_not_found() -> (axum::http::StatusCode, Json<Value>) {
+    (
+        axum::http::StatusCode::NOT_FOUND,
+        Json(serde_json::json!({ "code": "NOT_FOUND", "message": "接口不存在" })),
+    )
+}
+
 /// Seeds the catalogue and, if absent, the first admin; returns the admin password if created.
 pub async fn seed(state: &AppState) -> anyhow::Result<Option<String>> {
     shared::catalogue::seed(state)
         .await
         .map_err(|e| anyhow::anyhow!("seed catalogue: {}", e.message))?;
-    let password = shared::password::generate();
+    // DEV_ADMIN_PASSWORD lets the browser test sign in as the admin; otherwise a random one.
+    let password = std::env::var("DEV_ADMIN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(shared::password::generate);
     let permissions = vec![
         shared::auth::Permission::Admin,
         shared::auth::Permission::RegistrationReview,

@@ -68,11 +68,23 @@ async fn dev() -> anyhow::Result<()> {
         }
     });
 
-    let app = devstack::app::router(state).merge(devstack::app::dev_routes(stack.moto_url.clone()));
+    let dist = std::env::var_os("WEB_DIST")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("web/dist"));
+    if !dist.join("index.html").is_file() {
+        eprintln!(
+            "  note: {} has no index.html: build the front end (cd web && npm ci && npm run build)",
+            dist.display()
+        );
+    }
+    let app = devstack::app::router(state)
+        .merge(devstack::app::dev_routes(stack.moto_url.clone()))
+        .merge(devstack::app::web_routes(&dist));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", http_port))
         .await
         .with_context(|| format!("port {http_port} is busy (set DEV_PORT)"))?;
     println!("\n  中国职工保险互助会河南省办事处 参保业务系统 — local stack");
+    println!("  Web:          http://127.0.0.1:{http_port}/");
     println!("  API:          http://127.0.0.1:{http_port}/api  (OpenAPI: /api/openapi.json)");
     println!("  SMS received: http://127.0.0.1:{http_port}/dev/sms");
     println!(

@@ -1,0 +1,59 @@
+// 参保录入 (the unit's wizard) and 人员清单 (member import): served today.
+import { del, get, post, put, qs } from './http'
+import type {
+  Application,
+  ApplicationDetail,
+  ApplicationSummary,
+  AttachmentKind,
+  AttachmentView,
+  DownloadLink,
+  ImportBatch,
+  MemberPage,
+  MemberView,
+  OccupationClass,
+  SelfCheck,
+  TrailEntry,
+  UnnamedEntry,
+  UploadTicket,
+} from './types'
+
+const base = (id: string) => `/api/applications/${id}`
+
+export const list = () => get<ApplicationSummary[]>('/api/applications')
+export const create = (activity_code: string, sub_category_code: string, shares: number) =>
+  post<Application>('/api/applications', { activity_code, sub_category_code, shares })
+export const detail = (id: string) => get<ApplicationDetail>(base(id))
+export const edit = (id: string, body: { employees: number | null; female_employees: number | null; remarks: string }) =>
+  put<ApplicationDetail>(base(id), body)
+export const submit = (id: string) => post<ApplicationSummary>(`${base(id)}/submit`)
+export const trail = (id: string) => get<TrailEntry[]>(`${base(id)}/trail`)
+export const selfCheck = (id: string) => get<SelfCheck>(`${base(id)}/self-check`)
+
+export const attachments = (id: string) => get<AttachmentView[]>(`${base(id)}/attachments`)
+export const attachmentTicket = (id: string, kind: AttachmentKind, file_name: string, content_type: string, size: number) =>
+  post<UploadTicket>(`${base(id)}/attachment-uploads`, { kind, file_name, content_type, size })
+export const attach = (id: string, kind: AttachmentKind, file_name: string, upload_id: string) =>
+  post<AttachmentView>(`${base(id)}/attachments`, { kind, file_name, upload_id })
+export const attachmentLink = (id: string, attachmentId: string) =>
+  get<{ url: string; file_name: string }>(`${base(id)}/attachments/${attachmentId}`)
+export const removeAttachment = (id: string, attachmentId: string) => del(`${base(id)}/attachments/${attachmentId}`)
+
+export const importTicket = (id: string, size: number) => post<UploadTicket>(`${base(id)}/import-uploads`, { size })
+export const runImport = (id: string, upload_id: string, file_name: string) =>
+  post<ImportBatch>(`${base(id)}/imports`, { upload_id, file_name })
+export const batches = (id: string) => get<ImportBatch[]>(`${base(id)}/imports`)
+export const failedRows = (id: string, batchNo: number) => get<DownloadLink>(`${base(id)}/imports/${batchNo}/failed-rows`)
+export const members = (id: string, page: number, size: number, expiring = false) =>
+  get<MemberPage>(`${base(id)}/members${qs({ page, size, expiring: expiring || undefined })}`)
+export const membersExportUrl = (id: string) => `${base(id)}/members/export`
+export const editMember = (
+  id: string,
+  memberId: string,
+  body: { name: string; mobile: string; occupation: OccupationClass; remark: string },
+) => put<MemberView>(`${base(id)}/members/${memberId}`, body)
+export const removeMember = (id: string, memberId: string) => del(`${base(id)}/members/${memberId}`)
+
+export const unnamed = (id: string) => get<UnnamedEntry[]>(`${base(id)}/unnamed`)
+export const addUnnamed = (id: string, count: number, occupation: OccupationClass) =>
+  post<UnnamedEntry>(`${base(id)}/unnamed`, { count, occupation })
+export const removeUnnamed = (id: string, entryId: string) => del(`${base(id)}/unnamed/${entryId}`)

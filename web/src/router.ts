@@ -1,0 +1,63 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import AppLayout from './components/AppLayout.vue'
+import { setUnauthorizedHandler } from './api/http'
+import { clearSession, homeOf, loadSession } from './session'
+
+const routes: RouteRecordRaw[] = [
+  { path: '/', redirect: '/login' },
+  { path: '/login', component: () => import('./views/LoginView.vue'), meta: { public: true } },
+  { path: '/register', component: () => import('./views/RegisterView.vue'), meta: { public: true } },
+  { path: '/password', component: () => import('./views/PasswordView.vue') },
+  {
+    path: '/unit',
+    component: AppLayout,
+    meta: { role: 'unit' },
+    children: [
+      { path: '', redirect: '/unit/applications' },
+      { path: 'templates', component: () => import('./views/unit/TemplatesView.vue') },
+      { path: 'applications', component: () => import('./views/unit/ApplicationsView.vue') },
+      { path: 'applications/new', component: () => import('./views/unit/WizardView.vue') },
+      { path: 'applications/:id', component: () => import('./views/unit/WizardView.vue'), props: true },
+      { path: 'invoices', component: () => import('./views/unit/InvoicesView.vue') },
+      { path: 'invoices/:id', component: () => import('./views/unit/InvoiceView.vue'), props: true },
+      { path: 'certificates', component: () => import('./views/unit/CertificatesView.vue') },
+      { path: 'address-book', component: () => import('./views/unit/AddressBookView.vue') },
+    ],
+  },
+  {
+    path: '/staff',
+    component: AppLayout,
+    meta: { role: 'staff' },
+    children: [
+      { path: '', redirect: '/staff/registrations' },
+      { path: 'registrations', component: () => import('./views/staff/RegistrationsView.vue') },
+      { path: 'reviews/:level', component: () => import('./views/staff/ReviewQueueView.vue'), props: true },
+      { path: 'reviews/:level/:id', component: () => import('./views/staff/ReviewView.vue'), props: true },
+      { path: 'payments', component: () => import('./views/staff/PaymentsView.vue') },
+      { path: 'contacts', component: () => import('./views/staff/ContactsView.vue') },
+      { path: 'accounts', component: () => import('./views/staff/AccountsView.vue') },
+      { path: 'activities', component: () => import('./views/staff/ActivitiesView.vue') },
+    ],
+  },
+  { path: '/:rest(.*)*', redirect: '/login' },
+]
+
+export const router = createRouter({ history: createWebHistory(), routes })
+
+router.beforeEach(async (to) => {
+  const me = await loadSession()
+  if (to.meta.public) {
+    if (me && to.path === '/login') return homeOf(me)
+    return true
+  }
+  if (!me) return { path: '/login', query: { next: to.fullPath } }
+  if (me.must_change_password && to.path !== '/password') return '/password'
+  const role = to.matched.find((r) => r.meta.role)?.meta.role
+  if (role && role !== me.role) return homeOf(me)
+  return true
+})
+
+setUnauthorizedHandler(() => {
+  clearSession()
+  if (!router.currentRoute.value.meta.public) router.push('/login')
+})
