@@ -3,6 +3,7 @@ pub mod application;
 pub mod attachments;
 pub mod auth;
 pub mod catalogue;
+pub mod coverage;
 pub mod db;
 #[cfg(feature = "pdf")]
 pub mod documents;
