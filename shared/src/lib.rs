@@ -3,6 +3,7 @@ pub mod application;
 pub mod attachments;
 pub mod auth;
 pub mod catalogue;
+pub mod certificate;
 pub mod coverage;
 pub mod db;
 #[cfg(feature = "pdf")]
@@ -15,6 +16,7 @@ pub mod http;
 pub mod import;
 pub mod members;
 pub mod password;
+pub mod payment;
 pub mod reference;
 pub mod registration;
 pub mod sms;
