@@ -158,7 +158,10 @@ pub async fn load(state: &AppState, number: &str) -> ApiResult<Option<Certificat
         .send()
         .await
         .or_internal("get certificate")?;
-    out.item.map(db::from_item).transpose().or_internal("decode certificate")
+    out.item
+        .map(db::from_item)
+        .transpose()
+        .or_internal("decode certificate")
 }
 
 fn not_found() -> ApiError {
@@ -325,11 +328,17 @@ mod tests {
     fn coverage_starts_the_next_day_and_lasts_a_year() {
         let day = NaiveDate::from_ymd_opt(2025, 2, 25).expect("date");
         let (start, end) = coverage_period(day, 12).expect("period");
-        assert_eq!((start.to_string(), end.to_string()), ("2025-02-26".into(), "2026-02-25".into()));
+        assert_eq!(
+            (start.to_string(), end.to_string()),
+            ("2025-02-26".into(), "2026-02-25".into())
+        );
         // A policy on 28 Feb of a leap year: 29 Feb 2024 → 28 Feb 2025.
         let leap = NaiveDate::from_ymd_opt(2024, 2, 28).expect("date");
         let (start, end) = coverage_period(leap, 12).expect("period");
-        assert_eq!((start.to_string(), end.to_string()), ("2024-02-29".into(), "2025-02-28".into()));
+        assert_eq!(
+            (start.to_string(), end.to_string()),
+            ("2024-02-29".into(), "2025-02-28".into())
+        );
     }
 
     #[test]

@@ -66,4 +66,3 @@ pub fn coverage_item(activity_code: &str, id_number: &str, until: NaiveDate, cer
     item.insert("certificate".into(), s(certificate));
     item
 }
-

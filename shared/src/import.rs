@@ -360,7 +360,6 @@ async fn delete_members(state: &AppState, app_id: &str, gone: &[Member]) {
     }
 }
 
-
 pub async fn batches(state: &AppState, unit: &UnitUser, app_id: &str) -> ApiResult<Vec<ImportBatch>> {
     application::load_for_unit(state, unit, app_id).await?;
     let out = state

@@ -144,7 +144,11 @@ impl PaymentForm {
             }
             Ok(d) => Some(d),
             Err(_) => {
-                check.push("received_on", "RECEIVED_ON_FORMAT", "到账日期格式应为YYYY-MM-DD，如2025-02-25");
+                check.push(
+                    "received_on",
+                    "RECEIVED_ON_FORMAT",
+                    "到账日期格式应为YYYY-MM-DD，如2025-02-25",
+                );
                 None
             }
         };
@@ -284,14 +288,22 @@ async fn already_confirmed(state: &AppState, app: &Application, c: &Confirmation
     let cert = certificate::load(state, number)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("certificate item missing")))?;
-    let same = cert.received_on == c.received_on && cert.paid_fen == c.amount.value() && cert.payment_reference == c.reference;
+    let same =
+        cert.received_on == c.received_on && cert.paid_fen == c.amount.value() && cert.payment_reference == c.reference;
     if !same {
         return Err(ApiError::conflict(
             "ALREADY_PAID",
-            format!("该申请已于{}确认到账并出具确认书{}，不能再次确认", cert.received_on, cert.number),
+            format!(
+                "该申请已于{}确认到账并出具确认书{}，不能再次确认",
+                cert.received_on, cert.number
+            ),
         ));
     }
-    let cert = if cert.coverage_recorded { cert } else { record_coverage(state, cert).await? };
+    let cert = if cert.coverage_recorded {
+        cert
+    } else {
+        record_coverage(state, cert).await?
+    };
     Ok(PaymentConfirmed::of(&cert))
 }
 

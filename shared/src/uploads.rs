@@ -122,7 +122,11 @@ pub async fn download_url_as(
     file_name: &str,
 ) -> ApiResult<String> {
     let config = PresigningConfig::expires_in(Duration::from_secs(seconds)).or_internal("presign config")?;
-    let fallback = if file_name.is_ascii() && !file_name.contains('"') { file_name } else { "download" };
+    let fallback = if file_name.is_ascii() && !file_name.contains('"') {
+        file_name
+    } else {
+        "download"
+    };
     let presigned = state
         .s3
         .get_object()

@@ -501,7 +501,19 @@ impl TestApp {
         let rows: Vec<[&str; 9]> = people
             .iter()
             .zip(&seqs)
-            .map(|((name, id_number), seq)| [seq.as_str(), *name, "居民身份证", id_number.as_str(), "", "", "", "一般职业", ""])
+            .map(|((name, id_number), seq)| {
+                [
+                    seq.as_str(),
+                    *name,
+                    "居民身份证",
+                    id_number.as_str(),
+                    "",
+                    "",
+                    "",
+                    "一般职业",
+                    "",
+                ]
+            })
             .collect();
         let r = self
             .import(&clerk.browser, &id, member_workbook(&rows), "参保人信息模板-通用.xlsx")

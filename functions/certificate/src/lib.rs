@@ -64,7 +64,9 @@ async fn print(
     Path(number): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<Json<PrintedCertificate>> {
-    Ok(Json(certificate::print(&state, &unit, &number, &public_base(&headers)).await?))
+    Ok(Json(
+        certificate::print(&state, &unit, &number, &public_base(&headers)).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

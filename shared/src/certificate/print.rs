@@ -113,10 +113,18 @@ async fn document(state: &AppState, cert: &Certificate, verify_base: &str) -> Ap
                 age: m.age_on(cert.effective_date),
                 activity: app.activity_name.clone(),
                 // 未到期: covered by an earlier certificate, listed but not covered by this one.
-                status: if m.covered_until.is_some() { "未到期" } else { "执行" }.to_owned(),
+                status: if m.covered_until.is_some() {
+                    "未到期"
+                } else {
+                    "执行"
+                }
+                .to_owned(),
             })
             .collect(),
-        printed_at: time::now().with_timezone(&time::BEIJING).format("%Y-%m-%d %H:%M").to_string(),
+        printed_at: time::now()
+            .with_timezone(&time::BEIJING)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
         verification_url: verification_url(verify_base, &cert.number, &cert.verification_code),
         verification_code: code,
     })
@@ -124,7 +132,12 @@ async fn document(state: &AppState, cert: &Certificate, verify_base: &str) -> Ap
 
 /// 确认书打印: renders, stores `certificates/<number>/<n>.pdf`, counts the print (已打印) with
 /// a trail entry, and answers a link that opens the PDF.
-pub async fn print(state: &AppState, unit: &UnitUser, number: &str, verify_base: &str) -> ApiResult<PrintedCertificate> {
+pub async fn print(
+    state: &AppState,
+    unit: &UnitUser,
+    number: &str,
+    verify_base: &str,
+) -> ApiResult<PrintedCertificate> {
     let mut cert = load_for_unit(state, unit, number).await?;
     let doc = document(state, &cert, verify_base).await?;
     // Rendering is CPU work (~0.5 s for 20,000 members): keep it off the async workers.

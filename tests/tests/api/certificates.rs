@@ -62,7 +62,9 @@ fn attr(item: &Item, name: &str) -> String {
 
 async fn app_status(app: &TestApp, id: &str) -> String {
     attr(
-        &get_item(app, shared::application::app_key(id)).await.expect("application"),
+        &get_item(app, shared::application::app_key(id))
+            .await
+            .expect("application"),
         "status",
     )
 }
@@ -125,9 +127,19 @@ async fn payment_is_refused_before_invoicing_and_for_wrong_amounts_dates_or_refe
     assert!(r.body["message"].as_str().unwrap_or("").contains("240.00"), "{r:?}");
 
     let tomorrow = today().succ_opt().expect("date").to_string();
-    let r = confirm(&fin, &id, json!({ "received_on": tomorrow, "amount_fen": 24_000, "reference": "HX1" })).await;
+    let r = confirm(
+        &fin,
+        &id,
+        json!({ "received_on": tomorrow, "amount_fen": 24_000, "reference": "HX1" }),
+    )
+    .await;
     assert_eq!(r.field_code("received_on"), Some("RECEIVED_ON_FUTURE"), "{r:?}");
-    let r = confirm(&fin, &id, json!({ "received_on": "2025/02/25", "amount_fen": 24_000, "reference": " " })).await;
+    let r = confirm(
+        &fin,
+        &id,
+        json!({ "received_on": "2025/02/25", "amount_fen": 24_000, "reference": " " }),
+    )
+    .await;
     assert_eq!(r.status, 422, "{r:?}");
     assert_eq!(r.field_code("received_on"), Some("RECEIVED_ON_FORMAT"), "{r:?}");
     assert_eq!(r.field_code("reference"), Some("REFERENCE_REQUIRED"), "{r:?}");
@@ -146,11 +158,18 @@ async fn payment_is_refused_before_invoicing_and_for_wrong_amounts_dates_or_refe
     let elsewhere = app.staff("finkf", "410200", vec![Permission::Finance]).await;
     let r = confirm(&elsewhere, &id, confirmation(24_000)).await;
     assert_eq!(r.status, 404, "{r:?}");
-    let r = clerk.browser.post(&format!("/api/staff/applications/{id}/payment"), confirmation(24_000)).await;
+    let r = clerk
+        .browser
+        .post(&format!("/api/staff/applications/{id}/payment"), confirmation(24_000))
+        .await;
     assert_eq!(r.status, 403, "{r:?}");
 
     assert_eq!(app_status(&app, &id).await, "invoiced");
-    assert!(get_item(&app, key("COUNTER#certificate", today().format("%Y%m%d").to_string())).await.is_none());
+    assert!(
+        get_item(&app, key("COUNTER#certificate", today().format("%Y%m%d").to_string()))
+            .await
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -166,8 +185,14 @@ async fn confirming_payment_issues_the_certificate_once_with_one_sms() {
     assert_eq!(q.status, 200, "{q:?}");
     assert_eq!(q.body["total"], 1, "{q:?}");
     let row = &q.body["items"][0];
-    assert_eq!((row["application_id"].as_str(), row["due_fen"].as_u64()), (Some(id.as_str()), Some(24_000)));
-    assert!(row["invoiced_at"].is_string() && row["application_number"].is_string(), "{row}");
+    assert_eq!(
+        (row["application_id"].as_str(), row["due_fen"].as_u64()),
+        (Some(id.as_str()), Some(24_000))
+    );
+    assert!(
+        row["invoiced_at"].is_string() && row["application_number"].is_string(),
+        "{row}"
+    );
     let elsewhere = app.staff("finkf2", "410200", vec![Permission::Finance]).await;
     assert_eq!(elsewhere.get("/api/staff/payments").await.body["total"], 0);
 
@@ -181,20 +206,42 @@ async fn confirming_payment_issues_the_certificate_once_with_one_sms() {
     let end = chrono::Months::new(12);
     assert_eq!(r.body["policy_date"], today().to_string());
     assert_eq!(r.body["effective_date"], tomorrow.to_string());
-    assert_eq!(r.body["end_date"], today().checked_add_months(end).expect("date").to_string());
-    assert_eq!((r.body["status"].as_str(), r.body["coverage_recorded"].as_bool()), (Some("paid"), Some(true)));
+    assert_eq!(
+        r.body["end_date"],
+        today().checked_add_months(end).expect("date").to_string()
+    );
+    assert_eq!(
+        (r.body["status"].as_str(), r.body["coverage_recorded"].as_bool()),
+        (Some("paid"), Some(true))
+    );
     assert_eq!(app_status(&app, &id).await, "paid");
 
     // The paid SMS, exactly once.
     let sms = app.wait_sms(&mobile, sms_before + 1).await;
-    assert_eq!(sms.last().map(String::as_str), Some(shared::sms::SmsText::Paid.render().as_str()));
+    assert_eq!(
+        sms.last().map(String::as_str),
+        Some(shared::sms::SmsText::Paid.render().as_str())
+    );
     assert_no_more_sms(&app, &mobile, sms_before + 1).await;
 
     // The same confirmation again: the same certificate, nothing new.
     let again = confirm(&fin, &id, confirmation(24_000)).await;
-    assert_eq!((again.status, again.body["certificate_number"].as_str()), (200, Some(number.as_str())), "{again:?}");
-    let different = confirm(&fin, &id, json!({ "received_on": today().to_string(), "amount_fen": 24_000, "reference": "OTHER" })).await;
-    assert_eq!((different.status, different.code()), (409, "ALREADY_PAID"), "{different:?}");
+    assert_eq!(
+        (again.status, again.body["certificate_number"].as_str()),
+        (200, Some(number.as_str())),
+        "{again:?}"
+    );
+    let different = confirm(
+        &fin,
+        &id,
+        json!({ "received_on": today().to_string(), "amount_fen": 24_000, "reference": "OTHER" }),
+    )
+    .await;
+    assert_eq!(
+        (different.status, different.code()),
+        (409, "ALREADY_PAID"),
+        "{different:?}"
+    );
     assert_no_more_sms(&app, &mobile, sms_before + 1).await;
     assert_eq!(fin.get("/api/staff/payments").await.body["total"], 0);
 
@@ -271,7 +318,11 @@ async fn paid_members_count_as_not_yet_expired_in_a_later_application() {
         .await
         .expect("unmark");
     let r = confirm(&fin, &id, confirmation(24_000)).await;
-    assert_eq!((r.status, r.body["coverage_recorded"].as_bool()), (200, Some(true)), "{r:?}");
+    assert_eq!(
+        (r.status, r.body["coverage_recorded"].as_bool()),
+        (200, Some(true)),
+        "{r:?}"
+    );
     let record = get_item(&app, first).await.expect("coverage restored");
     assert_eq!(attr(&record, "certificate"), number);
     let end = today().checked_add_months(chrono::Months::new(12)).expect("date");
@@ -309,7 +360,10 @@ async fn a_unit_lists_prints_and_verifies_its_certificate() {
     let row = &list.body[0];
     assert_eq!(row["number"], number.as_str());
     assert_eq!(row["activity_name"].as_str().map(|n| !n.is_empty()), Some(true));
-    assert_eq!((row["print_status_label"].as_str(), row["print_count"].as_u64()), (Some("未打印"), Some(0)));
+    assert_eq!(
+        (row["print_status_label"].as_str(), row["print_count"].as_u64()),
+        (Some("未打印"), Some(0))
+    );
     assert_eq!(row["policy_date"], today().to_string());
     assert_eq!(row["effective_date"], today().succ_opt().expect("date").to_string());
     assert_eq!(row["fee_fen"], 24_000);
@@ -317,20 +371,38 @@ async fn a_unit_lists_prints_and_verifies_its_certificate() {
     // Print twice: two stored PDFs, count 2, 已打印.
     let path = format!("/api/certificates/{number}/print");
     let first = clerk.browser.post(&path, json!({})).await;
-    assert_eq!((first.status, first.body["print_count"].as_u64()), (200, Some(1)), "{first:?}");
+    assert_eq!(
+        (first.status, first.body["print_count"].as_u64()),
+        (200, Some(1)),
+        "{first:?}"
+    );
     let second = clerk.browser.post(&path, json!({})).await;
-    assert_eq!((second.status, second.body["print_count"].as_u64()), (200, Some(2)), "{second:?}");
+    assert_eq!(
+        (second.status, second.body["print_count"].as_u64()),
+        (200, Some(2)),
+        "{second:?}"
+    );
     assert_eq!(second.body["status"], "printed");
     let url = second.body["url"].as_str().expect("url");
     assert!(url.contains("X-Amz-Signature="), "{url}");
     assert!(object_exists(&app, &format!("certificates/{number}/1.pdf")).await);
     assert!(object_exists(&app, &format!("certificates/{number}/2.pdf")).await);
     let list = clerk.browser.get("/api/certificates").await;
-    assert_eq!((list.body[0]["print_status_label"].as_str(), list.body[0]["print_count"].as_u64()), (Some("已打印"), Some(2)));
+    assert_eq!(
+        (
+            list.body[0]["print_status_label"].as_str(),
+            list.body[0]["print_count"].as_u64()
+        ),
+        (Some("已打印"), Some(2))
+    );
 
     let res = reqwest::get(url).await.expect("GET pdf");
     assert_eq!(res.status(), 200);
-    let content_type = res.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let bytes = res.bytes().await.expect("bytes");
     assert!(bytes.starts_with(b"%PDF"), "{content_type:?}");
     assert_eq!(content_type.as_deref(), Some("application/pdf"));
@@ -351,7 +423,10 @@ async fn a_unit_lists_prints_and_verifies_its_certificate() {
     for (name, _) in people() {
         assert!(text.contains(name), "{name} missing in:\n{text}");
     }
-    assert!(text.contains("第 2 页 / 共 2 页"), "member list on its own page:\n{text}");
+    assert!(
+        text.contains("第 2 页 / 共 2 页"),
+        "member list on its own page:\n{text}"
+    );
 
     // The verification code printed on the PDF verifies; no personal data comes back.
     let code_at = text.find("验证码：").expect("code printed") + "验证码：".len();
@@ -362,17 +437,24 @@ async fn a_unit_lists_prints_and_verifies_its_certificate() {
         .await;
     assert_eq!(v.status, 200, "{v:?}");
     assert_eq!(v.body["unit_name"], "漯河市郾城区应急管理局");
-    assert_eq!((v.body["insured_count"].as_u64(), v.body["status"].as_str()), (Some(3), Some("未生效")));
+    assert_eq!(
+        (v.body["insured_count"].as_u64(), v.body["status"].as_str()),
+        (Some(3), Some("未生效"))
+    );
     let body = v.body.to_string();
     for (name, id_number) in people() {
         assert!(!body.contains(name) && !body.contains(&id_number), "{body}");
     }
     assert!(!body.contains("王晓明"), "{body}");
     let wrong_code = public
-        .get(&format!("/api/public/certificates/verify?number={number}&code=AAAA-AAAA"))
+        .get(&format!(
+            "/api/public/certificates/verify?number={number}&code=AAAA-AAAA"
+        ))
         .await;
     let wrong_number = public
-        .get(&format!("/api/public/certificates/verify?number=G16002024111410000694&code={code}"))
+        .get(&format!(
+            "/api/public/certificates/verify?number=G16002024111410000694&code={code}"
+        ))
         .await;
     assert_eq!(wrong_code.status, 404);
     assert_eq!(wrong_code.body, wrong_number.body);
@@ -397,7 +479,10 @@ async fn a_name_the_font_cannot_print_is_refused_with_its_row() {
     let r = confirm(&fin, &id, confirmation(32_000)).await;
     assert_eq!(r.status, 201, "{r:?}");
     let number = r.body["certificate_number"].as_str().expect("number");
-    let r = clerk.browser.post(&format!("/api/certificates/{number}/print"), json!({})).await;
+    let r = clerk
+        .browser
+        .post(&format!("/api/certificates/{number}/print"), json!({}))
+        .await;
     assert_eq!((r.status, r.code()), (400, "FONT_MISSING_GLYPH"), "{r:?}");
     assert!(r.body["message"].as_str().unwrap_or("").contains("第4行"), "{r:?}");
     assert!(!object_exists(&app, &format!("certificates/{number}/1.pdf")).await);
@@ -411,10 +496,17 @@ async fn the_overage_proof_template_downloads_as_a_pdf() {
         .await
         .expect("GET");
     assert_eq!(res.status(), 200);
-    let header = |name: &str| res.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let header = |name: &str| {
+        res.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
     assert_eq!(header("content-type"), "application/pdf");
     assert!(
-        header("content-disposition").contains("filename*=UTF-8''%E8%B6%85%E9%BE%84%E4%BA%BA%E5%91%98%E5%9C%A8%E8%81%8C%E8%AF%81%E6%98%8E.pdf"),
+        header("content-disposition")
+            .contains("filename*=UTF-8''%E8%B6%85%E9%BE%84%E4%BA%BA%E5%91%98%E5%9C%A8%E8%81%8C%E8%AF%81%E6%98%8E.pdf"),
         "{}",
         header("content-disposition")
     );
