@@ -3,10 +3,11 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, WriteRequest};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::error::{ApiError, ApiResult, OrInternal};
 use crate::state::AppState;
 
 pub type Item = HashMap<String, AttributeValue>;
@@ -166,4 +167,50 @@ fn values_map(values: &[(&str, AttributeValue)]) -> Option<Item> {
     } else {
         Some(values.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect())
     }
+}
+
+/// Writes any number of requests: BatchWriteItem takes at most 25, so chunks of 25 go out
+/// several at once, and unprocessed items are retried with a backoff.
+pub async fn batch_write(state: &AppState, requests: Vec<WriteRequest>) -> ApiResult<()> {
+    const PARALLEL: usize = 8;
+    let chunks: Vec<Vec<WriteRequest>> = requests.chunks(25).map(<[WriteRequest]>::to_vec).collect();
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut pending = chunks.into_iter();
+    loop {
+        while tasks.len() < PARALLEL {
+            let Some(chunk) = pending.next() else { break };
+            let state = state.clone();
+            tasks.spawn(async move { write_chunk(&state, chunk).await });
+        }
+        match tasks.join_next().await {
+            Some(joined) => joined.or_internal("join write")??,
+            None => return Ok(()),
+        }
+    }
+}
+
+async fn write_chunk(state: &AppState, mut chunk: Vec<WriteRequest>) -> ApiResult<()> {
+    let mut attempt = 0u32;
+    while !chunk.is_empty() {
+        let out = state
+            .db
+            .batch_write_item()
+            .request_items(&*state.table, chunk)
+            .send()
+            .await
+            .or_internal("batch write")?;
+        chunk = out
+            .unprocessed_items()
+            .and_then(|u| u.get(&*state.table))
+            .cloned()
+            .unwrap_or_default();
+        if !chunk.is_empty() {
+            attempt += 1;
+            if attempt > 8 {
+                return Err(ApiError::internal(anyhow::anyhow!("unprocessed items after retries")));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50 << attempt.min(5))).await;
+        }
+    }
+    Ok(())
 }

@@ -72,3 +72,31 @@ pub async fn log_request(request: Request, next: Next) -> Response {
 pub fn finish(router: axum::Router) -> axum::Router {
     router.layer(axum::middleware::from_fn(log_request))
 }
+
+/// `Content-Disposition` with the file name in RFC 5987 form, so a Chinese name survives
+/// every browser; `ascii_fallback` is for clients that read only `filename=`.
+/// `kind` is `attachment` (save) or `inline` (open in the browser).
+pub fn content_disposition(kind: &str, ascii_fallback: &str, file_name: &str) -> String {
+    let encoded: String = file_name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("{kind}; filename=\"{ascii_fallback}\"; filename*=UTF-8''{encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn chinese_file_names_are_percent_encoded() {
+        assert_eq!(
+            super::content_disposition("attachment", "proof.pdf", "超龄 证明.pdf"),
+            "attachment; filename=\"proof.pdf\"; filename*=UTF-8''%E8%B6%85%E9%BE%84%20%E8%AF%81%E6%98%8E.pdf"
+        );
+    }
+}

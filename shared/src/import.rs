@@ -5,15 +5,16 @@
 //! An import takes a lease on the application (so two imports never interleave), validates
 //! every row in memory, writes the new members, then commits the batch, the counts and the
 //! trail in one transaction that also releases the lease. A failed commit removes what it wrote.
-use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{KeysAndAttributes, PutRequest, WriteRequest};
-use chrono::{Duration as Days, NaiveDate};
+use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+use chrono::Duration as Days;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::application::{self, Application, app_key, app_pk};
 use crate::auth::{Role, UnitUser};
+use crate::coverage::covered_until;
+pub use crate::coverage::{coverage_item, coverage_key};
 use crate::db::{self, key, n, s};
 use crate::domain::{IdType, Mobile, PersonId};
 use crate::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
@@ -338,63 +339,6 @@ async fn import_locked(
     Ok(batch)
 }
 
-/// 未到期: IDs with coverage in the same activity that has not ended, from issued certificates.
-async fn covered_until<'a>(
-    state: &AppState,
-    activity_code: &str,
-    ids: impl Iterator<Item = &'a str>,
-) -> ApiResult<HashMap<String, NaiveDate>> {
-    let today = time::today_beijing();
-    let ids: Vec<&str> = ids.collect();
-    let mut found = HashMap::new();
-    for chunk in ids.chunks(100) {
-        let keys: Vec<db::Item> = chunk.iter().map(|id| coverage_key(activity_code, id)).collect();
-        let mut request = Some(
-            KeysAndAttributes::builder()
-                .set_keys(Some(keys))
-                .build()
-                .or_internal("keys")?,
-        );
-        while let Some(keys) = request.take() {
-            let out = state
-                .db
-                .batch_get_item()
-                .request_items(&*state.table, keys)
-                .send()
-                .await
-                .or_internal("batch get coverage")?;
-            for item in out.responses().and_then(|r| r.get(&*state.table)).into_iter().flatten() {
-                let id = item.get("id_number").and_then(|v| v.as_s().ok());
-                let until = item
-                    .get("until")
-                    .and_then(|v| v.as_s().ok())
-                    .and_then(|d| d.parse::<NaiveDate>().ok());
-                if let (Some(id), Some(until)) = (id, until)
-                    && until >= today
-                {
-                    found.insert(id.clone(), until);
-                }
-            }
-            request = out.unprocessed_keys().and_then(|u| u.get(&*state.table)).cloned();
-        }
-    }
-    Ok(found)
-}
-
-/// The coverage record of one person in one activity (written when a certificate is issued).
-pub fn coverage_key(activity_code: &str, id_number: &str) -> db::Item {
-    key(format!("COVER#{activity_code}#{id_number}"), "COVER")
-}
-
-/// Records coverage until `until` for later imports to count as 未到期.
-pub fn coverage_item(activity_code: &str, id_number: &str, until: NaiveDate, certificate: &str) -> db::Item {
-    let mut item = coverage_key(activity_code, id_number);
-    item.insert("id_number".into(), s(id_number));
-    item.insert("until".into(), s(until.to_string()));
-    item.insert("certificate".into(), s(certificate));
-    item
-}
-
 /// BatchWriteItem takes at most 25 requests; several batches run at once.
 async fn write_members(state: &AppState, app_id: &str, new_members: &[Member]) -> ApiResult<()> {
     let mut requests = Vec::with_capacity(new_members.len());
@@ -406,7 +350,7 @@ async fn write_members(state: &AppState, app_id: &str, new_members: &[Member]) -
                 .build(),
         );
     }
-    batch_write(state, requests).await
+    db::batch_write(state, requests).await
 }
 
 async fn delete_members(state: &AppState, app_id: &str, gone: &[Member]) {
@@ -419,53 +363,9 @@ async fn delete_members(state: &AppState, app_id: &str, gone: &[Member]) {
             requests.push(WriteRequest::builder().delete_request(delete).build());
         }
     }
-    if let Err(e) = batch_write(state, requests).await {
+    if let Err(e) = db::batch_write(state, requests).await {
         tracing::error!(error = e.message, "could not remove members of a failed import");
     }
-}
-
-async fn batch_write(state: &AppState, requests: Vec<WriteRequest>) -> ApiResult<()> {
-    const PARALLEL: usize = 8;
-    let chunks: Vec<Vec<WriteRequest>> = requests.chunks(25).map(<[WriteRequest]>::to_vec).collect();
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut pending = chunks.into_iter();
-    loop {
-        while tasks.len() < PARALLEL {
-            let Some(chunk) = pending.next() else { break };
-            let state = state.clone();
-            tasks.spawn(async move { write_chunk(&state, chunk).await });
-        }
-        match tasks.join_next().await {
-            Some(joined) => joined.or_internal("join write")??,
-            None => return Ok(()),
-        }
-    }
-}
-
-async fn write_chunk(state: &AppState, mut chunk: Vec<WriteRequest>) -> ApiResult<()> {
-    let mut attempt = 0u32;
-    while !chunk.is_empty() {
-        let out = state
-            .db
-            .batch_write_item()
-            .request_items(&*state.table, chunk)
-            .send()
-            .await
-            .or_internal("batch write")?;
-        chunk = out
-            .unprocessed_items()
-            .and_then(|u| u.get(&*state.table))
-            .cloned()
-            .unwrap_or_default();
-        if !chunk.is_empty() {
-            attempt += 1;
-            if attempt > 8 {
-                return Err(ApiError::internal(anyhow::anyhow!("unprocessed items after retries")));
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50 << attempt.min(5))).await;
-        }
-    }
-    Ok(())
 }
 
 pub async fn batches(state: &AppState, unit: &UnitUser, app_id: &str) -> ApiResult<Vec<ImportBatch>> {

@@ -3,6 +3,8 @@ pub mod application;
 pub mod attachments;
 pub mod auth;
 pub mod catalogue;
+pub mod certificate;
+pub mod coverage;
 pub mod db;
 #[cfg(feature = "pdf")]
 pub mod documents;
@@ -14,6 +16,7 @@ pub mod http;
 pub mod import;
 pub mod members;
 pub mod password;
+pub mod payment;
 pub mod reference;
 pub mod registration;
 pub mod sms;

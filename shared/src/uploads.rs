@@ -111,6 +111,35 @@ pub async fn download_url(state: &AppState, key: &str, seconds: u64) -> ApiResul
     Ok(presigned.uri().to_owned())
 }
 
+/// A presigned GET that makes the browser open (`inline`) or save (`attachment`) the file
+/// under `file_name` with `content_type`, whatever metadata the object has.
+pub async fn download_url_as(
+    state: &AppState,
+    key: &str,
+    seconds: u64,
+    content_type: &str,
+    disposition: &str,
+    file_name: &str,
+) -> ApiResult<String> {
+    let config = PresigningConfig::expires_in(Duration::from_secs(seconds)).or_internal("presign config")?;
+    let fallback = if file_name.is_ascii() && !file_name.contains('"') {
+        file_name
+    } else {
+        "download"
+    };
+    let presigned = state
+        .s3
+        .get_object()
+        .bucket(&*state.bucket)
+        .key(key)
+        .response_content_type(content_type)
+        .response_content_disposition(crate::http::content_disposition(disposition, fallback, file_name))
+        .presigned(config)
+        .await
+        .or_internal("presign download")?;
+    Ok(presigned.uri().to_owned())
+}
+
 /// What a staged upload turned out to be.
 #[derive(Debug, Clone, Copy)]
 pub struct Inspected {

@@ -563,3 +563,78 @@ impl TestApp {
             .await
     }
 }
+
+impl TestApp {
+    /// An application of `clerk` in status `invoiced` (待到账), with `people` (name, ID) as
+    /// its named members and one share each: draft, import and submit over HTTP.
+    ///
+    /// TEST-ONLY STAND-IN: the three-level review (→ `approved`) and invoice entry
+    /// (→ `invoiced`) are being built on another branch. Until they merge, this sets the
+    /// status, `approved_at`, `invoiced_at` and the queue key directly in DynamoDB. After the
+    /// merge, replace that write with the real HTTP steps (初审, 复审, 终审, 开票录入).
+    pub async fn invoiced_application(&self, clerk: &Clerk, people: &[(&str, String)]) -> String {
+        let r = clerk
+            .browser
+            .post(
+                "/api/applications",
+                json!({ "activity_code": "ZYYL", "sub_category_code": "ZYYL-01", "shares": 1 }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{r:?}");
+        let id = r.body["id"].as_str().expect("id").to_owned();
+        let seqs: Vec<String> = (1..=people.len()).map(|i| i.to_string()).collect();
+        let rows: Vec<[&str; 9]> = people
+            .iter()
+            .zip(&seqs)
+            .map(|((name, id_number), seq)| {
+                [
+                    seq.as_str(),
+                    *name,
+                    "居民身份证",
+                    id_number.as_str(),
+                    "",
+                    "",
+                    "",
+                    "一般职业",
+                    "",
+                ]
+            })
+            .collect();
+        let r = self
+            .import(&clerk.browser, &id, member_workbook(&rows), "参保人信息模板-通用.xlsx")
+            .await;
+        assert_eq!((r.status, r.body["failed"].as_u64()), (201, Some(0)), "{r:?}");
+        let r = clerk
+            .browser
+            .put(
+                &format!("/api/applications/{id}"),
+                json!({ "employees": people.len() + 5, "female_employees": 2, "remarks": "" }),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{r:?}");
+        let r = clerk
+            .browser
+            .post(&format!("/api/applications/{id}/submit"), json!({}))
+            .await;
+        assert_eq!(r.status, 200, "{r:?}");
+
+        // Stand-in for 初审/复审/终审 and 开票录入 (see above).
+        let now = shared::time::stamp(shared::time::now());
+        self.state
+            .db
+            .update_item()
+            .table_name(&*self.state.table)
+            .set_key(Some(shared::application::app_key(&id)))
+            .update_expression("SET #st = :st, approved_at = :now, invoiced_at = :now, gsi1pk = :q")
+            .condition_expression("#st = :submitted")
+            .expression_attribute_names("#st", "status")
+            .expression_attribute_values(":st", shared::db::s("invoiced"))
+            .expression_attribute_values(":submitted", shared::db::s("submitted"))
+            .expression_attribute_values(":now", shared::db::s(now))
+            .expression_attribute_values(":q", shared::db::s("APPQ#invoiced"))
+            .send()
+            .await
+            .expect("stand-in for review and invoice");
+        id
+    }
+}

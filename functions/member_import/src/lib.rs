@@ -39,23 +39,12 @@ pub fn router(state: AppState) -> axum::Router {
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 fn xlsx_download(file_name: &str, bytes: Vec<u8>) -> impl IntoResponse {
-    // RFC 5987 so the Chinese file name survives every browser.
-    let encoded: String = file_name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
     (
         [
             (header::CONTENT_TYPE, XLSX.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"members.xlsx\"; filename*=UTF-8''{encoded}"),
+                shared::http::content_disposition("attachment", "members.xlsx", file_name),
             ),
             (header::CACHE_CONTROL, "no-store".to_owned()),
         ],

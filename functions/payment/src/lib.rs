@@ -1,0 +1,49 @@
+//! 到账确认 (finance staff, within their jurisdiction): the queue of invoiced applications and
+//! the confirmation that issues the certificate.
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use shared::auth::StaffUser;
+use shared::error::ErrorBody;
+use shared::http::ApiJson;
+use shared::payment::{self, PageQuery, PaymentConfirmed, PaymentForm, PaymentQueue};
+use shared::{ApiResult, AppState};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(queue)).routes(routes!(confirm))
+}
+
+pub fn router(state: AppState) -> axum::Router {
+    let (router, _) = api().split_for_parts();
+    shared::http::finish(router.with_state(state))
+}
+
+/// 待到账: invoiced applications in the caller's jurisdiction, oldest invoice first
+#[utoipa::path(get, path = "/api/staff/payments", tag = "payment", params(PageQuery),
+    responses((status = 200, body = PaymentQueue), (status = 403, body = ErrorBody)))]
+async fn queue(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<PaymentQueue>> {
+    Ok(Json(payment::queue(&state, &staff, &q).await?))
+}
+
+/// 到账确认: issues the certificate (201); the same confirmation again answers the same
+/// certificate (200)
+#[utoipa::path(post, path = "/api/staff/applications/{id}/payment", tag = "payment", request_body = PaymentForm,
+    responses((status = 201, body = PaymentConfirmed), (status = 200, body = PaymentConfirmed),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn confirm(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path(id): Path<String>,
+    ApiJson(form): ApiJson<PaymentForm>,
+) -> ApiResult<(StatusCode, Json<PaymentConfirmed>)> {
+    let (issued, confirmed) = payment::confirm(&state, &staff, &id, &form).await?;
+    let status = if issued { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(confirmed)))
+}

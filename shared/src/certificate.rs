@@ -1,0 +1,353 @@
+//! 确认书: the certificate issued with the payment confirmation (see `payment`), listed and
+//! printed by its unit, and verifiable by anyone holding its number and verification code.
+//!
+//! Stored as one item `CERT#<number>` / `CERT`, with `gsi2` = `UNITCERTS#<unit>` so a unit
+//! lists its own. Printed PDFs live in S3 under `certificates/<number>/<print-n>.pdf`.
+use chrono::{Months, NaiveDate};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::UnitUser;
+use crate::db::{self, key, s};
+use crate::domain::Fen;
+use crate::error::{ApiError, ApiResult, OrInternal};
+use crate::state::AppState;
+use crate::time;
+
+/// 河南省办事处's office code in certificate numbers.
+pub const OFFICE_CODE: &str = "1600";
+/// The daily sequence is printed as 8 digits starting at 10000001 (sequence 1), as in the
+/// manual's G16002024111410000694; leading zeros would read like a different format.
+const SEQUENCE_BASE: u64 = 10_000_000;
+/// Unambiguous characters only (no 0/O, 1/I/L): the code is typed from paper.
+const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+const CODE_LEN: usize = 8;
+
+/// 打印状态
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PrintStatus {
+    /// 未打印
+    NotPrinted,
+    /// 已打印
+    Printed,
+}
+
+impl PrintStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::NotPrinted => "未打印",
+            Self::Printed => "已打印",
+        }
+    }
+}
+
+/// One issued certificate, as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Certificate {
+    /// 确认书号, e.g. G16002024111410000694
+    pub number: String,
+    pub application_id: String,
+    /// 申请书号
+    pub application_number: String,
+    pub unit_id: String,
+    pub unit_name: String,
+    pub agency_code: String,
+    pub activity_code: String,
+    pub activity_name: String,
+    /// 每人份数
+    pub shares: u32,
+    pub fee_per_share_fen: u64,
+    /// 参保人数 (named and 无名单)
+    pub insured_count: u32,
+    /// 合计金额 = 会费标准 × 份数 × 参保人数
+    pub fee_fen: u64,
+    /// 应交保费 that was received (after subsidy and gift)
+    pub paid_fen: u64,
+    /// 保单日期: the confirmation day in Beijing
+    pub policy_date: NaiveDate,
+    /// 生效日期: the day after
+    pub effective_date: NaiveDate,
+    /// Last covered day
+    pub end_date: NaiveDate,
+    pub verification_code: String,
+    pub print_status: PrintStatus,
+    pub print_count: u32,
+    pub received_on: NaiveDate,
+    pub payment_reference: String,
+    pub confirmed_by: String,
+    pub issued_at: String,
+    /// Every named member's coverage record has been written (see `payment`).
+    #[serde(default)]
+    pub coverage_recorded: bool,
+}
+
+pub fn cert_key(number: &str) -> db::Item {
+    key(format!("CERT#{number}"), "CERT")
+}
+
+impl Certificate {
+    pub fn to_item(&self) -> anyhow::Result<db::Item> {
+        let mut item = db::to_item(self)?;
+        item.extend(cert_key(&self.number));
+        item.insert("gsi2pk".into(), s(format!("UNITCERTS#{}", self.unit_id)));
+        item.insert("gsi2sk".into(), s(format!("{}#{}", self.issued_at, self.number)));
+        Ok(item)
+    }
+
+    /// 保障期间 as printed: 2025年02月26日至2026年02月25日
+    pub fn period(&self) -> String {
+        format!(
+            "{}至{}",
+            self.effective_date.format("%Y年%m月%d日"),
+            self.end_date.format("%Y年%m月%d日")
+        )
+    }
+}
+
+/// 确认书号: G + office code + yyyymmdd (Beijing) + the day's sequence as 8 digits.
+pub fn number_for(day: NaiveDate, sequence: u64) -> String {
+    format!("G{OFFICE_CODE}{}{}", day.format("%Y%m%d"), SEQUENCE_BASE + sequence)
+}
+
+/// (生效日期, last covered day): coverage starts the day after the policy date and lasts
+/// `term_months`, i.e. it ends on the policy date's day `term_months` later (= start + term −
+/// 1 day, except that a start on 29 February still gets a whole year).
+pub fn coverage_period(policy_date: NaiveDate, term_months: u32) -> Option<(NaiveDate, NaiveDate)> {
+    let start = policy_date.succ_opt()?;
+    let end = policy_date.checked_add_months(Months::new(term_months))?;
+    Some((start, end))
+}
+
+/// A fresh random verification code (8 characters, ~40 bits).
+pub fn new_verification_code() -> String {
+    let mut rng = rand::rng();
+    (0..CODE_LEN)
+        .map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char)
+        .collect()
+}
+
+/// As printed: `7KQ2-M9XD`.
+pub fn display_code(code: &str) -> String {
+    if code.len() == CODE_LEN {
+        format!("{}-{}", &code[..4], &code[4..])
+    } else {
+        code.to_owned()
+    }
+}
+
+/// What a person types: spaces, hyphens and case do not matter.
+fn normalize_code(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+pub async fn load(state: &AppState, number: &str) -> ApiResult<Option<Certificate>> {
+    if number.is_empty() || number.len() > 32 || !number.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Ok(None);
+    }
+    let out = state
+        .db
+        .get_item()
+        .table_name(&*state.table)
+        .set_key(Some(cert_key(number)))
+        .consistent_read(true)
+        .send()
+        .await
+        .or_internal("get certificate")?;
+    out.item
+        .map(db::from_item)
+        .transpose()
+        .or_internal("decode certificate")
+}
+
+fn not_found() -> ApiError {
+    ApiError::not_found("NOT_FOUND", "未找到该确认书")
+}
+
+/// The caller's own certificate, or 404 as if another unit's did not exist.
+pub async fn load_for_unit(state: &AppState, unit: &UnitUser, number: &str) -> ApiResult<Certificate> {
+    match load(state, number).await? {
+        Some(cert) if cert.unit_id == unit.unit_id => Ok(cert),
+        _ => Err(not_found()),
+    }
+}
+
+/// One row of 确认书打印.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CertificateView {
+    /// 确认书号
+    pub number: String,
+    pub application_id: String,
+    /// 保障活动名称
+    pub activity_name: String,
+    /// 打印状态
+    pub print_status: PrintStatus,
+    /// 未打印 / 已打印
+    pub print_status_label: String,
+    /// 生效日期 (YYYY-MM-DD)
+    pub effective_date: String,
+    /// Last covered day (YYYY-MM-DD)
+    pub end_date: String,
+    /// 保单日期 (YYYY-MM-DD)
+    pub policy_date: String,
+    /// 保费 (合计金额) in fen
+    pub fee_fen: u64,
+    /// 应交保费 received, in fen
+    pub paid_fen: u64,
+    pub insured_count: u32,
+    /// 打印次数
+    pub print_count: u32,
+}
+
+impl From<&Certificate> for CertificateView {
+    fn from(c: &Certificate) -> Self {
+        Self {
+            number: c.number.clone(),
+            application_id: c.application_id.clone(),
+            activity_name: c.activity_name.clone(),
+            print_status: c.print_status,
+            print_status_label: c.print_status.label().to_owned(),
+            effective_date: c.effective_date.to_string(),
+            end_date: c.end_date.to_string(),
+            policy_date: c.policy_date.to_string(),
+            fee_fen: c.fee_fen,
+            paid_fen: c.paid_fen,
+            insured_count: c.insured_count,
+            print_count: c.print_count,
+        }
+    }
+}
+
+/// 确认书打印 list: the unit's certificates, newest first.
+pub async fn list_for_unit(state: &AppState, unit: &UnitUser) -> ApiResult<Vec<CertificateView>> {
+    let mut views = Vec::new();
+    let mut start = None;
+    loop {
+        let out = state
+            .db
+            .query()
+            .table_name(&*state.table)
+            .index_name("gsi2")
+            .key_condition_expression("gsi2pk = :p")
+            .expression_attribute_values(":p", s(format!("UNITCERTS#{}", unit.unit_id)))
+            .scan_index_forward(false)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .or_internal("query certificates")?;
+        for item in out.items() {
+            let cert: Certificate = db::from_item(item.clone()).or_internal("decode certificate")?;
+            views.push(CertificateView::from(&cert));
+        }
+        start = out.last_evaluated_key;
+        if start.is_none() {
+            return Ok(views);
+        }
+    }
+}
+
+/// What the public verification shows: enough to tell a genuine certificate, no personal data.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Verification {
+    pub number: String,
+    pub unit_name: String,
+    pub activity_name: String,
+    /// 生效日期 (YYYY-MM-DD)
+    pub effective_date: String,
+    /// Last covered day (YYYY-MM-DD)
+    pub end_date: String,
+    /// 保障期间 as printed
+    pub period: String,
+    /// 参保人数
+    pub insured_count: u32,
+    /// 未生效 / 保障中 / 已到期 (on today's Beijing date)
+    pub status: String,
+}
+
+/// 真伪核验: number and code must both match; a wrong number and a wrong code answer alike,
+/// so the endpoint tells nobody which numbers exist.
+pub async fn verify(state: &AppState, number: &str, code: &str) -> ApiResult<Verification> {
+    let refused = || ApiError::not_found("CERTIFICATE_NOT_VERIFIED", "未查询到与该确认书号和验证码相符的确认书");
+    let number = number.trim().to_ascii_uppercase();
+    let cert = load(state, &number).await?.ok_or_else(refused)?;
+    let given = normalize_code(code);
+    if !constant_time_eq(given.as_bytes(), cert.verification_code.as_bytes()) {
+        return Err(refused());
+    }
+    let today = time::today_beijing();
+    let status = if today < cert.effective_date {
+        "未生效"
+    } else if today > cert.end_date {
+        "已到期"
+    } else {
+        "保障中"
+    };
+    Ok(Verification {
+        period: cert.period(),
+        number: cert.number,
+        unit_name: cert.unit_name,
+        activity_name: cert.activity_name,
+        effective_date: cert.effective_date.to_string(),
+        end_date: cert.end_date.to_string(),
+        insured_count: cert.insured_count,
+        status: status.to_owned(),
+    })
+}
+
+/// Compares without stopping at the first difference, so timing does not leak the code.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// "123444.00"
+pub fn yuan(fen: u64) -> String {
+    Fen::new(fen).to_string()
+}
+
+#[cfg(feature = "pdf")]
+mod print;
+#[cfg(feature = "pdf")]
+pub use print::{PrintedCertificate, overage_template, print};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_follow_the_manual() {
+        let day = NaiveDate::from_ymd_opt(2024, 11, 14).expect("date");
+        assert_eq!(number_for(day, 694), "G16002024111410000694");
+        assert_eq!(number_for(day, 1), "G16002024111410000001");
+    }
+
+    #[test]
+    fn coverage_starts_the_next_day_and_lasts_a_year() {
+        let day = NaiveDate::from_ymd_opt(2025, 2, 25).expect("date");
+        let (start, end) = coverage_period(day, 12).expect("period");
+        assert_eq!(
+            (start.to_string(), end.to_string()),
+            ("2025-02-26".into(), "2026-02-25".into())
+        );
+        // A policy on 28 Feb of a leap year: 29 Feb 2024 → 28 Feb 2025.
+        let leap = NaiveDate::from_ymd_opt(2024, 2, 28).expect("date");
+        let (start, end) = coverage_period(leap, 12).expect("period");
+        assert_eq!(
+            (start.to_string(), end.to_string()),
+            ("2024-02-29".into(), "2025-02-28".into())
+        );
+    }
+
+    #[test]
+    fn codes_are_unambiguous_and_typed_loosely() {
+        for _ in 0..200 {
+            let code = new_verification_code();
+            assert_eq!(code.len(), CODE_LEN);
+            assert!(code.bytes().all(|b| CODE_ALPHABET.contains(&b)), "{code}");
+            assert_eq!(normalize_code(&display_code(&code).to_lowercase()), code);
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! 确认书打印: the PDF from the stored certificate, its application, unit and members.
+//! Every print is kept in S3 and counted.
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{Certificate, PrintStatus, cert_key, display_code, load, load_for_unit, yuan};
+use crate::application::{self, app_pk};
+use crate::auth::{Role, UnitUser};
+use crate::db::{self, TransactError, n, s};
+use crate::documents::{
+    CertificateActivity, CertificateDoc, CertificateMember, DocumentError, missing_glyphs, render_certificate,
+    render_overage_template,
+};
+use crate::domain::{Fen, mask_name};
+use crate::error::{ApiError, ApiResult, OrInternal};
+use crate::members::{self, Member};
+use crate::registration;
+use crate::state::AppState;
+use crate::time;
+use crate::trail;
+use crate::uploads;
+
+const PDF: &str = "application/pdf";
+const LINK_SECONDS: u64 = 600;
+
+/// The answer to a print: the new count and a link that opens the PDF in the browser.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PrintedCertificate {
+    pub number: String,
+    /// 打印次数, this print included
+    pub print_count: u32,
+    pub status: PrintStatus,
+    /// 已打印
+    pub status_label: String,
+    /// Presigned GET (10 minutes), served inline as application/pdf.
+    pub url: String,
+}
+
+/// Where the QR code points: the public verification endpoint with number and code.
+pub fn verification_url(base: &str, number: &str, code: &str) -> String {
+    format!(
+        "{}/api/public/certificates/verify?number={number}&code={code}",
+        base.trim_end_matches('/')
+    )
+}
+
+fn print_key(number: &str, print_no: u32) -> String {
+    format!("certificates/{number}/{print_no}.pdf")
+}
+
+fn document_error(err: DocumentError) -> ApiError {
+    match err {
+        DocumentError::MissingGlyph { .. } => ApiError::bad_request(err.code(), err.to_string()),
+        DocumentError::Render(_) => ApiError::internal(anyhow::anyhow!("render certificate: {err}")),
+    }
+}
+
+/// A name the font cannot print is refused with its row (序号), never printed blank.
+fn check_names(members: &[Member]) -> ApiResult<()> {
+    for (i, m) in members.iter().enumerate() {
+        if let Some(ch) = missing_glyphs(&m.name).first() {
+            return Err(ApiError::bad_request(
+                "FONT_MISSING_GLYPH",
+                format!(
+                    "会员名单第{}行（{}）的姓名中有字符“{ch}”无法打印，请联系经办机构更正姓名用字后再打印",
+                    i + 1,
+                    mask_name(&m.name)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Builds the document: one activity row, every named member in import order.
+async fn document(state: &AppState, cert: &Certificate, verify_base: &str) -> ApiResult<CertificateDoc> {
+    let app = application::load(state, &cert.application_id)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("certificate without application")))?;
+    let unit = registration::load_unit(state, &cert.unit_id)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("certificate without unit")))?;
+    let mut members = members::all(state, &cert.application_id).await?;
+    members.sort_by_key(|m| (m.batch_no, m.row));
+    check_names(&members)?;
+    let phone = if unit.contact.office_phone.is_empty() {
+        unit.contact.mobile.clone()
+    } else {
+        unit.contact.office_phone.clone()
+    };
+    let code = display_code(&cert.verification_code);
+    Ok(CertificateDoc {
+        number: cert.number.clone(),
+        unit_name: cert.unit_name.clone(),
+        handler: unit.contact.name,
+        phone,
+        address: unit.address,
+        activities: vec![CertificateActivity {
+            name: cert.activity_name.clone(),
+            period: cert.period(),
+            shares_per_person: cert.shares,
+            fee_standard_yuan: yuan(cert.fee_per_share_fen),
+            insured_count: cert.insured_count,
+            amount_yuan: yuan(cert.fee_fen),
+        }],
+        total_capitals: Fen::new(cert.fee_fen).to_capitals(),
+        total_yuan: yuan(cert.fee_fen),
+        members: members
+            .iter()
+            .map(|m| CertificateMember {
+                name: m.name.clone(),
+                gender: m.gender.label().to_owned(),
+                age: m.age_on(cert.effective_date),
+                activity: app.activity_name.clone(),
+                // 未到期: covered by an earlier certificate, listed but not covered by this one.
+                status: if m.covered_until.is_some() {
+                    "未到期"
+                } else {
+                    "执行"
+                }
+                .to_owned(),
+            })
+            .collect(),
+        printed_at: time::now()
+            .with_timezone(&time::BEIJING)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+        verification_url: verification_url(verify_base, &cert.number, &cert.verification_code),
+        verification_code: code,
+    })
+}
+
+/// 确认书打印: renders, stores `certificates/<number>/<n>.pdf`, counts the print (已打印) with
+/// a trail entry, and answers a link that opens the PDF.
+pub async fn print(
+    state: &AppState,
+    unit: &UnitUser,
+    number: &str,
+    verify_base: &str,
+) -> ApiResult<PrintedCertificate> {
+    let mut cert = load_for_unit(state, unit, number).await?;
+    let doc = document(state, &cert, verify_base).await?;
+    // Rendering is CPU work (~0.5 s for 20,000 members): keep it off the async workers.
+    let bytes = tokio::task::spawn_blocking(move || render_certificate(&doc))
+        .await
+        .or_internal("join render")?
+        .map_err(document_error)?;
+
+    let table = &*state.table;
+    let mut attempt = 0;
+    let print_no = loop {
+        let print_no = cert.print_count + 1;
+        // The file first, so every counted print has its PDF; a lost race overwrites
+        // the same print number with an equivalent rendering and takes the next one.
+        state
+            .s3
+            .put_object()
+            .bucket(&*state.bucket)
+            .key(print_key(&cert.number, print_no))
+            .content_type(PDF)
+            .body(bytes.clone().into())
+            .send()
+            .await
+            .or_internal("put certificate pdf")?;
+        let items = vec![
+            db::update_if(
+                table,
+                cert_key(&cert.number),
+                "SET print_count = :n, print_status = :printed",
+                Some("print_count = :c"),
+                &[],
+                &[
+                    (":n", n(print_no)),
+                    (":c", n(cert.print_count)),
+                    (":printed", s("printed")),
+                ],
+            )
+            .or_internal("build print count")?,
+            trail::record(
+                table,
+                &app_pk(&cert.application_id),
+                &unit.login,
+                Some(Role::Unit),
+                "certificate_printed",
+                &format!("打印确认书{}（第{print_no}次）", cert.number),
+            )
+            .or_internal("build trail")?,
+        ];
+        match db::transact(state, items).await {
+            Ok(()) => break print_no,
+            Err(TransactError::Other(e)) => return Err(ApiError::internal(e)),
+            Err(_) if attempt < 10 => {
+                attempt += 1;
+                cert = load(state, &cert.number)
+                    .await?
+                    .ok_or_else(|| ApiError::internal(anyhow::anyhow!("certificate vanished")))?;
+            }
+            Err(_) => return Err(ApiError::conflict("BUSY", "打印请求过于频繁，请稍后再试")),
+        }
+    };
+    tracing::info!(certificate = %cert.number, print_no, "certificate printed");
+    let url = uploads::download_url_as(
+        state,
+        &print_key(&cert.number, print_no),
+        LINK_SECONDS,
+        PDF,
+        "inline",
+        &format!("{}.pdf", cert.number),
+    )
+    .await?;
+    Ok(PrintedCertificate {
+        number: cert.number,
+        print_count: print_no,
+        status: PrintStatus::Printed,
+        status_label: PrintStatus::Printed.label().to_owned(),
+        url,
+    })
+}
+
+/// 超龄人员在职证明 template (blank).
+pub fn overage_template() -> ApiResult<Vec<u8>> {
+    render_overage_template().map_err(document_error)
+}

@@ -1,0 +1,476 @@
+//! 到账确认 (finance): the queue of invoiced applications, and the confirmation that turns an
+//! application `invoiced` → `paid` and issues its certificate (确认书) in the same
+//! transaction, with the trail entry and the paid SMS. Then every charged member's coverage
+//! record is written, so later imports count them as 未到期.
+use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::application::{self, Application, ApplicationStatus, app_key, app_pk};
+use crate::auth::{Permission, Role, StaffUser};
+use crate::certificate::{self, Certificate, PrintStatus, cert_key};
+use crate::coverage;
+use crate::db::{self, TransactError, key, n, s};
+use crate::domain::{Fen, Mobile};
+use crate::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
+use crate::members;
+use crate::registration;
+use crate::sms::{self, SmsText};
+use crate::state::AppState;
+use crate::time;
+use crate::trail;
+
+const MAX_REFERENCE_CHARS: usize = 64;
+const MAX_PAGE_SIZE: u32 = 100;
+
+/// `?page=&page_size=` (page from 1; size 1–100, default 20).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    pub page: Option<u32>,
+    pub page_size: Option<u32>,
+}
+
+/// One application waiting for its money (待到账).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PaymentQueueItem {
+    pub application_id: String,
+    /// 申请书号
+    pub application_number: String,
+    pub unit_name: String,
+    pub agency_code: String,
+    pub activity_name: String,
+    pub insured_count: u32,
+    /// 总保费
+    pub fee_fen: u64,
+    pub subsidy_fen: u64,
+    pub gift_fen: u64,
+    /// 应交保费: the amount to confirm
+    pub due_fen: u64,
+    pub invoiced_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PaymentQueue {
+    pub items: Vec<PaymentQueueItem>,
+    pub total: usize,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+/// 到账确认 list: invoiced applications in the staff member's subtree, oldest invoice first.
+/// The queue is a month's invoices at most, so it is read whole and paged here (with a total).
+pub async fn queue(state: &AppState, staff: &StaffUser, query: &PageQuery) -> ApiResult<PaymentQueue> {
+    staff.require(Permission::Finance)?;
+    let page = query.page.unwrap_or(1).max(1);
+    let page_size = query.page_size.unwrap_or(20).clamp(1, MAX_PAGE_SIZE);
+    let mut apps: Vec<Application> = Vec::new();
+    let mut start = None;
+    loop {
+        let out = state
+            .db
+            .query()
+            .table_name(&*state.table)
+            .index_name("gsi1")
+            .key_condition_expression("gsi1pk = :p AND begins_with(gsi1sk, :prefix)")
+            .expression_attribute_values(":p", s(format!("APPQ#{}", ApplicationStatus::Invoiced.as_str())))
+            .expression_attribute_values(":prefix", s(staff.subtree_prefix()))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .or_internal("query payment queue")?;
+        for item in out.items() {
+            apps.push(db::from_item(item.clone()).or_internal("decode application")?);
+        }
+        start = out.last_evaluated_key;
+        if start.is_none() {
+            break;
+        }
+    }
+    apps.sort_by(|a, b| (&a.invoiced_at, &a.id).cmp(&(&b.invoiced_at, &b.id)));
+    let total = apps.len();
+    let skip = usize::try_from((page - 1).saturating_mul(page_size)).unwrap_or(usize::MAX);
+    let mut items = Vec::new();
+    for app in apps.into_iter().skip(skip).take(page_size as usize) {
+        items.push(PaymentQueueItem {
+            fee_fen: app.fee()?.value(),
+            due_fen: app.due()?.value(),
+            insured_count: app.insured_count(),
+            application_id: app.id,
+            application_number: app.number,
+            unit_name: app.unit_name,
+            agency_code: app.agency_code,
+            activity_name: app.activity_name,
+            subsidy_fen: app.subsidy_fen,
+            gift_fen: app.gift_fen,
+            invoiced_at: app.invoiced_at,
+        });
+    }
+    Ok(PaymentQueue {
+        items,
+        total,
+        page,
+        page_size,
+    })
+}
+
+/// 到账确认 form.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct PaymentForm {
+    /// 到账日期, YYYY-MM-DD (Beijing), not in the future
+    pub received_on: String,
+    /// 到账金额 in fen; must equal 应交保费
+    pub amount_fen: u64,
+    /// 到账凭证号 / bank reference (1–64 characters)
+    pub reference: String,
+}
+
+/// A confirmation that passed the form rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Confirmation {
+    received_on: NaiveDate,
+    amount: Fen,
+    reference: String,
+}
+
+impl PaymentForm {
+    fn parse(&self, today: NaiveDate) -> ApiResult<Confirmation> {
+        let mut check = FieldCheck::new();
+        let received_on = match NaiveDate::parse_from_str(self.received_on.trim(), "%Y-%m-%d") {
+            Ok(d) if d > today => {
+                check.push("received_on", "RECEIVED_ON_FUTURE", "到账日期不能晚于今天");
+                None
+            }
+            Ok(d) => Some(d),
+            Err(_) => {
+                check.push(
+                    "received_on",
+                    "RECEIVED_ON_FORMAT",
+                    "到账日期格式应为YYYY-MM-DD，如2025-02-25",
+                );
+                None
+            }
+        };
+        let reference = self.reference.trim();
+        if reference.is_empty() {
+            check.push("reference", "REFERENCE_REQUIRED", "请填写到账凭证号");
+        } else if reference.chars().count() > MAX_REFERENCE_CHARS {
+            check.push(
+                "reference",
+                "REFERENCE_TOO_LONG",
+                format!("到账凭证号不能超过{MAX_REFERENCE_CHARS}个字符"),
+            );
+        } else if reference.chars().any(char::is_control) {
+            check.push("reference", "REFERENCE_FORMAT", "到账凭证号不能包含换行等控制字符");
+        }
+        check.finish()?;
+        Ok(Confirmation {
+            received_on: checked(received_on)?,
+            amount: Fen::new(self.amount_fen),
+            reference: reference.to_owned(),
+        })
+    }
+}
+
+/// What the confirmation produced.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PaymentConfirmed {
+    pub application_id: String,
+    pub status: ApplicationStatus,
+    /// 确认书号
+    pub certificate_number: String,
+    /// 保单日期 (YYYY-MM-DD)
+    pub policy_date: String,
+    /// 生效日期 (YYYY-MM-DD)
+    pub effective_date: String,
+    /// Last covered day (YYYY-MM-DD)
+    pub end_date: String,
+    pub insured_count: u32,
+    pub amount_fen: u64,
+    pub received_on: String,
+    pub reference: String,
+    /// Coverage records of every charged member are written.
+    pub coverage_recorded: bool,
+}
+
+impl PaymentConfirmed {
+    fn of(cert: &Certificate) -> Self {
+        Self {
+            application_id: cert.application_id.clone(),
+            status: ApplicationStatus::Paid,
+            certificate_number: cert.number.clone(),
+            policy_date: cert.policy_date.to_string(),
+            effective_date: cert.effective_date.to_string(),
+            end_date: cert.end_date.to_string(),
+            insured_count: cert.insured_count,
+            amount_fen: cert.paid_fen,
+            received_on: cert.received_on.to_string(),
+            reference: cert.payment_reference.clone(),
+            coverage_recorded: cert.coverage_recorded,
+        }
+    }
+}
+
+fn not_invoiced(app: &Application) -> ApiError {
+    ApiError::conflict(
+        "NOT_INVOICED",
+        format!("该申请当前为“{}”，尚未提交开票信息，不能确认到账", app.status.label()),
+    )
+}
+
+fn counter_key(day: NaiveDate) -> db::Item {
+    key("COUNTER#certificate", day.format("%Y%m%d").to_string())
+}
+
+async fn counter_value(state: &AppState, day: NaiveDate) -> ApiResult<u64> {
+    let out = state
+        .db
+        .get_item()
+        .table_name(&*state.table)
+        .set_key(Some(counter_key(day)))
+        .consistent_read(true)
+        .send()
+        .await
+        .or_internal("get certificate counter")?;
+    Ok(out
+        .item
+        .and_then(|i| i.get("seq").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()))
+        .unwrap_or(0))
+}
+
+/// 到账确认. Returns (true, …) when this call issued the certificate, (false, …) when it had
+/// been issued already for the same confirmation (idempotent: same certificate, no new SMS).
+pub async fn confirm(
+    state: &AppState,
+    staff: &StaffUser,
+    app_id: &str,
+    form: &PaymentForm,
+) -> ApiResult<(bool, PaymentConfirmed)> {
+    staff.require(Permission::Finance)?;
+    let today = time::today_beijing();
+    let confirmation = form.parse(today)?;
+    // Concurrent confirmations race on the application and the day's counter; the loser of
+    // a round sees the winner's outcome on the next one.
+    for _ in 0..12 {
+        let app = application::load(state, app_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("NOT_FOUND", "未找到该参保申请"))?;
+        staff.require_jurisdiction(&app.agency_code)?;
+        if app.status == ApplicationStatus::Paid {
+            return already_confirmed(state, &app, &confirmation).await.map(|c| (false, c));
+        }
+        if app.status != ApplicationStatus::Invoiced {
+            return Err(not_invoiced(&app));
+        }
+        let due = app.due()?;
+        if confirmation.amount != due {
+            return Err(ApiError::bad_request(
+                "AMOUNT_MISMATCH",
+                format!("到账金额{}元与应交保费{due}元不符，请核对", confirmation.amount),
+            ));
+        }
+        if let Some(cert) = issue(state, staff, &app, &confirmation, today).await? {
+            let cert = record_coverage(state, cert).await?;
+            return Ok((true, PaymentConfirmed::of(&cert)));
+        }
+    }
+    Err(ApiError::conflict("BUSY", "系统繁忙，请稍后再试"))
+}
+
+/// The repeated confirmation: the same certificate, its coverage completed if an earlier
+/// attempt was interrupted. A different confirmation of a paid application is refused.
+async fn already_confirmed(state: &AppState, app: &Application, c: &Confirmation) -> ApiResult<PaymentConfirmed> {
+    let number = app
+        .certificate_number
+        .as_deref()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("paid application without certificate")))?;
+    let cert = certificate::load(state, number)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("certificate item missing")))?;
+    let same =
+        cert.received_on == c.received_on && cert.paid_fen == c.amount.value() && cert.payment_reference == c.reference;
+    if !same {
+        return Err(ApiError::conflict(
+            "ALREADY_PAID",
+            format!(
+                "该申请已于{}确认到账并出具确认书{}，不能再次确认",
+                cert.received_on, cert.number
+            ),
+        ));
+    }
+    let cert = if cert.coverage_recorded {
+        cert
+    } else {
+        record_coverage(state, cert).await?
+    };
+    Ok(PaymentConfirmed::of(&cert))
+}
+
+/// One attempt at the transaction: status change, the day's counter, the certificate, the
+/// trail entry and the SMS, all or nothing. None when a concurrent write got there first.
+async fn issue(
+    state: &AppState,
+    staff: &StaffUser,
+    app: &Application,
+    c: &Confirmation,
+    today: NaiveDate,
+) -> ApiResult<Option<Certificate>> {
+    let unit = registration::load_unit(state, &app.unit_id)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application without unit")))?;
+    let mobile = Mobile::parse(&unit.contact.mobile).or_internal("stored contact mobile")?;
+    let (effective_date, end_date) = certificate::coverage_period(today, app.term_months)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("coverage period out of range")))?;
+    let seq = counter_value(state, today).await?;
+    let now = time::now();
+    let cert = Certificate {
+        number: certificate::number_for(today, seq + 1),
+        application_id: app.id.clone(),
+        application_number: app.number.clone(),
+        unit_id: app.unit_id.clone(),
+        unit_name: app.unit_name.clone(),
+        agency_code: app.agency_code.clone(),
+        activity_code: app.activity_code.clone(),
+        activity_name: app.activity_name.clone(),
+        shares: app.shares,
+        fee_per_share_fen: app.fee_per_share_fen,
+        insured_count: app.insured_count(),
+        fee_fen: app.fee()?.value(),
+        paid_fen: c.amount.value(),
+        policy_date: today,
+        effective_date,
+        end_date,
+        verification_code: certificate::new_verification_code(),
+        print_status: PrintStatus::NotPrinted,
+        print_count: 0,
+        received_on: c.received_on,
+        payment_reference: c.reference.clone(),
+        confirmed_by: staff.login.clone(),
+        issued_at: time::stamp(now),
+        coverage_recorded: false,
+    };
+    let table = &*state.table;
+    let items = vec![
+        // The amounts the staff member confirmed must still be the application's.
+        db::update_if(
+            table,
+            app_key(&app.id),
+            "SET #st = :paid, paid_at = :now, certificate_number = :cert, gsi1pk = :q, \
+             payment_received_on = :on, payment_amount_fen = :amt, payment_reference = :ref, paid_by = :by",
+            Some(
+                "#st = :invoiced AND subsidy_fen = :sub AND gift_fen = :gift \
+                 AND named_count = :nc AND unnamed_count = :uc",
+            ),
+            &[("#st", "status")],
+            &[
+                (":paid", s(ApplicationStatus::Paid.as_str())),
+                (":invoiced", s(ApplicationStatus::Invoiced.as_str())),
+                (":now", s(time::stamp(now))),
+                (":cert", s(&cert.number)),
+                (":q", s(format!("APPQ#{}", ApplicationStatus::Paid.as_str()))),
+                (":on", s(c.received_on.to_string())),
+                (":amt", n(c.amount.value())),
+                (":ref", s(&c.reference)),
+                (":by", s(&staff.login)),
+                (":sub", n(app.subsidy_fen)),
+                (":gift", n(app.gift_fen)),
+                (":nc", n(app.named_count)),
+                (":uc", n(app.unnamed_count)),
+            ],
+        )
+        .or_internal("build paid transition")?,
+        // Numbers have no gaps: the counter moves only with a certificate.
+        db::update_if(
+            table,
+            counter_key(today),
+            "SET seq = :next",
+            Some("attribute_not_exists(seq) OR seq = :seq"),
+            &[],
+            &[(":next", n(seq + 1)), (":seq", n(seq))],
+        )
+        .or_internal("build counter")?,
+        db::put_new(table, cert.to_item().or_internal("encode certificate")?).or_internal("build certificate")?,
+        trail::record(
+            table,
+            &app_pk(&app.id),
+            &staff.login,
+            Some(Role::Staff),
+            "payment_confirmed",
+            &format!(
+                "到账确认：{}到账{}元，出具确认书{}",
+                c.received_on, c.amount, cert.number
+            ),
+        )
+        .or_internal("build trail")?,
+        sms::enqueue(table, &format!("paid:{}", app.id), &mobile, &SmsText::Paid).or_internal("build sms")?,
+    ];
+    match db::transact(state, items).await {
+        Ok(()) => {
+            tracing::info!(application = %app.id, certificate = %cert.number, "payment confirmed, certificate issued");
+            Ok(Some(cert))
+        }
+        Err(TransactError::Other(e)) => Err(ApiError::internal(e)),
+        Err(TransactError::Cancelled(_)) => Ok(None),
+    }
+}
+
+/// Writes every charged member's coverage (idempotent puts, in parallel batches), then marks
+/// the certificate. 未到期 members keep their earlier coverage: this certificate did not
+/// charge them.
+async fn record_coverage(state: &AppState, mut cert: Certificate) -> ApiResult<Certificate> {
+    let members = members::all(state, &cert.application_id).await?;
+    let mut requests = Vec::with_capacity(members.len());
+    for m in members.iter().filter(|m| m.covered_until.is_none()) {
+        let item = coverage::coverage_item(&cert.activity_code, &m.id_number, cert.end_date, &cert.number);
+        requests.push(
+            WriteRequest::builder()
+                .put_request(PutRequest::builder().set_item(Some(item)).build().or_internal("put")?)
+                .build(),
+        );
+    }
+    let count = requests.len();
+    db::batch_write(state, requests).await?;
+    state
+        .db
+        .update_item()
+        .table_name(&*state.table)
+        .set_key(Some(cert_key(&cert.number)))
+        .update_expression("SET coverage_recorded = :t")
+        .expression_attribute_values(":t", aws_sdk_dynamodb::types::AttributeValue::Bool(true))
+        .send()
+        .await
+        .or_internal("mark coverage recorded")?;
+    tracing::info!(certificate = %cert.number, members = count, "coverage recorded");
+    cert.coverage_recorded = true;
+    Ok(cert)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(on: &str, reference: &str) -> PaymentForm {
+        PaymentForm {
+            received_on: on.into(),
+            amount_fen: 8000,
+            reference: reference.into(),
+        }
+    }
+
+    fn field_codes(err: ApiError) -> Vec<&'static str> {
+        err.fields.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn the_form_refuses_bad_dates_and_references() {
+        let today = NaiveDate::from_ymd_opt(2025, 2, 25).expect("date");
+        assert!(form("2025-02-25", "HX001").parse(today).is_ok());
+        let err = form("2025-02-26", "").parse(today).expect_err("future");
+        assert_eq!(field_codes(err), ["RECEIVED_ON_FUTURE", "REFERENCE_REQUIRED"]);
+        let err = form("2025/02/20", &"x".repeat(65)).parse(today).expect_err("format");
+        assert_eq!(field_codes(err), ["RECEIVED_ON_FORMAT", "REFERENCE_TOO_LONG"]);
+        let err = form("2025-02-30", "a\nb").parse(today).expect_err("30 Feb");
+        assert_eq!(field_codes(err), ["RECEIVED_ON_FORMAT", "REFERENCE_FORMAT"]);
+    }
+}
