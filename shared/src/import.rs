@@ -502,11 +502,7 @@ pub async fn failed_rows_url(state: &AppState, unit: &UnitUser, app_id: &str, ba
     uploads::download_url(state, &key, 300).await
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MemberPage {
-    pub items: Vec<MemberView>,
-    pub total: u32,
-}
+pub use crate::members::MemberPage;
 
 /// 人员详情: the members of an application, masked, a page at a time (ordered by batch and row).
 pub async fn list(
@@ -522,19 +518,7 @@ pub async fn list(
     if expiring_only {
         all.retain(|m| m.covered_until.is_some());
     }
-    all.sort_by_key(|m| (m.batch_no, m.row));
-    let today = time::today_beijing();
-    let size = size.clamp(1, 200);
-    let items = all
-        .iter()
-        .skip(page.saturating_sub(1) * size)
-        .take(size)
-        .map(|m| m.view(today))
-        .collect();
-    Ok(MemberPage {
-        items,
-        total: all.len() as u32,
-    })
+    Ok(members::page(all, page, size, time::today_beijing()))
 }
 
 async fn load_member(state: &AppState, app_id: &str, member: &str) -> ApiResult<Member> {

@@ -12,10 +12,12 @@ pub mod error;
 pub mod http;
 #[cfg(feature = "xlsx")]
 pub mod import;
+pub mod invoice;
 pub mod members;
 pub mod password;
 pub mod reference;
 pub mod registration;
+pub mod review;
 pub mod sms;
 pub mod sms_code;
 #[cfg(feature = "xlsx")]
