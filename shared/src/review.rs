@@ -158,7 +158,10 @@ fn reviewer_already_acted(level: ReviewLevel) -> ApiError {
 }
 
 fn changed_meanwhile() -> ApiError {
-    ApiError::conflict("CHANGED_MEANWHILE", "该申请的费用信息刚被修改，请刷新后重新审核")
+    ApiError::conflict(
+        "CHANGED_MEANWHILE",
+        "该申请刚被其他人员处理或修改了费用，请刷新后重新审核",
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -391,7 +394,7 @@ pub struct ReviewDecision {
 }
 
 /// The condition "still waiting at `level`, and `:me` decided no other level of it".
-fn decision_condition(level: ReviewLevel) -> String {
+pub fn decision_condition(level: ReviewLevel) -> String {
     let mut condition = "#st = :expected".to_owned();
     for other in LEVELS.into_iter().filter(|l| *l != level) {
         let attr = other.reviewer_attr();

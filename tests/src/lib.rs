@@ -417,6 +417,8 @@ pub struct Clerk {
     pub browser: Browser,
     pub unit_id: String,
     pub login: String,
+    /// The unit contact's mobile, where the unit's SMS go.
+    pub mobile: String,
 }
 
 impl TestApp {
@@ -439,6 +441,7 @@ impl TestApp {
             browser,
             unit_id,
             login: account,
+            mobile: unit.mobile,
         }
     }
 
@@ -453,6 +456,62 @@ impl TestApp {
             .await
             .expect("draft");
         app.id
+    }
+
+    /// An application submitted for 初审 over HTTP as the wizard does it: a draft of one share
+    /// of 住院医疗 (80.00 元), `members` named members imported from a workbook (none over
+    /// age), the staff counts, then 完成. Its fee is `members` × 8,000 fen.
+    pub async fn submitted(&self, clerk: &Clerk, members: u32) -> String {
+        let r = clerk
+            .browser
+            .post(
+                "/api/applications",
+                json!({ "activity_code": "ZYYL", "sub_category_code": "ZYYL-01", "shares": 1 }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{r:?}");
+        let id = r.body["id"].as_str().expect("id").to_owned();
+        let numbered: Vec<(String, String)> = (0..members)
+            .map(|i| ((i + 1).to_string(), resident_id("19850315", 100 + i)))
+            .collect();
+        let rows: Vec<[&str; 9]> = numbered
+            .iter()
+            .map(|(seq, id_number)| {
+                [
+                    seq.as_str(),
+                    "张三",
+                    "居民身份证",
+                    id_number.as_str(),
+                    "",
+                    "",
+                    "",
+                    "一般职业",
+                    "",
+                ]
+            })
+            .collect();
+        let r = self
+            .import(&clerk.browser, &id, member_workbook(&rows), "参保人信息模板-通用.xlsx")
+            .await;
+        assert_eq!(
+            (r.status, r.body["success"].as_u64()),
+            (201, Some(u64::from(members))),
+            "{r:?}"
+        );
+        let r = clerk
+            .browser
+            .put(
+                &format!("/api/applications/{id}"),
+                json!({ "employees": members + 5, "female_employees": 2, "remarks": "" }),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{r:?}");
+        let r = clerk
+            .browser
+            .post(&format!("/api/applications/{id}/submit"), json!({}))
+            .await;
+        assert_eq!(r.status, 200, "{r:?}");
+        id
     }
 
     /// Uploads a workbook through the presigned flow and imports it; returns the response.

@@ -18,6 +18,8 @@ pub fn functions() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("admin", admin::api()),
         ("member_import", member_import::api()),
         ("enrollment", enrollment::api()),
+        ("review", review::api()),
+        ("invoice", invoice::api()),
     ]
 }
 
@@ -30,7 +32,9 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(auth::router(state.clone()))
         .merge(admin::router(state.clone()))
         .merge(member_import::router(state.clone()))
-        .merge(enrollment::router(state))
+        .merge(enrollment::router(state.clone()))
+        .merge(review::router(state.clone()))
+        .merge(invoice::router(state))
 }
 
 /// The whole API's OpenAPI document.

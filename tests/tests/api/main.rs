@@ -6,3 +6,4 @@ mod notifier;
 mod reference;
 mod registration;
 mod review;
+mod review_invoice;
