@@ -83,16 +83,18 @@ impl TestApp {
             .collect()
     }
 
-    /// Waits until `mobile` has received `count` SMS; returns them all.
+    /// Waits until `mobile` has received `count` SMS; returns them all. Every poll makes moto
+    /// serialise its whole state, so polls are spaced and the wait is long: on a loaded machine
+    /// many tests polling fast starved moto and the notifier's sends behind them.
     pub async fn wait_sms(&self, mobile: &str, count: usize) -> Vec<String> {
         let started = Instant::now();
         loop {
             let list = self.sms_to(mobile).await;
-            if list.len() >= count || started.elapsed() > Duration::from_secs(30) {
+            if list.len() >= count || started.elapsed() > Duration::from_secs(90) {
                 assert!(list.len() >= count, "expected {count} SMS to {mobile}, got {list:?}");
                 return list;
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(250)).await;
         }
     }
 

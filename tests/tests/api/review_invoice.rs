@@ -69,11 +69,11 @@ async fn sms_with(app: &TestApp, mobile: &str, needle: &str) -> Vec<String> {
 /// Waits until one SMS containing `needle` arrived, then a little longer so that a second
 /// one would have arrived too; returns them all.
 async fn settled_sms(app: &TestApp, mobile: &str, needle: &str) -> Vec<String> {
-    for _ in 0..300 {
+    for _ in 0..360 {
         if !sms_with(app, mobile, needle).await.is_empty() {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
     tokio::time::sleep(Duration::from_millis(800)).await;
     sms_with(app, mobile, needle).await
