@@ -37,7 +37,9 @@ impl TestApp {
         let state = app.state.clone();
         app.tasks.push(tokio::spawn(async move {
             loop {
-                let _ = shared::sms::drain_outbox(&state).await;
+                // A send that hangs (the SDK has no read timeout; a loaded moto may never answer)
+                // must not stop this loop: the item's lease expires and the next pass retries it.
+                let _ = tokio::time::timeout(Duration::from_secs(5), shared::sms::drain_outbox(&state)).await;
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }));

@@ -458,6 +458,7 @@ fn is_batch_number(batch: &str) -> bool {
 async fn invoice_entries_cover_the_due_exactly_then_submission_freezes_them() {
     let app = TestApp::spawn().await;
     let clerk = app.clerk(COUNTY).await;
+    let other = app.clerk(COUNTY).await;
     let (id, l3) = approved(&app, &clerk, 3).await;
     let unit = &clerk.browser;
     let base = format!("/api/applications/{id}/invoice");
@@ -569,7 +570,6 @@ async fn invoice_entries_cover_the_due_exactly_then_submission_freezes_them() {
     let second_url = format!("{base}/entries/{}", r.body["entry_id"].as_str().unwrap_or(""));
 
     // Another unit finds nothing on any invoice route; staff are not units.
-    let other = app.clerk(COUNTY).await;
     for r in [
         other.browser.get(&base).await,
         other
