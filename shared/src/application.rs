@@ -1,11 +1,12 @@
 //! 参保申请: one application of a unit for one activity, from draft through review to the
 //! certificate. The status is a type; every transition is a conditional write.
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::UnitUser;
+use crate::auth::{StaffUser, UnitUser};
 use crate::catalogue;
-use crate::db::{self, key, s};
+use crate::db::{self, key, n, s};
 use crate::domain::Fen;
 use crate::error::{ApiError, ApiResult, OrInternal};
 use crate::reference;
@@ -121,6 +122,22 @@ pub struct Application {
     /// 确认书号, issued with the payment confirmation.
     #[serde(default)]
     pub certificate_number: Option<String>,
+    /// Who decided 初审 since the last submission (cleared by a return). Absent, never null,
+    /// so that conditions can test `attribute_not_exists`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub l1_reviewer: Option<String>,
+    /// Who decided 复审 since the last submission.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub l2_reviewer: Option<String>,
+    /// Who decided 终审 since the last submission.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub l3_reviewer: Option<String>,
+    /// 退回原因 of the last return, shown to the unit; cleared when it submits again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub returned_reason: Option<String>,
+    /// Sum of the invoice entries in fen, changed in the same transaction as each entry.
+    #[serde(default)]
+    pub invoiced_fen: u64,
 }
 
 pub fn app_pk(id: &str) -> String {
@@ -219,6 +236,34 @@ pub async fn load_for_unit(state: &AppState, unit: &UnitUser, id: &str) -> ApiRe
     }
 }
 
+/// An application in the staff member's jurisdiction, or 404 as if it did not exist.
+pub async fn load_for_staff(state: &AppState, staff: &StaffUser, id: &str) -> ApiResult<Application> {
+    let app = load(state, id).await?.ok_or_else(not_found)?;
+    staff.require_jurisdiction(&app.agency_code)?;
+    Ok(app)
+}
+
+/// A condition (and its values) that holds while 补贴金额 and 赠险金额 are still those of
+/// `app`, so an amount computed from them (应交保费) is still right when the write commits.
+/// Items written before the fields existed lack them, which means zero.
+pub fn fees_unchanged(app: &Application) -> (String, Vec<(&'static str, AttributeValue)>) {
+    let part = |attr: &str, placeholder: &str, value: u64| {
+        if value == 0 {
+            format!("(attribute_not_exists({attr}) OR {attr} = {placeholder})")
+        } else {
+            format!("{attr} = {placeholder}")
+        }
+    };
+    (
+        format!(
+            "{} AND {}",
+            part("subsidy_fen", ":fees_sub", app.subsidy_fen),
+            part("gift_fen", ":fees_gift", app.gift_fen)
+        ),
+        vec![(":fees_sub", n(app.subsidy_fen)), (":fees_gift", n(app.gift_fen))],
+    )
+}
+
 /// The caller's own draft.
 pub async fn load_draft(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<Application> {
     let app = load_for_unit(state, unit, id).await?;
@@ -291,6 +336,11 @@ pub async fn create_draft(
         invoiced_at: None,
         paid_at: None,
         certificate_number: None,
+        l1_reviewer: None,
+        l2_reviewer: None,
+        l3_reviewer: None,
+        returned_reason: None,
+        invoiced_fen: 0,
     };
     let table = &*state.table;
     let items = vec![

@@ -343,7 +343,12 @@ impl FromRequestParts<AppState> for StaffUser {
 
 impl StaffUser {
     pub fn require(&self, permission: Permission) -> ApiResult<()> {
-        if self.permissions.contains(&permission) {
+        self.require_any(&[permission])
+    }
+
+    /// Any one of `permissions` (e.g. reading an application: any reviewer or finance).
+    pub fn require_any(&self, permissions: &[Permission]) -> ApiResult<()> {
+        if permissions.iter().any(|p| self.permissions.contains(p)) {
             Ok(())
         } else {
             Err(ApiError::forbidden(

@@ -95,6 +95,22 @@ pub async fn transact(state: &AppState, items: Vec<TransactWriteItem>) -> Result
     }
 }
 
+/// Every item a query matches, following `LastEvaluatedKey` page after page.
+pub async fn query_all(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+) -> anyhow::Result<Vec<Item>> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let out = query.clone().set_exclusive_start_key(start).send().await?;
+        items.extend(out.items.unwrap_or_default());
+        start = out.last_evaluated_key;
+        if start.is_none() {
+            return Ok(items);
+        }
+    }
+}
+
 /// True when a single conditional write failed its condition (not a transport error).
 pub fn is_condition_failed<E, R>(err: &SdkError<E, R>) -> bool
 where

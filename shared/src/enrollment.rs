@@ -231,6 +231,8 @@ pub struct ApplicationDetail {
     pub remarks: String,
     pub created_at: String,
     pub submitted_at: Option<String>,
+    /// 退回原因 when a reviewer returned the application (until it is submitted again)
+    pub returned_reason: Option<String>,
 }
 
 /// 参保率 as the manual prints it: a percentage with at most two decimals, trailing zeros
@@ -260,7 +262,8 @@ pub async fn detail(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<Ap
     detail_of(state, app).await
 }
 
-async fn detail_of(state: &AppState, app: Application) -> ApiResult<ApplicationDetail> {
+/// The ③ summary of any application (callers check who may read it).
+pub async fn detail_of(state: &AppState, app: Application) -> ApiResult<ApplicationDetail> {
     let unit = registration::load_unit(state, &app.unit_id)
         .await?
         .ok_or_else(|| ApiError::not_found("NOT_FOUND", "未找到单位信息"))?;
@@ -308,6 +311,7 @@ async fn detail_of(state: &AppState, app: Application) -> ApiResult<ApplicationD
         remarks: app.remarks,
         created_at: app.created_at,
         submitted_at: app.submitted_at,
+        returned_reason: app.returned_reason,
     })
 }
 
@@ -330,7 +334,7 @@ pub struct ApplicationEdit {
 
 /// A whole number from JSON as forms send it: a number or a string of digits; null or an
 /// empty string is "not set". Negative, fractional or other values are refused.
-fn whole_number(value: &Value) -> Result<Option<u64>, ()> {
+pub(crate) fn whole_number(value: &Value) -> Result<Option<u64>, ()> {
     match value {
         Value::Null => Ok(None),
         Value::Number(num) => num.as_u64().map(Some).ok_or(()),
@@ -647,13 +651,18 @@ fn check_dates() -> (NaiveDate, NaiveDate) {
 /// 参保自核信息 of the caller's own application.
 pub async fn self_check_for_unit(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<SelfCheck> {
     let app = application::load_for_unit(state, unit, id).await?;
+    self_check_of(state, &app).await
+}
+
+/// 参保自核信息 of any application (callers check who may read it).
+pub async fn self_check_of(state: &AppState, app: &Application) -> ApiResult<SelfCheck> {
     let members = members::all(state, &app.id).await?;
     let proof = attachments::list(state, &app.id)
         .await?
         .iter()
         .any(|a| a.kind == AttachmentKind::OverageProof);
     let (today, effective) = check_dates();
-    Ok(self_check(&app, &members, proof, today, effective))
+    Ok(self_check(app, &members, proof, today, effective))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -735,7 +744,7 @@ pub async fn submit(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<Ap
         db::update_if(
             table,
             app_key(&app.id),
-            "SET #st = :submitted, submitted_at = :now, gsi1pk = :q",
+            "SET #st = :submitted, submitted_at = :now, gsi1pk = :q REMOVE returned_reason",
             Some(
                 "#st = :draft AND named_count = :nc AND unnamed_count = :uc AND batch_seq = :bs \
                  AND employees = :emp AND female_employees = :fem \
@@ -793,6 +802,7 @@ pub async fn submit(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<Ap
     let submitted = Application {
         status: ApplicationStatus::Submitted,
         submitted_at: Some(time::stamp(now)),
+        returned_reason: None,
         ..app
     };
     ApplicationSummary::of(&submitted)
@@ -857,6 +867,11 @@ mod tests {
             invoiced_at: None,
             paid_at: None,
             certificate_number: None,
+            l1_reviewer: None,
+            l2_reviewer: None,
+            l3_reviewer: None,
+            returned_reason: None,
+            invoiced_fen: 0,
         }
     }
 

@@ -208,4 +208,5 @@ reasons!(
     crate::domain::EmailError,
     crate::domain::MoneyError,
     crate::domain::GenderError,
+    crate::domain::TaxIdError,
 );

@@ -215,11 +215,10 @@ async fn import_locked(
     // Parsing and checking 50,000 rows is ~0.3 s of CPU: off the async workers, so one big
     // import does not stall the other requests a local or long-lived server is handling.
     let input = bytes.to_vec();
-    let parsed = tokio::task::spawn_blocking(move || {
-        spreadsheet::import_members(&input, &XlsxLimits::default(), &mut ctx)
-    })
-    .await
-    .or_internal("import task")?;
+    let parsed =
+        tokio::task::spawn_blocking(move || spreadsheet::import_members(&input, &XlsxLimits::default(), &mut ctx))
+            .await
+            .or_internal("import task")?;
     let outcome = parsed.map_err(|e| {
         if e.is_clients_fault() {
             ApiError::bad_request(e.code(), e.to_string())
@@ -410,11 +409,7 @@ pub async fn failed_rows_url(state: &AppState, unit: &UnitUser, app_id: &str, ba
     uploads::download_url(state, &key, 300).await
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MemberPage {
-    pub items: Vec<MemberView>,
-    pub total: u32,
-}
+pub use crate::members::MemberPage;
 
 /// 人员详情: the members of an application, masked, a page at a time (ordered by batch and row).
 pub async fn list(
@@ -430,19 +425,7 @@ pub async fn list(
     if expiring_only {
         all.retain(|m| m.covered_until.is_some());
     }
-    all.sort_by_key(|m| (m.batch_no, m.row));
-    let today = time::today_beijing();
-    let size = size.clamp(1, 200);
-    let items = all
-        .iter()
-        .skip(page.saturating_sub(1) * size)
-        .take(size)
-        .map(|m| m.view(today))
-        .collect();
-    Ok(MemberPage {
-        items,
-        total: all.len() as u32,
-    })
+    Ok(members::page(all, page, size, time::today_beijing()))
 }
 
 async fn load_member(state: &AppState, app_id: &str, member: &str) -> ApiResult<Member> {

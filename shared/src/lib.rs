@@ -14,11 +14,13 @@ pub mod error;
 pub mod http;
 #[cfg(feature = "xlsx")]
 pub mod import;
+pub mod invoice;
 pub mod members;
 pub mod password;
 pub mod payment;
 pub mod reference;
 pub mod registration;
+pub mod review;
 pub mod sms;
 pub mod sms_code;
 #[cfg(feature = "xlsx")]

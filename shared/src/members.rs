@@ -101,6 +101,29 @@ impl Member {
     }
 }
 
+/// One page of members as lists show them, with the total.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberPage {
+    pub items: Vec<MemberView>,
+    pub total: u32,
+}
+
+/// Page `page` (from 1) of `size` (1 … 200) members, in import order (batch, row), masked.
+pub fn page(mut members: Vec<Member>, page: usize, size: usize, today: NaiveDate) -> MemberPage {
+    members.sort_by_key(|m| (m.batch_no, m.row));
+    let size = size.clamp(1, 200);
+    let items = members
+        .iter()
+        .skip(page.saturating_sub(1).saturating_mul(size))
+        .take(size)
+        .map(|m| m.view(today))
+        .collect();
+    MemberPage {
+        items,
+        total: u32::try_from(members.len()).unwrap_or(u32::MAX),
+    }
+}
+
 /// Opaque, stable id of a person within an application: the same ID number always maps to
 /// the same item, and the URL carries no personal data.
 pub fn member_id(id_number: &str) -> String {

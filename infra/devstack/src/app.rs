@@ -20,6 +20,8 @@ pub fn functions() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("enrollment", enrollment::api()),
         ("payment", payment::api()),
         ("certificate", certificate::api()),
+        ("review", review::api()),
+        ("invoice", invoice::api()),
     ]
 }
 
@@ -34,7 +36,9 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(member_import::router(state.clone()))
         .merge(enrollment::router(state.clone()))
         .merge(payment::router(state.clone()))
-        .merge(certificate::router(state))
+        .merge(certificate::router(state.clone()))
+        .merge(review::router(state.clone()))
+        .merge(invoice::router(state))
 }
 
 /// The whole API's OpenAPI document.

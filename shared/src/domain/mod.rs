@@ -14,6 +14,7 @@ pub mod office_phone;
 pub mod passport;
 pub mod person_id;
 pub mod resident_id;
+pub mod tax_id;
 
 pub use capitals::to_capitals;
 pub use credit_code::{CreditCode, CreditCodeError};
@@ -27,3 +28,4 @@ pub use office_phone::{OfficePhone, OfficePhoneError};
 pub use passport::Passport;
 pub use person_id::{IdType, PersonId};
 pub use resident_id::{IdError, IdKind, ResidentId};
+pub use tax_id::{TaxId, TaxIdError};

@@ -7,3 +7,4 @@ mod notifier;
 mod reference;
 mod registration;
 mod review;
+mod review_invoice;

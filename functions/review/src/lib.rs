@@ -1,0 +1,127 @@
+//! 初审/复审/终审 (staff): the queue of each level in one's jurisdiction, the full application
+//! with members, self-check, attachments and trail; approve or return; 费用调整 (补贴金额,
+//! 赠险金额) before invoice data exists.
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+use shared::auth::StaffUser;
+use shared::error::ErrorBody;
+use shared::http::ApiJson;
+use shared::invoice::{self, FeeAdjustment, FeeSummary};
+use shared::members::MemberPage;
+use shared::review::{
+    self, ApproveRequest, ReturnRequest, ReviewDecision, ReviewLevel, ReviewQueue, StaffApplicationView,
+};
+use shared::{ApiResult, AppState};
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(queue))
+        .routes(routes!(show))
+        .routes(routes!(members))
+        .routes(routes!(approve))
+        .routes(routes!(return_application))
+        .routes(routes!(adjust_fees))
+}
+
+pub fn router(state: AppState) -> axum::Router {
+    let (router, _) = api().split_for_parts();
+    shared::http::finish(router.with_state(state))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+struct QueueQuery {
+    /// 1 初审, 2 复审, 3 终审
+    level: Option<u64>,
+    /// From 1 (default 1)
+    page: Option<u32>,
+    /// 1 … 100 (default 20)
+    page_size: Option<u32>,
+}
+
+/// 审核列表: applications waiting at one level in the caller's jurisdiction, oldest first
+#[utoipa::path(get, path = "/api/staff/reviews", tag = "review", params(QueueQuery),
+    responses((status = 200, body = ReviewQueue), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn queue(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Query(q): Query<QueueQuery>,
+) -> ApiResult<Json<ReviewQueue>> {
+    let level = ReviewLevel::parse(q.level)?;
+    Ok(Json(review::queue(&state, &staff, level, q.page, q.page_size).await?))
+}
+
+/// 审核详情: base info, activity table, fees, self-check, attachments (with links), trail
+#[utoipa::path(get, path = "/api/staff/applications/{id}", tag = "review",
+    responses((status = 200, body = StaffApplicationView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn show(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<StaffApplicationView>> {
+    Ok(Json(review::view(&state, &staff, &id).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+struct MembersQuery {
+    /// From 1 (default 1)
+    page: Option<u32>,
+    /// 1 … 200 (default 20)
+    page_size: Option<u32>,
+}
+
+/// 人员清单: the members, a page at a time, names, IDs and phones masked
+#[utoipa::path(get, path = "/api/staff/applications/{id}/members", tag = "review", params(MembersQuery),
+    responses((status = 200, body = MemberPage), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn members(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path(id): Path<String>,
+    Query(q): Query<MembersQuery>,
+) -> ApiResult<Json<MemberPage>> {
+    Ok(Json(
+        review::members_page(&state, &staff, &id, q.page, q.page_size).await?,
+    ))
+}
+
+/// 审核通过 at a level (终审: → 待开票, SMS with the amount due)
+#[utoipa::path(post, path = "/api/staff/applications/{id}/approve", tag = "review", request_body = ApproveRequest,
+    responses((status = 200, body = ReviewDecision), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn approve(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ApproveRequest>,
+) -> ApiResult<Json<ReviewDecision>> {
+    Ok(Json(review::approve(&state, &staff, &id, &req).await?))
+}
+
+/// 退回 with a reason: back to draft, SMS to the unit contact
+#[utoipa::path(post, path = "/api/staff/applications/{id}/return", tag = "review", request_body = ReturnRequest,
+    responses((status = 200, body = ReviewDecision), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn return_application(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ReturnRequest>,
+) -> ApiResult<Json<ReviewDecision>> {
+    Ok(Json(review::return_application(&state, &staff, &id, &req).await?))
+}
+
+/// 费用调整: 补贴金额 and 赠险金额 (终审 or 财务), before any invoice entry
+#[utoipa::path(put, path = "/api/staff/applications/{id}/fee-adjustments", tag = "review", request_body = FeeAdjustment,
+    responses((status = 200, body = FeeSummary), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn adjust_fees(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<FeeAdjustment>,
+) -> ApiResult<Json<FeeSummary>> {
+    Ok(Json(invoice::adjust_fees(&state, &staff, &id, &req).await?))
+}

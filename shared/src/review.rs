@@ -1,0 +1,676 @@
+//! 初审 / 复审 / 终审 (staff): the review queue of each level in a reviewer's subtree, the full
+//! application view, and the decisions — approve to the next level, or return (退回) to the
+//! unit with a reason.
+//!
+//! A decision is one transaction: the transition, conditional on the status the reviewer saw
+//! and on the reviewer not having decided another level of this submission; its 操作轨迹
+//! entry; and the SMS outbox entry when the unit is told. So of concurrent decisions exactly
+//! one commits, and a notice exists iff its decision does.
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::application::{self, Application, ApplicationStatus, app_key, app_pk};
+use crate::attachments::{self, AttachmentView};
+use crate::auth::{Permission, Role, StaffUser};
+use crate::db::{self, TransactError, n, s};
+use crate::domain::{Fen, Mobile};
+use crate::enrollment::{self, ApplicationDetail, SelfCheck};
+use crate::error::{ApiError, ApiResult, OrInternal};
+use crate::invoice::{self, FeeSummary};
+use crate::members::{self, MemberPage};
+use crate::reference;
+use crate::registration;
+use crate::sms::{self, SmsText};
+use crate::state::AppState;
+use crate::time;
+use crate::trail::{self, TrailEntry};
+use crate::uploads;
+
+/// 退回原因
+pub const REASON_MAX_CHARS: usize = 200;
+const DOWNLOAD_SECONDS: u64 = 300;
+/// Who may open an application: any reviewer, and finance.
+pub const READERS: [Permission; 4] = [
+    Permission::ReviewL1,
+    Permission::ReviewL2,
+    Permission::ReviewL3,
+    Permission::Finance,
+];
+
+/// 审核级别
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewLevel {
+    /// 初审
+    L1,
+    /// 复审
+    L2,
+    /// 终审
+    L3,
+}
+
+pub const LEVELS: [ReviewLevel; 3] = [ReviewLevel::L1, ReviewLevel::L2, ReviewLevel::L3];
+
+impl ReviewLevel {
+    /// 1, 2 or 3 as the API sends it.
+    pub fn parse(raw: Option<u64>) -> ApiResult<Self> {
+        match raw {
+            Some(1) => Ok(Self::L1),
+            Some(2) => Ok(Self::L2),
+            Some(3) => Ok(Self::L3),
+            _ => Err(ApiError::bad_request(
+                "LEVEL_INVALID",
+                "审核级别应为1（初审）、2（复审）或3（终审）",
+            )),
+        }
+    }
+
+    pub fn number(self) -> u8 {
+        match self {
+            Self::L1 => 1,
+            Self::L2 => 2,
+            Self::L3 => 3,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::L1 => "初审",
+            Self::L2 => "复审",
+            Self::L3 => "终审",
+        }
+    }
+
+    pub fn permission(self) -> Permission {
+        match self {
+            Self::L1 => Permission::ReviewL1,
+            Self::L2 => Permission::ReviewL2,
+            Self::L3 => Permission::ReviewL3,
+        }
+    }
+
+    /// The status an application waits in for this level.
+    pub fn pending(self) -> ApplicationStatus {
+        match self {
+            Self::L1 => ApplicationStatus::Submitted,
+            Self::L2 => ApplicationStatus::L1Approved,
+            Self::L3 => ApplicationStatus::L2Approved,
+        }
+    }
+
+    /// The status after this level approves.
+    pub fn approved(self) -> ApplicationStatus {
+        match self {
+            Self::L1 => ApplicationStatus::L1Approved,
+            Self::L2 => ApplicationStatus::L2Approved,
+            Self::L3 => ApplicationStatus::Approved,
+        }
+    }
+
+    /// The application attribute naming who decided this level.
+    pub fn reviewer_attr(self) -> &'static str {
+        match self {
+            Self::L1 => "l1_reviewer",
+            Self::L2 => "l2_reviewer",
+            Self::L3 => "l3_reviewer",
+        }
+    }
+
+    fn reviewer(self, app: &Application) -> Option<&str> {
+        match self {
+            Self::L1 => app.l1_reviewer.as_deref(),
+            Self::L2 => app.l2_reviewer.as_deref(),
+            Self::L3 => app.l3_reviewer.as_deref(),
+        }
+    }
+}
+
+/// The level (other than `level`) that `login` already decided since the last submission.
+pub fn acted_on_other_level(app: &Application, level: ReviewLevel, login: &str) -> Option<ReviewLevel> {
+    LEVELS
+        .into_iter()
+        .find(|l| *l != level && l.reviewer(app) == Some(login))
+}
+
+/// Why `login` may not decide `level` of `app` now, if anything.
+pub fn decision_refused(app: &Application, level: ReviewLevel, login: &str) -> Option<ApiError> {
+    if app.status != level.pending() {
+        return Some(already_decided(app.status));
+    }
+    acted_on_other_level(app, level, login).map(reviewer_already_acted)
+}
+
+fn already_decided(now: ApplicationStatus) -> ApiError {
+    ApiError::conflict(
+        "APPLICATION_ALREADY_DECIDED",
+        format!("该申请已被处理（当前状态：{}），请刷新列表后查看", now.label()),
+    )
+}
+
+fn reviewer_already_acted(level: ReviewLevel) -> ApiError {
+    ApiError::conflict(
+        "REVIEWER_ALREADY_ACTED",
+        format!(
+            "您已对该申请进行过{}，同一人不能审核同一申请的两个级别，请由其他审核人员处理",
+            level.label()
+        ),
+    )
+}
+
+fn changed_meanwhile() -> ApiError {
+    ApiError::conflict(
+        "CHANGED_MEANWHILE",
+        "该申请刚被其他人员处理或修改了费用，请刷新后重新审核",
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queues
+
+/// One row of a review queue.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReviewRow {
+    pub id: String,
+    /// 申请书号
+    pub number: String,
+    pub unit_id: String,
+    /// 单位名称
+    pub unit_name: String,
+    /// 所属机构
+    pub agency_name: String,
+    /// 保障活动名称
+    pub activity_name: String,
+    /// 份数
+    pub shares: u32,
+    /// 参保人数
+    pub insured_count: u32,
+    /// 总保费, fen
+    pub fee_fen: u64,
+    /// 应交保费, fen
+    pub due_fen: u64,
+    pub status: ApplicationStatus,
+    pub status_label: String,
+    pub submitted_at: Option<String>,
+}
+
+impl ReviewRow {
+    fn of(app: &Application) -> ApiResult<Self> {
+        Ok(Self {
+            id: app.id.clone(),
+            number: app.number.clone(),
+            unit_id: app.unit_id.clone(),
+            unit_name: app.unit_name.clone(),
+            agency_name: reference::full_name(&app.agency_code).unwrap_or_default(),
+            activity_name: app.activity_name.clone(),
+            shares: app.shares,
+            insured_count: app.insured_count(),
+            fee_fen: app.fee()?.value(),
+            due_fen: app.due()?.value(),
+            status: app.status,
+            status_label: app.status.label().to_owned(),
+            submitted_at: app.submitted_at.clone(),
+        })
+    }
+}
+
+/// One page of a review queue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewQueue {
+    /// 1 初审, 2 复审, 3 终审
+    pub level: u8,
+    /// Oldest submission first.
+    pub items: Vec<ReviewRow>,
+    /// Applications waiting at this level in the caller's jurisdiction.
+    pub total: u32,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+pub const PAGE_SIZE_DEFAULT: u32 = 20;
+pub const PAGE_SIZE_MAX: u32 = 100;
+
+/// The queue of `level` in the caller's subtree (index gsi1: `APPQ#<status>`, agency path).
+pub async fn queue(
+    state: &AppState,
+    staff: &StaffUser,
+    level: ReviewLevel,
+    page: Option<u32>,
+    page_size: Option<u32>,
+) -> ApiResult<ReviewQueue> {
+    staff.require(level.permission())?;
+    let page = page.unwrap_or(1).max(1);
+    let page_size = page_size.unwrap_or(PAGE_SIZE_DEFAULT).clamp(1, PAGE_SIZE_MAX);
+    let query = state
+        .db
+        .query()
+        .table_name(&*state.table)
+        .index_name("gsi1")
+        .key_condition_expression("gsi1pk = :p AND begins_with(gsi1sk, :prefix)")
+        .expression_attribute_values(":p", s(format!("APPQ#{}", level.pending().as_str())))
+        .expression_attribute_values(":prefix", s(staff.subtree_prefix()));
+    let items = db::query_all(query).await.or_internal("query review queue")?;
+    let mut apps = Vec::with_capacity(items.len());
+    for item in items {
+        let app: Application = db::from_item(item).or_internal("decode application")?;
+        // The index lags the table a little; a row is listed only if it still waits here.
+        if app.status == level.pending() && reference::is_within(&app.agency_code, &staff.agency_code) {
+            apps.push(app);
+        }
+    }
+    apps.sort_by(|a, b| (&a.submitted_at, &a.id).cmp(&(&b.submitted_at, &b.id)));
+    let rows = apps
+        .iter()
+        .skip(((page - 1) as usize).saturating_mul(page_size as usize))
+        .take(page_size as usize)
+        .map(ReviewRow::of)
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(ReviewQueue {
+        level: level.number(),
+        items: rows,
+        total: u32::try_from(apps.len()).unwrap_or(u32::MAX),
+        page,
+        page_size,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The full view
+
+/// An attachment with a short-lived download link.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffAttachment {
+    #[serde(flatten)]
+    pub attachment: AttachmentView,
+    /// Presigned GET, valid for `expires_in` seconds.
+    pub url: String,
+    pub expires_in: u64,
+}
+
+/// Who decided each level since the last submission.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Reviewers {
+    pub l1: Option<String>,
+    pub l2: Option<String>,
+    pub l3: Option<String>,
+}
+
+/// What a reviewer reads before deciding.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffApplicationView {
+    /// Base info and the activity table, as the unit saw them when submitting.
+    pub application: ApplicationDetail,
+    pub unit_id: String,
+    /// 总保费, 补贴金额, 赠险金额, 应交保费
+    pub fees: FeeSummary,
+    /// 参保自核信息
+    pub self_check: SelfCheck,
+    /// 附件信息
+    pub attachments: Vec<StaffAttachment>,
+    /// 操作轨迹, oldest first
+    pub trail: Vec<TrailEntry>,
+    pub reviewers: Reviewers,
+}
+
+/// 审核详情 of an application in the caller's jurisdiction.
+pub async fn view(state: &AppState, staff: &StaffUser, id: &str) -> ApiResult<StaffApplicationView> {
+    staff.require_any(&READERS)?;
+    let app = application::load_for_staff(state, staff, id).await?;
+    let mut links = Vec::new();
+    for a in attachments::list(state, &app.id).await? {
+        links.push(StaffAttachment {
+            url: uploads::download_url(state, &a.key, DOWNLOAD_SECONDS).await?,
+            expires_in: DOWNLOAD_SECONDS,
+            attachment: a.view(),
+        });
+    }
+    Ok(StaffApplicationView {
+        unit_id: app.unit_id.clone(),
+        fees: FeeSummary::of(&app)?,
+        self_check: enrollment::self_check_of(state, &app).await?,
+        attachments: links,
+        trail: trail::list(state, &app_pk(&app.id)).await?,
+        reviewers: Reviewers {
+            l1: app.l1_reviewer.clone(),
+            l2: app.l2_reviewer.clone(),
+            l3: app.l3_reviewer.clone(),
+        },
+        application: enrollment::detail_of(state, app).await?,
+    })
+}
+
+/// 人员详情 for a reviewer: a page of members, names, IDs and phones masked.
+pub async fn members_page(
+    state: &AppState,
+    staff: &StaffUser,
+    id: &str,
+    page: Option<u32>,
+    page_size: Option<u32>,
+) -> ApiResult<MemberPage> {
+    staff.require_any(&READERS)?;
+    let app = application::load_for_staff(state, staff, id).await?;
+    let all = members::all(state, &app.id).await?;
+    Ok(members::page(
+        all,
+        page.unwrap_or(1) as usize,
+        page_size.unwrap_or(PAGE_SIZE_DEFAULT) as usize,
+        time::today_beijing(),
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decisions
+
+/// 审核通过. 终审 may set 补贴金额 and 赠险金额 (fen) at the same time.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct ApproveRequest {
+    /// 1 初审, 2 复审, 3 终审
+    pub level: Option<u64>,
+    /// 终审 only: 补贴金额 in fen (default: unchanged)
+    pub subsidy_fen: Option<u64>,
+    /// 终审 only: 赠险金额 in fen (default: unchanged)
+    pub gift_fen: Option<u64>,
+}
+
+/// 退回 with a reason the unit reads (SMS and the application).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct ReturnRequest {
+    /// 1 初审, 2 复审, 3 终审
+    pub level: Option<u64>,
+    /// 退回原因 (required, ≤ 200 characters)
+    pub reason: String,
+}
+
+/// The outcome of a decision.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewDecision {
+    pub id: String,
+    pub level: u8,
+    pub status: ApplicationStatus,
+    pub status_label: String,
+    /// 应交保费 after the decision, fen
+    pub due_fen: u64,
+}
+
+/// The condition "still waiting at `level`, and `:me` decided no other level of it".
+pub fn decision_condition(level: ReviewLevel) -> String {
+    let mut condition = "#st = :expected".to_owned();
+    for other in LEVELS.into_iter().filter(|l| *l != level) {
+        let attr = other.reviewer_attr();
+        condition.push_str(&format!(" AND (attribute_not_exists({attr}) OR {attr} <> :me)"));
+    }
+    condition
+}
+
+/// After a cancelled decision: the reason as of now.
+async fn refusal_now(state: &AppState, id: &str, level: ReviewLevel, login: &str) -> ApiError {
+    match application::load(state, id).await {
+        Ok(Some(now)) => decision_refused(&now, level, login).unwrap_or_else(changed_meanwhile),
+        Ok(None) => ApiError::not_found("NOT_FOUND", "未找到该参保申请"),
+        Err(e) => e,
+    }
+}
+
+async fn contact_mobile(state: &AppState, unit_id: &str) -> ApiResult<Mobile> {
+    let unit = registration::load_unit(state, unit_id)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application without its unit")))?;
+    Mobile::parse(&unit.contact.mobile).or_internal("stored mobile")
+}
+
+/// 审核通过 at `level`: to the next status; 终审 also sends the amount due by SMS, once per
+/// submission (the outbox event is keyed by the submission time).
+pub async fn approve(state: &AppState, staff: &StaffUser, id: &str, req: &ApproveRequest) -> ApiResult<ReviewDecision> {
+    let level = ReviewLevel::parse(req.level)?;
+    staff.require(level.permission())?;
+    let app = application::load_for_staff(state, staff, id).await?;
+    if let Some(refusal) = decision_refused(&app, level, &staff.login) {
+        return Err(refusal);
+    }
+    let adjusting = req.subsidy_fen.is_some() || req.gift_fen.is_some();
+    if adjusting && level != ReviewLevel::L3 {
+        return Err(ApiError::bad_request(
+            "ADJUSTMENT_ONLY_AT_FINAL",
+            "补贴金额和赠险金额只能在终审时设置",
+        ));
+    }
+    let subsidy = req.subsidy_fen.unwrap_or(app.subsidy_fen);
+    let gift = req.gift_fen.unwrap_or(app.gift_fen);
+    let due = invoice::due_after(app.fee()?, subsidy, gift)?;
+    let next = level.approved();
+    let now = time::now();
+    let table = &*state.table;
+
+    let mut update = format!("SET #st = :next, gsi1pk = :q, {} = :me", level.reviewer_attr());
+    let mut condition = decision_condition(level);
+    let mut values: Vec<(&str, AttributeValue)> = vec![
+        (":next", s(next.as_str())),
+        (":q", s(format!("APPQ#{}", next.as_str()))),
+        (":me", s(staff.login.clone())),
+        (":expected", s(level.pending().as_str())),
+    ];
+    let mut summary = format!("{}通过", level.label());
+    if level == ReviewLevel::L3 {
+        // The SMS states the amount due: it must be computed from the stored adjustments.
+        let (fees, fee_values) = application::fees_unchanged(&app);
+        condition.push_str(&format!(" AND {fees}"));
+        values.extend(fee_values);
+        update.push_str(", approved_at = :now, subsidy_fen = :sub, gift_fen = :gift");
+        values.push((":now", s(time::stamp(now))));
+        values.push((":sub", n(subsidy)));
+        values.push((":gift", n(gift)));
+        summary = format!(
+            "终审通过，应交保费{}元（总保费{}元，补贴金额{}元，赠险金额{}元），已短信通知单位",
+            due,
+            app.fee()?,
+            Fen::new(subsidy),
+            Fen::new(gift)
+        );
+    }
+    let mut items = vec![
+        db::update_if(
+            table,
+            app_key(&app.id),
+            &update,
+            Some(&condition),
+            &[("#st", "status")],
+            &values,
+        )
+        .or_internal("build approve")?,
+        trail::record(
+            table,
+            &app_pk(&app.id),
+            &staff.login,
+            Some(Role::Staff),
+            &format!("review_l{}_approved", level.number()),
+            &summary,
+        )
+        .or_internal("build trail")?,
+    ];
+    if level == ReviewLevel::L3 {
+        let mobile = contact_mobile(state, &app.unit_id).await?;
+        let event = format!(
+            "approved:{}:{}",
+            app.id,
+            app.submitted_at.as_deref().unwrap_or_default()
+        );
+        let text = SmsText::Approved {
+            amount_yuan: due.to_string(),
+        };
+        items.push(sms::enqueue(table, &event, &mobile, &text).or_internal("build sms")?);
+    }
+    match db::transact(state, items).await {
+        Ok(()) => {}
+        Err(TransactError::Other(e)) => return Err(ApiError::internal(e)),
+        Err(TransactError::Cancelled(_)) => return Err(refusal_now(state, &app.id, level, &staff.login).await),
+    }
+    tracing::info!(application = %app.id, level = level.number(), "application approved");
+    Ok(ReviewDecision {
+        id: app.id,
+        level: level.number(),
+        status: next,
+        status_label: next.label().to_owned(),
+        due_fen: due.value(),
+    })
+}
+
+/// The reason as stored and sent: trimmed, control characters dropped, 1 … 200 characters.
+pub fn clean_reason(raw: &str) -> ApiResult<String> {
+    let reason: String = raw.trim().chars().filter(|c| !c.is_control()).collect();
+    let len = reason.chars().count();
+    if len == 0 {
+        return Err(ApiError::bad_request("REASON_REQUIRED", "请填写退回原因"));
+    }
+    if len > REASON_MAX_CHARS {
+        return Err(ApiError::bad_request(
+            "REASON_TOO_LONG",
+            format!("退回原因不能超过{REASON_MAX_CHARS}字（当前{len}字）"),
+        ));
+    }
+    Ok(reason)
+}
+
+/// 退回 at `level`: back to draft for the unit to fix and submit again; the reason goes to
+/// the application and by SMS to the contact. Decisions of this submission are cleared, so
+/// the next submission is reviewed afresh.
+pub async fn return_application(
+    state: &AppState,
+    staff: &StaffUser,
+    id: &str,
+    req: &ReturnRequest,
+) -> ApiResult<ReviewDecision> {
+    let level = ReviewLevel::parse(req.level)?;
+    let reason = clean_reason(&req.reason)?;
+    staff.require(level.permission())?;
+    let app = application::load_for_staff(state, staff, id).await?;
+    if let Some(refusal) = decision_refused(&app, level, &staff.login) {
+        return Err(refusal);
+    }
+    let mobile = contact_mobile(state, &app.unit_id).await?;
+    let table = &*state.table;
+    let draft = ApplicationStatus::Draft;
+    let items = vec![
+        db::update_if(
+            table,
+            app_key(&app.id),
+            "SET #st = :draft, gsi1pk = :q, returned_reason = :reason, returned_at = :now \
+             REMOVE l1_reviewer, l2_reviewer, l3_reviewer",
+            Some(&decision_condition(level)),
+            &[("#st", "status")],
+            &[
+                (":draft", s(draft.as_str())),
+                (":q", s(format!("APPQ#{}", draft.as_str()))),
+                (":reason", s(reason.clone())),
+                (":now", s(time::stamp(time::now()))),
+                (":me", s(staff.login.clone())),
+                (":expected", s(level.pending().as_str())),
+            ],
+        )
+        .or_internal("build return")?,
+        trail::record(
+            table,
+            &app_pk(&app.id),
+            &staff.login,
+            Some(Role::Staff),
+            &format!("review_l{}_returned", level.number()),
+            &format!("{}退回：{reason}", level.label()),
+        )
+        .or_internal("build trail")?,
+        sms::enqueue(
+            table,
+            &format!(
+                "returned:{}:{}",
+                app.id,
+                app.submitted_at.as_deref().unwrap_or_default()
+            ),
+            &mobile,
+            &SmsText::ApplicationReturned { reason },
+        )
+        .or_internal("build sms")?,
+    ];
+    match db::transact(state, items).await {
+        Ok(()) => {}
+        Err(TransactError::Other(e)) => return Err(ApiError::internal(e)),
+        Err(TransactError::Cancelled(_)) => return Err(refusal_now(state, &app.id, level, &staff.login).await),
+    }
+    tracing::info!(application = %app.id, level = level.number(), "application returned");
+    Ok(ReviewDecision {
+        due_fen: app.due()?.value(),
+        id: app.id,
+        level: level.number(),
+        status: draft,
+        status_label: draft.label().to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app(status: ApplicationStatus) -> Application {
+        serde_json::from_value(serde_json::json!({
+            "id": "a", "number": "SQ1", "unit_id": "u", "unit_name": "单位", "agency_code": "411103",
+            "status": status, "activity_code": "ZYYL", "activity_kind": "住院医疗",
+            "activity_name": "在职职工住院医疗互助保障活动", "fee_per_share_fen": 8000,
+            "sub_category_code": "ZYYL-01", "sub_category_name": "细类", "shares": 1, "min_age": 16,
+            "max_age_male": 60, "max_age_female": 55, "term_months": 12, "employees": 5,
+            "female_employees": 2, "remarks": "", "named_count": 3, "unnamed_count": 0,
+            "high_risk_count": 0, "expiring_count": 0, "batch_seq": 1,
+            "created_at": "2025-02-18T02:49:08.000Z", "submitted_at": "2025-02-18T03:00:00.000Z"
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn levels_come_as_one_two_three() {
+        assert_eq!(ReviewLevel::parse(Some(1)).unwrap(), ReviewLevel::L1);
+        assert_eq!(
+            ReviewLevel::parse(Some(3)).unwrap().pending(),
+            ApplicationStatus::L2Approved
+        );
+        for bad in [None, Some(0), Some(4)] {
+            assert_eq!(ReviewLevel::parse(bad).unwrap_err().code, "LEVEL_INVALID");
+        }
+    }
+
+    #[test]
+    fn a_reviewer_decides_one_level_of_a_submission_only() {
+        let mut a = app(ApplicationStatus::L1Approved);
+        a.l1_reviewer = Some("zhang".into());
+        assert_eq!(
+            decision_refused(&a, ReviewLevel::L2, "zhang").map(|e| e.code),
+            Some("REVIEWER_ALREADY_ACTED")
+        );
+        assert!(decision_refused(&a, ReviewLevel::L2, "li").is_none());
+        // The wrong level: the application does not wait there.
+        assert_eq!(
+            decision_refused(&a, ReviewLevel::L1, "li").map(|e| e.code),
+            Some("APPLICATION_ALREADY_DECIDED")
+        );
+        a.status = ApplicationStatus::L2Approved;
+        a.l2_reviewer = Some("li".into());
+        assert_eq!(acted_on_other_level(&a, ReviewLevel::L3, "li"), Some(ReviewLevel::L2));
+        assert_eq!(
+            acted_on_other_level(&a, ReviewLevel::L3, "zhang"),
+            Some(ReviewLevel::L1)
+        );
+        assert!(decision_refused(&a, ReviewLevel::L3, "wang").is_none());
+    }
+
+    #[test]
+    fn the_condition_guards_the_other_levels() {
+        let c = decision_condition(ReviewLevel::L2);
+        assert!(c.starts_with("#st = :expected"));
+        assert!(c.contains("l1_reviewer <> :me") && c.contains("l3_reviewer <> :me"));
+        assert!(!c.contains("l2_reviewer"));
+    }
+
+    #[test]
+    fn reasons_are_required_and_short() {
+        assert_eq!(clean_reason("  ").unwrap_err().code, "REASON_REQUIRED");
+        assert_eq!(clean_reason(&"字".repeat(201)).unwrap_err().code, "REASON_TOO_LONG");
+        assert_eq!(clean_reason(" 缺少超龄证明\u{7} ").unwrap(), "缺少超龄证明");
+        assert_eq!(clean_reason(&"字".repeat(200)).unwrap().chars().count(), 200);
+    }
+}
