@@ -742,3 +742,19 @@ impl TestApp {
         id
     }
 }
+
+/// The text of a PDF as `pdftotext` (poppler-utils) reads it.
+pub async fn pdf_text(bytes: &[u8]) -> String {
+    let path = std::env::temp_dir().join(format!("cert-{}.pdf", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&path, bytes).expect("write pdf");
+    let out = tokio::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .await
+        .expect("pdftotext (poppler-utils) is required");
+    let _ = std::fs::remove_file(&path);
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).expect("utf-8")
+}

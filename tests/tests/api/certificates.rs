@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use e2e::{Browser, Clerk, Resp, TestApp, member_workbook, resident_id};
+use e2e::{Browser, Clerk, Resp, TestApp, member_workbook, pdf_text, resident_id};
 use serde_json::{Value, json};
 use shared::auth::Permission;
 use shared::db::{Item, key};
@@ -75,21 +75,6 @@ async fn assert_no_more_sms(app: &TestApp, mobile: &str, count: usize) {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let all = app.sms_to(mobile).await;
     assert_eq!(all.len(), count, "{all:?}");
-}
-
-async fn pdf_text(bytes: &[u8]) -> String {
-    let path = std::env::temp_dir().join(format!("cert-{}.pdf", uuid::Uuid::new_v4().simple()));
-    std::fs::write(&path, bytes).expect("write pdf");
-    let out = tokio::process::Command::new("pdftotext")
-        .args(["-enc", "UTF-8"])
-        .arg(&path)
-        .arg("-")
-        .output()
-        .await
-        .expect("pdftotext (poppler-utils) is required");
-    let _ = std::fs::remove_file(&path);
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).expect("utf-8")
 }
 
 async fn object_exists(app: &TestApp, key: &str) -> bool {

@@ -3,6 +3,7 @@ mod auth;
 mod certificates;
 mod enrollment;
 mod import;
+mod journey;
 mod notifier;
 mod reference;
 mod registration;
