@@ -546,12 +546,19 @@ test('14 the unit prints the certificate; the PDF opens in the browser', async (
   await row.click()
   const printed = clerk.waitForResponse((r) => /\/api\/certificates\/G1600\d+\/print$/.test(r.url()))
   const popup = clerk.waitForEvent('popup')
+  // The new tab navigates to the presigned link of certificates/<number>/<n>.pdf.
+  const opened = clerk.context().waitForEvent('response', {
+    predicate: (r) => r.request().isNavigationRequest() && /^\/[^?]*certificates\/G1600\d+\/\d+\.pdf$/.test(new URL(r.url()).pathname),
+    timeout: 30000,
+  })
   await clerk.locator('[data-test=print]').click()
   const answer = await (await printed).json()
   assert.equal(answer.print_count, 1)
   const tab = await popup
-  // The new tab is pointed at the presigned link; what it serves is the PDF itself.
-  await tab.waitForURL((u) => u.href === answer.url || u.href.includes(answer.number), { timeout: 30000 }).catch(() => undefined)
+  const shown = await opened
+  assert.equal(shown.status(), 200)
+  assert.match(shown.headers()['content-type'] ?? '', /application\/pdf/)
+  assert.equal(shown.frame().page(), tab)
   const pdf = await fetchBytes(answer.url)
   assert.match(pdf.type, /application\/pdf/)
   assert.equal(pdf.body.subarray(0, 4).toString('latin1'), '%PDF')
