@@ -2,8 +2,8 @@
 // people in the manual walk it. Run by `make test-browser` against a fresh dev stack:
 //   BASE_URL, DEV_ADMIN_PASSWORD (the seeded admin's first password), SCREENSHOT_DIR.
 //
-// Steps 1–9 run against today's API. Steps 10–14 (reviews with a return, invoice, payment,
-// certificate) need the issue-4 endpoints; they are written and run when JOURNEY_FULL=1.
+// From the first sign-in to the printed certificate: registration, application with an
+// import, three reviews with one return, invoice entry, payment confirmation, certificate.
 import { after, before, test as nodeTest } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
@@ -30,8 +30,6 @@ import {
   watchedPage,
   withWrongCheck,
 } from './lib.mjs'
-
-const FULL = process.env.JOURNEY_FULL === '1'
 
 // The steps build on each other: after a failure the later ones are skipped, not piled up.
 let broken = ''
@@ -395,102 +393,177 @@ test('10 staff change the unit\'s contact person; the activity catalogue', async
   await dialog.getByRole('button', { name: '确定' }).click()
   await admin.locator('.el-table__row', { hasText: '李**' }).or(admin.locator('.el-table__row', { hasText: '李红梅' })).first().waitFor()
   unit.mobile = next // later notices go to the new contact
+  // The new contact gets the account with a fresh password by SMS; the old sessions end, so
+  // the unit's page finds itself signed out (one 401) and the new contact signs in.
+  const sms = await waitSms(next, (m) => m.includes('密码为'))
+  const fresh = sms.match(/密码为([^，]+)/)[1]
+  clerk.expectHttp(401, '/api/auth/me')
+  await login(clerk, state.account, fresh)
+  await changePassword(clerk, fresh, `${UNIT_PASSWORD}2`)
+  await clerk.waitForURL('**/unit/applications')
   await admin.locator('.el-menu-item', { hasText: '保障活动目录' }).click()
   await admin.getByText('在职职工住院医疗互助保障活动').waitFor()
   await shot(admin, '19-activity-catalogue')
-  assertClean(admin)
+  assertClean(admin, clerk)
 })
 
-// ---- issue 4: written against the contract, enabled with JOURNEY_FULL=1 once merged ---------
+// ---- reviews, invoice, payment, certificate --------------------------------------------------
 
 async function staffPage(key) {
   const p = await page(key)
   const { login: account, password } = state.staff[key]
   await login(p, account, password)
   await changePassword(p, password, `${key}Pass2025x`)
+  await p.waitForURL('**/staff/**')
   return p
 }
 
+/** Bytes behind a (presigned) link, fetched as the browser would follow it. */
+async function fetchBytes(url) {
+  const r = await fetch(url)
+  assert.equal(r.status, 200, `GET ${url}`)
+  return { type: r.headers.get('content-type') ?? '', body: Buffer.from(await r.arrayBuffer()) }
+}
+
+const LEVEL = { 1: '初审', 2: '复审', 3: '终审' }
+
+/** The queue by its menu entry, refreshed with 查询 (no reload that would cut a request short). */
 async function review(p, level, shotName, decide) {
-  await p.goto(`${BASE}/staff/reviews/${level}`)
+  if (!p.url().endsWith(`/staff/reviews/${level}`)) await p.locator('.el-menu-item', { hasText: LEVEL[level] }).click()
+  await p.waitForURL(`**/staff/reviews/${level}`)
+  const queued = p.waitForResponse((r) => r.url().includes('/api/staff/reviews?'))
+  await clickButton(p, '查询')
+  await queued
   const row = p.locator('[data-test=review-queue] .el-table__row', { hasText: state.appNumber })
   await row.getByRole('button', { name: '审核' }).click()
   await p.getByText('参保活动信息').waitFor()
+  await p.locator('[data-test=due]').filter({ hasText: /\d+\.\d\d/ }).waitFor()
   await shot(p, shotName)
   await decide(p)
   await p.waitForURL(`**/staff/reviews/${level}`)
+  await row.waitFor({ state: 'detached' })
 }
 
 const approve = async (p) => p.locator('[data-test=approve]').click()
+const RETURN_REASON = '在职职工人数与工资表不符，请核实后重新提交。'
 
-test('11 初审 passes, 复审 returns with a reason, the unit resubmits, 复审 and 终审 pass', { skip: !FULL && 'needs the issue-4 review endpoints (JOURNEY_FULL=1)' }, async () => {
+test('11 初审 passes, 复审 returns with a reason, the unit resubmits, 复审 and 终审 pass', async () => {
   const l1 = await staffPage('l1')
-  await review(l1, 1, '20-review-l1', approve)
+  await review(l1, 1, '20-review-l1', async (p) => {
+    // The reviewer opens the unit's 超龄证明 by its short-lived link: a real PDF.
+    await p.locator('.el-tabs__item', { hasText: '附件信息' }).click()
+    const link = p.locator('[data-test=attachment-download]').first()
+    await link.waitFor()
+    const proof = await fetchBytes(await link.getAttribute('href'))
+    assert.equal(proof.body.subarray(0, 4).toString('latin1'), '%PDF')
+    await shot(p, '20b-review-attachments')
+    await approve(p)
+  })
   const l2 = await staffPage('l2')
-  await review(l2, 2, '21-review-l2-return', async (p) => {
+  await review(l2, 2, '21-review-l2', async (p) => {
     await p.locator('[data-test=return]').click()
-    await p.locator('textarea[name=return_reason]').fill('在职职工人数与工资表不符，请核实后重新提交。')
+    await p.locator('textarea[name=return_reason]').fill(RETURN_REASON)
+    await shot(p, '22-review-l2-return')
     await p.locator('[data-test=confirm-return]').click()
   })
-  // Back to draft for the unit: fix and submit again.
+  const returned = await waitSms(unit.mobile, (m) => m.includes('被退回'))
+  assert.ok(returned.includes(RETURN_REASON.replace(/。$/, '')), returned)
+
+  // Back to draft for the unit: the reason is shown; fix and submit again.
   await clerk.goto(`${BASE}/unit/applications`)
-  await clerk.locator('.el-table__row', { hasText: state.appNumber }).getByRole('button', { name: '继续录入' }).click()
+  const mine = clerk.locator('.el-table__row', { hasText: state.appNumber })
+  await mine.getByText('草稿').waitFor()
+  await mine.getByRole('button', { name: '继续录入' }).click()
+  await clerk.locator('[data-test=returned-reason]').getByText(RETURN_REASON).waitFor()
+  await clerk.locator('[data-test=step-2]').waitFor()
+  await shot(clerk, '23-unit-sees-return-reason')
   await clerk.locator('input[name=employees]').fill('118')
   await clerk.locator('input[name=employees]').blur()
   await clickButton(clerk, '下一步')
+  await clerk.locator('[data-test=step-3]').waitFor()
   await clerk.locator('[data-test=finish]').click()
   await clerk.waitForURL('**/unit/applications')
-  await review(l1, 1, '22-review-l1-again', approve)
-  await review(l2, 2, '23-review-l2', approve)
+  await clerk.locator('.el-table__row', { hasText: state.appNumber }).getByText('待初审').waitFor()
+
+  await review(l1, 1, '24-review-l1-again', approve)
+  await review(l2, 2, '25-review-l2-again', approve)
   const l3 = await staffPage('l3')
-  await review(l3, 3, '24-review-l3', approve)
-  await waitSms(unit.mobile, (m) => m.includes('应缴会费'))
+  await review(l3, 3, '26-review-l3', approve)
+  const approved = await waitSms(unit.mobile, (m) => m.includes('应缴会费'))
+  state.dueYuan = approved.match(/应缴会费([\d.]+)元/)[1]
   assertClean(l1, l2, l3, clerk)
 })
 
-test('12 invoice entry covers the amount due and is submitted', { skip: !FULL && 'needs the issue-4 invoice endpoints (JOURNEY_FULL=1)' }, async () => {
-  await clerk.goto(`${BASE}/unit/invoices`)
+test('12 invoice entry covers the amount due and is submitted', async () => {
+  await clerk.locator('.el-menu-item', { hasText: '开票录入' }).click()
+  await clerk.waitForURL('**/unit/invoices')
   await clerk.locator('.el-table__row', { hasText: state.appNumber }).getByRole('button', { name: '处理' }).click()
+  await clerk.locator('[data-test=invoice-progress] [data-test=remaining]', { hasText: new RegExp(`^${state.dueYuan}$`) }).waitFor()
   await clerk.locator('[data-test=new-invoice]').click()
   const dialog = clerk.locator('.el-dialog', { hasText: '新增开票信息' })
   await dialog.locator('.el-table__row .el-checkbox').first().click()
   await clerk.locator('[data-test=choose-items]').click()
+  // The proposed item covers what is left: 人数 × 人均单价 = 应交保费.
+  await dialog.getByText(`本次开票金额：${state.dueYuan} 元`).waitFor()
   await choose(clerk, clerk.locator('[data-test=fee-source]'), '工会经费')
   await clerk.locator('input[name=title]').fill(`${unit.name}工会委员会`)
   await clerk.locator('input[name=tax_id]').fill(unit.unionCode)
   await clerk.locator('input[name=payer_email]').fill('caiwu@example.cn')
-  await clerk.locator('input[name="items.0.unit_price"]').fill('80')
-  await shot(clerk, '25-invoice-entry')
+  await shot(clerk, '27-invoice-entry')
   await clerk.locator('[data-test=save-invoice]').click()
-  await clerk.getByText(/^S\d{17,}/).first().waitFor()
+  await clerk.locator('[data-test=invoice-entries]').getByText(/^S\d{17,}/).first().waitFor()
+  await clerk.locator('[data-test=invoice-progress] [data-test=remaining]', { hasText: /^0\.00$/ }).waitFor()
   await clerk.locator('[data-test=submit-invoice]').click()
   await clerk.getByText('已提交，待到账确认').waitFor()
-  await shot(clerk, '26-invoice-submitted')
+  await shot(clerk, '28-invoice-submitted')
   assertClean(clerk)
 })
 
-test('13 finance confirms the payment', { skip: !FULL && 'needs the issue-4 payment endpoints (JOURNEY_FULL=1)' }, async () => {
+test('13 finance confirms the payment', async () => {
   const finance = await staffPage('finance')
-  await finance.goto(`${BASE}/staff/payments`)
-  await finance.locator('[data-test=payments] .el-table__row', { hasText: state.appNumber }).getByRole('button', { name: '到账确认' }).click()
+  await finance.waitForURL('**/staff/payments')
+  const listed = finance.waitForResponse((r) => r.url().includes('/api/staff/payments?'))
+  await clickButton(finance, '查询')
+  await listed
+  const row = finance.locator('[data-test=payments] .el-table__row', { hasText: state.appNumber })
+  await row.getByText(state.dueYuan).first().waitFor()
+  await row.getByRole('button', { name: '到账确认' }).click()
   await finance.locator('input[name=reference]').fill('HNBANK20250225001')
-  await shot(finance, '27-payment-confirm')
+  await shot(finance, '29-payment-confirm')
   await finance.locator('[data-test=confirm-payment]').click()
-  await finance.locator('[data-test=payments] .el-table__row', { hasText: state.appNumber }).waitFor({ state: 'detached' })
+  await finance.getByText(/确认书 G1600\d+ 已生成/).waitFor()
+  await row.waitFor({ state: 'detached' })
   await waitSms(unit.mobile, (m) => m.includes('确认书'))
   assertClean(finance)
 })
 
-test('14 the unit prints the certificate; the PDF opens in the browser', { skip: !FULL && 'needs the issue-4 certificate endpoints (JOURNEY_FULL=1)' }, async () => {
-  await clerk.goto(`${BASE}/unit/certificates`)
-  const row = clerk.locator('.el-table__row', { hasText: /^.*G1600\d+/ }).first()
+test('14 the unit prints the certificate; the PDF opens in the browser', async () => {
+  await clerk.locator('.el-menu-item', { hasText: '确认书打印' }).click()
+  await clerk.waitForURL('**/unit/certificates')
+  const row = clerk.locator('[data-test=certificates] .el-table__row', { hasText: /G1600\d+/ }).first()
+  await row.getByText('未打印').waitFor()
+  await shot(clerk, '30-certificates')
   await row.click()
+  const printed = clerk.waitForResponse((r) => /\/api\/certificates\/G1600\d+\/print$/.test(r.url()))
   const popup = clerk.waitForEvent('popup')
+  // The new tab navigates to the presigned link of certificates/<number>/<n>.pdf.
+  const opened = clerk.context().waitForEvent('response', {
+    predicate: (r) => r.request().isNavigationRequest() && /^\/[^?]*certificates\/G1600\d+\/\d+\.pdf$/.test(new URL(r.url()).pathname),
+    timeout: 30000,
+  })
   await clerk.locator('[data-test=print]').click()
+  const answer = await (await printed).json()
+  assert.equal(answer.print_count, 1)
   const tab = await popup
-  await tab.waitForLoadState()
-  assert.match(tab.url(), /\.pdf|X-Amz-Signature|certificate/i)
-  await clerk.locator('.el-table__row', { hasText: '已打印' }).waitFor()
-  await shot(clerk, '28-certificate-printed')
+  const shown = await opened
+  assert.equal(shown.status(), 200)
+  assert.match(shown.headers()['content-type'] ?? '', /application\/pdf/)
+  assert.equal(shown.frame().page(), tab)
+  const pdf = await fetchBytes(answer.url)
+  assert.match(pdf.type, /application\/pdf/)
+  assert.equal(pdf.body.subarray(0, 4).toString('latin1'), '%PDF')
+  save(`${answer.number}.pdf`, pdf.body)
+  await row.getByText('已打印').waitFor()
+  await shot(clerk, '31-certificate-printed')
   assertClean(clerk)
 })

@@ -1,12 +1,12 @@
-// 开票录入 (issue 4 contract; endpoints land with the invoice branch).
+// 开票录入: entries (one 抬头 each, with a 批次号) until they cover 应交保费, then 提交.
 import { del, get, post, put } from './http'
-import type { InvoiceEntry, InvoiceView, NewInvoiceEntry } from './types'
+import type { InvoiceEntry, InvoiceEntryForm, InvoiceView } from './types'
 
 const base = (id: string) => `/api/applications/${id}/invoice`
 
 export const view = (id: string) => get<InvoiceView>(base(id))
-export const addEntry = (id: string, entry: NewInvoiceEntry) => post<InvoiceEntry>(`${base(id)}/entries`, entry)
-export const updateEntry = (id: string, entryId: string, entry: NewInvoiceEntry) =>
+export const addEntry = (id: string, entry: InvoiceEntryForm) => post<InvoiceEntry>(`${base(id)}/entries`, entry)
+export const updateEntry = (id: string, entryId: string, entry: InvoiceEntryForm) =>
   put<InvoiceEntry>(`${base(id)}/entries/${entryId}`, entry)
 export const removeEntry = (id: string, entryId: string) => del(`${base(id)}/entries/${entryId}`)
-export const submit = (id: string) => post<unknown>(`${base(id)}/submit`)
+export const submit = (id: string) => post<InvoiceView>(`${base(id)}/submit`)

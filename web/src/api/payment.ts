@@ -1,8 +1,7 @@
-// 到账确认 (issue 4 contract; endpoints land with the payment branch).
+// 到账确认 (finance): invoiced applications; confirming issues the certificate.
 import { get, post, qs } from './http'
-import type { ApplicationQueueItem, Page } from './types'
+import type { PaymentConfirmed, PaymentForm, PaymentQueue } from './types'
 
-export const list = (page: number, page_size: number) =>
-  get<Page<ApplicationQueueItem>>(`/api/staff/payments${qs({ page, page_size })}`)
-export const confirm = (id: string, body: { received_on: string; amount_fen: number; reference: string }) =>
-  post<unknown>(`/api/staff/applications/${id}/payment`, body)
+export const list = (page: number, page_size: number) => get<PaymentQueue>(`/api/staff/payments${qs({ page, page_size })}`)
+export const confirm = (id: string, body: PaymentForm) =>
+  post<PaymentConfirmed>(`/api/staff/applications/${id}/payment`, body)

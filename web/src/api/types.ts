@@ -1,6 +1,5 @@
 // Types of the API's JSON, written from functions/reference/openapi.json (served at
-// /api/openapi.json). Review / invoice / payment / certificate shapes follow the issue-4
-// contract and may be adjusted when those endpoints land.
+// /api/openapi.json).
 
 export type Role = 'unit' | 'staff'
 export type Permission = 'registration_review' | 'review_l1' | 'review_l2' | 'review_l3' | 'finance' | 'admin'
@@ -259,6 +258,8 @@ export interface ApplicationDetail {
   named_count: number
   unnamed_count: number
   remarks: string
+  /** 退回原因 of the last return, until the unit submits again. */
+  returned_reason?: string | null
   created_at: string
   submitted_at?: string | null
 }
@@ -351,41 +352,80 @@ export interface Page<T> {
   total: number
 }
 
-// ---- issue 4 (review, invoice, payment, certificates): contract shapes, not yet served ----
+// ---- review, invoice, payment, certificates ----------------------------------------------
 
-/** One row of a review queue or the payment list. */
-export interface ApplicationQueueItem {
+/** One row of a review queue (ReviewRow). */
+export interface ReviewRow {
   id: string
   number: string
+  unit_id: string
   unit_name: string
-  agency_name?: string
+  agency_name: string
   activity_name: string
+  shares: number
   insured_count: number
   fee_fen: number
-  due_fen?: number
+  due_fen: number
   status: ApplicationStatus
   status_label: string
   submitted_at?: string | null
-  invoiced_at?: string | null
 }
 
-/** The full view a reviewer sees. */
-export interface StaffApplicationView extends ApplicationDetail {
-  unit_name?: string
-  subsidy_fen?: number
-  gift_fen?: number
-  total_fen?: number
-  due_fen?: number
-  self_check?: SelfCheck
-  attachments?: AttachmentView[]
-  trail?: TrailEntry[]
+export interface ReviewQueue extends Page<ReviewRow> {
+  level: number
+  page: number
+  page_size: number
 }
 
-export type FeeSource = '工会经费' | '行政经费' | '会员自付'
+/** 总保费, 补贴金额, 赠险金额, 应交保费 (fen). */
+export interface FeeSummary {
+  activity_name: string
+  total_fen: number
+  subsidy_fen: number
+  gift_fen: number
+  due_fen: number
+}
+
+/** An attachment with a short-lived download link (staff side). */
+export interface StaffAttachment extends AttachmentView {
+  url: string
+  expires_in: number
+}
+
+/** Who decided each level since the last submission (display names or logins). */
+export interface Reviewers {
+  l1?: string | null
+  l2?: string | null
+  l3?: string | null
+}
+
+/** What a reviewer reads before deciding. */
+export interface StaffApplicationView {
+  application: ApplicationDetail
+  unit_id: string
+  fees: FeeSummary
+  self_check: SelfCheck
+  attachments: StaffAttachment[]
+  trail: TrailEntry[]
+  reviewers: Reviewers
+}
+
+export interface ReviewDecision {
+  id: string
+  level: number
+  status: ApplicationStatus
+  status_label: string
+  due_fen: number
+}
+
+/** 会费来源: the API takes the code or the label and answers with the code + label. */
+export type FeeSource = 'union_funds' | 'administrative_funds' | 'member_paid'
 
 export interface InvoiceItem {
   activity_code: string
-  occupation: string
+  activity_name: string
+  occupation: OccupationClass
+  occupation_label: string
   count: number
   unit_price_fen: number
   amount_fen: number
@@ -395,56 +435,120 @@ export interface InvoiceEntry {
   entry_id: string
   batch_no: string
   source: FeeSource
+  source_label: string
   title: string
   tax_id: string
   payer_email: string
   items: InvoiceItem[]
-  total_fen: number
+  amount_fen: number
+  created_at: string
+  updated_at: string
 }
 
-export interface InvoiceRemaining {
+/** 剩余开票金额 of one activity. */
+export interface InvoiceActivity {
+  seq: number
   activity_code: string
   activity_name: string
-  occupation?: string
   fee_per_share_fen: number
-  shares?: number
-  count: number
+  shares: number
+  insured_count: number
+  high_risk_count: number
   remaining_fen: number
 }
 
 export interface InvoiceView {
-  application_id?: string
-  total_fen: number
-  subsidy_fen: number
-  gift_fen: number
-  due_fen: number
-  remaining: InvoiceRemaining[]
+  application_id: string
+  number: string
+  status: ApplicationStatus
+  status_label: string
+  fees: FeeSummary
+  activities: InvoiceActivity[]
   entries: InvoiceEntry[]
+  invoiced_fen: number
+  remaining_fen: number
   submitted: boolean
+  invoiced_at?: string | null
 }
 
-export interface NewInvoiceEntry {
+export interface InvoiceItemForm {
+  activity_code: string
+  occupation: OccupationClass
+  count: number
+  unit_price_fen: number
+  amount_fen: number
+}
+
+export interface InvoiceEntryForm {
   source: FeeSource | ''
   title: string
   tax_id: string
   payer_email: string
-  items: InvoiceItem[]
+  items: InvoiceItemForm[]
 }
 
+/** One application waiting for its money (待到账). */
+export interface PaymentQueueItem {
+  application_id: string
+  application_number: string
+  unit_name: string
+  agency_code: string
+  activity_name: string
+  insured_count: number
+  fee_fen: number
+  subsidy_fen: number
+  gift_fen: number
+  due_fen: number
+  invoiced_at?: string | null
+}
+
+export interface PaymentQueue extends Page<PaymentQueueItem> {
+  page: number
+  page_size: number
+}
+
+export interface PaymentForm {
+  received_on: string
+  amount_fen: number
+  reference: string
+}
+
+export interface PaymentConfirmed {
+  application_id: string
+  certificate_number: string
+  status: ApplicationStatus
+  received_on: string
+  amount_fen: number
+  reference: string
+  insured_count: number
+  coverage_recorded: boolean
+  effective_date: string
+  end_date: string
+  policy_date: string
+}
+
+export type PrintStatus = 'not_printed' | 'printed'
+
+/** One row of 确认书打印. */
 export interface CertificateRow {
   number: string
-  application_id?: string
+  application_id: string
   activity_name: string
-  print_status: string
-  effective_date: string
-  policy_date: string
+  insured_count: number
   fee_fen: number
+  paid_fen: number
+  print_status: PrintStatus
+  print_status_label: string
   print_count: number
+  effective_date: string
+  end_date: string
+  policy_date: string
 }
 
 export interface PrintResult {
   number: string
   print_count: number
-  status: string
+  status: PrintStatus
+  status_label: string
   url: string
 }
