@@ -561,56 +561,10 @@ impl TestApp {
     /// of 住院医疗 (80.00 元), `members` named members imported from a workbook (none over
     /// age), the staff counts, then 完成. Its fee is `members` × 8,000 fen.
     pub async fn submitted(&self, clerk: &Clerk, members: u32) -> String {
-        let r = clerk
-            .browser
-            .post(
-                "/api/applications",
-                json!({ "activity_code": "ZYYL", "sub_category_code": "ZYYL-01", "shares": 1 }),
-            )
-            .await;
-        assert_eq!(r.status, 201, "{r:?}");
-        let id = r.body["id"].as_str().expect("id").to_owned();
-        let numbered: Vec<(String, String)> = (0..members)
-            .map(|i| ((i + 1).to_string(), resident_id("19850315", 100 + i)))
+        let people: Vec<(&str, String)> = (0..members)
+            .map(|i| ("张三", resident_id("19850315", 100 + i)))
             .collect();
-        let rows: Vec<[&str; 9]> = numbered
-            .iter()
-            .map(|(seq, id_number)| {
-                [
-                    seq.as_str(),
-                    "张三",
-                    "居民身份证",
-                    id_number.as_str(),
-                    "",
-                    "",
-                    "",
-                    "一般职业",
-                    "",
-                ]
-            })
-            .collect();
-        let r = self
-            .import(&clerk.browser, &id, member_workbook(&rows), "参保人信息模板-通用.xlsx")
-            .await;
-        assert_eq!(
-            (r.status, r.body["success"].as_u64()),
-            (201, Some(u64::from(members))),
-            "{r:?}"
-        );
-        let r = clerk
-            .browser
-            .put(
-                &format!("/api/applications/{id}"),
-                json!({ "employees": members + 5, "female_employees": 2, "remarks": "" }),
-            )
-            .await;
-        assert_eq!(r.status, 200, "{r:?}");
-        let r = clerk
-            .browser
-            .post(&format!("/api/applications/{id}/submit"), json!({}))
-            .await;
-        assert_eq!(r.status, 200, "{r:?}");
-        id
+        self.submitted_with(clerk, &people).await
     }
 
     /// Uploads a workbook through the presigned flow and imports it; returns the response.
@@ -693,6 +647,14 @@ impl TestApp {
     /// its named members and one share each: draft, import, submit, three reviews and the
     /// invoice, all over HTTP.
     pub async fn invoiced_application(&self, clerk: &Clerk, people: &[(&str, String)]) -> String {
+        let id = self.submitted_with(clerk, people).await;
+        self.approve_and_invoice(clerk, &id).await;
+        id
+    }
+
+    /// An application of `clerk` submitted for 初审 with `people` (name, ID) as its named
+    /// members, one share each: draft, import, staff counts and 完成 over HTTP.
+    pub async fn submitted_with(&self, clerk: &Clerk, people: &[(&str, String)]) -> String {
         let r = clerk
             .browser
             .post(
@@ -738,7 +700,6 @@ impl TestApp {
             .await;
         assert_eq!(r.status, 200, "{r:?}");
 
-        self.approve_and_invoice(clerk, &id).await;
         id
     }
 }

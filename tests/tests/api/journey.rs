@@ -1,7 +1,7 @@
 //! The whole loop of issue 4 as a unit and the agency live it, over HTTP: register → approve →
 //! sign in → import → submit → 初审 → 复审 returns it → fix and resubmit → 初审, 复审, 终审 →
 //! invoice under two titles → 到账确认 → print the certificate twice.
-use e2e::{TestApp, UnitFixture, member_workbook, pdf_text, resident_id};
+use e2e::{TestApp, member_workbook, pdf_text, resident_id};
 use serde_json::json;
 use shared::auth::Permission;
 
@@ -12,20 +12,12 @@ async fn a_unit_goes_from_registration_to_a_printed_certificate() {
     let app = TestApp::spawn().await;
 
     // Register, approval with the account SMS, first sign-in with the forced password change.
-    let unit = UnitFixture::new("411103");
-    let (unit_id, account, password) = app.approved_unit(&unit).await;
-    let clerk = app.browser();
-    let r = clerk
-        .post("/api/auth/login", json!({ "login": account, "password": password }))
-        .await;
-    assert_eq!(r.status, 200, "{r:?}");
-    let r = clerk
-        .post(
-            "/api/auth/password",
-            json!({ "current_password": password, "new_password": "Danwei2025x" }),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{r:?}");
+    let e2e::Clerk {
+        browser: clerk,
+        unit_id,
+        mobile,
+        ..
+    } = app.clerk("411103").await;
 
     // ① two shares of 住院医疗 (80.00 元 a share), ② three members, ③ counts, 完成.
     let r = clerk
@@ -76,7 +68,7 @@ async fn a_unit_goes_from_registration_to_a_printed_certificate() {
         )
         .await;
     assert_eq!(r.status, 200, "{r:?}");
-    let sms = app.wait_sms(&unit.mobile, 3).await;
+    let sms = app.wait_sms(&mobile, 3).await;
     assert_eq!(
         sms[2],
         format!("【中国职工保险互助会】您好！贵单位提交的参保申请被退回，原因：{reason}。请登录单位端修改后重新提交。")
@@ -92,7 +84,7 @@ async fn a_unit_goes_from_registration_to_a_printed_certificate() {
     assert_eq!(l2.post(&approve, json!({ "level": 2 })).await.status, 200);
     let r = l3.post(&approve, json!({ "level": 3 })).await;
     assert_eq!((r.status, r.body["due_fen"].as_u64()), (200, Some(48_000)), "{r:?}");
-    let sms = app.wait_sms(&unit.mobile, 4).await;
+    let sms = app.wait_sms(&mobile, 4).await;
     assert_eq!(
         sms[3],
         "【中国职工保险互助会】您好！贵单位办理的入会业务已经通过审核，应缴会费480.00元，如信息无误请及时登录单位端填写费用信息，并根据流程提示完成缴费流程。"
@@ -143,7 +135,7 @@ async fn a_unit_goes_from_registration_to_a_printed_certificate() {
         "{number}"
     );
     assert_eq!(r.body["policy_date"], today.to_string());
-    let sms = app.wait_sms(&unit.mobile, 5).await;
+    let sms = app.wait_sms(&mobile, 5).await;
     assert_eq!(
         sms[4],
         "【中国职工保险互助会】您好！贵单位办理的入会业务需要在单位业务端下载打印\"确认书\"，并签字盖章后邮寄回所属地经办机构，保障活动正式生效，欢迎您们成为中国职工保险互助会会员！"
