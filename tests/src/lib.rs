@@ -611,6 +611,17 @@ impl TestApp {
                 .await;
             assert_eq!(r.status, 200, "level {level}: {r:?}");
         }
+        // The amount-due SMS is part of the step: callers count the unit's SMS after it.
+        let started = Instant::now();
+        while !self
+            .sms_to(&clerk.mobile)
+            .await
+            .iter()
+            .any(|m| m.contains("已经通过审核"))
+        {
+            assert!(started.elapsed() < Duration::from_secs(60), "no amount-due SMS");
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
         let base = format!("/api/applications/{id}/invoice");
         let invoice = clerk.browser.get(&base).await;
         assert_eq!(invoice.status, 200, "{invoice:?}");
