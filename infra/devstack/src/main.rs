@@ -118,6 +118,11 @@ async fn shutdown_signal() {
 }
 
 /// Runs `cargo <verb> <args>` with the emulators up on free ports (test or bench).
+///
+/// For `test`: tests that fail are run once more, alone. DynamoDB Local loses recently
+/// committed writes under parallel load (a write read back at once is gone seconds later; see
+/// the issue notes), which fails one or two of the ~40 end-to-end tests in some runs. A test
+/// that fails again alone is a real failure.
 async fn with_stack(verb: &str, args: Vec<String>) -> anyhow::Result<ExitCode> {
     let root = devstack::repo_root();
     let stack = LocalStack::start(&root, None, None).await?;
@@ -125,20 +130,62 @@ async fn with_stack(verb: &str, args: Vec<String>) -> anyhow::Result<ExitCode> {
         "emulators up: DynamoDB {} · moto {}",
         stack.dynamodb_url, stack.moto_url
     );
-    let status = tokio::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .arg(verb)
-        .args(&args)
-        .envs(stack.env())
-        .current_dir(&root)
-        .status()
-        .await
-        .with_context(|| format!("run cargo {verb}"))?;
+    let cargo = || {
+        let mut command = tokio::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        command.envs(stack.env()).current_dir(&root);
+        command
+    };
+    let first = run_teed(cargo().arg(verb).args(&args)).await?;
+    let passed = first.0 || (verb == "test" && retry_failed(&cargo, &args, &first.1).await?);
     stack.stop().await;
-    Ok(if status.success() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(if passed { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Runs a command, copying its standard output through; (success, that output).
+async fn run_teed(command: &mut tokio::process::Command) -> anyhow::Result<(bool, String)> {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .context("run cargo")?;
+    let mut output = String::new();
+    if let Some(stdout) = child.stdout.take() {
+        let mut lines = BufReader::new(stdout).lines();
+        while let Some(line) = lines.next_line().await? {
+            println!("{line}");
+            output.push_str(&line);
+            output.push('\n');
+        }
+    }
+    Ok((child.wait().await?.success(), output))
+}
+
+/// Re-runs the tests that failed, alone and once, with the same cargo arguments.
+async fn retry_failed(
+    cargo: &impl Fn() -> tokio::process::Command,
+    args: &[String],
+    output: &str,
+) -> anyhow::Result<bool> {
+    let failed = devstack::failed_tests(output);
+    // A run that already filters tests (`-- NAME`) is somebody's focused run: no retry.
+    if failed.is_empty() || args.iter().any(|a| a == "--") {
+        return Ok(false);
+    }
+    eprintln!(
+        "\n== {} test(s) failed under parallel load; running them once more alone: {} ==\n",
+        failed.len(),
+        failed.join(" ")
+    );
+    let (ok, again) = run_teed(
+        cargo()
+            .arg("test")
+            .args(args)
+            .args(["--", "--exact", "--test-threads=1"])
+            .args(&failed),
+    )
+    .await?;
+    let ran = devstack::passed_count(&again);
+    Ok(ok && ran == failed.len())
 }
 
 fn openapi(check: bool) -> anyhow::Result<ExitCode> {
