@@ -135,7 +135,13 @@ async fn with_stack(verb: &str, args: Vec<String>) -> anyhow::Result<ExitCode> {
         command.envs(stack.env()).current_dir(&root);
         command
     };
-    let first = run_teed(cargo().arg(verb).args(&args)).await?;
+    let mut first_run = cargo();
+    first_run.arg(verb);
+    if verb == "test" {
+        // Every test binary runs even when one fails, so the retry below is the only rerun.
+        first_run.arg("--no-fail-fast");
+    }
+    let first = run_teed(first_run.args(&args)).await?;
     let passed = first.0 || (verb == "test" && retry_failed(&cargo, &args, &first.1).await?);
     stack.stop().await;
     Ok(if passed { ExitCode::SUCCESS } else { ExitCode::FAILURE })
