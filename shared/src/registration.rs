@@ -80,10 +80,11 @@ pub struct Contact {
     pub email: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RegistrationStatus {
     /// 待审核
+    #[default]
     Pending,
     /// 已通过
     Approved,
@@ -485,40 +486,69 @@ pub struct RegistrationSummary {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RegistrationPage {
+    /// Oldest submission first.
     pub items: Vec<RegistrationSummary>,
-    /// Pass as `cursor` for the next page; absent on the last page.
-    pub next_cursor: Option<String>,
+    /// Registrations matching the filter in the caller's jurisdiction (the pager's "共 N 条").
+    pub total: u32,
+    pub page: u32,
+    pub page_size: u32,
 }
 
-/// Registrations with `status` in the staff member's subtree, oldest first.
+pub const PAGE_SIZE_DEFAULT: u32 = 10;
+pub const PAGE_SIZE_MAX: u32 = 100;
+
+/// Which registrations a staff list shows: a status, optionally narrowed by unit name or code.
+#[derive(Debug, Default)]
+pub struct RegistrationFilter<'a> {
+    pub status: RegistrationStatus,
+    /// Part of the 单位名称, or the start of the 单位代码 (case-insensitive).
+    pub search: Option<&'a str>,
+    pub page: Option<u32>,
+    pub page_size: Option<u32>,
+}
+
+impl RegistrationFilter<'_> {
+    fn matches(&self, unit: &Unit) -> bool {
+        match self.search.map(str::trim).filter(|q| !q.is_empty()) {
+            None => true,
+            Some(q) => unit.unit_name.contains(q) || unit.unit_code.starts_with(&q.to_ascii_uppercase()),
+        }
+    }
+}
+
+/// One page of the registrations with the filter's status in the staff member's subtree.
+/// The whole status partition of the subtree is read (a few thousand units at most), so the
+/// pager can show the total and jump to any page.
 pub async fn list_for_staff(
     state: &AppState,
     staff: &StaffUser,
-    status: RegistrationStatus,
-    cursor: Option<&str>,
-    limit: i32,
+    filter: RegistrationFilter<'_>,
 ) -> ApiResult<RegistrationPage> {
-    let start = match cursor {
-        Some(c) => Some(decode_cursor(c)?),
-        None => None,
-    };
-    let out = state
+    let page = filter.page.unwrap_or(1).max(1);
+    let page_size = filter.page_size.unwrap_or(PAGE_SIZE_DEFAULT).clamp(1, PAGE_SIZE_MAX);
+    let query = state
         .db
         .query()
         .table_name(&*state.table)
         .index_name("gsi1")
         .key_condition_expression("gsi1pk = :p AND begins_with(gsi1sk, :prefix)")
-        .expression_attribute_values(":p", s(format!("REG#{}", status.as_str())))
-        .expression_attribute_values(":prefix", s(staff.subtree_prefix()))
-        .set_exclusive_start_key(start)
-        .limit(limit.clamp(1, 100))
-        .send()
-        .await
-        .or_internal("query registrations")?;
-    let mut items = Vec::new();
-    for item in out.items() {
-        let unit: Unit = db::from_item(item.clone()).or_internal("decode unit")?;
-        items.push(RegistrationSummary {
+        .expression_attribute_values(":p", s(format!("REG#{}", filter.status.as_str())))
+        .expression_attribute_values(":prefix", s(staff.subtree_prefix()));
+    let mut units = Vec::new();
+    for item in db::query_all(query).await.or_internal("query registrations")? {
+        let unit: Unit = db::from_item(item).or_internal("decode unit")?;
+        // The index lags the table a little; a row is listed only if it still has the status.
+        if unit.status == filter.status && filter.matches(&unit) {
+            units.push(unit);
+        }
+    }
+    units.sort_by(|a, b| (&a.submitted_at, &a.id).cmp(&(&b.submitted_at, &b.id)));
+    let total = u32::try_from(units.len()).unwrap_or(u32::MAX);
+    let items = units
+        .into_iter()
+        .skip(((page - 1) as usize).saturating_mul(page_size as usize))
+        .take(page_size as usize)
+        .map(|unit| RegistrationSummary {
             contact_name: mask_name(&unit.contact.name),
             contact_mobile: Mobile::parse(&unit.contact.mobile)
                 .map(|m| m.masked())
@@ -529,25 +559,14 @@ pub async fn list_for_staff(
             unit_code: unit.unit_code,
             agency_name: unit.agency_name,
             submitted_at: unit.submitted_at,
-        });
-    }
-    let next_cursor = out.last_evaluated_key.map(|k| encode_cursor(&k)).transpose()?;
-    Ok(RegistrationPage { items, next_cursor })
-}
-
-fn encode_cursor(key: &db::Item) -> ApiResult<String> {
-    let plain: std::collections::BTreeMap<&str, &str> = key
-        .iter()
-        .filter_map(|(k, v)| v.as_s().ok().map(|v| (k.as_str(), v.as_str())))
+        })
         .collect();
-    Ok(hex::encode(serde_json::to_vec(&plain).or_internal("encode cursor")?))
-}
-
-fn decode_cursor(cursor: &str) -> ApiResult<db::Item> {
-    let bad = || ApiError::bad_request("BAD_CURSOR", "分页参数无效，请从第一页重新查询");
-    let bytes = hex::decode(cursor).map_err(|_| bad())?;
-    let plain: std::collections::BTreeMap<String, String> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-    Ok(plain.into_iter().map(|(k, v)| (k, AttributeValue::S(v))).collect())
+    Ok(RegistrationPage {
+        items,
+        total,
+        page,
+        page_size,
+    })
 }
 
 /// What a reviewer sees: the whole record (they call the contact), images by short-lived URL.

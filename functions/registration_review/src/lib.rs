@@ -7,7 +7,7 @@ use shared::auth::{Permission, StaffUser};
 use shared::error::ErrorBody;
 use shared::http::ApiJson;
 use shared::registration::{
-    self, Contact, ContactForm, Decision, RegistrationDetail, RegistrationPage, RegistrationStatus,
+    self, Contact, ContactForm, Decision, RegistrationDetail, RegistrationFilter, RegistrationPage, RegistrationStatus,
 };
 use shared::{ApiResult, AppState};
 use utoipa::{IntoParams, ToSchema};
@@ -32,8 +32,12 @@ pub fn router(state: AppState) -> axum::Router {
 struct ListQuery {
     /// pending (default), approved or rejected
     status: Option<RegistrationStatus>,
-    cursor: Option<String>,
-    limit: Option<i32>,
+    /// Part of the unit's name, or the start of its 单位代码
+    q: Option<String>,
+    /// 1-based
+    page: Option<u32>,
+    /// 10 by default, at most 100
+    page_size: Option<u32>,
 }
 
 /// 注册审核列表
@@ -45,10 +49,13 @@ async fn list(
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<RegistrationPage>> {
     staff.require(Permission::RegistrationReview)?;
-    let status = q.status.unwrap_or(RegistrationStatus::Pending);
-    Ok(Json(
-        registration::list_for_staff(&state, &staff, status, q.cursor.as_deref(), q.limit.unwrap_or(20)).await?,
-    ))
+    let filter = RegistrationFilter {
+        status: q.status.unwrap_or_default(),
+        search: q.q.as_deref(),
+        page: q.page,
+        page_size: q.page_size,
+    };
+    Ok(Json(registration::list_for_staff(&state, &staff, filter).await?))
 }
 
 /// 注册详情 (with the two images)

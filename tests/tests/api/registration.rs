@@ -466,3 +466,58 @@ async fn a_unit_code_registers_once_until_rejected() {
     let r = browser.post("/api/registrations", again.form(&a, &b, &code)).await;
     assert_eq!(r.status, 201, "{r:?}");
 }
+
+#[tokio::test]
+async fn the_review_list_pages_with_a_total_and_finds_a_unit_by_code() {
+    let app = TestApp::spawn().await;
+    let units: Vec<UnitFixture> = ["411103", "411102", "411103"]
+        .iter()
+        .map(|a| UnitFixture::new(a))
+        .collect();
+    for unit in &units {
+        app.register(unit).await;
+    }
+    let reviewer = app
+        .staff("luohe.rev", "411100", vec![Permission::RegistrationReview])
+        .await;
+    let first = reviewer.get("/api/staff/registrations?page=1&page_size=2").await;
+    assert_eq!(first.status, 200, "{first:?}");
+    assert_eq!(
+        (first.body["total"].as_u64(), first.body["page"].as_u64()),
+        (Some(3), Some(1))
+    );
+    let second = reviewer.get("/api/staff/registrations?page=2&page_size=2").await;
+    let mut listed: Vec<String> = [&first, &second]
+        .iter()
+        .flat_map(|r| r.body["items"].as_array().cloned().unwrap_or_default())
+        .filter_map(|row| row["unit_code"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(second.body["items"].as_array().map(Vec::len), Some(1), "{second:?}");
+    listed.sort();
+    let mut expected: Vec<String> = units.iter().map(|u| u.unit_code.clone()).collect();
+    expected.sort();
+    assert_eq!(listed, expected);
+
+    // Found by the start of its code, in lower case as people type it.
+    let wanted = &units[1].unit_code;
+    let found = reviewer
+        .get(&format!("/api/staff/registrations?q={}", wanted[..12].to_lowercase()))
+        .await;
+    assert_eq!(found.body["total"], 1, "{found:?}");
+    assert_eq!(found.body["items"][0]["unit_code"], wanted.as_str());
+
+    // A reviewer of another city sees none; once approved, a unit leaves the pending list.
+    let other = app
+        .staff("py.rev", "410900", vec![Permission::RegistrationReview])
+        .await;
+    assert_eq!(other.get("/api/staff/registrations").await.body["total"], 0);
+    let id = found.body["items"][0]["id"].as_str().expect("id").to_owned();
+    let r = reviewer
+        .post(&format!("/api/staff/registrations/{id}/approve"), json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(reviewer.get("/api/staff/registrations").await.body["total"], 2);
+    let approved = reviewer.get("/api/staff/registrations?status=approved").await;
+    assert_eq!(approved.body["total"], 1, "{approved:?}");
+    assert_eq!(approved.body["items"][0]["id"], id.as_str());
+}
