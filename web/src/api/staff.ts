@@ -1,6 +1,8 @@
 // 经办机构: registration review, contact change, staff accounts (served today).
 import { get, post, put, qs } from './http'
 import type {
+  Activity,
+  ActivityForm,
   Contact,
   ContactForm,
   Decision,
@@ -10,10 +12,11 @@ import type {
   RegistrationStatus,
   StaffCreated,
   StaffView,
+  TrailEntry,
 } from './types'
 
-export const registrations = (status: RegistrationStatus, cursor?: string | null, limit = 10) =>
-  get<RegistrationPage>(`/api/staff/registrations${qs({ status, cursor, limit })}`)
+export const registrations = (status: RegistrationStatus, page: number, page_size: number, q = '') =>
+  get<RegistrationPage>(`/api/staff/registrations${qs({ status, q, page, page_size })}`)
 export const registration = (id: string) => get<RegistrationDetail>(`/api/staff/registrations/${id}`)
 export const approveRegistration = (id: string) => post<Decision>(`/api/staff/registrations/${id}/approve`)
 export const rejectRegistration = (id: string, reason: string) =>
@@ -22,3 +25,10 @@ export const changeContact = (unitId: string, form: ContactForm) => put<Contact>
 
 export const staffList = () => get<StaffView[]>('/api/admin/staff')
 export const createStaff = (form: NewStaff) => post<StaffCreated>('/api/admin/staff', form)
+
+// 保障活动目录 (province office admins); a change applies to new applications only.
+export const createActivity = (form: ActivityForm) => post<Activity>('/api/admin/activities', form)
+export const updateActivity = (code: string, form: ActivityForm) =>
+  put<Activity>(`/api/admin/activities/${encodeURIComponent(code)}`, form)
+export const activityHistory = (code: string) =>
+  get<TrailEntry[]>(`/api/admin/activities/${encodeURIComponent(code)}/history`)

@@ -54,7 +54,11 @@ export interface Activity {
   max_age_female: number
   term_months: number
   active: boolean
+  revision: number
 }
+
+/** What an admin saves: an activity without its revision counter, plus the revision edited. */
+export type ActivityForm = Activity
 
 export interface UploadTicket {
   upload_id: string
@@ -103,7 +107,9 @@ export interface RegistrationSummary {
 
 export interface RegistrationPage {
   items: RegistrationSummary[]
-  next_cursor?: string | null
+  total: number
+  page: number
+  page_size: number
 }
 
 export interface TrailEntry {
