@@ -5,7 +5,7 @@ TOOLS := $(CURDIR)/.local/tools/bin
 export SAM_CLI_TELEMETRY := 0
 export SAM_CLI_BETA_RUST_CARGO_LAMBDA := 1
 
-.PHONY: dev test test-browser web build lint openapi bench bench-http install tools clean
+.PHONY: dev test test-browser web build deploy lint openapi bench bench-http install tools clean
 
 ## Start the whole system locally on http://127.0.0.1:3000 (Ctrl-C stops it): the browser
 ## front end at /, the API under /api, the SMS viewer at /dev/sms.
@@ -40,6 +40,11 @@ build: tools
 	rustup target add aarch64-unknown-linux-gnu >/dev/null 2>&1 || true
 	PATH="$(TOOLS):$$PATH" $(TOOLS)/sam build --beta-features
 	@du -b .aws-sam/build/*/bootstrap | sort -k2
+
+## Deploy to AWS (credentials from the environment): sam deploy, the front end into the web
+## bucket, then the seed. STACK=name (default cwmia), PARAMS="PublicBaseUrl=https://…".
+deploy: build web
+	CARGO=$(CARGO) bash infra/deploy.sh
 
 ## Regenerate functions/reference/openapi.json from the routes.
 openapi:

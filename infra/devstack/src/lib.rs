@@ -1,6 +1,7 @@
 //! The local stack without Docker: DynamoDB Local and moto on loopback, the table and bucket
 //! created from `template.yaml`, seed data, and one router hosting every function.
 pub mod app;
+pub mod publish;
 pub mod resources;
 pub mod stack;
 

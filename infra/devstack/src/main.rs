@@ -2,6 +2,8 @@
 //! `devstack test` — emulators on free ports, then `cargo test` against them (make test)
 //! `devstack bench` — the same for `cargo bench` (make bench-http)
 //! `devstack openapi [--check]` — write or check functions/reference/openapi.json
+//! `devstack seed` — the catalogue and first admin in a deployed stack (TABLE_NAME, BUCKET_NAME)
+//! `devstack publish-web BUCKET [DIR]` — web/dist into the deployed web bucket (make deploy)
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -219,9 +221,40 @@ async fn main() -> anyhow::Result<ExitCode> {
         Some("test") => with_stack("test", args.collect()).await,
         Some("bench") => with_stack("bench", args.collect()).await,
         Some("openapi") => openapi(args.next().as_deref() == Some("--check")),
-        _ => {
-            eprintln!("usage: devstack dev | test [cargo test args] | bench [cargo bench args] | openapi [--check]");
-            Ok(ExitCode::from(2))
-        }
+        Some("seed") => seed_deployed().await,
+        Some("publish-web") => match args.next() {
+            Some(bucket) => publish_web(&bucket, args.next()).await,
+            None => usage(),
+        },
+        _ => usage(),
     }
+}
+
+fn usage() -> anyhow::Result<ExitCode> {
+    eprintln!(
+        "usage: devstack dev | test [cargo test args] | bench [cargo bench args] | openapi [--check]\n\
+         \x20      | seed | publish-web BUCKET [DIR]"
+    );
+    Ok(ExitCode::from(2))
+}
+
+/// Seeds a deployed stack with the AWS credentials of the environment.
+async fn seed_deployed() -> anyhow::Result<ExitCode> {
+    let state = AppState::from_env().await?;
+    match devstack::app::seed(&state).await? {
+        Some(p) => println!("catalogue seeded; first admin: admin / {p}  (change at first login)"),
+        None => println!("catalogue seeded; the admin exists already"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn publish_web(bucket: &str, dir: Option<String>) -> anyhow::Result<ExitCode> {
+    let dir = dir
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| devstack::repo_root().join("web/dist"));
+    let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let s3 = aws_sdk_s3::Client::new(&config);
+    let count = devstack::publish::publish(&s3, bucket, &dir).await?;
+    println!("published {count} files of {} to s3://{bucket}", dir.display());
+    Ok(ExitCode::SUCCESS)
 }

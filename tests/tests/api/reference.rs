@@ -63,3 +63,67 @@ fn the_served_openapi_document_is_the_generated_one() {
     let generated = devstack::app::openapi_json().expect("openapi");
     assert_eq!(reference::OPENAPI_JSON, generated, "run `make openapi`");
 }
+
+/// `make deploy` publishes web/dist with `devstack publish-web`: checked here against S3 (moto).
+#[tokio::test]
+async fn the_front_end_build_is_published_with_types_and_cache_headers() {
+    let app = TestApp::spawn_without_notifier().await;
+    let bucket = format!("web-{}", &app.state.table[1..13]);
+    app.state
+        .s3
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("bucket");
+    let dist = std::env::temp_dir().join(format!("dist-{bucket}"));
+    std::fs::create_dir_all(dist.join("assets")).expect("dist");
+    std::fs::write(dist.join("index.html"), "<!doctype html><title>参保</title>").expect("index");
+    std::fs::write(dist.join("assets/index-Ab12.js"), "console.log(1)").expect("js");
+    std::fs::write(dist.join("assets/index-Cd34.css"), "body{}").expect("css");
+
+    let count = devstack::publish::publish(&app.state.s3, &bucket, &dist)
+        .await
+        .expect("publish");
+    std::fs::remove_dir_all(&dist).expect("clean up");
+    assert_eq!(count, 3);
+    for (key, content_type, cache) in [
+        ("index.html", "text/html; charset=utf-8", "no-cache"),
+        (
+            "assets/index-Ab12.js",
+            "text/javascript; charset=utf-8",
+            "public, max-age=31536000, immutable",
+        ),
+        (
+            "assets/index-Cd34.css",
+            "text/css; charset=utf-8",
+            "public, max-age=31536000, immutable",
+        ),
+    ] {
+        let head = app
+            .state
+            .s3
+            .head_object()
+            .bucket(&bucket)
+            .key(key)
+            .send()
+            .await
+            .expect(key);
+        assert_eq!(head.content_type(), Some(content_type), "{key}");
+        assert_eq!(head.cache_control(), Some(cache), "{key}");
+    }
+    let index = app
+        .state
+        .s3
+        .get_object()
+        .bucket(&bucket)
+        .key("index.html")
+        .send()
+        .await
+        .expect("index");
+    let body = index.body.collect().await.expect("body").into_bytes();
+    assert_eq!(
+        std::str::from_utf8(&body).expect("utf-8"),
+        "<!doctype html><title>参保</title>"
+    );
+}
