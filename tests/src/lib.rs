@@ -55,8 +55,15 @@ impl TestApp {
 
     /// A running system whose SMS are sent only when the test calls `drain`.
     pub async fn spawn_without_notifier() -> Self {
-        let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
         let name = format!("t{}", uuid::Uuid::new_v4().simple());
+        // DynamoDB Local keeps one database per access key: a key per test isolates the tests
+        // that run at once from each other inside the one emulator.
+        let credentials = aws_sdk_dynamodb::config::Credentials::new(&name, "local", None, None, "e2e");
+        let config = aws_config::load_defaults(BehaviorVersion::latest())
+            .await
+            .into_builder()
+            .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(credentials))
+            .build();
         let state = AppState::new(&config, &name, &name, true);
         devstack::resources::create_all(&state)
             .await
@@ -212,6 +219,8 @@ impl TestApp {
     /// A complete, valid registration: SMS code read from the emulator, both images uploaded.
     pub async fn register(&self, unit: &UnitFixture) -> Browser {
         let browser = self.browser();
+        // Counted before the request: the notifier may deliver the code before it returns.
+        let before = self.sms_to(&unit.mobile).await.len();
         let r = browser
             .post(
                 "/api/sms-codes",
@@ -219,9 +228,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(r.status, 200, "{r:?}");
-        let code = self
-            .latest_code(&unit.mobile, self.sms_to(&unit.mobile).await.len() + 1)
-            .await;
+        let code = self.latest_code(&unit.mobile, before + 1).await;
         let license = self.upload(&browser, jpeg(10_000), "image/jpeg").await;
         let union = self.upload(&browser, png(10_000), "image/png").await;
         let r = browser
