@@ -104,6 +104,11 @@ impl ImportContext {
         self.earlier.insert(id.as_str().to_owned(), (batch.into(), row));
     }
 
+    /// Room for `rows` more IDs from this file, so the map does not regrow while validating.
+    pub(crate) fn reserve(&mut self, rows: usize) {
+        self.this_file.reserve(rows);
+    }
+
     /// After this file's members are stored as `batch`, a next file checks against them too.
     pub fn commit_file(&mut self, batch: &str) {
         for (id, row) in self.this_file.drain() {
