@@ -10,7 +10,7 @@ use super::template::{
     COL_BIRTH_DATE, COL_GENDER, COL_ID, COL_ID_TYPE, COL_MOBILE, COL_NAME, COL_OCCUPATION, COL_REMARK, HEADER,
     OCCUPATIONS,
 };
-use crate::domain::{Gender, IdType, Mobile, PersonId, normalize_token};
+use crate::domain::{Gender, IdType, Mobile, PersonId, normalized};
 
 pub const MAX_NAME_CHARS: usize = 50;
 pub const MAX_REMARK_CHARS: usize = 200;
@@ -36,7 +36,7 @@ impl Occupation {
 
     /// Blank means 一般职业.
     pub fn parse(raw: &str) -> Option<Occupation> {
-        match normalize_token(raw).as_str() {
+        match normalized(raw).as_ref() {
             "" | "一般职业" | "一般" => Some(Occupation::General),
             "高危职业" | "高危" => Some(Occupation::HighRisk),
             _ => None,
