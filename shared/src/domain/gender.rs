@@ -2,7 +2,7 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::normalize::normalize_token;
+use super::normalize::normalized;
 
 /// 性别
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -29,7 +29,14 @@ impl GenderError {
 impl Gender {
     /// Accepts 男/女 and M/F (any case), as clerks and foreign-made sheets write them.
     pub fn parse(raw: &str) -> Result<Gender, GenderError> {
-        match normalize_token(raw).to_uppercase().as_str() {
+        let token = normalized(raw);
+        // 男/女 have no case: most cells are decided without an uppercase copy.
+        match token.as_ref() {
+            "男" => return Ok(Gender::Male),
+            "女" => return Ok(Gender::Female),
+            _ => {}
+        }
+        match token.to_uppercase().as_str() {
             "男" | "M" | "MALE" => Ok(Gender::Male),
             "女" | "F" | "FEMALE" => Ok(Gender::Female),
             _ => Err(GenderError::Invalid),

@@ -1,11 +1,12 @@
 //! 手机号码: the unit contact's login identity and where every SMS goes.
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::mask::mask_middle;
-use super::normalize::normalize_token;
+use super::normalize::normalized;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum MobileError {
@@ -32,14 +33,19 @@ pub struct Mobile(String);
 impl Mobile {
     /// Accepts "+86 138-1234-5678", "8613812345678", "0086…" and plain 11 digits.
     pub fn parse(raw: &str) -> Result<Mobile, MobileError> {
-        let token: String = normalize_token(raw).chars().filter(|&c| c != '-').collect();
+        let token = normalized(raw);
+        let token = if token.contains('-') {
+            Cow::Owned(token.chars().filter(|&c| c != '-').collect())
+        } else {
+            token
+        };
         if token.is_empty() {
             return Err(MobileError::Empty);
         }
         let digits = ["+86", "0086", "86"]
             .iter()
             .find_map(|prefix| token.strip_prefix(prefix).filter(|rest| rest.len() == 11))
-            .unwrap_or(&token);
+            .unwrap_or(token.as_ref());
         let b = digits.as_bytes();
         let valid = b.len() == 11 && b.iter().all(u8::is_ascii_digit) && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]);
         if !valid {

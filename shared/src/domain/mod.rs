@@ -23,7 +23,7 @@ pub use gender::{Gender, GenderError};
 pub use mask::{mask_middle, mask_name};
 pub use mobile::{Mobile, MobileError};
 pub use money::{Fen, MoneyError};
-pub use normalize::normalize_token;
+pub use normalize::{normalize_token, normalized};
 pub use office_phone::{OfficePhone, OfficePhoneError};
 pub use passport::Passport;
 pub use person_id::{IdType, PersonId};

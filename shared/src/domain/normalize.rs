@@ -1,14 +1,28 @@
 //! The clean-up every parser applies first: spreadsheet and form input arrives with stray
 //! spaces and full-width characters typed through a Chinese input method.
 
+use std::borrow::Cow;
+
 /// Trims, removes every whitespace character inside (space, tab, NBSP, U+3000, newlines, and
 /// the invisible zero-width characters pasted from web pages), and turns full-width ASCII
 /// (U+FF01..U+FF5E) into ASCII.
 pub fn normalize_token(s: &str) -> String {
-    s.chars()
-        .filter(|&c| !c.is_whitespace() && !is_invisible(c))
-        .map(to_half_width)
-        .collect()
+    normalized(s).into_owned()
+}
+
+/// [`normalize_token`] without a copy when `s` is already normal, as most cells are: for
+/// parsers that only look at the token.
+pub fn normalized(s: &str) -> Cow<'_, str> {
+    let clean = |c: char| !c.is_whitespace() && !is_invisible(c) && to_half_width(c) == c;
+    if s.bytes().all(|b| b.is_ascii_graphic()) || s.chars().all(clean) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .filter(|&c| !c.is_whitespace() && !is_invisible(c))
+            .map(to_half_width)
+            .collect(),
+    )
 }
 
 /// Zero-width characters are not `White_Space` in Unicode but are just as invisible to a clerk.

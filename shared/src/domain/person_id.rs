@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::gender::Gender;
-use super::normalize::normalize_token;
+use super::normalize::normalized;
 use super::passport::Passport;
 use super::resident_id::{IdError, IdKind, ResidentId};
 
@@ -47,8 +47,8 @@ impl IdType {
 
     /// Accepts the labels and the short names clerks commonly type (身份证, 港澳居住证…).
     pub fn parse(label: &str) -> Result<IdType, IdError> {
-        let token = normalize_token(label);
-        let found = match token.as_str() {
+        let token = normalized(label);
+        let found = match token.as_ref() {
             "" => return Err(IdError::TypeEmpty),
             "居民身份证" | "身份证" | "二代身份证" => IdType::ResidentIdCard,
             "港澳居民居住证" | "港澳居住证" => IdType::HkMacaoResidencePermit,

@@ -8,7 +8,7 @@ use thiserror::Error;
 
 use super::gender::Gender;
 use super::mask::mask_middle;
-use super::normalize::normalize_token;
+use super::normalize::normalized;
 use super::person_id::IdType;
 
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -95,7 +95,13 @@ impl ResidentId {
 
     /// As [`ResidentId::parse`], with "today" given, so tests and replays are deterministic.
     pub fn parse_on(raw: &str, today: NaiveDate) -> Result<ResidentId, IdError> {
-        let token = normalize_token(raw).to_uppercase();
+        let token = normalized(raw);
+        // Digits (and X) need no uppercasing: one copy, not two.
+        let token = if token.bytes().all(|b| b.is_ascii_digit() || b == b'X') {
+            token.into_owned()
+        } else {
+            token.to_uppercase()
+        };
         if token.is_empty() {
             return Err(IdError::Empty);
         }
@@ -295,6 +301,7 @@ impl<'de> Deserialize<'de> for ResidentId {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::normalize_token;
     use proptest::prelude::*;
 
     fn today() -> NaiveDate {

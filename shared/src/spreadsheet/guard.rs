@@ -6,7 +6,7 @@
 //! files apart with a reason, read the zip directory and cap each entry's declared size
 //! and compression ratio, and stream `sharedStrings.xml` through a hard byte cap, counting
 //! the strings and their lengths. Rows and columns are capped later, while reading cells.
-use std::io::{BufReader, Cursor, Read};
+use std::io::{Cursor, Read};
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
@@ -107,7 +107,8 @@ pub fn inspect(bytes: &[u8], limits: &XlsxLimits) -> Result<(), SpreadsheetError
     for (index, name) in names.iter().enumerate() {
         if name.ends_with("sharedstrings.xml") {
             let entry = zip.by_index(index).map_err(|_| SpreadsheetError::CorruptFile)?;
-            scan_shared_strings(entry, limits)?;
+            let declared = entry.size();
+            scan_shared_strings(entry, declared, limits)?;
         }
     }
     Ok(())
@@ -190,47 +191,35 @@ fn check_package(names: &[String]) -> Result<(), SpreadsheetError> {
     Err(SpreadsheetError::NotXlsx)
 }
 
-/// Counts actual bytes read, so a stream that hits its `take` cap can be told from a short one.
-struct Counting<R> {
-    inner: R,
-    read: u64,
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.read += n as u64;
-        Ok(n)
-    }
-}
-
-/// Streams sharedStrings.xml (never trusting the declared size) and refuses forged counts,
-/// too many strings, or one string longer than a cell can hold.
-fn scan_shared_strings(entry: impl Read, limits: &XlsxLimits) -> Result<(), SpreadsheetError> {
+/// Inflates sharedStrings.xml through a hard cap (never trusting the declared size) and
+/// refuses forged counts, too many strings, or one string longer than a cell can hold.
+///
+/// Inflated whole before the scan (calamine holds it whole anyway; `declared`, already
+/// capped, only sizes the buffer): parsing a slice borrows each event instead of copying it.
+fn scan_shared_strings(entry: impl Read, declared: u64, limits: &XlsxLimits) -> Result<(), SpreadsheetError> {
     let cap = limits.max_shared_strings_bytes;
-    let mut reader = Reader::from_reader(BufReader::new(Counting {
-        inner: entry.take(cap.saturating_add(1)),
-        read: 0,
-    }));
+    let mut xml = Vec::with_capacity(usize::try_from(declared.min(cap)).unwrap_or(0));
+    entry
+        .take(cap.saturating_add(1))
+        .read_to_end(&mut xml)
+        .map_err(|_| SpreadsheetError::CorruptFile)?;
+    if xml.len() as u64 > cap {
+        return Err(SpreadsheetError::ContentTooLarge);
+    }
+    let mut reader = Reader::from_reader(xml.as_slice());
     let too_many = SpreadsheetError::TooManyStrings {
         max: limits.max_shared_strings,
     };
     let too_long = SpreadsheetError::CellTooLong {
         max: limits.max_cell_chars,
     };
-    let mut buf = Vec::with_capacity(4096);
     let mut strings: u64 = 0;
     let mut chars: usize = 0;
     // Depth inside <t> (outside phonetic runs, which calamine skips).
     let mut in_text = false;
     let mut in_phonetic = false;
     loop {
-        buf.clear();
-        let event = reader.read_event_into(&mut buf);
-        if reader.get_ref().get_ref().read > cap {
-            return Err(SpreadsheetError::ContentTooLarge);
-        }
-        match event.map_err(|_| SpreadsheetError::CorruptFile)? {
+        match reader.read_event().map_err(|_| SpreadsheetError::CorruptFile)? {
             Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "sst" => {
                 check_count_attributes(&e, limits)?;
             }

@@ -44,8 +44,10 @@ pub fn import_members(
     let rows = read_member_rows(bytes, limits)?;
     let mut outcome = ImportOutcome {
         total: rows.len(),
+        members: Vec::with_capacity(rows.len()),
         ..ImportOutcome::default()
     };
+    ctx.reserve(rows.len());
     for row in rows {
         match validate_row(&row, ctx) {
             Ok(member) => outcome.members.push(member),

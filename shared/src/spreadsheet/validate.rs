@@ -10,7 +10,7 @@ use super::template::{
     COL_BIRTH_DATE, COL_GENDER, COL_ID, COL_ID_TYPE, COL_MOBILE, COL_NAME, COL_OCCUPATION, COL_REMARK, HEADER,
     OCCUPATIONS,
 };
-use crate::domain::{Gender, IdType, Mobile, PersonId, normalize_token};
+use crate::domain::{Gender, IdType, Mobile, PersonId, normalized};
 
 pub const MAX_NAME_CHARS: usize = 50;
 pub const MAX_REMARK_CHARS: usize = 200;
@@ -36,7 +36,7 @@ impl Occupation {
 
     /// Blank means 一般职业.
     pub fn parse(raw: &str) -> Option<Occupation> {
-        match normalize_token(raw).as_str() {
+        match normalized(raw).as_ref() {
             "" | "一般职业" | "一般" => Some(Occupation::General),
             "高危职业" | "高危" => Some(Occupation::HighRisk),
             _ => None,
@@ -102,6 +102,11 @@ impl ImportContext {
     /// An ID imported by an earlier batch of the application (`batch` as the batch list shows it).
     pub fn add_earlier(&mut self, id: &PersonId, batch: impl Into<String>, row: u32) {
         self.earlier.insert(id.as_str().to_owned(), (batch.into(), row));
+    }
+
+    /// Room for `rows` more IDs from this file, so the map does not regrow while validating.
+    pub(crate) fn reserve(&mut self, rows: usize) {
+        self.this_file.reserve(rows);
     }
 
     /// After this file's members are stored as `batch`, a next file checks against them too.
