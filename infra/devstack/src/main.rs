@@ -121,10 +121,9 @@ async fn shutdown_signal() {
 
 /// Runs `cargo <verb> <args>` with the emulators up on free ports (test or bench).
 ///
-/// For `test`: tests that fail are run once more, alone. DynamoDB Local loses recently
-/// committed writes under parallel load (a write read back at once is gone seconds later; see
-/// the issue notes), which fails one or two of the ~40 end-to-end tests in some runs. A test
-/// that fails again alone is a real failure.
+/// For `test`: tests that fail are run once more, alone, as a safety net against timing under
+/// load (the end-to-end tests wait for SMS delivered by a background notifier). A test that
+/// fails again alone is a real failure, and every retry is printed.
 async fn with_stack(verb: &str, args: Vec<String>) -> anyhow::Result<ExitCode> {
     let root = devstack::repo_root();
     let stack = LocalStack::start(&root, None, None).await?;
