@@ -190,29 +190,18 @@ fn not_found() -> ApiError {
 
 /// Every attachment of an application, oldest first.
 pub async fn list(state: &AppState, app_id: &str) -> ApiResult<Vec<Attachment>> {
-    let mut found: Vec<Attachment> = Vec::new();
-    let mut start = None;
-    loop {
-        let out = state
+    let mut found: Vec<Attachment> = db::query_as(
+        state
             .db
             .query()
             .table_name(&*state.table)
             .key_condition_expression("pk = :pk AND begins_with(sk, :a)")
             .expression_attribute_values(":pk", s(app_pk(app_id)))
             .expression_attribute_values(":a", s("ATTACH#"))
-            .consistent_read(true)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .or_internal("query attachments")?;
-        for item in out.items() {
-            found.push(db::from_item(item.clone()).or_internal("decode attachment")?);
-        }
-        start = out.last_evaluated_key;
-        if start.is_none() {
-            break;
-        }
-    }
+            .consistent_read(true),
+        "query attachments",
+    )
+    .await?;
     found.sort_by(|a, b| (&a.created_at, &a.attachment_id).cmp(&(&b.created_at, &b.attachment_id)));
     Ok(found)
 }

@@ -224,30 +224,16 @@ impl From<&Certificate> for CertificateView {
 
 /// 确认书打印 list: the unit's certificates, newest first.
 pub async fn list_for_unit(state: &AppState, unit: &UnitUser) -> ApiResult<Vec<CertificateView>> {
-    let mut views = Vec::new();
-    let mut start = None;
-    loop {
-        let out = state
-            .db
-            .query()
-            .table_name(&*state.table)
-            .index_name("gsi2")
-            .key_condition_expression("gsi2pk = :p")
-            .expression_attribute_values(":p", s(format!("UNITCERTS#{}", unit.unit_id)))
-            .scan_index_forward(false)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .or_internal("query certificates")?;
-        for item in out.items() {
-            let cert: Certificate = db::from_item(item.clone()).or_internal("decode certificate")?;
-            views.push(CertificateView::from(&cert));
-        }
-        start = out.last_evaluated_key;
-        if start.is_none() {
-            return Ok(views);
-        }
-    }
+    let query = state
+        .db
+        .query()
+        .table_name(&*state.table)
+        .index_name("gsi2")
+        .key_condition_expression("gsi2pk = :p")
+        .expression_attribute_values(":p", s(format!("UNITCERTS#{}", unit.unit_id)))
+        .scan_index_forward(false);
+    let certificates: Vec<Certificate> = db::query_as(query, "query certificates").await?;
+    Ok(certificates.iter().map(CertificateView::from).collect())
 }
 
 /// What the public verification shows: enough to tell a genuine certificate, no personal data.

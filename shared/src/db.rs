@@ -111,6 +111,19 @@ pub async fn query_all(
     }
 }
 
+/// Every item a query matches, decoded as `T`; `context` names the query in a failure.
+pub async fn query_as<T: DeserializeOwned>(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    context: &'static str,
+) -> ApiResult<Vec<T>> {
+    query_all(query)
+        .await
+        .or_internal(context)?
+        .into_iter()
+        .map(|item| from_item(item).or_internal(context))
+        .collect()
+}
+
 /// True when a single conditional write failed its condition (not a transport error).
 pub fn is_condition_failed<E, R>(err: &SdkError<E, R>) -> bool
 where

@@ -124,33 +124,20 @@ impl ApplicationSummary {
 
 /// The caller's applications, newest first (index gsi2: `UNITAPPS#<unit_id>`).
 pub async fn list(state: &AppState, unit: &UnitUser) -> ApiResult<Vec<ApplicationSummary>> {
-    let mut rows = Vec::new();
-    let mut start = None;
-    loop {
-        let out = state
-            .db
-            .query()
-            .table_name(&*state.table)
-            .index_name("gsi2")
-            .key_condition_expression("gsi2pk = :p")
-            .expression_attribute_values(":p", s(format!("UNITAPPS#{}", unit.unit_id)))
-            .scan_index_forward(false)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .or_internal("query unit applications")?;
-        for item in out.items() {
-            let app: Application = db::from_item(item.clone()).or_internal("decode application")?;
-            // The index is per unit by construction; the check keeps it so if that changes.
-            if app.unit_id == unit.unit_id {
-                rows.push(ApplicationSummary::of(&app)?);
-            }
-        }
-        start = out.last_evaluated_key;
-        if start.is_none() {
-            return Ok(rows);
-        }
-    }
+    let query = state
+        .db
+        .query()
+        .table_name(&*state.table)
+        .index_name("gsi2")
+        .key_condition_expression("gsi2pk = :p")
+        .expression_attribute_values(":p", s(format!("UNITAPPS#{}", unit.unit_id)))
+        .scan_index_forward(false);
+    let apps: Vec<Application> = db::query_as(query, "query unit applications").await?;
+    apps.iter()
+        // The index is per unit by construction; the check keeps it so if that changes.
+        .filter(|app| app.unit_id == unit.unit_id)
+        .map(ApplicationSummary::of)
+        .collect()
 }
 
 /// 基础信息 of the ③ step: the unit as registered, contact data masked.

@@ -545,10 +545,7 @@ async fn entries(state: &AppState, app_id: &str) -> ApiResult<Vec<InvoiceEntry>>
         .expression_attribute_values(":pk", s(app_pk(app_id)))
         .expression_attribute_values(":i", s("INVOICE#"))
         .consistent_read(true);
-    let mut found = Vec::new();
-    for item in db::query_all(query).await.or_internal("query invoice entries")? {
-        found.push(db::from_item::<InvoiceEntry>(item).or_internal("decode invoice entry")?);
-    }
+    let mut found: Vec<InvoiceEntry> = db::query_as(query, "query invoice entries").await?;
     found.sort_by(|a, b| (&a.created_at, &a.batch_no).cmp(&(&b.created_at, &b.batch_no)));
     Ok(found)
 }
@@ -667,6 +664,40 @@ fn counter_update(table: &str, app: &Application, delta: i128, limit: Option<u64
     .or_internal("build invoice counter")
 }
 
+/// One entry change, committed as one transaction: the invoiced counter moved by `delta`
+/// (within `limit`), the entry's own write, and the trail line.
+struct EntryChange {
+    delta: i128,
+    limit: Option<u64>,
+    write: TransactWriteItem,
+    action: &'static str,
+    summary: String,
+    /// The amount asked for, named in the refusal if the change is cancelled.
+    asked: Fen,
+}
+
+async fn commit(state: &AppState, unit: &UnitUser, app: &Application, change: EntryChange) -> ApiResult<()> {
+    let table = &*state.table;
+    let items = vec![
+        counter_update(table, app, change.delta, change.limit)?,
+        change.write,
+        trail::record(
+            table,
+            &app_pk(&app.id),
+            &unit.login,
+            Some(Role::Unit),
+            change.action,
+            &change.summary,
+        )
+        .or_internal("build trail")?,
+    ];
+    match db::transact(state, items).await {
+        Ok(()) => Ok(()),
+        Err(TransactError::Other(e)) => Err(ApiError::internal(e)),
+        Err(TransactError::Cancelled(_)) => Err(entry_refusal(state, &app.id, change.asked).await),
+    }
+}
+
 /// 新增开票信息 (保存).
 pub async fn add_entry(
     state: &AppState,
@@ -684,31 +715,22 @@ pub async fn add_entry(
     let now = time::now();
     let batch_no = next_batch_number(state, now).await?;
     let entry = entry_from(parsed, uuid::Uuid::new_v4().to_string(), batch_no, time::stamp(now));
-    let limit = app.due()?.value().saturating_sub(entry.amount_fen);
-    let table = &*state.table;
-    let items = vec![
-        counter_update(table, &app, i128::from(entry.amount_fen), Some(limit))?,
-        db::put_new(table, item_of(&entry, &app.id).or_internal("encode entry")?).or_internal("build entry")?,
-        trail::record(
-            table,
-            &app_pk(&app.id),
-            &unit.login,
-            Some(Role::Unit),
-            "invoice_entry_added",
-            &format!(
-                "新增开票信息：批次号{}，{}，开票金额{}元",
-                entry.batch_no,
-                entry.source_label,
-                Fen::new(entry.amount_fen)
-            ),
-        )
-        .or_internal("build trail")?,
-    ];
-    match db::transact(state, items).await {
-        Ok(()) => Ok(entry),
-        Err(TransactError::Other(e)) => Err(ApiError::internal(e)),
-        Err(TransactError::Cancelled(_)) => Err(entry_refusal(state, &app.id, Fen::new(entry.amount_fen)).await),
-    }
+    let change = EntryChange {
+        delta: i128::from(entry.amount_fen),
+        limit: Some(app.due()?.value().saturating_sub(entry.amount_fen)),
+        write: db::put_new(&state.table, item_of(&entry, &app.id).or_internal("encode entry")?)
+            .or_internal("build entry")?,
+        action: "invoice_entry_added",
+        summary: format!(
+            "新增开票信息：批次号{}，{}，开票金额{}元",
+            entry.batch_no,
+            entry.source_label,
+            Fen::new(entry.amount_fen)
+        ),
+        asked: Fen::new(entry.amount_fen),
+    };
+    commit(state, unit, &app, change).await?;
+    Ok(entry)
 }
 
 /// 详情/修改: replaces an entry's fields and items; its batch number stays.
@@ -744,38 +766,28 @@ pub async fn update_entry(
         .value()
         .saturating_add(old.amount_fen)
         .saturating_sub(entry.amount_fen);
-    let delta = i128::from(entry.amount_fen) - i128::from(old.amount_fen);
-    let table = &*state.table;
-    let items = vec![
-        counter_update(table, &app, delta, Some(limit))?,
-        // The counter moved by old → new only if the entry still holds the old amount.
-        db::put_if(
-            table,
+    let change = EntryChange {
+        delta: i128::from(entry.amount_fen) - i128::from(old.amount_fen),
+        limit: Some(limit),
+        // The counter moves by old → new only if the entry still holds the old amount.
+        write: db::put_if(
+            &state.table,
             item_of(&entry, &app.id).or_internal("encode entry")?,
             Some("amount_fen = :old"),
             &[(":old", n(old.amount_fen))],
         )
         .or_internal("build entry")?,
-        trail::record(
-            table,
-            &app_pk(&app.id),
-            &unit.login,
-            Some(Role::Unit),
-            "invoice_entry_updated",
-            &format!(
-                "修改开票信息：批次号{}，开票金额{}元→{}元",
-                entry.batch_no,
-                Fen::new(old.amount_fen),
-                Fen::new(entry.amount_fen)
-            ),
-        )
-        .or_internal("build trail")?,
-    ];
-    match db::transact(state, items).await {
-        Ok(()) => Ok(entry),
-        Err(TransactError::Other(e)) => Err(ApiError::internal(e)),
-        Err(TransactError::Cancelled(_)) => Err(entry_refusal(state, &app.id, Fen::new(entry.amount_fen)).await),
-    }
+        action: "invoice_entry_updated",
+        summary: format!(
+            "修改开票信息：批次号{}，开票金额{}元→{}元",
+            entry.batch_no,
+            Fen::new(old.amount_fen),
+            Fen::new(entry.amount_fen)
+        ),
+        asked: Fen::new(entry.amount_fen),
+    };
+    commit(state, unit, &app, change).await?;
+    Ok(entry)
 }
 
 /// 删除 an entry before submission; its amount becomes invoiceable again.
@@ -783,35 +795,25 @@ pub async fn delete_entry(state: &AppState, unit: &UnitUser, id: &str, entry_id:
     let app = application::load_for_unit(state, unit, id).await?;
     require_open(&app)?;
     let old = load_entry(state, &app.id, entry_id).await?;
-    let table = &*state.table;
-    let items = vec![
-        counter_update(table, &app, -i128::from(old.amount_fen), None)?,
-        db::delete_if(
-            table,
+    let change = EntryChange {
+        delta: -i128::from(old.amount_fen),
+        limit: None,
+        write: db::delete_if(
+            &state.table,
             entry_key(&app.id, &old.entry_id),
             Some("amount_fen = :old"),
             &[(":old", n(old.amount_fen))],
         )
         .or_internal("build delete")?,
-        trail::record(
-            table,
-            &app_pk(&app.id),
-            &unit.login,
-            Some(Role::Unit),
-            "invoice_entry_deleted",
-            &format!(
-                "删除开票信息：批次号{}，开票金额{}元",
-                old.batch_no,
-                Fen::new(old.amount_fen)
-            ),
-        )
-        .or_internal("build trail")?,
-    ];
-    match db::transact(state, items).await {
-        Ok(()) => Ok(()),
-        Err(TransactError::Other(e)) => Err(ApiError::internal(e)),
-        Err(TransactError::Cancelled(_)) => Err(entry_refusal(state, &app.id, Fen::ZERO).await),
-    }
+        action: "invoice_entry_deleted",
+        summary: format!(
+            "删除开票信息：批次号{}，开票金额{}元",
+            old.batch_no,
+            Fen::new(old.amount_fen)
+        ),
+        asked: Fen::ZERO,
+    };
+    commit(state, unit, &app, change).await
 }
 
 /// 提交: when the entries cover 应交保费 exactly → invoiced (待到账), once.

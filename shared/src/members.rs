@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::application::app_pk;
 use crate::db::{self, s};
 use crate::domain::{Gender, mask_middle, mask_name};
-use crate::error::{ApiResult, OrInternal};
+use crate::error::ApiResult;
 use crate::state::AppState;
 
 /// 职业类别
@@ -136,26 +136,15 @@ pub fn member_sk(member_id: &str) -> String {
 
 /// Every named member of an application.
 pub async fn all(state: &AppState, app_id: &str) -> ApiResult<Vec<Member>> {
-    let mut members = Vec::new();
-    let mut start = None;
-    loop {
-        let out = state
+    db::query_as(
+        state
             .db
             .query()
             .table_name(&*state.table)
             .key_condition_expression("pk = :pk AND begins_with(sk, :m)")
             .expression_attribute_values(":pk", s(app_pk(app_id)))
-            .expression_attribute_values(":m", s("MEMBER#"))
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .or_internal("query members")?;
-        for item in out.items() {
-            members.push(db::from_item(item.clone()).or_internal("decode member")?);
-        }
-        start = out.last_evaluated_key;
-        if start.is_none() {
-            return Ok(members);
-        }
-    }
+            .expression_attribute_values(":m", s("MEMBER#")),
+        "query members",
+    )
+    .await
 }

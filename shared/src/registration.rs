@@ -534,14 +534,9 @@ pub async fn list_for_staff(
         .key_condition_expression("gsi1pk = :p AND begins_with(gsi1sk, :prefix)")
         .expression_attribute_values(":p", s(format!("REG#{}", filter.status.as_str())))
         .expression_attribute_values(":prefix", s(staff.subtree_prefix()));
-    let mut units = Vec::new();
-    for item in db::query_all(query).await.or_internal("query registrations")? {
-        let unit: Unit = db::from_item(item).or_internal("decode unit")?;
-        // The index lags the table a little; a row is listed only if it still has the status.
-        if unit.status == filter.status && filter.matches(&unit) {
-            units.push(unit);
-        }
-    }
+    let mut units: Vec<Unit> = db::query_as(query, "query registrations").await?;
+    // The index lags the table a little; a row is listed only if it still has the status.
+    units.retain(|unit| unit.status == filter.status && filter.matches(unit));
     units.sort_by(|a, b| (&a.submitted_at, &a.id).cmp(&(&b.submitted_at, &b.id)));
     let total = u32::try_from(units.len()).unwrap_or(u32::MAX);
     let items = units

@@ -248,15 +248,9 @@ pub async fn queue(
         .key_condition_expression("gsi1pk = :p AND begins_with(gsi1sk, :prefix)")
         .expression_attribute_values(":p", s(format!("APPQ#{}", level.pending().as_str())))
         .expression_attribute_values(":prefix", s(staff.subtree_prefix()));
-    let items = db::query_all(query).await.or_internal("query review queue")?;
-    let mut apps = Vec::with_capacity(items.len());
-    for item in items {
-        let app: Application = db::from_item(item).or_internal("decode application")?;
-        // The index lags the table a little; a row is listed only if it still waits here.
-        if app.status == level.pending() && reference::is_within(&app.agency_code, &staff.agency_code) {
-            apps.push(app);
-        }
-    }
+    let mut apps: Vec<Application> = db::query_as(query, "query review queue").await?;
+    // The index lags the table a little; a row is listed only if it still waits here.
+    apps.retain(|app| app.status == level.pending() && reference::is_within(&app.agency_code, &staff.agency_code));
     apps.sort_by(|a, b| (&a.submitted_at, &a.id).cmp(&(&b.submitted_at, &b.id)));
     let rows = apps
         .iter()

@@ -129,37 +129,26 @@ pub async fn create(state: &AppState, admin: &StaffUser, form: NewStaff) -> ApiR
 /// Staff accounts in the admin's subtree.
 pub async fn list(state: &AppState, admin: &StaffUser) -> ApiResult<Vec<StaffView>> {
     admin.require(Permission::Admin)?;
-    let mut views = Vec::new();
-    let mut start = None;
-    loop {
-        let out = state
-            .db
-            .query()
-            .table_name(&*state.table)
-            .index_name("gsi1")
-            .key_condition_expression("gsi1pk = :p AND begins_with(gsi1sk, :prefix)")
-            .expression_attribute_values(":p", s("STAFF"))
-            .expression_attribute_values(":prefix", s(admin.subtree_prefix()))
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .or_internal("query staff")?;
-        for item in out.items() {
-            let account: Account = db::from_item(item.clone()).or_internal("decode account")?;
-            views.push(StaffView {
-                agency_name: reference::full_name(&account.agency_code).unwrap_or_default(),
-                login: account.login,
-                display_name: account.display_name,
-                agency_code: account.agency_code,
-                permissions: account.permissions,
-                created_at: account.created_at,
-            });
-        }
-        start = out.last_evaluated_key;
-        if start.is_none() {
-            return Ok(views);
-        }
-    }
+    let query = state
+        .db
+        .query()
+        .table_name(&*state.table)
+        .index_name("gsi1")
+        .key_condition_expression("gsi1pk = :p AND begins_with(gsi1sk, :prefix)")
+        .expression_attribute_values(":p", s("STAFF"))
+        .expression_attribute_values(":prefix", s(admin.subtree_prefix()));
+    let accounts: Vec<Account> = db::query_as(query, "query staff").await?;
+    Ok(accounts
+        .into_iter()
+        .map(|account| StaffView {
+            agency_name: reference::full_name(&account.agency_code).unwrap_or_default(),
+            login: account.login,
+            display_name: account.display_name,
+            agency_code: account.agency_code,
+            permissions: account.permissions,
+            created_at: account.created_at,
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Role;
 use crate::db::{self, key, s};
-use crate::error::{ApiResult, OrInternal};
+use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::time;
 
@@ -53,26 +53,15 @@ pub fn record(
 
 /// The whole trail of a subject, oldest first.
 pub async fn list(state: &AppState, subject_pk: &str) -> ApiResult<Vec<TrailEntry>> {
-    let mut entries = Vec::new();
-    let mut start = None;
-    loop {
-        let out = state
+    db::query_as(
+        state
             .db
             .query()
             .table_name(&*state.table)
             .key_condition_expression("pk = :pk AND begins_with(sk, :t)")
             .expression_attribute_values(":pk", s(subject_pk))
-            .expression_attribute_values(":t", s("TRAIL#"))
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .or_internal("query trail")?;
-        for item in out.items() {
-            entries.push(db::from_item(item.clone()).or_internal("decode trail")?);
-        }
-        start = out.last_evaluated_key;
-        if start.is_none() {
-            return Ok(entries);
-        }
-    }
+            .expression_attribute_values(":t", s("TRAIL#")),
+        "query trail",
+    )
+    .await
 }
