@@ -126,9 +126,29 @@ pub async fn create(state: &AppState, admin: &StaffUser, form: NewStaff) -> ApiR
     })
 }
 
-/// Staff accounts in the admin's subtree.
-pub async fn list(state: &AppState, admin: &StaffUser) -> ApiResult<Vec<StaffView>> {
+/// One page of the staff accounts in the admin's subtree, ordered by agency then login.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffPage {
+    pub items: Vec<StaffView>,
+    /// Accounts in the admin's subtree (the pager's "共 N 条").
+    pub total: u32,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+pub const PAGE_SIZE_DEFAULT: u32 = 10;
+pub const PAGE_SIZE_MAX: u32 = 100;
+
+/// Staff accounts in the admin's subtree, `page` (1-based) of `page_size`.
+pub async fn list(
+    state: &AppState,
+    admin: &StaffUser,
+    page: Option<u32>,
+    page_size: Option<u32>,
+) -> ApiResult<StaffPage> {
     admin.require(Permission::Admin)?;
+    let page = page.unwrap_or(1).max(1);
+    let page_size = page_size.unwrap_or(PAGE_SIZE_DEFAULT).clamp(1, PAGE_SIZE_MAX);
     let query = state
         .db
         .query()
@@ -138,8 +158,11 @@ pub async fn list(state: &AppState, admin: &StaffUser) -> ApiResult<Vec<StaffVie
         .expression_attribute_values(":p", s("STAFF"))
         .expression_attribute_values(":prefix", s(admin.subtree_prefix()));
     let accounts: Vec<Account> = db::query_as(query, "query staff").await?;
-    Ok(accounts
+    let total = u32::try_from(accounts.len()).unwrap_or(u32::MAX);
+    let items = accounts
         .into_iter()
+        .skip(((page - 1) as usize).saturating_mul(page_size as usize))
+        .take(page_size as usize)
         .map(|account| StaffView {
             agency_name: reference::full_name(&account.agency_code).unwrap_or_default(),
             login: account.login,
@@ -148,7 +171,13 @@ pub async fn list(state: &AppState, admin: &StaffUser) -> ApiResult<Vec<StaffVie
             permissions: account.permissions,
             created_at: account.created_at,
         })
-        .collect())
+        .collect();
+    Ok(StaffPage {
+        items,
+        total,
+        page,
+        page_size,
+    })
 }
 
 #[cfg(test)]

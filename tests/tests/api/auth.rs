@@ -110,8 +110,15 @@ async fn an_admin_creates_staff_who_must_change_the_password_first() {
     assert_eq!(r.field_code("permissions"), Some("REQUIRED"));
 
     let list = admin.get("/api/admin/staff").await;
-    let logins: Vec<&str> = list
-        .body
+    assert_eq!(list.body["total"], 2, "{list:?}");
+    let first = admin.get("/api/admin/staff?page=1&page_size=1").await;
+    let second = admin.get("/api/admin/staff?page=2&page_size=1").await;
+    assert_eq!(
+        (first.body["total"].as_u64(), second.body["page"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert_ne!(first.body["items"][0]["login"], second.body["items"][0]["login"]);
+    let logins: Vec<&str> = list.body["items"]
         .as_array()
         .expect("list")
         .iter()

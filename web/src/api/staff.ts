@@ -11,7 +11,7 @@ import type {
   RegistrationPage,
   RegistrationStatus,
   StaffCreated,
-  StaffView,
+  StaffPage,
   TrailEntry,
 } from './types'
 
@@ -23,7 +23,8 @@ export const rejectRegistration = (id: string, reason: string) =>
   post<Decision>(`/api/staff/registrations/${id}/reject`, { reason })
 export const changeContact = (unitId: string, form: ContactForm) => put<Contact>(`/api/staff/units/${unitId}/contact`, form)
 
-export const staffList = () => get<StaffView[]>('/api/admin/staff')
+export const staffList = (page: number, page_size: number) =>
+  get<StaffPage>(`/api/admin/staff${qs({ page, page_size })}`)
 export const createStaff = (form: NewStaff) => post<StaffCreated>('/api/admin/staff', form)
 
 // 保障活动目录 (province office admins); a change applies to new applications only.

@@ -179,6 +179,13 @@ export interface StaffView {
   created_at: string
 }
 
+export interface StaffPage {
+  items: StaffView[]
+  total: number
+  page: number
+  page_size: number
+}
+
 export interface NewStaff {
   login: string
   display_name: string
