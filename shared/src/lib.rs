@@ -16,6 +16,7 @@ pub mod http;
 pub mod import;
 pub mod invoice;
 pub mod members;
+pub mod paging;
 pub mod password;
 pub mod payment;
 pub mod reference;

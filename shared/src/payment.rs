@@ -15,6 +15,7 @@ use crate::db::{self, TransactError, key, n, s};
 use crate::domain::{Fen, Mobile};
 use crate::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
 use crate::members;
+use crate::paging::PageRequest;
 use crate::registration;
 use crate::sms::{self, SmsText};
 use crate::state::AppState;
@@ -54,7 +55,7 @@ pub struct PaymentQueueItem {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PaymentQueue {
     pub items: Vec<PaymentQueueItem>,
-    pub total: usize,
+    pub total: u32,
     pub page: u32,
     pub page_size: u32,
 }
@@ -63,8 +64,7 @@ pub struct PaymentQueue {
 /// The queue is a month's invoices at most, so it is read whole and paged here (with a total).
 pub async fn queue(state: &AppState, staff: &StaffUser, query: &PageQuery) -> ApiResult<PaymentQueue> {
     staff.require(Permission::Finance)?;
-    let page = query.page.unwrap_or(1).max(1);
-    let page_size = query.page_size.unwrap_or(20).clamp(1, MAX_PAGE_SIZE);
+    let request = PageRequest::new(query.page, query.page_size, 20, MAX_PAGE_SIZE);
     let mut apps: Vec<Application> = db::query_as(
         state
             .db
@@ -80,10 +80,9 @@ pub async fn queue(state: &AppState, staff: &StaffUser, query: &PageQuery) -> Ap
     // The index lags the table a little; a row is listed only if it still waits for payment.
     apps.retain(|a| a.status == ApplicationStatus::Invoiced);
     apps.sort_by(|a, b| (&a.invoiced_at, &a.id).cmp(&(&b.invoiced_at, &b.id)));
-    let total = apps.len();
-    let skip = usize::try_from((page - 1).saturating_mul(page_size)).unwrap_or(usize::MAX);
+    let (apps, total) = request.cut(apps);
     let mut items = Vec::new();
-    for app in apps.into_iter().skip(skip).take(page_size as usize) {
+    for app in apps {
         items.push(PaymentQueueItem {
             fee_fen: app.fee()?.value(),
             due_fen: app.due()?.value(),
@@ -101,8 +100,8 @@ pub async fn queue(state: &AppState, staff: &StaffUser, query: &PageQuery) -> Ap
     Ok(PaymentQueue {
         items,
         total,
-        page,
-        page_size,
+        page: request.page,
+        page_size: request.size,
     })
 }
 

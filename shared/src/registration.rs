@@ -9,6 +9,7 @@ use crate::auth::{self, Account, Role, StaffUser};
 use crate::db::{self, TransactError, key, s};
 use crate::domain::{CreditCode, Email, Mobile, OfficePhone, mask_name};
 use crate::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
+use crate::paging::PageRequest;
 use crate::password;
 use crate::reference;
 use crate::sms::{self, SmsText};
@@ -524,8 +525,7 @@ pub async fn list_for_staff(
     staff: &StaffUser,
     filter: RegistrationFilter<'_>,
 ) -> ApiResult<RegistrationPage> {
-    let page = filter.page.unwrap_or(1).max(1);
-    let page_size = filter.page_size.unwrap_or(PAGE_SIZE_DEFAULT).clamp(1, PAGE_SIZE_MAX);
+    let request = PageRequest::new(filter.page, filter.page_size, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX);
     let query = state
         .db
         .query()
@@ -538,11 +538,9 @@ pub async fn list_for_staff(
     // The index lags the table a little; a row is listed only if it still has the status.
     units.retain(|unit| unit.status == filter.status && filter.matches(unit));
     units.sort_by(|a, b| (&a.submitted_at, &a.id).cmp(&(&b.submitted_at, &b.id)));
-    let total = u32::try_from(units.len()).unwrap_or(u32::MAX);
+    let (units, total) = request.cut(units);
     let items = units
         .into_iter()
-        .skip(((page - 1) as usize).saturating_mul(page_size as usize))
-        .take(page_size as usize)
         .map(|unit| RegistrationSummary {
             contact_name: mask_name(&unit.contact.name),
             contact_mobile: Mobile::parse(&unit.contact.mobile)
@@ -559,8 +557,8 @@ pub async fn list_for_staff(
     Ok(RegistrationPage {
         items,
         total,
-        page,
-        page_size,
+        page: request.page,
+        page_size: request.size,
     })
 }
 

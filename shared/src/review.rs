@@ -19,6 +19,7 @@ use crate::enrollment::{self, ApplicationDetail, SelfCheck};
 use crate::error::{ApiError, ApiResult, OrInternal};
 use crate::invoice::{self, FeeSummary};
 use crate::members::{self, MemberPage};
+use crate::paging::PageRequest;
 use crate::reference;
 use crate::registration;
 use crate::sms::{self, SmsText};
@@ -238,8 +239,7 @@ pub async fn queue(
     page_size: Option<u32>,
 ) -> ApiResult<ReviewQueue> {
     staff.require(level.permission())?;
-    let page = page.unwrap_or(1).max(1);
-    let page_size = page_size.unwrap_or(PAGE_SIZE_DEFAULT).clamp(1, PAGE_SIZE_MAX);
+    let request = PageRequest::new(page, page_size, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX);
     let query = state
         .db
         .query()
@@ -252,18 +252,13 @@ pub async fn queue(
     // The index lags the table a little; a row is listed only if it still waits here.
     apps.retain(|app| app.status == level.pending() && reference::is_within(&app.agency_code, &staff.agency_code));
     apps.sort_by(|a, b| (&a.submitted_at, &a.id).cmp(&(&b.submitted_at, &b.id)));
-    let rows = apps
-        .iter()
-        .skip(((page - 1) as usize).saturating_mul(page_size as usize))
-        .take(page_size as usize)
-        .map(ReviewRow::of)
-        .collect::<ApiResult<Vec<_>>>()?;
+    let (apps, total) = request.cut(apps);
     Ok(ReviewQueue {
         level: level.number(),
-        items: rows,
-        total: u32::try_from(apps.len()).unwrap_or(u32::MAX),
-        page,
-        page_size,
+        items: apps.iter().map(ReviewRow::of).collect::<ApiResult<Vec<_>>>()?,
+        total,
+        page: request.page,
+        page_size: request.size,
     })
 }
 

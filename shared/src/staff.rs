@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 use crate::auth::{Account, Permission, Role, StaffUser};
 use crate::db::{self, s};
 use crate::error::{ApiError, ApiResult, FieldCheck, OrInternal};
+use crate::paging::PageRequest;
 use crate::password;
 use crate::reference;
 use crate::state::AppState;
@@ -147,8 +148,7 @@ pub async fn list(
     page_size: Option<u32>,
 ) -> ApiResult<StaffPage> {
     admin.require(Permission::Admin)?;
-    let page = page.unwrap_or(1).max(1);
-    let page_size = page_size.unwrap_or(PAGE_SIZE_DEFAULT).clamp(1, PAGE_SIZE_MAX);
+    let request = PageRequest::new(page, page_size, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX);
     let query = state
         .db
         .query()
@@ -158,11 +158,9 @@ pub async fn list(
         .expression_attribute_values(":p", s("STAFF"))
         .expression_attribute_values(":prefix", s(admin.subtree_prefix()));
     let accounts: Vec<Account> = db::query_as(query, "query staff").await?;
-    let total = u32::try_from(accounts.len()).unwrap_or(u32::MAX);
+    let (accounts, total) = request.cut(accounts);
     let items = accounts
         .into_iter()
-        .skip(((page - 1) as usize).saturating_mul(page_size as usize))
-        .take(page_size as usize)
         .map(|account| StaffView {
             agency_name: reference::full_name(&account.agency_code).unwrap_or_default(),
             login: account.login,
@@ -175,8 +173,8 @@ pub async fn list(
     Ok(StaffPage {
         items,
         total,
-        page,
-        page_size,
+        page: request.page,
+        page_size: request.size,
     })
 }
 
