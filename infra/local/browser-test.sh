@@ -38,7 +38,7 @@ for _ in $(seq 1 120); do
   kill -0 "$stack" 2>/dev/null || { cat "$shots/devstack.log" >&2; exit 1; }
   sleep 0.5
 done
-curl -sf "$base/" | grep -q '<div id="app">' || { echo "the dev stack does not serve web/dist" >&2; exit 1; }
+curl -sf "$base/" | grep '<div id="app">' >/dev/null || { echo "the dev stack does not serve web/dist" >&2; exit 1; }
 
 cd web
 BASE_URL="$base" SCREENSHOT_DIR="$shots" CHROMIUM_PATH="$CHROMIUM_PATH" \
