@@ -213,19 +213,7 @@ pub async fn load(state: &AppState, id: &str) -> ApiResult<Option<Application>> 
     if uuid::Uuid::parse_str(id).is_err() {
         return Ok(None);
     }
-    let out = state
-        .db
-        .get_item()
-        .table_name(&*state.table)
-        .set_key(Some(app_key(id)))
-        .consistent_read(true)
-        .send()
-        .await
-        .or_internal("get application")?;
-    out.item
-        .map(db::from_item)
-        .transpose()
-        .or_internal("decode application")
+    db::get_as(state, app_key(id), "get application").await
 }
 
 /// The caller's own application, or 404 as if another unit's did not exist.

@@ -210,19 +210,8 @@ async fn load(state: &AppState, app_id: &str, attachment_id: &str) -> ApiResult<
     if uuid::Uuid::parse_str(attachment_id).is_err() {
         return Err(not_found());
     }
-    let out = state
-        .db
-        .get_item()
-        .table_name(&*state.table)
-        .set_key(Some(attachment_key(app_id, attachment_id)))
-        .consistent_read(true)
-        .send()
-        .await
-        .or_internal("get attachment")?;
-    out.item
-        .map(db::from_item)
-        .transpose()
-        .or_internal("decode attachment")?
+    db::get_as(state, attachment_key(app_id, attachment_id), "get attachment")
+        .await?
         .ok_or_else(not_found)
 }
 

@@ -94,16 +94,7 @@ impl Account {
 }
 
 pub async fn load_account(state: &AppState, login: &str) -> ApiResult<Option<Account>> {
-    let out = state
-        .db
-        .get_item()
-        .table_name(&*state.table)
-        .set_key(Some(account_key(login)))
-        .consistent_read(true)
-        .send()
-        .await
-        .or_internal("get account")?;
-    out.item.map(db::from_item).transpose().or_internal("decode account")
+    db::get_as(state, account_key(login), "get account").await
 }
 
 /// The stored session, as the extractors see it.

@@ -94,34 +94,19 @@ pub async fn seed(state: &AppState) -> ApiResult<usize> {
 }
 
 pub async fn list(state: &AppState) -> ApiResult<Vec<Activity>> {
-    let out = state
+    let query = state
         .db
         .query()
         .table_name(&*state.table)
         .key_condition_expression("pk = :pk AND begins_with(sk, :a)")
         .expression_attribute_values(":pk", s(CATALOGUE_PK))
-        .expression_attribute_values(":a", s("ACTIVITY#"))
-        .send()
-        .await
-        .or_internal("query catalogue")?;
-    out.items()
-        .iter()
-        .map(|i| db::from_item(i.clone()).or_internal("decode activity"))
-        .collect()
+        .expression_attribute_values(":a", s("ACTIVITY#"));
+    db::query_as(query, "query catalogue").await
 }
 
 /// One activity, read consistently (an edit must see the latest revision).
 pub async fn get(state: &AppState, code: &str) -> ApiResult<Option<Activity>> {
-    let out = state
-        .db
-        .get_item()
-        .table_name(&*state.table)
-        .set_key(Some(activity_key(code)))
-        .consistent_read(true)
-        .send()
-        .await
-        .or_internal("get activity")?;
-    out.item.map(db::from_item).transpose().or_internal("decode activity")
+    db::get_as(state, activity_key(code), "get activity").await
 }
 
 /// 保障活动维护: what an admin submits to add an activity or change one.

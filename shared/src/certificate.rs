@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use crate::auth::UnitUser;
 use crate::db::{self, key, s};
 use crate::domain::Fen;
-use crate::error::{ApiError, ApiResult, OrInternal};
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::time;
 
@@ -149,19 +149,7 @@ pub async fn load(state: &AppState, number: &str) -> ApiResult<Option<Certificat
     if number.is_empty() || number.len() > 32 || !number.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Ok(None);
     }
-    let out = state
-        .db
-        .get_item()
-        .table_name(&*state.table)
-        .set_key(Some(cert_key(number)))
-        .consistent_read(true)
-        .send()
-        .await
-        .or_internal("get certificate")?;
-    out.item
-        .map(db::from_item)
-        .transpose()
-        .or_internal("decode certificate")
+    db::get_as(state, cert_key(number), "get certificate").await
 }
 
 fn not_found() -> ApiError {

@@ -124,6 +124,21 @@ pub async fn query_as<T: DeserializeOwned>(
         .collect()
 }
 
+/// One item by key, read consistently (a decision must see the latest write), decoded as `T`;
+/// `context` names the read in a failure.
+pub async fn get_as<T: DeserializeOwned>(state: &AppState, key: Item, context: &'static str) -> ApiResult<Option<T>> {
+    let out = state
+        .db
+        .get_item()
+        .table_name(&*state.table)
+        .set_key(Some(key))
+        .consistent_read(true)
+        .send()
+        .await
+        .or_internal(context)?;
+    out.item.map(from_item).transpose().or_internal(context)
+}
+
 /// True when a single conditional write failed its condition (not a transport error).
 pub fn is_condition_failed<E, R>(err: &SdkError<E, R>) -> bool
 where

@@ -6,7 +6,7 @@
 //! every row in memory, writes the new members, then commits the batch, the counts and the
 //! trail in one transaction that also releases the lease. A failed commit removes what it wrote.
 
-use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{PutRequest, TransactWriteItem, WriteRequest};
 use chrono::Duration as Days;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -389,19 +389,8 @@ pub async fn batches(state: &AppState, unit: &UnitUser, app_id: &str) -> ApiResu
 /// 失败人员名单下载: a short-lived link to the failed rows of one batch.
 pub async fn failed_rows_url(state: &AppState, unit: &UnitUser, app_id: &str, batch_no: u32) -> ApiResult<String> {
     application::load_for_unit(state, unit, app_id).await?;
-    let out = state
-        .db
-        .get_item()
-        .table_name(&*state.table)
-        .set_key(Some(key(app_pk(app_id), batch_sk(batch_no))))
-        .send()
-        .await
-        .or_internal("get batch")?;
-    let batch: ImportBatch = out
-        .item
-        .map(db::from_item)
-        .transpose()
-        .or_internal("decode batch")?
+    let batch: ImportBatch = db::get_as(state, key(app_pk(app_id), batch_sk(batch_no)), "get batch")
+        .await?
         .ok_or_else(|| ApiError::not_found("NOT_FOUND", "未找到该导入批次"))?;
     let key = batch
         .failed_rows_key
@@ -433,19 +422,8 @@ async fn load_member(state: &AppState, app_id: &str, member: &str) -> ApiResult<
     if member.len() != 20 || !member.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(not_found());
     }
-    let out = state
-        .db
-        .get_item()
-        .table_name(&*state.table)
-        .set_key(Some(key(app_pk(app_id), member_sk(member))))
-        .consistent_read(true)
-        .send()
-        .await
-        .or_internal("get member")?;
-    out.item
-        .map(db::from_item)
-        .transpose()
-        .or_internal("decode member")?
+    db::get_as(state, key(app_pk(app_id), member_sk(member)), "get member")
+        .await?
         .ok_or_else(not_found)
 }
 
@@ -604,23 +582,10 @@ pub async fn add_unnamed(state: &AppState, unit: &UnitUser, app_id: &str, form: 
     };
     let mut item = db::to_item(&entry).or_internal("encode entry")?;
     item.extend(key(app_pk(app_id), format!("UNNAMED#{}", entry.entry_id)));
-    let risk = if entry.occupation == OccupationClass::HighRisk {
-        entry.count
-    } else {
-        0
-    };
     let table = &*state.table;
     let items = vec![
         db::put_new(table, item).or_internal("build entry")?,
-        db::update_if(
-            table,
-            app_key(app_id),
-            "SET unnamed_count = unnamed_count + :c, high_risk_count = high_risk_count + :r",
-            Some("#st = :draft"),
-            &[("#st", "status")],
-            &[(":c", n(entry.count)), (":r", n(risk)), (":draft", s("draft"))],
-        )
-        .or_internal("build counts")?,
+        unnamed_counts_change(table, app_id, &entry, '+')?,
         trail::record(
             table,
             &app_pk(app_id),
@@ -637,20 +602,14 @@ pub async fn add_unnamed(state: &AppState, unit: &UnitUser, app_id: &str, form: 
 
 pub async fn unnamed(state: &AppState, unit: &UnitUser, app_id: &str) -> ApiResult<Vec<UnnamedEntry>> {
     application::load_for_unit(state, unit, app_id).await?;
-    let out = state
+    let query = state
         .db
         .query()
         .table_name(&*state.table)
         .key_condition_expression("pk = :pk AND begins_with(sk, :u)")
         .expression_attribute_values(":pk", s(app_pk(app_id)))
-        .expression_attribute_values(":u", s("UNNAMED#"))
-        .send()
-        .await
-        .or_internal("query unnamed")?;
-    out.items()
-        .iter()
-        .map(|i| db::from_item(i.clone()).or_internal("decode unnamed"))
-        .collect()
+        .expression_attribute_values(":u", s("UNNAMED#"));
+    db::query_as(query, "query unnamed").await
 }
 
 pub async fn remove_unnamed(state: &AppState, unit: &UnitUser, app_id: &str, entry_id: &str) -> ApiResult<()> {
@@ -660,11 +619,6 @@ pub async fn remove_unnamed(state: &AppState, unit: &UnitUser, app_id: &str, ent
         .into_iter()
         .find(|e| e.entry_id == entry_id)
         .ok_or_else(|| ApiError::not_found("NOT_FOUND", "未找到该无名单记录"))?;
-    let risk = if entry.occupation == OccupationClass::HighRisk {
-        entry.count
-    } else {
-        0
-    };
     let table = &*state.table;
     let items = vec![
         db::delete_if(
@@ -674,15 +628,7 @@ pub async fn remove_unnamed(state: &AppState, unit: &UnitUser, app_id: &str, ent
             &[],
         )
         .or_internal("build delete")?,
-        db::update_if(
-            table,
-            app_key(app_id),
-            "SET unnamed_count = unnamed_count - :c, high_risk_count = high_risk_count - :r",
-            Some("#st = :draft"),
-            &[("#st", "status")],
-            &[(":c", n(entry.count)), (":r", n(risk)), (":draft", s("draft"))],
-        )
-        .or_internal("build counts")?,
+        unnamed_counts_change(table, app_id, &entry, '-')?,
         trail::record(
             table,
             &app_pk(app_id),
@@ -694,6 +640,25 @@ pub async fn remove_unnamed(state: &AppState, unit: &UnitUser, app_id: &str, ent
         .or_internal("build trail")?,
     ];
     commit_draft_change(state, items).await
+}
+
+/// The draft's unnamed and high-risk counts moved by one entry (`sign` is '+' or '-'), written
+/// only while the application is still a draft.
+fn unnamed_counts_change(table: &str, app_id: &str, entry: &UnnamedEntry, sign: char) -> ApiResult<TransactWriteItem> {
+    let risk = if entry.occupation == OccupationClass::HighRisk {
+        entry.count
+    } else {
+        0
+    };
+    db::update_if(
+        table,
+        app_key(app_id),
+        &format!("SET unnamed_count = unnamed_count {sign} :c, high_risk_count = high_risk_count {sign} :r"),
+        Some("#st = :draft"),
+        &[("#st", "status")],
+        &[(":c", n(entry.count)), (":r", n(risk)), (":draft", s("draft"))],
+    )
+    .or_internal("build counts")
 }
 
 /// 参保人员名单下载: whole IDs, so the download itself is recorded in the trail.

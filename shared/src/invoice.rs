@@ -555,19 +555,8 @@ async fn load_entry(state: &AppState, app_id: &str, entry_id: &str) -> ApiResult
     if uuid::Uuid::parse_str(entry_id).is_err() {
         return Err(not_found());
     }
-    let out = state
-        .db
-        .get_item()
-        .table_name(&*state.table)
-        .set_key(Some(entry_key(app_id, entry_id)))
-        .consistent_read(true)
-        .send()
-        .await
-        .or_internal("get invoice entry")?;
-    out.item
-        .map(db::from_item)
-        .transpose()
-        .or_internal("decode invoice entry")?
+    db::get_as(state, entry_key(app_id, entry_id), "get invoice entry")
+        .await?
         .ok_or_else(not_found)
 }
 

@@ -170,16 +170,7 @@ pub async fn load_unit(state: &AppState, id: &str) -> ApiResult<Option<Unit>> {
     if uuid::Uuid::parse_str(id).is_err() {
         return Ok(None);
     }
-    let out = state
-        .db
-        .get_item()
-        .table_name(&*state.table)
-        .set_key(Some(unit_key(id)))
-        .consistent_read(true)
-        .send()
-        .await
-        .or_internal("get unit")?;
-    out.item.map(db::from_item).transpose().or_internal("decode unit")
+    db::get_as(state, unit_key(id), "get unit").await
 }
 
 fn required(check: &mut FieldCheck, field: &str, label: &str, value: &str, max_chars: usize) -> Option<String> {
