@@ -19,6 +19,7 @@ use crate::db::{self, key, n, s};
 use crate::domain::{IdType, Mobile, PersonId};
 use crate::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
 use crate::members::{self, Member, MemberView, OccupationClass, member_id, member_sk};
+use crate::paging::{Page, PageQuery};
 use crate::spreadsheet::{self, ExportMember, ImportContext, Occupation, XlsxLimits};
 use crate::state::AppState;
 use crate::time;
@@ -398,23 +399,20 @@ pub async fn failed_rows_url(state: &AppState, unit: &UnitUser, app_id: &str, ba
     uploads::download_url(state, &key, 300).await
 }
 
-pub use crate::members::MemberPage;
-
 /// 人员详情: the members of an application, masked, a page at a time (ordered by batch and row).
 pub async fn list(
     state: &AppState,
     unit: &UnitUser,
     app_id: &str,
-    page: usize,
-    size: usize,
+    page: PageQuery,
     expiring_only: bool,
-) -> ApiResult<MemberPage> {
+) -> ApiResult<Page<MemberView>> {
     application::load_for_unit(state, unit, app_id).await?;
     let mut all = members::all(state, app_id).await?;
     if expiring_only {
         all.retain(|m| m.covered_until.is_some());
     }
-    Ok(members::page(all, page, size, time::today_beijing()))
+    Ok(members::page(all, page, time::today_beijing()))
 }
 
 async fn load_member(state: &AppState, app_id: &str, member: &str) -> ApiResult<Member> {

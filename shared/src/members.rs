@@ -10,6 +10,7 @@ use crate::application::app_pk;
 use crate::db::{self, s};
 use crate::domain::{Gender, mask_middle, mask_name};
 use crate::error::ApiResult;
+use crate::paging::{Page, PageQuery, PageRequest};
 use crate::state::AppState;
 
 /// 职业类别
@@ -101,27 +102,15 @@ impl Member {
     }
 }
 
-/// One page of members as lists show them, with the total.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MemberPage {
-    pub items: Vec<MemberView>,
-    pub total: u32,
-}
+pub const PAGE_SIZE_DEFAULT: u32 = 20;
+pub const PAGE_SIZE_MAX: u32 = 200;
 
-/// Page `page` (from 1) of `size` (1 … 200) members, in import order (batch, row), masked.
-pub fn page(mut members: Vec<Member>, page: usize, size: usize, today: NaiveDate) -> MemberPage {
+/// One page of members as lists show them (import order: batch, row), masked.
+pub fn page(mut members: Vec<Member>, query: PageQuery, today: NaiveDate) -> Page<MemberView> {
     members.sort_by_key(|m| (m.batch_no, m.row));
-    let size = size.clamp(1, 200);
-    let items = members
-        .iter()
-        .skip(page.saturating_sub(1).saturating_mul(size))
-        .take(size)
+    PageRequest::new(query, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX)
+        .cut(members)
         .map(|m| m.view(today))
-        .collect();
-    MemberPage {
-        items,
-        total: u32::try_from(members.len()).unwrap_or(u32::MAX),
-    }
 }
 
 /// Opaque, stable id of a person within an application: the same ID number always maps to

@@ -1,6 +1,50 @@
 //! Lists read whole (a subtree's queue, a status partition) and paged here, so the pager can
 //! show "共 N 条" and jump to any page.
 
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// `?page=&page_size=` of every paged list.
+#[derive(Debug, Default, Clone, Copy, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// From 1 (default 1)
+    pub page: Option<u32>,
+    /// Rows per page; each list has its own default and maximum
+    pub page_size: Option<u32>,
+}
+
+/// One page of a list, with the total the pager shows as "共 N 条".
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Items in the whole list (every page)
+    pub total: u32,
+    /// From 1
+    pub page: u32,
+    pub page_size: u32,
+}
+
+impl<T> Page<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            page: self.page,
+            page_size: self.page_size,
+        }
+    }
+
+    pub fn try_map<U, E>(self, f: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
+        Ok(Page {
+            items: self.items.into_iter().map(f).collect::<Result<_, E>>()?,
+            total: self.total,
+            page: self.page,
+            page_size: self.page_size,
+        })
+    }
+}
+
 /// A requested page: 1-based number and a size within the list's bounds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {
@@ -9,18 +53,23 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
-    pub fn new(page: Option<u32>, size: Option<u32>, default_size: u32, max_size: u32) -> Self {
+    pub fn new(query: PageQuery, default_size: u32, max_size: u32) -> Self {
         Self {
-            page: page.unwrap_or(1).max(1),
-            size: size.unwrap_or(default_size).clamp(1, max_size),
+            page: query.page.unwrap_or(1).max(1),
+            size: query.page_size.unwrap_or(default_size).clamp(1, max_size),
         }
     }
 
-    /// This page of `items`, and how many items there are in all.
-    pub fn cut<T>(self, items: Vec<T>) -> (Vec<T>, u32) {
+    /// This page of `items`, with how many items there are in all.
+    pub fn cut<T>(self, items: Vec<T>) -> Page<T> {
         let total = u32::try_from(items.len()).unwrap_or(u32::MAX);
         let skip = ((self.page - 1) as usize).saturating_mul(self.size as usize);
-        (items.into_iter().skip(skip).take(self.size as usize).collect(), total)
+        Page {
+            items: items.into_iter().skip(skip).take(self.size as usize).collect(),
+            total,
+            page: self.page,
+            page_size: self.size,
+        }
     }
 }
 
@@ -28,13 +77,28 @@ impl PageRequest {
 mod tests {
     use super::*;
 
+    fn query(page: Option<u32>, page_size: Option<u32>) -> PageQuery {
+        PageQuery { page, page_size }
+    }
+
     #[test]
     fn pages_are_bounded_and_cut_with_the_total() {
-        let request = PageRequest::new(Some(0), Some(500), 10, 100);
+        let request = PageRequest::new(query(Some(0), Some(500)), 10, 100);
         assert_eq!(request, PageRequest { page: 1, size: 100 });
-        let (items, total) = PageRequest::new(Some(2), Some(2), 10, 100).cut(vec![1, 2, 3, 4, 5]);
-        assert_eq!((items, total), (vec![3, 4], 5));
-        let (items, total) = PageRequest::new(Some(9), None, 2, 100).cut(vec![1, 2, 3]);
-        assert_eq!((items, total), (vec![], 3));
+        let page = PageRequest::new(query(Some(2), Some(2)), 10, 100).cut(vec![1, 2, 3, 4, 5]);
+        assert_eq!(
+            (page.items, page.total, page.page, page.page_size),
+            (vec![3, 4], 5, 2, 2)
+        );
+        let page = PageRequest::new(query(Some(9), None), 2, 100).cut(vec![1, 2, 3]);
+        assert_eq!((page.items, page.total), (vec![], 3));
+    }
+
+    #[test]
+    fn mapping_keeps_the_position() {
+        let page = PageRequest::new(query(Some(2), Some(1)), 10, 100).cut(vec!["1", "x"]);
+        assert!(page.clone().try_map(|s| s.parse::<u8>()).is_err());
+        let mapped = page.map(|s| s.len());
+        assert_eq!((mapped.items, mapped.total, mapped.page), (vec![1], 2, 2));
     }
 }

@@ -5,7 +5,7 @@
 use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::application::{self, Application, ApplicationStatus, app_key, app_pk};
 use crate::auth::{Permission, Role, StaffUser};
@@ -15,7 +15,7 @@ use crate::db::{self, TransactError, key, n, s};
 use crate::domain::{Fen, Mobile};
 use crate::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
 use crate::members;
-use crate::paging::PageRequest;
+use crate::paging::{Page, PageQuery, PageRequest};
 use crate::registration;
 use crate::sms::{self, SmsText};
 use crate::state::AppState;
@@ -24,14 +24,6 @@ use crate::trail;
 
 const MAX_REFERENCE_CHARS: usize = 64;
 const MAX_PAGE_SIZE: u32 = 100;
-
-/// `?page=&page_size=` (page from 1; size 1–100, default 20).
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    pub page: Option<u32>,
-    pub page_size: Option<u32>,
-}
 
 /// One application waiting for its money (待到账).
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -52,19 +44,11 @@ pub struct PaymentQueueItem {
     pub invoiced_at: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PaymentQueue {
-    pub items: Vec<PaymentQueueItem>,
-    pub total: u32,
-    pub page: u32,
-    pub page_size: u32,
-}
-
 /// 到账确认 list: invoiced applications in the staff member's subtree, oldest invoice first.
 /// The queue is a month's invoices at most, so it is read whole and paged here (with a total).
-pub async fn queue(state: &AppState, staff: &StaffUser, query: &PageQuery) -> ApiResult<PaymentQueue> {
+pub async fn queue(state: &AppState, staff: &StaffUser, query: PageQuery) -> ApiResult<Page<PaymentQueueItem>> {
     staff.require(Permission::Finance)?;
-    let request = PageRequest::new(query.page, query.page_size, 20, MAX_PAGE_SIZE);
+    let request = PageRequest::new(query, 20, MAX_PAGE_SIZE);
     let mut apps: Vec<Application> = db::query_as(
         state
             .db
@@ -80,10 +64,8 @@ pub async fn queue(state: &AppState, staff: &StaffUser, query: &PageQuery) -> Ap
     // The index lags the table a little; a row is listed only if it still waits for payment.
     apps.retain(|a| a.status == ApplicationStatus::Invoiced);
     apps.sort_by(|a, b| (&a.invoiced_at, &a.id).cmp(&(&b.invoiced_at, &b.id)));
-    let (apps, total) = request.cut(apps);
-    let mut items = Vec::new();
-    for app in apps {
-        items.push(PaymentQueueItem {
+    request.cut(apps).try_map(|app| {
+        Ok(PaymentQueueItem {
             fee_fen: app.fee()?.value(),
             due_fen: app.due()?.value(),
             insured_count: app.insured_count(),
@@ -95,13 +77,7 @@ pub async fn queue(state: &AppState, staff: &StaffUser, query: &PageQuery) -> Ap
             subsidy_fen: app.subsidy_fen,
             gift_fen: app.gift_fen,
             invoiced_at: app.invoiced_at,
-        });
-    }
-    Ok(PaymentQueue {
-        items,
-        total,
-        page: request.page,
-        page_size: request.size,
+        })
     })
 }
 

@@ -9,7 +9,7 @@ use crate::auth::{self, Account, Role, StaffUser};
 use crate::db::{self, TransactError, key, s};
 use crate::domain::{CreditCode, Email, Mobile, OfficePhone, mask_name};
 use crate::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
-use crate::paging::PageRequest;
+use crate::paging::{Page, PageQuery, PageRequest};
 use crate::password;
 use crate::reference;
 use crate::sms::{self, SmsText};
@@ -476,16 +476,6 @@ pub struct RegistrationSummary {
     pub submitted_at: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RegistrationPage {
-    /// Oldest submission first.
-    pub items: Vec<RegistrationSummary>,
-    /// Registrations matching the filter in the caller's jurisdiction (the pager's "共 N 条").
-    pub total: u32,
-    pub page: u32,
-    pub page_size: u32,
-}
-
 pub const PAGE_SIZE_DEFAULT: u32 = 10;
 pub const PAGE_SIZE_MAX: u32 = 100;
 
@@ -495,8 +485,7 @@ pub struct RegistrationFilter<'a> {
     pub status: RegistrationStatus,
     /// Part of the 单位名称, or the start of the 单位代码 (case-insensitive).
     pub search: Option<&'a str>,
-    pub page: Option<u32>,
-    pub page_size: Option<u32>,
+    pub page: PageQuery,
 }
 
 impl RegistrationFilter<'_> {
@@ -515,8 +504,8 @@ pub async fn list_for_staff(
     state: &AppState,
     staff: &StaffUser,
     filter: RegistrationFilter<'_>,
-) -> ApiResult<RegistrationPage> {
-    let request = PageRequest::new(filter.page, filter.page_size, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX);
+) -> ApiResult<Page<RegistrationSummary>> {
+    let request = PageRequest::new(filter.page, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX);
     let query = state
         .db
         .query()
@@ -529,28 +518,18 @@ pub async fn list_for_staff(
     // The index lags the table a little; a row is listed only if it still has the status.
     units.retain(|unit| unit.status == filter.status && filter.matches(unit));
     units.sort_by(|a, b| (&a.submitted_at, &a.id).cmp(&(&b.submitted_at, &b.id)));
-    let (units, total) = request.cut(units);
-    let items = units
-        .into_iter()
-        .map(|unit| RegistrationSummary {
-            contact_name: mask_name(&unit.contact.name),
-            contact_mobile: Mobile::parse(&unit.contact.mobile)
-                .map(|m| m.masked())
-                .unwrap_or_default(),
-            id: unit.id,
-            status: unit.status,
-            unit_name: unit.unit_name,
-            unit_code: unit.unit_code,
-            agency_name: unit.agency_name,
-            submitted_at: unit.submitted_at,
-        })
-        .collect();
-    Ok(RegistrationPage {
-        items,
-        total,
-        page: request.page,
-        page_size: request.size,
-    })
+    Ok(request.cut(units).map(|unit| RegistrationSummary {
+        contact_name: mask_name(&unit.contact.name),
+        contact_mobile: Mobile::parse(&unit.contact.mobile)
+            .map(|m| m.masked())
+            .unwrap_or_default(),
+        id: unit.id,
+        status: unit.status,
+        unit_name: unit.unit_name,
+        unit_code: unit.unit_code,
+        agency_name: unit.agency_name,
+        submitted_at: unit.submitted_at,
+    }))
 }
 
 /// What a reviewer sees: the whole record (they call the contact), images by short-lived URL.

@@ -18,8 +18,8 @@ use crate::domain::{Fen, Mobile};
 use crate::enrollment::{self, ApplicationDetail, SelfCheck};
 use crate::error::{ApiError, ApiResult, OrInternal};
 use crate::invoice::{self, FeeSummary};
-use crate::members::{self, MemberPage};
-use crate::paging::PageRequest;
+use crate::members::{self, MemberView};
+use crate::paging::{Page, PageQuery, PageRequest};
 use crate::reference;
 use crate::registration;
 use crate::sms::{self, SmsText};
@@ -214,32 +214,19 @@ impl ReviewRow {
     }
 }
 
-/// One page of a review queue.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReviewQueue {
-    /// 1 初审, 2 复审, 3 终审
-    pub level: u8,
-    /// Oldest submission first.
-    pub items: Vec<ReviewRow>,
-    /// Applications waiting at this level in the caller's jurisdiction.
-    pub total: u32,
-    pub page: u32,
-    pub page_size: u32,
-}
-
 pub const PAGE_SIZE_DEFAULT: u32 = 20;
 pub const PAGE_SIZE_MAX: u32 = 100;
 
-/// The queue of `level` in the caller's subtree (index gsi1: `APPQ#<status>`, agency path).
+/// One page of the queue of `level` in the caller's subtree, oldest submission first (index
+/// gsi1: `APPQ#<status>`, agency path).
 pub async fn queue(
     state: &AppState,
     staff: &StaffUser,
     level: ReviewLevel,
-    page: Option<u32>,
-    page_size: Option<u32>,
-) -> ApiResult<ReviewQueue> {
+    page: PageQuery,
+) -> ApiResult<Page<ReviewRow>> {
     staff.require(level.permission())?;
-    let request = PageRequest::new(page, page_size, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX);
+    let request = PageRequest::new(page, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX);
     let query = state
         .db
         .query()
@@ -252,14 +239,7 @@ pub async fn queue(
     // The index lags the table a little; a row is listed only if it still waits here.
     apps.retain(|app| app.status == level.pending() && reference::is_within(&app.agency_code, &staff.agency_code));
     apps.sort_by(|a, b| (&a.submitted_at, &a.id).cmp(&(&b.submitted_at, &b.id)));
-    let (apps, total) = request.cut(apps);
-    Ok(ReviewQueue {
-        level: level.number(),
-        items: apps.iter().map(ReviewRow::of).collect::<ApiResult<Vec<_>>>()?,
-        total,
-        page: request.page,
-        page_size: request.size,
-    })
+    request.cut(apps).try_map(|app| ReviewRow::of(&app))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -332,18 +312,12 @@ pub async fn members_page(
     state: &AppState,
     staff: &StaffUser,
     id: &str,
-    page: Option<u32>,
-    page_size: Option<u32>,
-) -> ApiResult<MemberPage> {
+    page: PageQuery,
+) -> ApiResult<Page<MemberView>> {
     staff.require_any(&READERS)?;
     let app = application::load_for_staff(state, staff, id).await?;
     let all = members::all(state, &app.id).await?;
-    Ok(members::page(
-        all,
-        page.unwrap_or(1) as usize,
-        page_size.unwrap_or(PAGE_SIZE_DEFAULT) as usize,
-        time::today_beijing(),
-    ))
+    Ok(members::page(all, page, time::today_beijing()))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 use crate::auth::{Account, Permission, Role, StaffUser};
 use crate::db::{self, s};
 use crate::error::{ApiError, ApiResult, FieldCheck, OrInternal};
-use crate::paging::PageRequest;
+use crate::paging::{Page, PageQuery, PageRequest};
 use crate::password;
 use crate::reference;
 use crate::state::AppState;
@@ -127,29 +127,14 @@ pub async fn create(state: &AppState, admin: &StaffUser, form: NewStaff) -> ApiR
     })
 }
 
-/// One page of the staff accounts in the admin's subtree, ordered by agency then login.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct StaffPage {
-    pub items: Vec<StaffView>,
-    /// Accounts in the admin's subtree (the pager's "共 N 条").
-    pub total: u32,
-    pub page: u32,
-    pub page_size: u32,
-}
-
 pub const PAGE_SIZE_DEFAULT: u32 = 10;
 pub const PAGE_SIZE_MAX: u32 = 100;
 
-/// Staff accounts in the admin's subtree, `page` (1-based) of `page_size`.
-pub async fn list(
-    state: &AppState,
-    admin: &StaffUser,
-    page: Option<u32>,
-    page_size: Option<u32>,
-) -> ApiResult<StaffPage> {
+/// One page of the staff accounts in the admin's subtree, ordered by agency then login.
+pub async fn list(state: &AppState, admin: &StaffUser, query: PageQuery) -> ApiResult<Page<StaffView>> {
     admin.require(Permission::Admin)?;
-    let request = PageRequest::new(page, page_size, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX);
-    let query = state
+    let request = PageRequest::new(query, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX);
+    let accounts = state
         .db
         .query()
         .table_name(&*state.table)
@@ -157,25 +142,15 @@ pub async fn list(
         .key_condition_expression("gsi1pk = :p AND begins_with(gsi1sk, :prefix)")
         .expression_attribute_values(":p", s("STAFF"))
         .expression_attribute_values(":prefix", s(admin.subtree_prefix()));
-    let accounts: Vec<Account> = db::query_as(query, "query staff").await?;
-    let (accounts, total) = request.cut(accounts);
-    let items = accounts
-        .into_iter()
-        .map(|account| StaffView {
-            agency_name: reference::full_name(&account.agency_code).unwrap_or_default(),
-            login: account.login,
-            display_name: account.display_name,
-            agency_code: account.agency_code,
-            permissions: account.permissions,
-            created_at: account.created_at,
-        })
-        .collect();
-    Ok(StaffPage {
-        items,
-        total,
-        page: request.page,
-        page_size: request.size,
-    })
+    let accounts: Vec<Account> = db::query_as(accounts, "query staff").await?;
+    Ok(request.cut(accounts).map(|account| StaffView {
+        agency_name: reference::full_name(&account.agency_code).unwrap_or_default(),
+        login: account.login,
+        display_name: account.display_name,
+        agency_code: account.agency_code,
+        permissions: account.permissions,
+        created_at: account.created_at,
+    }))
 }
 
 #[cfg(test)]

@@ -3,15 +3,14 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
 use shared::auth::StaffUser;
 use shared::catalogue::{self, Activity, ActivityForm};
 use shared::error::ErrorBody;
 use shared::http::ApiJson;
-use shared::staff::{self, NewStaff, StaffCreated, StaffPage};
+use shared::paging::{Page, PageQuery};
+use shared::staff::{self, NewStaff, StaffCreated, StaffView};
 use shared::trail::TrailEntry;
 use shared::{ApiResult, AppState};
-use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -28,23 +27,15 @@ pub fn router(state: AppState) -> axum::Router {
     shared::http::finish(router.with_state(state))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-struct PageQuery {
-    /// 1-based
-    page: Option<u32>,
-    /// 10 by default, at most 100
-    page_size: Option<u32>,
-}
-
-/// 工作人员列表 (own subtree), server-paged
+/// 工作人员列表 (own subtree), server-paged: 10 a page by default, at most 100
 #[utoipa::path(get, path = "/api/admin/staff", tag = "admin", params(PageQuery),
-    responses((status = 200, body = StaffPage), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Page<StaffView>), (status = 403, body = ErrorBody)))]
 async fn list_staff(
     State(state): State<AppState>,
     admin: StaffUser,
-    Query(q): Query<PageQuery>,
-) -> ApiResult<Json<StaffPage>> {
-    Ok(Json(staff::list(&state, &admin, q.page, q.page_size).await?))
+    Query(page): Query<PageQuery>,
+) -> ApiResult<Json<Page<StaffView>>> {
+    Ok(Json(staff::list(&state, &admin, page).await?))
 }
 
 /// 新增工作人员账号

@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 use shared::auth::UnitUser;
 use shared::error::{ApiError, ErrorBody};
 use shared::http::ApiJson;
-use shared::import::{self, ImportBatch, MemberEdit, MemberPage, NewUnnamed, UnnamedEntry};
+use shared::import::{self, ImportBatch, MemberEdit, NewUnnamed, UnnamedEntry};
 use shared::members::MemberView;
+use shared::paging::{Page, PageQuery};
 use shared::spreadsheet;
 use shared::uploads::UploadTicket;
 use shared::{ApiResult, AppState};
@@ -133,32 +134,30 @@ async fn failed_rows(
 
 #[derive(Debug, Deserialize, IntoParams)]
 struct MemberQuery {
-    /// 1-based page
-    page: Option<usize>,
-    size: Option<usize>,
+    /// From 1 (default 1)
+    page: Option<u32>,
+    /// 1 … 200 (default 20)
+    page_size: Option<u32>,
     /// Only 未到期 members (未到期人员清单)
     expiring: Option<bool>,
 }
 
 /// 人员详情 (masked), one page
 #[utoipa::path(get, path = "/api/applications/{id}/members", tag = "members", params(MemberQuery),
-    responses((status = 200, body = MemberPage), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Page<MemberView>), (status = 404, body = ErrorBody)))]
 async fn list_members(
     State(state): State<AppState>,
     unit: UnitUser,
     Path(id): Path<String>,
     Query(q): Query<MemberQuery>,
-) -> ApiResult<Json<MemberPage>> {
-    let page = import::list(
-        &state,
-        &unit,
-        &id,
-        q.page.unwrap_or(1),
-        q.size.unwrap_or(20),
-        q.expiring.unwrap_or(false),
-    )
-    .await?;
-    Ok(Json(page))
+) -> ApiResult<Json<Page<MemberView>>> {
+    let page = PageQuery {
+        page: q.page,
+        page_size: q.page_size,
+    };
+    Ok(Json(
+        import::list(&state, &unit, &id, page, q.expiring.unwrap_or(false)).await?,
+    ))
 }
 
 /// 人员修改

@@ -6,7 +6,8 @@ use axum::http::StatusCode;
 use shared::auth::StaffUser;
 use shared::error::ErrorBody;
 use shared::http::ApiJson;
-use shared::payment::{self, PageQuery, PaymentConfirmed, PaymentForm, PaymentQueue};
+use shared::paging::{Page, PageQuery};
+use shared::payment::{self, PaymentConfirmed, PaymentForm, PaymentQueueItem};
 use shared::{ApiResult, AppState};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -20,15 +21,15 @@ pub fn router(state: AppState) -> axum::Router {
     shared::http::finish(router.with_state(state))
 }
 
-/// 待到账: invoiced applications in the caller's jurisdiction, oldest invoice first
+/// 待到账: invoiced applications in the caller's jurisdiction, oldest invoice first, 20 a page
 #[utoipa::path(get, path = "/api/staff/payments", tag = "payment", params(PageQuery),
-    responses((status = 200, body = PaymentQueue), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Page<PaymentQueueItem>), (status = 403, body = ErrorBody)))]
 async fn queue(
     State(state): State<AppState>,
     staff: StaffUser,
-    Query(q): Query<PageQuery>,
-) -> ApiResult<Json<PaymentQueue>> {
-    Ok(Json(payment::queue(&state, &staff, &q).await?))
+    Query(page): Query<PageQuery>,
+) -> ApiResult<Json<Page<PaymentQueueItem>>> {
+    Ok(Json(payment::queue(&state, &staff, page).await?))
 }
 
 /// 到账确认: issues the certificate (201); the same confirmation again answers the same

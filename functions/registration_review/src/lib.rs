@@ -6,8 +6,10 @@ use serde::Deserialize;
 use shared::auth::{Permission, StaffUser};
 use shared::error::ErrorBody;
 use shared::http::ApiJson;
+use shared::paging::{Page, PageQuery};
 use shared::registration::{
-    self, Contact, ContactForm, Decision, RegistrationDetail, RegistrationFilter, RegistrationPage, RegistrationStatus,
+    self, Contact, ContactForm, Decision, RegistrationDetail, RegistrationFilter, RegistrationStatus,
+    RegistrationSummary,
 };
 use shared::{ApiResult, AppState};
 use utoipa::{IntoParams, ToSchema};
@@ -42,18 +44,20 @@ struct ListQuery {
 
 /// 注册审核列表
 #[utoipa::path(get, path = "/api/staff/registrations", tag = "registration review", params(ListQuery),
-    responses((status = 200, body = RegistrationPage), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Page<RegistrationSummary>), (status = 403, body = ErrorBody)))]
 async fn list(
     State(state): State<AppState>,
     staff: StaffUser,
     Query(q): Query<ListQuery>,
-) -> ApiResult<Json<RegistrationPage>> {
+) -> ApiResult<Json<Page<RegistrationSummary>>> {
     staff.require(Permission::RegistrationReview)?;
     let filter = RegistrationFilter {
         status: q.status.unwrap_or_default(),
         search: q.q.as_deref(),
-        page: q.page,
-        page_size: q.page_size,
+        page: PageQuery {
+            page: q.page,
+            page_size: q.page_size,
+        },
     };
     Ok(Json(registration::list_for_staff(&state, &staff, filter).await?))
 }

@@ -8,9 +8,10 @@ use shared::auth::StaffUser;
 use shared::error::ErrorBody;
 use shared::http::ApiJson;
 use shared::invoice::{self, FeeAdjustment, FeeSummary};
-use shared::members::MemberPage;
+use shared::members::MemberView;
+use shared::paging::{Page, PageQuery};
 use shared::review::{
-    self, ApproveRequest, ReturnRequest, ReviewDecision, ReviewLevel, ReviewQueue, StaffApplicationView,
+    self, ApproveRequest, ReturnRequest, ReviewDecision, ReviewLevel, ReviewRow, StaffApplicationView,
 };
 use shared::{ApiResult, AppState};
 use utoipa::IntoParams;
@@ -44,14 +45,18 @@ struct QueueQuery {
 
 /// 审核列表: applications waiting at one level in the caller's jurisdiction, oldest first
 #[utoipa::path(get, path = "/api/staff/reviews", tag = "review", params(QueueQuery),
-    responses((status = 200, body = ReviewQueue), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Page<ReviewRow>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn queue(
     State(state): State<AppState>,
     staff: StaffUser,
     Query(q): Query<QueueQuery>,
-) -> ApiResult<Json<ReviewQueue>> {
+) -> ApiResult<Json<Page<ReviewRow>>> {
     let level = ReviewLevel::parse(q.level)?;
-    Ok(Json(review::queue(&state, &staff, level, q.page, q.page_size).await?))
+    let page = PageQuery {
+        page: q.page,
+        page_size: q.page_size,
+    };
+    Ok(Json(review::queue(&state, &staff, level, page).await?))
 }
 
 /// 审核详情: base info, activity table, fees, self-check, attachments (with links), trail
@@ -65,26 +70,16 @@ async fn show(
     Ok(Json(review::view(&state, &staff, &id).await?))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-struct MembersQuery {
-    /// From 1 (default 1)
-    page: Option<u32>,
-    /// 1 … 200 (default 20)
-    page_size: Option<u32>,
-}
-
 /// 人员清单: the members, a page at a time, names, IDs and phones masked
-#[utoipa::path(get, path = "/api/staff/applications/{id}/members", tag = "review", params(MembersQuery),
-    responses((status = 200, body = MemberPage), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/staff/applications/{id}/members", tag = "review", params(PageQuery),
+    responses((status = 200, body = Page<MemberView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn members(
     State(state): State<AppState>,
     staff: StaffUser,
     Path(id): Path<String>,
-    Query(q): Query<MembersQuery>,
-) -> ApiResult<Json<MemberPage>> {
-    Ok(Json(
-        review::members_page(&state, &staff, &id, q.page, q.page_size).await?,
-    ))
+    Query(page): Query<PageQuery>,
+) -> ApiResult<Json<Page<MemberView>>> {
+    Ok(Json(review::members_page(&state, &staff, &id, page).await?))
 }
 
 /// 审核通过 at a level (终审: → 待开票, SMS with the amount due)

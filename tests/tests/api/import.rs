@@ -144,9 +144,22 @@ async fn good_rows_become_members_and_failed_rows_are_fixed_and_reimported_alone
     // Members list: masked IDs and phones; edit and remove.
     let list = clerk
         .browser
-        .get(&format!("/api/applications/{id}/members?page=1&size=10"))
+        .get(&format!("/api/applications/{id}/members?page=1&page_size=10"))
         .await;
     assert_eq!(list.body["total"], 4, "{list:?}");
+    let last = clerk
+        .browser
+        .get(&format!("/api/applications/{id}/members?page=2&page_size=3"))
+        .await;
+    assert_eq!(
+        (
+            last.body["items"].as_array().map(Vec::len),
+            last.body["page"].as_u64(),
+            last.body["page_size"].as_u64()
+        ),
+        (Some(1), Some(2), Some(3)),
+        "{last:?}"
+    );
     let first = &list.body["items"][0];
     assert_eq!(first["id_number"], format!("{}**********{}", &good1[..4], &good1[14..]));
     assert_eq!(first["mobile"], "138****5678");

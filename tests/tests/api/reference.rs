@@ -64,6 +64,33 @@ fn the_served_openapi_document_is_the_generated_one() {
     assert_eq!(reference::OPENAPI_JSON, generated, "run `make openapi`");
 }
 
+/// Generic schemas (`Page<T>`) must register their item types: no `$ref` may point nowhere.
+#[test]
+fn every_schema_reference_in_the_openapi_document_resolves() {
+    let document: serde_json::Value = serde_json::from_str(reference::OPENAPI_JSON).expect("json");
+    let schemas = document["components"]["schemas"].as_object().expect("schemas");
+    let mut pending = vec![&document];
+    let mut references = 0;
+    while let Some(value) = pending.pop() {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(target) = map.get("$ref").and_then(|r| r.as_str()) {
+                    let name = target
+                        .strip_prefix("#/components/schemas/")
+                        .expect("a schema reference");
+                    assert!(schemas.contains_key(name), "{target} is not defined");
+                    references += 1;
+                }
+                pending.extend(map.values());
+            }
+            serde_json::Value::Array(items) => pending.extend(items),
+            _ => {}
+        }
+    }
+    assert!(schemas.contains_key("Page_StaffView"), "paged lists share Page<T>");
+    assert!(references > 100, "only {references} references found");
+}
+
 /// `make deploy` publishes web/dist with `devstack publish-web`: checked here against S3 (moto).
 #[tokio::test]
 async fn the_front_end_build_is_published_with_types_and_cache_headers() {

@@ -8,9 +8,9 @@ import type {
   AttachmentView,
   DownloadLink,
   ImportBatch,
-  MemberPage,
   MemberView,
   OccupationClass,
+  Page,
   SelfCheck,
   TrailEntry,
   UnnamedEntry,
@@ -43,8 +43,8 @@ export const runImport = (id: string, upload_id: string, file_name: string) =>
   post<ImportBatch>(`${base(id)}/imports`, { upload_id, file_name })
 export const batches = (id: string) => get<ImportBatch[]>(`${base(id)}/imports`)
 export const failedRows = (id: string, batchNo: number) => get<DownloadLink>(`${base(id)}/imports/${batchNo}/failed-rows`)
-export const members = (id: string, page: number, size: number, expiring = false) =>
-  get<MemberPage>(`${base(id)}/members${qs({ page, size, expiring: expiring || undefined })}`)
+export const members = (id: string, page: number, page_size: number, expiring = false) =>
+  get<Page<MemberView>>(`${base(id)}/members${qs({ page, page_size, expiring: expiring || undefined })}`)
 export const membersExportUrl = (id: string) => `${base(id)}/members/export`
 export const editMember = (
   id: string,

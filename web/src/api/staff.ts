@@ -7,16 +7,17 @@ import type {
   ContactForm,
   Decision,
   NewStaff,
+  Page,
   RegistrationDetail,
-  RegistrationPage,
   RegistrationStatus,
+  RegistrationSummary,
   StaffCreated,
-  StaffPage,
+  StaffView,
   TrailEntry,
 } from './types'
 
 export const registrations = (status: RegistrationStatus, page: number, page_size: number, q = '') =>
-  get<RegistrationPage>(`/api/staff/registrations${qs({ status, q, page, page_size })}`)
+  get<Page<RegistrationSummary>>(`/api/staff/registrations${qs({ status, q, page, page_size })}`)
 export const registration = (id: string) => get<RegistrationDetail>(`/api/staff/registrations/${id}`)
 export const approveRegistration = (id: string) => post<Decision>(`/api/staff/registrations/${id}/approve`)
 export const rejectRegistration = (id: string, reason: string) =>
@@ -24,7 +25,7 @@ export const rejectRegistration = (id: string, reason: string) =>
 export const changeContact = (unitId: string, form: ContactForm) => put<Contact>(`/api/staff/units/${unitId}/contact`, form)
 
 export const staffList = (page: number, page_size: number) =>
-  get<StaffPage>(`/api/admin/staff${qs({ page, page_size })}`)
+  get<Page<StaffView>>(`/api/admin/staff${qs({ page, page_size })}`)
 export const createStaff = (form: NewStaff) => post<StaffCreated>('/api/admin/staff', form)
 
 // 保障活动目录 (province office admins); a change applies to new applications only.

@@ -105,13 +105,6 @@ export interface RegistrationSummary {
   submitted_at: string
 }
 
-export interface RegistrationPage {
-  items: RegistrationSummary[]
-  total: number
-  page: number
-  page_size: number
-}
-
 export interface TrailEntry {
   at: string
   actor: string
@@ -177,13 +170,6 @@ export interface StaffView {
   agency_name: string
   permissions: Permission[]
   created_at: string
-}
-
-export interface StaffPage {
-  items: StaffView[]
-  total: number
-  page: number
-  page_size: number
 }
 
 export interface NewStaff {
@@ -305,11 +291,6 @@ export interface MemberView {
   covered_until?: string | null
 }
 
-export interface MemberPage {
-  items: MemberView[]
-  total: number
-}
-
 export interface UnnamedEntry {
   entry_id: string
   count: number
@@ -360,9 +341,12 @@ export interface SelfCheck {
   checked_on: string
 }
 
+/** One page of a server-paged list (Page<T>); total is the pager's "共 N 条". */
 export interface Page<T> {
   items: T[]
   total: number
+  page: number
+  page_size: number
 }
 
 // ---- review, invoice, payment, certificates ----------------------------------------------
@@ -382,12 +366,6 @@ export interface ReviewRow {
   status: ApplicationStatus
   status_label: string
   submitted_at?: string | null
-}
-
-export interface ReviewQueue extends Page<ReviewRow> {
-  level: number
-  page: number
-  page_size: number
 }
 
 /** 总保费, 补贴金额, 赠险金额, 应交保费 (fen). */
@@ -513,11 +491,6 @@ export interface PaymentQueueItem {
   gift_fen: number
   due_fen: number
   invoiced_at?: string | null
-}
-
-export interface PaymentQueue extends Page<PaymentQueueItem> {
-  page: number
-  page_size: number
 }
 
 export interface PaymentForm {
