@@ -1,37 +1,17 @@
-//! The library every function uses: domain types and rules, storage, SMS and HTTP glue.
-pub mod application;
-pub mod attachments;
-pub mod auth;
-pub mod catalogue;
-pub mod certificate;
-pub mod coverage;
-pub mod db;
+//! The library every function uses, in layers: `platform` (what any step needs and no step
+//! owns) → `records` (one stored entity a file, with its keys and guarded writes) → `steps`
+//! (one workflow step a file, named like `functions/<step>`). Beside them the pure folders —
+//! `domain`, `reference`, `spreadsheet`, `documents` — import none of the three. A step never
+//! imports another step; `tests/architecture.rs` enforces these edges.
 #[cfg(feature = "pdf")]
 pub mod documents;
 pub mod domain;
-pub mod enrollment;
-pub mod error;
-pub mod http;
-#[cfg(feature = "xlsx")]
-pub mod import;
-pub mod invoice;
-pub mod members;
-pub mod paging;
-pub mod password;
-pub mod payment;
+pub mod platform;
+pub mod records;
 pub mod reference;
-pub mod registration;
-pub mod review;
-pub mod sms;
-pub mod sms_code;
 #[cfg(feature = "xlsx")]
 pub mod spreadsheet;
-pub mod staff;
-pub mod state;
-pub mod telemetry;
-pub mod time;
-pub mod trail;
-pub mod uploads;
+pub mod steps;
 
-pub use error::{ApiError, ApiResult};
-pub use state::AppState;
+pub use platform::error::{ApiError, ApiResult};
+pub use platform::state::AppState;

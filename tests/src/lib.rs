@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use aws_config::BehaviorVersion;
 use serde_json::{Value, json};
 use shared::AppState;
-use shared::auth::Permission;
+use shared::records::account::Permission;
 use tokio::task::JoinHandle;
 
 pub struct TestApp {
@@ -42,7 +42,7 @@ impl TestApp {
             loop {
                 // A send that hangs (the SDK has no read timeout; a loaded moto may never answer)
                 // must not stop this loop: the item's lease expires and the next pass retries it.
-                match tokio::time::timeout(Duration::from_secs(5), shared::sms::drain_outbox(&state)).await {
+                match tokio::time::timeout(Duration::from_secs(5), shared::platform::sms::drain_outbox(&state)).await {
                     Ok(Err(e)) => eprintln!("notifier pass failed: {e:#}"),
                     Err(_) => eprintln!("notifier pass timed out"),
                     Ok(Ok(_)) => {}
@@ -68,7 +68,7 @@ impl TestApp {
         devstack::resources::create_all(&state)
             .await
             .expect("create table and bucket from template.yaml");
-        shared::catalogue::seed(&state).await.expect("seed catalogue");
+        shared::records::catalogue::seed(&state).await.expect("seed catalogue");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         // Each response names the table behind it, so a client can never silently talk to
@@ -184,7 +184,7 @@ impl TestApp {
 
     /// A staff member who has already changed the first password, signed in.
     pub async fn staff(&self, login: &str, agency: &str, permissions: Vec<Permission>) -> Browser {
-        shared::staff::insert(&self.state, login, login, agency, permissions, "Passw0rd!", false)
+        shared::steps::admin::insert(&self.state, login, login, agency, permissions, "Passw0rd!", false)
             .await
             .expect("insert staff");
         let browser = self.browser();
@@ -265,8 +265,8 @@ impl TestApp {
             .db
             .get_item()
             .table_name(&*self.state.table)
-            .key("pk", shared::db::s(format!("OUTBOX#account:{id}")))
-            .key("sk", shared::db::s("OUTBOX"))
+            .key("pk", shared::platform::db::s(format!("OUTBOX#account:{id}")))
+            .key("sk", shared::platform::db::s("OUTBOX"))
             .consistent_read(true)
             .send()
             .await
@@ -553,12 +553,12 @@ impl TestApp {
 
     /// A draft application for the seeded activity, made through the shared logic.
     pub async fn draft(&self, clerk: &Clerk, shares: u32) -> String {
-        let unit = shared::auth::UnitUser {
+        let unit = shared::records::session::UnitUser {
             login: clerk.login.clone(),
             unit_id: clerk.unit_id.clone(),
             agency_code: String::new(),
         };
-        let app = shared::application::create_draft(&self.state, &unit, "ZYYL", "ZYYL-01", shares)
+        let app = shared::records::application::create_draft(&self.state, &unit, "ZYYL", "ZYYL-01", shares)
             .await
             .expect("draft");
         app.id

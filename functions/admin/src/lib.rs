@@ -3,13 +3,13 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use shared::auth::StaffUser;
-use shared::catalogue::{self, Activity, ActivityForm};
-use shared::error::ErrorBody;
-use shared::http::ApiJson;
-use shared::paging::{Page, PageQuery};
-use shared::staff::{self, NewStaff, StaffCreated, StaffView};
-use shared::trail::TrailEntry;
+use shared::platform::error::ErrorBody;
+use shared::platform::http::ApiJson;
+use shared::platform::paging::{Page, PageQuery};
+use shared::records::catalogue::{self, Activity, ActivityForm};
+use shared::records::session::StaffUser;
+use shared::records::trail::TrailEntry;
+use shared::steps::admin::{self, NewStaff, StaffCreated, StaffView};
 use shared::{ApiResult, AppState};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -24,7 +24,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 pub fn router(state: AppState) -> axum::Router {
     let (router, _) = api().split_for_parts();
-    shared::http::finish(router.with_state(state))
+    shared::platform::http::finish(router.with_state(state))
 }
 
 /// 工作人员列表 (own subtree), server-paged: 10 a page by default, at most 100
@@ -35,7 +35,7 @@ async fn list_staff(
     admin: StaffUser,
     Query(page): Query<PageQuery>,
 ) -> ApiResult<Json<Page<StaffView>>> {
-    Ok(Json(staff::list(&state, &admin, page).await?))
+    Ok(Json(admin::list(&state, &admin, page).await?))
 }
 
 /// 新增工作人员账号
@@ -46,7 +46,7 @@ async fn create_staff(
     admin: StaffUser,
     ApiJson(form): ApiJson<NewStaff>,
 ) -> ApiResult<(StatusCode, Json<StaffCreated>)> {
-    Ok((StatusCode::CREATED, Json(staff::create(&state, &admin, form).await?)))
+    Ok((StatusCode::CREATED, Json(admin::create(&state, &admin, form).await?)))
 }
 
 /// 新增保障活动

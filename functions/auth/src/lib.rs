@@ -4,9 +4,10 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse};
 use serde::Deserialize;
-use shared::auth::{self, Me, Session};
-use shared::error::ErrorBody;
-use shared::http::ApiJson;
+use shared::platform::error::ErrorBody;
+use shared::platform::http::ApiJson;
+use shared::records::session::{self, Session};
+use shared::steps::auth::{self, Me};
 use shared::{ApiResult, AppState};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -22,7 +23,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 pub fn router(state: AppState) -> axum::Router {
     let (router, _) = api().split_for_parts();
-    shared::http::finish(router.with_state(state))
+    shared::platform::http::finish(router.with_state(state))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -37,9 +38,14 @@ struct LoginRequest {
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = Me), (status = 401, body = ErrorBody), (status = 423, body = ErrorBody)))]
 async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginRequest>) -> ApiResult<impl IntoResponse> {
-    let (account, token) = auth::sign_in(&state, &auth::normalize_login(&req.login), &req.password).await?;
+    let (account, token) = auth::sign_in(
+        &state,
+        &shared::records::account::normalize_login(&req.login),
+        &req.password,
+    )
+    .await?;
     Ok((
-        AppendHeaders([(header::SET_COOKIE, auth::session_cookie(&token))]),
+        AppendHeaders([(header::SET_COOKIE, session::session_cookie(&token))]),
         Json(Me::from(&account)),
     ))
 }
@@ -47,10 +53,10 @@ async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginRequest
 /// 退出登录
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth", responses((status = 204), (status = 401, body = ErrorBody)))]
 async fn logout(State(state): State<AppState>, session: Session) -> ApiResult<impl IntoResponse> {
-    auth::close_session(&state, &session.token).await?;
+    session::close_session(&state, &session.token).await?;
     Ok((
         StatusCode::NO_CONTENT,
-        AppendHeaders([(header::SET_COOKIE, auth::expired_cookie())]),
+        AppendHeaders([(header::SET_COOKIE, session::expired_cookie())]),
     ))
 }
 
@@ -72,7 +78,7 @@ async fn change_password(
     let token = auth::change_password(&state, &session, &req.current_password, &req.new_password).await?;
     let me = auth::me(&state, &session.login).await?;
     Ok((
-        AppendHeaders([(header::SET_COOKIE, auth::session_cookie(&token))]),
+        AppendHeaders([(header::SET_COOKIE, session::session_cookie(&token))]),
         Json(me),
     ))
 }

@@ -5,9 +5,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 use serde::Deserialize;
-use shared::auth::UnitUser;
-use shared::certificate::{self, CertificateView, PrintedCertificate, Verification};
-use shared::error::ErrorBody;
+use shared::platform::error::ErrorBody;
+use shared::records::session::UnitUser;
+use shared::steps::certificate::{self, CertificateView, PrintedCertificate, Verification};
 use shared::{ApiResult, AppState};
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -23,7 +23,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 pub fn router(state: AppState) -> axum::Router {
     let (router, _) = api().split_for_parts();
-    shared::http::finish(router.with_state(state))
+    shared::platform::http::finish(router.with_state(state))
 }
 
 /// The origin the QR code points at: `PUBLIC_BASE_URL` when configured (the site's public
@@ -97,7 +97,7 @@ async fn overage_template() -> ApiResult<impl IntoResponse> {
             (header::CONTENT_TYPE, "application/pdf".to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                shared::http::content_disposition("attachment", "overage-proof.pdf", "超龄人员在职证明.pdf"),
+                shared::platform::http::content_disposition("attachment", "overage-proof.pdf", "超龄人员在职证明.pdf"),
             ),
             (header::CACHE_CONTROL, "public, max-age=86400".to_owned()),
         ],

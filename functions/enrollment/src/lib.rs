@@ -4,14 +4,17 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use shared::application::Application;
-use shared::attachments::{self, AttachmentLink, AttachmentUploadRequest, AttachmentView, NewAttachment};
-use shared::auth::UnitUser;
-use shared::enrollment::{self, ApplicationDetail, ApplicationEdit, ApplicationSummary, NewApplication, SelfCheck};
-use shared::error::ErrorBody;
-use shared::http::ApiJson;
-use shared::trail::TrailEntry;
-use shared::uploads::UploadTicket;
+use shared::platform::error::ErrorBody;
+use shared::platform::http::ApiJson;
+use shared::platform::uploads::UploadTicket;
+use shared::records::application::Application;
+use shared::records::application_detail::ApplicationDetail;
+use shared::records::attachment::AttachmentView;
+use shared::records::self_check::SelfCheck;
+use shared::records::session::UnitUser;
+use shared::records::trail::TrailEntry;
+use shared::steps::attachments::{self, AttachmentLink, AttachmentUploadRequest, NewAttachment};
+use shared::steps::enrollment::{self, ApplicationEdit, ApplicationSummary, NewApplication};
 use shared::{ApiResult, AppState};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -30,7 +33,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 pub fn router(state: AppState) -> axum::Router {
     let (router, _) = api().split_for_parts();
-    shared::http::finish(router.with_state(state))
+    shared::platform::http::finish(router.with_state(state))
 }
 
 /// ① 新建参保录入: activity, sub-category and shares → a draft

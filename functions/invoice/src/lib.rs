@@ -4,10 +4,10 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use shared::auth::UnitUser;
-use shared::error::ErrorBody;
-use shared::http::ApiJson;
-use shared::invoice::{self, InvoiceEntry, InvoiceEntryForm, InvoiceView};
+use shared::platform::error::ErrorBody;
+use shared::platform::http::ApiJson;
+use shared::records::session::UnitUser;
+use shared::steps::invoice::{self, InvoiceEntry, InvoiceEntryForm, InvoiceView};
 use shared::{ApiResult, AppState};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -22,7 +22,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 pub fn router(state: AppState) -> axum::Router {
     let (router, _) = api().split_for_parts();
-    shared::http::finish(router.with_state(state))
+    shared::platform::http::finish(router.with_state(state))
 }
 
 /// 开票录入: fees, 剩余开票金额 per activity, the entries, whether submitted

@@ -6,14 +6,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
-use shared::auth::UnitUser;
-use shared::error::{ApiError, ErrorBody};
-use shared::http::ApiJson;
-use shared::import::{self, ImportBatch, MemberEdit, NewUnnamed, UnnamedEntry};
-use shared::members::MemberView;
-use shared::paging::{Page, PageQuery};
+use shared::platform::error::{ApiError, ErrorBody};
+use shared::platform::http::ApiJson;
+use shared::platform::paging::{Page, PageQuery};
+use shared::platform::uploads::UploadTicket;
+use shared::records::members::MemberView;
+use shared::records::session::UnitUser;
 use shared::spreadsheet;
-use shared::uploads::UploadTicket;
+use shared::steps::member_import::{self, ImportBatch, MemberEdit, NewUnnamed, UnnamedEntry};
 use shared::{ApiResult, AppState};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -34,7 +34,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 pub fn router(state: AppState) -> axum::Router {
     let (router, _) = api().split_for_parts();
-    shared::http::finish(router.with_state(state))
+    shared::platform::http::finish(router.with_state(state))
 }
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -45,7 +45,7 @@ fn xlsx_download(file_name: &str, bytes: Vec<u8>) -> impl IntoResponse {
             (header::CONTENT_TYPE, XLSX.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                shared::http::content_disposition("attachment", "members.xlsx", file_name),
+                shared::platform::http::content_disposition("attachment", "members.xlsx", file_name),
             ),
             (header::CACHE_CONTROL, "no-store".to_owned()),
         ],
@@ -76,7 +76,7 @@ async fn import_upload(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<ImportUploadRequest>,
 ) -> ApiResult<Json<UploadTicket>> {
-    Ok(Json(import::upload_ticket(&state, &unit, &id, req.size).await?))
+    Ok(Json(member_import::upload_ticket(&state, &unit, &id, req.size).await?))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -96,7 +96,7 @@ async fn import_file(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<ImportRequest>,
 ) -> ApiResult<(StatusCode, Json<ImportBatch>)> {
-    let batch = import::import(&state, &unit, &id, req.upload_id.trim(), &req.file_name).await?;
+    let batch = member_import::import(&state, &unit, &id, req.upload_id.trim(), &req.file_name).await?;
     Ok((StatusCode::CREATED, Json(batch)))
 }
 
@@ -108,7 +108,7 @@ async fn list_batches(
     unit: UnitUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<ImportBatch>>> {
-    Ok(Json(import::batches(&state, &unit, &id).await?))
+    Ok(Json(member_import::batches(&state, &unit, &id).await?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -125,7 +125,7 @@ async fn failed_rows(
     unit: UnitUser,
     Path((id, batch_no)): Path<(String, u32)>,
 ) -> ApiResult<Json<DownloadLink>> {
-    let url = import::failed_rows_url(&state, &unit, &id, batch_no).await?;
+    let url = member_import::failed_rows_url(&state, &unit, &id, batch_no).await?;
     Ok(Json(DownloadLink {
         url,
         file_name: spreadsheet::FAILED_ROWS_FILE_NAME,
@@ -156,7 +156,7 @@ async fn list_members(
         page_size: q.page_size,
     };
     Ok(Json(
-        import::list(&state, &unit, &id, page, q.expiring.unwrap_or(false)).await?,
+        member_import::list(&state, &unit, &id, page, q.expiring.unwrap_or(false)).await?,
     ))
 }
 
@@ -169,7 +169,7 @@ async fn edit_member(
     Path((id, member_id)): Path<(String, String)>,
     ApiJson(form): ApiJson<MemberEdit>,
 ) -> ApiResult<Json<MemberView>> {
-    Ok(Json(import::edit(&state, &unit, &id, &member_id, form).await?))
+    Ok(Json(member_import::edit(&state, &unit, &id, &member_id, form).await?))
 }
 
 /// 人员删除
@@ -180,7 +180,7 @@ async fn remove_member(
     unit: UnitUser,
     Path((id, member_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    import::remove(&state, &unit, &id, &member_id).await?;
+    member_import::remove(&state, &unit, &id, &member_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -192,7 +192,7 @@ async fn export_members(
     unit: UnitUser,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
-    let bytes = import::export(&state, &unit, &id).await?;
+    let bytes = member_import::export(&state, &unit, &id).await?;
     Ok(xlsx_download(spreadsheet::EXPORT_FILE_NAME, bytes))
 }
 
@@ -207,7 +207,7 @@ async fn add_unnamed(
 ) -> ApiResult<(StatusCode, Json<UnnamedEntry>)> {
     Ok((
         StatusCode::CREATED,
-        Json(import::add_unnamed(&state, &unit, &id, form).await?),
+        Json(member_import::add_unnamed(&state, &unit, &id, form).await?),
     ))
 }
 
@@ -219,7 +219,7 @@ async fn list_unnamed(
     unit: UnitUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<UnnamedEntry>>> {
-    Ok(Json(import::unnamed(&state, &unit, &id).await?))
+    Ok(Json(member_import::unnamed(&state, &unit, &id).await?))
 }
 
 /// 删除无名单
@@ -230,6 +230,6 @@ async fn remove_unnamed(
     unit: UnitUser,
     Path((id, entry_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    import::remove_unnamed(&state, &unit, &id, &entry_id).await?;
+    member_import::remove_unnamed(&state, &unit, &id, &entry_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

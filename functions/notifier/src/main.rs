@@ -6,12 +6,12 @@ use serde_json::{Value, json};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::telemetry::init();
+    shared::platform::telemetry::init();
     let state = shared::AppState::from_env().await?;
     lambda_runtime::run(service_fn(move |_event: LambdaEvent<Value>| {
         let state = state.clone();
         async move {
-            let report = shared::sms::drain_outbox(&state).await?;
+            let report = shared::platform::sms::drain_outbox(&state).await?;
             tracing::info!(sent = report.sent, failed = report.failed, "outbox drained");
             Ok::<Value, lambda_runtime::Error>(json!({ "sent": report.sent, "failed": report.failed }))
         }

@@ -3,11 +3,11 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use shared::auth::StaffUser;
-use shared::error::ErrorBody;
-use shared::http::ApiJson;
-use shared::paging::{Page, PageQuery};
-use shared::payment::{self, PaymentConfirmed, PaymentForm, PaymentQueueItem};
+use shared::platform::error::ErrorBody;
+use shared::platform::http::ApiJson;
+use shared::platform::paging::{Page, PageQuery};
+use shared::records::session::StaffUser;
+use shared::steps::payment::{self, PaymentConfirmed, PaymentForm, PaymentQueueItem};
 use shared::{ApiResult, AppState};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -18,7 +18,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 pub fn router(state: AppState) -> axum::Router {
     let (router, _) = api().split_for_parts();
-    shared::http::finish(router.with_state(state))
+    shared::platform::http::finish(router.with_state(state))
 }
 
 /// 待到账: invoiced applications in the caller's jurisdiction, oldest invoice first, 20 a page

@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
-use shared::catalogue::{self, Activity};
+use shared::records::catalogue::{self, Activity};
 use shared::reference;
 use shared::{ApiResult, AppState};
 use utoipa_axum::router::OpenApiRouter;
@@ -28,7 +28,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 pub fn router(state: AppState) -> axum::Router {
     let (router, _) = api().split_for_parts();
-    shared::http::finish(router.with_state(state))
+    shared::platform::http::finish(router.with_state(state))
 }
 
 fn cached(body: Value) -> impl IntoResponse {

@@ -4,11 +4,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use shared::domain::Mobile;
-use shared::error::{ApiError, ErrorBody};
-use shared::http::ApiJson;
-use shared::registration::{self, RegistrationForm, Submitted};
-use shared::sms_code::{self, CodePurpose, CodeSent};
-use shared::uploads::{self, UploadTicket};
+use shared::platform::error::{ApiError, ErrorBody};
+use shared::platform::http::ApiJson;
+use shared::platform::uploads::{self, UploadTicket};
+use shared::records::sms_code::CodePurpose;
+use shared::steps::registration::{self, RegistrationForm, Submitted};
+use shared::steps::sms_code::{self, CodeSent};
 use shared::{ApiResult, AppState};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -23,7 +24,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 pub fn router(state: AppState) -> axum::Router {
     let (router, _) = api().split_for_parts();
-    shared::http::finish(router.with_state(state))
+    shared::platform::http::finish(router.with_state(state))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -3,14 +3,13 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
-use shared::auth::{Permission, StaffUser};
-use shared::error::ErrorBody;
-use shared::http::ApiJson;
-use shared::paging::{Page, PageQuery};
-use shared::registration::{
-    self, Contact, ContactForm, Decision, RegistrationDetail, RegistrationFilter, RegistrationStatus,
-    RegistrationSummary,
-};
+use shared::platform::error::ErrorBody;
+use shared::platform::http::ApiJson;
+use shared::platform::paging::{Page, PageQuery};
+use shared::records::account::Permission;
+use shared::records::session::StaffUser;
+use shared::records::unit::{Contact, ContactForm, RegistrationStatus};
+use shared::steps::registration_review::{self, Decision, RegistrationDetail, RegistrationFilter, RegistrationSummary};
 use shared::{ApiResult, AppState};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -27,7 +26,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 pub fn router(state: AppState) -> axum::Router {
     let (router, _) = api().split_for_parts();
-    shared::http::finish(router.with_state(state))
+    shared::platform::http::finish(router.with_state(state))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -59,7 +58,7 @@ async fn list(
             page_size: q.page_size,
         },
     };
-    Ok(Json(registration::list_for_staff(&state, &staff, filter).await?))
+    Ok(Json(registration_review::list_for_staff(&state, &staff, filter).await?))
 }
 
 /// 注册详情 (with the two images)
@@ -71,7 +70,7 @@ async fn show(
     Path(id): Path<String>,
 ) -> ApiResult<Json<RegistrationDetail>> {
     staff.require(Permission::RegistrationReview)?;
-    Ok(Json(registration::detail_for_staff(&state, &staff, &id).await?))
+    Ok(Json(registration_review::detail_for_staff(&state, &staff, &id).await?))
 }
 
 /// 审核通过 → unit account + SMS
@@ -79,7 +78,7 @@ async fn show(
     responses((status = 200, body = Decision), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn approve(State(state): State<AppState>, staff: StaffUser, Path(id): Path<String>) -> ApiResult<Json<Decision>> {
     staff.require(Permission::RegistrationReview)?;
-    Ok(Json(registration::approve(&state, &staff, &id).await?))
+    Ok(Json(registration_review::approve(&state, &staff, &id).await?))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -98,7 +97,9 @@ async fn reject(
     ApiJson(req): ApiJson<RejectRequest>,
 ) -> ApiResult<Json<Decision>> {
     staff.require(Permission::RegistrationReview)?;
-    Ok(Json(registration::reject(&state, &staff, &id, &req.reason).await?))
+    Ok(Json(
+        registration_review::reject(&state, &staff, &id, &req.reason).await?,
+    ))
 }
 
 /// 更换联系人
@@ -111,5 +112,7 @@ async fn change_contact(
     ApiJson(form): ApiJson<ContactForm>,
 ) -> ApiResult<Json<Contact>> {
     staff.require(Permission::RegistrationReview)?;
-    Ok(Json(registration::change_contact(&state, &staff, &id, &form).await?))
+    Ok(Json(
+        registration_review::change_contact(&state, &staff, &id, &form).await?,
+    ))
 }

@@ -1,7 +1,7 @@
 //! Lambda entry point: build the clients once, serve the router.
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::telemetry::init();
+    shared::platform::telemetry::init();
     let state = shared::AppState::from_env().await?;
     lambda_http::run(registration_review::router(state)).await
 }

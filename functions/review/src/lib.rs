@@ -4,13 +4,14 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
-use shared::auth::StaffUser;
-use shared::error::ErrorBody;
-use shared::http::ApiJson;
-use shared::invoice::{self, FeeAdjustment, FeeSummary};
-use shared::members::MemberView;
-use shared::paging::{Page, PageQuery};
-use shared::review::{
+use shared::platform::error::ErrorBody;
+use shared::platform::http::ApiJson;
+use shared::platform::paging::{Page, PageQuery};
+use shared::records::application::FeeSummary;
+use shared::records::members::MemberView;
+use shared::records::session::StaffUser;
+use shared::steps::invoice::{self, FeeAdjustment};
+use shared::steps::review::{
     self, ApproveRequest, ReturnRequest, ReviewDecision, ReviewLevel, ReviewRow, StaffApplicationView,
 };
 use shared::{ApiResult, AppState};
@@ -30,7 +31,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 pub fn router(state: AppState) -> axum::Router {
     let (router, _) = api().split_for_parts();
-    shared::http::finish(router.with_state(state))
+    shared::platform::http::finish(router.with_state(state))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

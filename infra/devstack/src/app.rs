@@ -147,19 +147,19 @@ async fn api_not_found() -> (axum::http::StatusCode, Json<Value>) {
 
 /// Seeds the catalogue and, if absent, the first admin; returns the admin password if created.
 pub async fn seed(state: &AppState) -> anyhow::Result<Option<String>> {
-    shared::catalogue::seed(state)
+    shared::records::catalogue::seed(state)
         .await
         .map_err(|e| anyhow::anyhow!("seed catalogue: {}", e.message))?;
     // DEV_ADMIN_PASSWORD lets the browser test sign in as the admin; otherwise a random one.
     let password = std::env::var("DEV_ADMIN_PASSWORD")
         .ok()
         .filter(|p| !p.is_empty())
-        .unwrap_or_else(shared::password::generate);
+        .unwrap_or_else(shared::platform::password::generate);
     let permissions = vec![
-        shared::auth::Permission::Admin,
-        shared::auth::Permission::RegistrationReview,
+        shared::records::account::Permission::Admin,
+        shared::records::account::Permission::RegistrationReview,
     ];
-    match shared::staff::insert(state, "admin", "系统管理员", "HN", permissions, &password, true).await {
+    match shared::steps::admin::insert(state, "admin", "系统管理员", "HN", permissions, &password, true).await {
         Ok(()) => Ok(Some(password)),
         Err(e) if e.code == "LOGIN_TAKEN" => Ok(None),
         Err(e) => Err(anyhow::anyhow!("seed admin: {}", e.message)),

@@ -63,7 +63,7 @@ async fn dev() -> anyhow::Result<()> {
     let notifier_state = state.clone();
     tokio::spawn(async move {
         loop {
-            if let Err(e) = shared::sms::drain_outbox(&notifier_state).await {
+            if let Err(e) = shared::platform::sms::drain_outbox(&notifier_state).await {
                 tracing::warn!(error = format!("{e:#}"), "notifier pass failed");
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
@@ -213,7 +213,7 @@ fn openapi(check: bool) -> anyhow::Result<ExitCode> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<ExitCode> {
-    shared::telemetry::init();
+    shared::platform::telemetry::init();
     let mut args = std::env::args().skip(1);
     match args.next().as_deref() {
         Some("dev") => dev().await.map(|()| ExitCode::SUCCESS),

@@ -6,7 +6,7 @@ use super::cell::iso;
 use super::error::SpreadsheetError;
 use super::failed_rows::neutralise;
 use super::template::text_format;
-use super::validate::Occupation;
+use crate::domain::Occupation;
 use crate::domain::{Gender, Mobile, PersonId};
 
 pub const EXPORT_FILE_NAME: &str = "参保人员名单.xlsx";

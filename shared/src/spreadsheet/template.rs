@@ -3,7 +3,7 @@
 use rust_xlsxwriter::{Color, DataValidation, Format, FormatBorder, Workbook, Worksheet};
 
 use super::error::SpreadsheetError;
-use crate::domain::IdType;
+use crate::domain::{IdType, Occupation};
 
 /// The name the download is offered under.
 pub const TEMPLATE_FILE_NAME: &str = "参保人信息模板-通用.xlsx";
@@ -36,7 +36,6 @@ pub(crate) const COL_MOBILE: usize = 6;
 pub(crate) const COL_OCCUPATION: usize = 7;
 pub(crate) const COL_REMARK: usize = 8;
 
-pub(crate) const OCCUPATIONS: [&str; 2] = ["一般职业", "高危职业"];
 const WIDTHS: [f64; 9] = [6.0, 12.0, 20.0, 22.0, 6.0, 12.0, 14.0, 10.0, 24.0];
 
 const INSTRUCTIONS: &[&str] = &[
@@ -107,7 +106,11 @@ pub(crate) fn add_drop_downs(sheet: &mut Worksheet, rows: u32) -> Result<(), Spr
     let lists: [(usize, &str, Vec<&str>); 3] = [
         (COL_ID_TYPE, "证件类型", IdType::ALL.iter().map(|t| t.label()).collect()),
         (COL_GENDER, "性别", vec!["男", "女"]),
-        (COL_OCCUPATION, "职业类别", OCCUPATIONS.to_vec()),
+        (
+            COL_OCCUPATION,
+            "职业类别",
+            Occupation::ALL.iter().map(|o| o.label()).collect(),
+        ),
     ];
     for (col, title, items) in lists {
         let validation = DataValidation::new()

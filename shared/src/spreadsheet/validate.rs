@@ -8,41 +8,11 @@ use super::cell::{Cell, CellKind, DateProblem, general_number, iso, parse_date_c
 use super::members::SheetRow;
 use super::template::{
     COL_BIRTH_DATE, COL_GENDER, COL_ID, COL_ID_TYPE, COL_MOBILE, COL_NAME, COL_OCCUPATION, COL_REMARK, HEADER,
-    OCCUPATIONS,
 };
-use crate::domain::{Gender, IdType, Mobile, PersonId, normalized};
+use crate::domain::{Gender, IdType, Mobile, Occupation, PersonId, normalized};
 
 pub const MAX_NAME_CHARS: usize = 50;
 pub const MAX_REMARK_CHARS: usize = 200;
-
-/// 职业类别
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Occupation {
-    /// 一般职业
-    #[default]
-    General,
-    /// 高危职业
-    HighRisk,
-}
-
-impl Occupation {
-    pub fn label(self) -> &'static str {
-        match self {
-            Occupation::General => OCCUPATIONS[0],
-            Occupation::HighRisk => OCCUPATIONS[1],
-        }
-    }
-
-    /// Blank means 一般职业.
-    pub fn parse(raw: &str) -> Option<Occupation> {
-        match normalized(raw).as_ref() {
-            "" | "一般职业" | "一般" => Some(Occupation::General),
-            "高危职业" | "高危" => Some(Occupation::HighRisk),
-            _ => None,
-        }
-    }
-}
 
 /// A valid row, ready to be stored as a member of the application.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -334,6 +304,9 @@ fn check_mobile(cell: &Cell) -> Result<Option<Mobile>, Reason> {
 
 fn check_occupation(cell: &Cell) -> Result<Occupation, Reason> {
     formula_error(cell, COL_OCCUPATION)?;
+    if normalized(&cell.text).is_empty() {
+        return Ok(Occupation::General);
+    }
     Occupation::parse(&cell.text).ok_or_else(|| {
         (
             "OCCUPATION_INVALID",

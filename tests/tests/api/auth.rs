@@ -1,11 +1,11 @@
 use e2e::TestApp;
 use serde_json::json;
-use shared::auth::Permission;
+use shared::records::account::Permission;
 
 #[tokio::test]
 async fn five_wrong_passwords_lock_the_account_for_fifteen_minutes() {
     let app = TestApp::spawn().await;
-    shared::staff::insert(
+    shared::steps::admin::insert(
         &app.state,
         "zhang.san",
         "张三",

@@ -4,7 +4,7 @@ use e2e::TestApp;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use shared::auth::Permission;
+use shared::records::account::Permission;
 
 fn accident(revision: u64, fee_fen: u64) -> Value {
     json!({

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use e2e::{Browser, Clerk, Resp, TestApp, member_workbook, pdf_text, resident_id};
 use serde_json::{Value, json};
-use shared::auth::Permission;
-use shared::db::{Item, key};
+use shared::platform::db::{Item, key};
+use shared::records::account::Permission;
 
 fn people() -> Vec<(&'static str, String)> {
     vec![
@@ -24,7 +24,7 @@ async fn finance(app: &TestApp) -> Browser {
 }
 
 async fn contact_mobile(app: &TestApp, clerk: &Clerk) -> String {
-    shared::registration::load_unit(&app.state, &clerk.unit_id)
+    shared::records::unit::load_unit(&app.state, &clerk.unit_id)
         .await
         .expect("load unit")
         .expect("unit")
@@ -33,7 +33,7 @@ async fn contact_mobile(app: &TestApp, clerk: &Clerk) -> String {
 }
 
 fn today() -> chrono::NaiveDate {
-    shared::time::today_beijing()
+    shared::platform::time::today_beijing()
 }
 
 fn confirmation(amount_fen: u64) -> Value {
@@ -62,7 +62,7 @@ fn attr(item: &Item, name: &str) -> String {
 
 async fn app_status(app: &TestApp, id: &str) -> String {
     attr(
-        &get_item(app, shared::application::app_key(id))
+        &get_item(app, shared::records::application::app_key(id))
             .await
             .expect("application"),
         "status",
@@ -71,7 +71,7 @@ async fn app_status(app: &TestApp, id: &str) -> String {
 
 /// No SMS arrives beyond `count` once the outbox is drained and a moment has passed.
 async fn assert_no_more_sms(app: &TestApp, mobile: &str, count: usize) {
-    shared::sms::drain_outbox(&app.state).await.expect("drain");
+    shared::platform::sms::drain_outbox(&app.state).await.expect("drain");
     tokio::time::sleep(Duration::from_millis(500)).await;
     let all = app.sms_to(mobile).await;
     assert_eq!(all.len(), count, "{all:?}");
@@ -205,7 +205,7 @@ async fn confirming_payment_issues_the_certificate_once_with_one_sms() {
     let sms = app.wait_sms(&mobile, sms_before + 1).await;
     assert_eq!(
         sms.last().map(String::as_str),
-        Some(shared::sms::SmsText::Paid.render().as_str())
+        Some(shared::platform::sms::SmsText::Paid.render().as_str())
     );
     assert_no_more_sms(&app, &mobile, sms_before + 1).await;
 
@@ -283,7 +283,7 @@ async fn paid_members_count_as_not_yet_expired_in_a_later_application() {
     let number = r.body["certificate_number"].as_str().expect("number").to_owned();
 
     // An interrupted coverage write is completed by the repeated confirmation.
-    let first = shared::coverage::coverage_key("ZYYL", &members[0].1);
+    let first = shared::records::coverage::coverage_key("ZYYL", &members[0].1);
     app.state
         .db
         .delete_item()
@@ -296,7 +296,7 @@ async fn paid_members_count_as_not_yet_expired_in_a_later_application() {
         .db
         .update_item()
         .table_name(&*app.state.table)
-        .set_key(Some(shared::certificate::cert_key(&number)))
+        .set_key(Some(shared::records::certificate::cert_key(&number)))
         .update_expression("SET coverage_recorded = :f")
         .expression_attribute_values(":f", aws_sdk_dynamodb::types::AttributeValue::Bool(false))
         .send()

@@ -2,9 +2,9 @@
 //! 参保自核信息, submit and 操作轨迹 — over HTTP, with the stored items and objects checked.
 use e2e::{Browser, Resp, TestApp, UnitFixture, pdf, png};
 use serde_json::{Value, json};
-use shared::application::app_key;
-use shared::auth::Permission;
-use shared::db::{Item, n};
+use shared::platform::db::{Item, n};
+use shared::records::account::Permission;
+use shared::records::application::app_key;
 
 const TEN_MB: usize = 10 * 1024 * 1024;
 
@@ -130,8 +130,8 @@ async fn insert_members(app: &TestApp, app_id: &str, people: &[Person]) -> Vec<S
         // The second-to-last digit is odd for men, even for women.
         let seq = row * 2 + u32::from(p.gender == "male");
         let id_number = resident_id(&p.birth.replace('-', ""), seq);
-        let member: shared::members::Member = serde_json::from_value(json!({
-            "member_id": shared::members::member_id(&id_number),
+        let member: shared::records::members::Member = serde_json::from_value(json!({
+            "member_id": shared::records::members::member_id(&id_number),
             "name": p.name,
             "id_type": "居民身份证",
             "id_number": id_number,
@@ -312,7 +312,7 @@ async fn a_unit_creates_drafts_lists_them_newest_first_and_reads_the_summary() {
         "{base}"
     );
     assert_eq!(base["employees"], Value::Null);
-    assert_eq!(base["applied_on"], shared::time::today_beijing().to_string());
+    assert_eq!(base["applied_on"], shared::platform::time::today_beijing().to_string());
     let row = &r.body["activities"][0];
     assert_eq!(row["seq"], 1);
     assert_eq!(row["activity_kind"], "住院医疗");
@@ -646,7 +646,7 @@ async fn over_age_members_need_a_proof_and_of_two_submits_exactly_one_wins() {
         .await;
     assert_eq!(r.status, 200, "{r:?}");
 
-    let today = shared::time::today_beijing().to_string();
+    let today = shared::platform::time::today_beijing().to_string();
     let year: i32 = today[..4].parse().expect("year");
     let ids = insert_members(
         &app,

@@ -2,8 +2,8 @@ use calamine::{Data, Reader, Xlsx};
 use e2e::{TestApp, member_workbook, resident_id};
 use serde_json::json;
 
-async fn application(app: &TestApp, id: &str) -> shared::application::Application {
-    shared::application::load(&app.state, id)
+async fn application(app: &TestApp, id: &str) -> shared::records::application::Application {
+    shared::records::application::load(&app.state, id)
         .await
         .expect("load")
         .expect("exists")
@@ -225,7 +225,7 @@ async fn good_rows_become_members_and_failed_rows_are_fixed_and_reimported_alone
     let rows = rows_of(&res.bytes().await.expect("bytes"));
     assert_eq!(rows.len(), 4, "{rows:?}");
     assert!(rows.iter().any(|r| r.contains(&good2)), "{rows:?}");
-    let trail = shared::trail::list(&app.state, &shared::application::app_pk(&id))
+    let trail = shared::records::trail::list(&app.state, &shared::records::application::app_pk(&id))
         .await
         .expect("trail");
     assert!(trail.iter().any(|e| e.action == "members_exported"));
@@ -287,12 +287,12 @@ async fn members_still_covered_count_as_not_yet_expired_and_are_not_charged() {
     let clerk = app.clerk("411103").await;
     let id = app.draft(&clerk, 2).await;
     let covered = resident_id("19800101", 11);
-    let until = shared::time::today_beijing() + chrono_days(100);
+    let until = shared::platform::time::today_beijing() + chrono_days(100);
     app.state
         .db
         .put_item()
         .table_name(&*app.state.table)
-        .set_item(Some(shared::import::coverage_item(
+        .set_item(Some(shared::steps::member_import::coverage_item(
             "ZYYL",
             &covered,
             until,
@@ -371,7 +371,7 @@ async fn another_units_clerk_cannot_touch_the_application() {
     }
     // Staff are not units.
     let staff = app
-        .staff("any.rev", "HN", vec![shared::auth::Permission::ReviewL1])
+        .staff("any.rev", "HN", vec![shared::records::account::Permission::ReviewL1])
         .await;
     assert_eq!(
         staff.get(&format!("/api/applications/{id}/members")).await.code(),

@@ -3,7 +3,7 @@
 //! invoice under two titles → 到账确认 → print the certificate twice.
 use e2e::{TestApp, member_workbook, pdf_text, resident_id};
 use serde_json::json;
-use shared::auth::Permission;
+use shared::records::account::Permission;
 
 const NAMES: [&str; 3] = ["李明", "王芳", "赵建国"];
 
@@ -121,7 +121,7 @@ async fn a_unit_goes_from_registration_to_a_printed_certificate() {
 
     // 到账确认: a wrong amount is refused; the right one issues the certificate and the SMS.
     let finance = app.staff("journey.fin", "HN", vec![Permission::Finance]).await;
-    let today = shared::time::today_beijing();
+    let today = shared::platform::time::today_beijing();
     let payment = format!("/api/staff/applications/{id}/payment");
     let pay =
         |amount: u64| json!({ "received_on": today.to_string(), "amount_fen": amount, "reference": "HX20261129001" });
@@ -140,11 +140,11 @@ async fn a_unit_goes_from_registration_to_a_printed_certificate() {
         sms[4],
         "【中国职工保险互助会】您好！贵单位办理的入会业务需要在单位业务端下载打印\"确认书\"，并签字盖章后邮寄回所属地经办机构，保障活动正式生效，欢迎您们成为中国职工保险互助会会员！"
     );
-    let stored = shared::application::load(&app.state, &id)
+    let stored = shared::records::application::load(&app.state, &id)
         .await
         .expect("load")
         .expect("application");
-    assert_eq!(stored.status, shared::application::ApplicationStatus::Paid);
+    assert_eq!(stored.status, shared::records::application::ApplicationStatus::Paid);
     assert_eq!(stored.fee().expect("fee").value(), 48_000);
     assert_eq!(stored.unit_id, unit_id);
 

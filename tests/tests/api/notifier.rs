@@ -1,6 +1,6 @@
 use e2e::{TestApp, UnitFixture};
 use serde_json::json;
-use shared::auth::Permission;
+use shared::records::account::Permission;
 
 /// SNS down during approval: the account SMS stays in the outbox and arrives exactly once
 /// after SNS recovers.
@@ -15,7 +15,7 @@ async fn an_sms_that_fails_to_send_is_retried_and_arrives_once() {
             json!({ "mobile": unit.mobile, "purpose": "register" }),
         )
         .await;
-    shared::sms::drain_outbox(&app.state).await.expect("drain");
+    shared::platform::sms::drain_outbox(&app.state).await.expect("drain");
     let code = app.latest_code(&unit.mobile, 1).await;
     let a = app.upload(&browser, e2e::jpeg(100), "image/jpeg").await;
     let b = app.upload(&browser, e2e::png(100), "image/png").await;
@@ -49,7 +49,7 @@ async fn an_sms_that_fails_to_send_is_retried_and_arrives_once() {
         sns: broken_sns,
         ..app.state.clone()
     };
-    let report = shared::sms::drain_outbox(&down).await.expect("drain");
+    let report = shared::platform::sms::drain_outbox(&down).await.expect("drain");
     assert_eq!((report.sent, report.failed), (0, 1));
     assert_eq!(app.sms_to(&unit.mobile).await.len(), 1);
     let outbox = app
@@ -57,8 +57,8 @@ async fn an_sms_that_fails_to_send_is_retried_and_arrives_once() {
         .db
         .get_item()
         .table_name(&*app.state.table)
-        .key("pk", shared::db::s(format!("OUTBOX#account:{id}")))
-        .key("sk", shared::db::s("OUTBOX"))
+        .key("pk", shared::platform::db::s(format!("OUTBOX#account:{id}")))
+        .key("sk", shared::platform::db::s("OUTBOX"))
         .send()
         .await
         .expect("get")
@@ -70,11 +70,17 @@ async fn an_sms_that_fails_to_send_is_retried_and_arrives_once() {
     // Recovered: after the backoff it is sent, once; further passes send nothing.
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     let (first, second) = tokio::join!(
-        shared::sms::drain_outbox(&app.state),
-        shared::sms::drain_outbox(&app.state)
+        shared::platform::sms::drain_outbox(&app.state),
+        shared::platform::sms::drain_outbox(&app.state)
     );
     assert_eq!(first.expect("drain").sent + second.expect("drain").sent, 1);
-    assert_eq!(shared::sms::drain_outbox(&app.state).await.expect("drain").sent, 0);
+    assert_eq!(
+        shared::platform::sms::drain_outbox(&app.state)
+            .await
+            .expect("drain")
+            .sent,
+        0
+    );
     let sms = app.sms_to(&unit.mobile).await;
     assert_eq!(sms.len(), 2, "{sms:?}");
     assert!(sms[1].contains("账号为"));
@@ -85,8 +91,8 @@ async fn an_sms_that_fails_to_send_is_retried_and_arrives_once() {
         .db
         .get_item()
         .table_name(&*app.state.table)
-        .key("pk", shared::db::s(format!("OUTBOX#account:{id}")))
-        .key("sk", shared::db::s("OUTBOX"))
+        .key("pk", shared::platform::db::s(format!("OUTBOX#account:{id}")))
+        .key("sk", shared::platform::db::s("OUTBOX"))
         .send()
         .await
         .expect("get")

@@ -1,6 +1,6 @@
 use e2e::{TestApp, UnitFixture, account_from_sms, jpeg, pdf, png};
 use serde_json::json;
-use shared::auth::Permission;
+use shared::records::account::Permission;
 
 /// How many distinct partitions (units, uniqueness claims, …) start with `prefix`.
 async fn count_items(app: &TestApp, prefix: &str) -> usize {
@@ -264,10 +264,16 @@ async fn wrong_expired_and_over_tried_codes_are_refused() {
         .db
         .update_item()
         .table_name(&*app.state.table)
-        .key("pk", shared::db::s(format!("SMSCODE#register#{}", other.mobile)))
-        .key("sk", shared::db::s("CODE"))
+        .key(
+            "pk",
+            shared::platform::db::s(format!("SMSCODE#register#{}", other.mobile)),
+        )
+        .key("sk", shared::platform::db::s("CODE"))
         .update_expression("SET valid_until = :past")
-        .expression_attribute_values(":past", shared::db::n(shared::time::now().timestamp() - 1))
+        .expression_attribute_values(
+            ":past",
+            shared::platform::db::n(shared::platform::time::now().timestamp() - 1),
+        )
         .send()
         .await
         .expect("age code");
@@ -288,16 +294,22 @@ async fn the_daily_code_limit_is_ten() {
         .await;
     assert_eq!(r.status, 200);
     // Nine more sends, a minute apart: rewrite the last send time instead of waiting.
-    let rate_pk = format!("SMSRATE#{mobile}#{}", shared::time::today_beijing().format("%Y%m%d"));
+    let rate_pk = format!(
+        "SMSRATE#{mobile}#{}",
+        shared::platform::time::today_beijing().format("%Y%m%d")
+    );
     for _ in 0..9 {
         app.state
             .db
             .update_item()
             .table_name(&*app.state.table)
-            .key("pk", shared::db::s(rate_pk.clone()))
-            .key("sk", shared::db::s("RATE"))
+            .key("pk", shared::platform::db::s(rate_pk.clone()))
+            .key("sk", shared::platform::db::s("RATE"))
             .update_expression("SET last_sent_at = :old")
-            .expression_attribute_values(":old", shared::db::n(shared::time::now().timestamp() - 61))
+            .expression_attribute_values(
+                ":old",
+                shared::platform::db::n(shared::platform::time::now().timestamp() - 61),
+            )
             .send()
             .await
             .expect("rewind");
@@ -310,10 +322,13 @@ async fn the_daily_code_limit_is_ten() {
         .db
         .update_item()
         .table_name(&*app.state.table)
-        .key("pk", shared::db::s(rate_pk))
-        .key("sk", shared::db::s("RATE"))
+        .key("pk", shared::platform::db::s(rate_pk))
+        .key("sk", shared::platform::db::s("RATE"))
         .update_expression("SET last_sent_at = :old")
-        .expression_attribute_values(":old", shared::db::n(shared::time::now().timestamp() - 61))
+        .expression_attribute_values(
+            ":old",
+            shared::platform::db::n(shared::platform::time::now().timestamp() - 61),
+        )
         .send()
         .await
         .expect("rewind");
@@ -441,15 +456,15 @@ async fn a_unit_code_registers_once_until_rejected() {
         .table_name(&*app.state.table)
         .key(
             "pk",
-            shared::db::s(format!(
+            shared::platform::db::s(format!(
                 "SMSRATE#{}#{}",
                 again.mobile,
-                shared::time::today_beijing().format("%Y%m%d")
+                shared::platform::time::today_beijing().format("%Y%m%d")
             )),
         )
-        .key("sk", shared::db::s("RATE"))
+        .key("sk", shared::platform::db::s("RATE"))
         .update_expression("SET last_sent_at = :old")
-        .expression_attribute_values(":old", shared::db::n(0))
+        .expression_attribute_values(":old", shared::platform::db::n(0))
         .send()
         .await
         .expect("rewind");

@@ -1,6 +1,6 @@
 use e2e::{TestApp, UnitFixture, account_from_sms};
 use serde_json::json;
-use shared::auth::Permission;
+use shared::records::account::Permission;
 
 async fn pending_id(app: &TestApp) -> String {
     let admin = app.staff("root.rev", "HN", vec![Permission::RegistrationReview]).await;

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use e2e::{Browser, Clerk, Resp, TestApp};
 use serde_json::{Value, json};
-use shared::application::{ApplicationStatus, app_key};
-use shared::auth::Permission;
+use shared::records::account::Permission;
+use shared::records::application::{ApplicationStatus, app_key};
 
 /// 漯河市 › 郾城区, the units' agency; 漯河市 is its parent, 开封市 another city.
 const COUNTY: &str = "411103";
@@ -29,8 +29,8 @@ async fn approve(staff: &Browser, id: &str, level: u8) -> Resp {
         .await
 }
 
-async fn stored(app: &TestApp, id: &str) -> shared::application::Application {
-    shared::application::load(&app.state, id)
+async fn stored(app: &TestApp, id: &str) -> shared::records::application::Application {
+    shared::records::application::load(&app.state, id)
         .await
         .expect("load")
         .expect("exists")
@@ -267,7 +267,7 @@ async fn one_person_never_decides_two_levels_of_a_submission() {
 
     // The write itself is guarded too, not only the read before it: the decision's condition,
     // evaluated by DynamoDB on the stored item, refuses "zhang" and "li" and admits "wang".
-    let condition = shared::review::decision_condition(shared::review::ReviewLevel::L3);
+    let condition = shared::steps::review::decision_condition(shared::steps::review::ReviewLevel::L3);
     for (me, holds) in [("zhang", false), ("li", false), ("wang", true)] {
         let result = app
             .state
@@ -278,13 +278,13 @@ async fn one_person_never_decides_two_levels_of_a_submission() {
             .update_expression("SET probe = :me")
             .condition_expression(&condition)
             .expression_attribute_names("#st", "status")
-            .expression_attribute_values(":expected", shared::db::s("l2_approved"))
-            .expression_attribute_values(":me", shared::db::s(me))
+            .expression_attribute_values(":expected", shared::platform::db::s("l2_approved"))
+            .expression_attribute_values(":me", shared::platform::db::s(me))
             .send()
             .await;
         match result {
             Ok(_) => assert!(holds, "{me} passed the condition"),
-            Err(e) => assert!(!holds && shared::db::is_condition_failed(&e), "{me}: {e:?}"),
+            Err(e) => assert!(!holds && shared::platform::db::is_condition_failed(&e), "{me}: {e:?}"),
         }
     }
 
@@ -447,7 +447,7 @@ fn entry(source: &str, title: &str, count: u64, price: u64) -> Value {
 }
 
 fn is_batch_number(batch: &str) -> bool {
-    let today = shared::time::today_beijing().format("%Y%m%d").to_string();
+    let today = shared::platform::time::today_beijing().format("%Y%m%d").to_string();
     batch.len() == 19
         && batch.starts_with(&format!("S{today}"))
         && batch[1..].bytes().all(|b| b.is_ascii_digit())

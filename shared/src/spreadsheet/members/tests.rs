@@ -2,11 +2,11 @@ use chrono::NaiveDate;
 
 use super::*;
 use crate::domain::Gender;
+use crate::domain::Occupation;
 use crate::spreadsheet::cell::CellKind;
 use crate::spreadsheet::failed_rows::failed_rows_xlsx;
 use crate::spreadsheet::template::member_template;
 use crate::spreadsheet::test_support::{In, id, row, sheet_file, workbook};
-use crate::spreadsheet::validate::Occupation;
 
 fn ctx() -> ImportContext {
     ImportContext::new(NaiveDate::from_ymd_opt(2025, 2, 18).unwrap())

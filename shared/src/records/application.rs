@@ -1,19 +1,19 @@
 //! 参保申请: one application of a unit for one activity, from draft through review to the
 //! certificate. The status is a type; every transition is a conditional write.
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::{StaffUser, UnitUser};
-use crate::catalogue;
-use crate::db::{self, key, n, s};
 use crate::domain::Fen;
-use crate::error::{ApiError, ApiResult, OrInternal};
+use crate::platform::db::{self, key, n, s};
+use crate::platform::error::{ApiError, ApiResult, OrInternal};
+use crate::platform::state::AppState;
+use crate::platform::time;
+use crate::records::catalogue;
+use crate::records::session::{StaffUser, UnitUser};
+use crate::records::trail;
+use crate::records::unit;
 use crate::reference;
-use crate::registration;
-use crate::state::AppState;
-use crate::time;
-use crate::trail;
 
 /// The application's place in the workflow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -164,10 +164,7 @@ impl Application {
 
     /// 应交保费 = 总保费 − 补贴金额 − 赠险金额, in fen.
     pub fn due(&self) -> ApiResult<Fen> {
-        self.fee()?
-            .checked_sub(Fen::new(self.subsidy_fen))
-            .and_then(|f| f.checked_sub(Fen::new(self.gift_fen)))
-            .ok_or_else(|| ApiError::bad_request("ADJUSTMENT_TOO_LARGE", "补贴金额与赠险金额之和不能超过总保费"))
+        due_after(self.fee()?, self.subsidy_fen, self.gift_fen)
     }
 
     pub fn to_item(&self) -> anyhow::Result<db::Item> {
@@ -191,6 +188,49 @@ impl Application {
             Err(locked())
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fees: 总保费, 补贴金额, 赠险金额, 应交保费
+
+/// 总保费, 补贴金额, 赠险金额, 应交保费 (fen).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FeeSummary {
+    /// 保障活动名称
+    pub activity_name: String,
+    /// 总保费
+    pub total_fen: u64,
+    /// 补贴金额
+    pub subsidy_fen: u64,
+    /// 赠险金额
+    pub gift_fen: u64,
+    /// 应交保费 = 总保费 − 补贴金额 − 赠险金额
+    pub due_fen: u64,
+}
+
+impl FeeSummary {
+    pub fn of(app: &Application) -> ApiResult<Self> {
+        Ok(Self {
+            activity_name: app.activity_name.clone(),
+            total_fen: app.fee()?.value(),
+            subsidy_fen: app.subsidy_fen,
+            gift_fen: app.gift_fen,
+            due_fen: app.due()?.value(),
+        })
+    }
+}
+
+/// 应交保费 for a proposed 补贴金额 and 赠险金额; refused when they exceed 总保费.
+pub fn due_after(total: Fen, subsidy: u64, gift: u64) -> ApiResult<Fen> {
+    Fen::new(subsidy)
+        .checked_add(Fen::new(gift))
+        .and_then(|off| total.checked_sub(off))
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "ADJUSTMENT_TOO_LARGE",
+                format!("补贴金额与赠险金额之和不能超过总保费（{total}元），请核对"),
+            )
+        })
 }
 
 /// Review queues sort by agency path so a staff member reads only their subtree.
@@ -280,7 +320,7 @@ pub async fn create_draft(
             format!("份数应为1到{}之间的整数", activity.max_shares),
         ));
     }
-    let unit_record = registration::load_unit(state, &unit.unit_id)
+    let unit_record = unit::load_unit(state, &unit.unit_id)
         .await?
         .ok_or_else(|| ApiError::not_found("NOT_FOUND", "未找到单位信息"))?;
     let now = time::now();
@@ -337,7 +377,7 @@ pub async fn create_draft(
             table,
             &app_pk(&id),
             &unit.login,
-            Some(crate::auth::Role::Unit),
+            Some(crate::records::account::Role::Unit),
             "application_created",
             &format!("新建参保录入：{}，{}份", app.activity_name, shares),
         )
@@ -347,4 +387,16 @@ pub async fn create_draft(
         .await
         .map_err(|e| ApiError::internal(anyhow::anyhow!("create application: {e:?}")))?;
     Ok(app)
+}
+
+/// A transaction part that holds only while the application is a draft.
+pub fn draft_guard(table: &str, app_id: &str) -> anyhow::Result<TransactWriteItem> {
+    let check = ConditionCheck::builder()
+        .table_name(table)
+        .set_key(Some(app_key(app_id)))
+        .condition_expression("#st = :draft")
+        .expression_attribute_names("#st", "status")
+        .expression_attribute_values(":draft", s(ApplicationStatus::Draft.as_str()))
+        .build()?;
+    Ok(TransactWriteItem::builder().condition_check(check).build())
 }

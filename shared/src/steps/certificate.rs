@@ -3,22 +3,24 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{Certificate, PrintStatus, cert_key, display_code, load, load_for_unit, yuan};
-use crate::application::{self, app_pk};
-use crate::auth::{Role, UnitUser};
-use crate::db::{self, TransactError, n, s};
 use crate::documents::{
     CertificateActivity, CertificateDoc, CertificateMember, DocumentError, missing_glyphs, render_certificate,
     render_overage_template,
 };
 use crate::domain::{Fen, mask_name};
-use crate::error::{ApiError, ApiResult, OrInternal};
-use crate::members::{self, Member};
-use crate::registration;
-use crate::state::AppState;
-use crate::time;
-use crate::trail;
-use crate::uploads;
+use crate::platform::db::{self, TransactError, n, s};
+use crate::platform::error::{ApiError, ApiResult, OrInternal};
+use crate::platform::state::AppState;
+use crate::platform::time;
+use crate::platform::uploads;
+use crate::records::account::Role;
+use crate::records::application::{self, app_pk};
+use crate::records::certificate::{Certificate, PrintStatus, cert_key, display_code, load, load_for_unit, yuan};
+pub use crate::records::certificate::{CertificateView, Verification, list_for_unit, verify};
+use crate::records::members::{self, Member};
+use crate::records::session::UnitUser;
+use crate::records::trail;
+use crate::records::unit;
 
 const PDF: &str = "application/pdf";
 const LINK_SECONDS: u64 = 600;
@@ -77,7 +79,7 @@ async fn document(state: &AppState, cert: &Certificate, verify_base: &str) -> Ap
     let app = application::load(state, &cert.application_id)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("certificate without application")))?;
-    let unit = registration::load_unit(state, &cert.unit_id)
+    let unit = unit::load_unit(state, &cert.unit_id)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("certificate without unit")))?;
     let mut members = members::all(state, &cert.application_id).await?;

@@ -2,13 +2,14 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::{Permission, Role, StaffUser};
-use crate::db::{self, TransactError, key, n, s};
 use crate::domain::Fen;
-use crate::error::{ApiError, ApiResult, FieldCheck, OrInternal};
+use crate::platform::db::{self, TransactError, key, n, s};
+use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal};
+use crate::platform::state::AppState;
+use crate::records::account::{Permission, Role};
+use crate::records::session::StaffUser;
+use crate::records::trail::{self, TrailEntry};
 use crate::reference;
-use crate::state::AppState;
-use crate::trail::{self, TrailEntry};
 
 const CATALOGUE_PK: &str = "CATALOGUE";
 
@@ -84,7 +85,7 @@ pub async fn seed(state: &AppState) -> ApiResult<usize> {
             Ok(_) => written += 1,
             Err(e) if db::is_condition_failed(&e) => {}
             Err(e) => {
-                return Err(crate::error::ApiError::internal(
+                return Err(crate::platform::error::ApiError::internal(
                     anyhow::Error::new(e).context("seed activity"),
                 ));
             }

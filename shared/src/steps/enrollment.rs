@@ -6,40 +6,28 @@
 //! otherwise). Every change is a conditional write that holds only while the application is a
 //! draft, committed together with its 操作轨迹 entry.
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem};
-use chrono::{DateTime, Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::application::{self, Application, ApplicationStatus, app_key, app_pk};
-use crate::attachments::{self, AttachmentKind, attachment_sk};
-use crate::auth::{Role, UnitUser};
-use crate::db::{self, TransactError, key, n, s};
-use crate::domain::{Gender, Mobile, mask_middle, mask_name};
-use crate::error::{ApiError, ApiResult, FieldCheck, FieldError, OrInternal};
-use crate::members::{self, Member};
-use crate::reference;
-use crate::registration;
-use crate::state::AppState;
-use crate::time;
-use crate::trail::{self, TrailEntry};
+use crate::platform::db::{self, TransactError, key, n, s};
+use crate::platform::error::{ApiError, ApiResult, FieldCheck, FieldError, OrInternal};
+use crate::platform::http::whole_number;
+use crate::platform::state::AppState;
+use crate::platform::time;
+use crate::records::account::Role;
+use crate::records::application::{self, Application, ApplicationStatus, app_key, app_pk};
+use crate::records::application_detail::{ApplicationDetail, detail_of};
+use crate::records::attachment::{self, AttachmentKind, attachment_sk};
+use crate::records::members::{self, Member};
+use crate::records::self_check::{SelfCheck, check_dates, over_age, self_check_of};
+use crate::records::session::UnitUser;
+use crate::records::trail::{self, TrailEntry};
 
 /// 参保说明
 pub const REMARKS_MAX_CHARS: usize = 500;
 /// A bound on 在职职工人数 that no real unit reaches.
 pub const EMPLOYEES_MAX: u64 = 10_000_000;
-
-/// A transaction part that holds only while the application is a draft.
-pub fn draft_guard(table: &str, app_id: &str) -> anyhow::Result<TransactWriteItem> {
-    let check = ConditionCheck::builder()
-        .table_name(table)
-        .set_key(Some(app_key(app_id)))
-        .condition_expression("#st = :draft")
-        .expression_attribute_names("#st", "status")
-        .expression_attribute_values(":draft", s(ApplicationStatus::Draft.as_str()))
-        .build()?;
-    Ok(TransactWriteItem::builder().condition_check(check).build())
-}
 
 // ---------------------------------------------------------------------------------------------
 // ① 保障活动录入
@@ -140,166 +128,10 @@ pub async fn list(state: &AppState, unit: &UnitUser) -> ApiResult<Vec<Applicatio
         .collect()
 }
 
-/// 基础信息 of the ③ step: the unit as registered, contact data masked.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct BaseInfo {
-    /// 所属机构, e.g. 中华全国总工会>中国职工保险互助会>河南省办事处>漯河市>郾城区
-    pub agency_name: String,
-    /// 单位名称
-    pub unit_name: String,
-    /// 单位性质
-    pub unit_nature: String,
-    /// 单位所属工会
-    pub union_name: String,
-    /// 省-市-区县
-    pub region_name: String,
-    /// 地址详情
-    pub address: String,
-    /// 联系人 (masked)
-    pub contact_name: String,
-    /// 办公电话
-    pub office_phone: String,
-    /// 手机号 (masked)
-    pub mobile: String,
-    /// 在职职工人数
-    pub employees: Option<u32>,
-    /// 在职女职工人数
-    pub female_employees: Option<u32>,
-    /// 申请日期 (yyyy-mm-dd, Beijing)
-    pub applied_on: String,
-}
-
-/// One row of the 参保活动信息 table.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ActivityRow {
-    /// 序号
-    pub seq: u32,
-    /// 保障活动类型
-    pub activity_kind: String,
-    /// 保障活动名称
-    pub activity_name: String,
-    /// 细类
-    pub sub_category_name: String,
-    /// 会费标准 per share, fen
-    pub fee_per_share_fen: u64,
-    /// 份数
-    pub shares: u32,
-    /// 参保人数 (named, not 未到期, + 无名单)
-    pub insured_count: u32,
-    /// 参保率 = 参保人数 / 在职职工人数, e.g. "100%" or "87.5%"; null until 在职职工人数 is set
-    pub insured_rate: Option<String>,
-    /// 高危职业人数
-    pub high_risk_count: u32,
-    /// 未到期参保人数
-    pub expiring_count: u32,
-    /// 会费 = 会费标准 × 份数 × 参保人数, fen
-    pub fee_fen: u64,
-}
-
-/// ③ 参保信息录入: everything the summary page shows.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ApplicationDetail {
-    pub id: String,
-    /// 申请书号
-    pub number: String,
-    pub status: ApplicationStatus,
-    pub status_label: String,
-    pub activity_code: String,
-    pub sub_category_code: String,
-    /// 基础信息
-    pub base: BaseInfo,
-    /// 参保活动信息
-    pub activities: Vec<ActivityRow>,
-    /// Named members charged (not 未到期).
-    pub named_count: u32,
-    /// 无名单 head count
-    pub unnamed_count: u32,
-    /// 参保说明
-    pub remarks: String,
-    pub created_at: String,
-    pub submitted_at: Option<String>,
-    /// 退回原因 when a reviewer returned the application (until it is submitted again)
-    pub returned_reason: Option<String>,
-}
-
-/// 参保率 as the manual prints it: a percentage with at most two decimals, trailing zeros
-/// dropped ("100%", "87.5%", "33.33%"); None without a positive 在职职工人数.
-pub fn insured_rate(insured: u32, employees: Option<u32>) -> Option<String> {
-    let employees = u64::from(employees.filter(|e| *e > 0)?);
-    // Hundredths of a percent, rounded half up.
-    let hundredths = (u64::from(insured) * 10_000 * 2 + employees) / (employees * 2);
-    let (whole, frac) = (hundredths / 100, hundredths % 100);
-    Some(match frac {
-        0 => format!("{whole}%"),
-        f if f % 10 == 0 => format!("{whole}.{}%", f / 10),
-        f => format!("{whole}.{f:02}%"),
-    })
-}
-
-/// The Beijing date of a stored RFC 3339 stamp.
-fn beijing_date(stamp: &str) -> String {
-    DateTime::parse_from_rfc3339(stamp)
-        .map(|t| t.with_timezone(&time::BEIJING).date_naive().to_string())
-        .unwrap_or_default()
-}
-
 /// ③ summary of the caller's own application.
 pub async fn detail(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<ApplicationDetail> {
     let app = application::load_for_unit(state, unit, id).await?;
     detail_of(state, app).await
-}
-
-/// The ③ summary of any application (callers check who may read it).
-pub async fn detail_of(state: &AppState, app: Application) -> ApiResult<ApplicationDetail> {
-    let unit = registration::load_unit(state, &app.unit_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("NOT_FOUND", "未找到单位信息"))?;
-    let mobile = Mobile::parse(&unit.contact.mobile)
-        .map(|m| m.masked())
-        .unwrap_or_else(|_| mask_middle(&unit.contact.mobile, 3, 4));
-    let base = BaseInfo {
-        agency_name: reference::full_name(&app.agency_code).unwrap_or_else(|| unit.agency_name.clone()),
-        unit_name: unit.unit_name,
-        unit_nature: unit.unit_nature,
-        union_name: unit.union_name,
-        region_name: unit.region_name,
-        address: unit.address,
-        contact_name: mask_name(&unit.contact.name),
-        office_phone: unit.contact.office_phone,
-        mobile,
-        employees: app.employees,
-        female_employees: app.female_employees,
-        applied_on: beijing_date(&app.created_at),
-    };
-    let row = ActivityRow {
-        seq: 1,
-        activity_kind: app.activity_kind.clone(),
-        activity_name: app.activity_name.clone(),
-        sub_category_name: app.sub_category_name.clone(),
-        fee_per_share_fen: app.fee_per_share_fen,
-        shares: app.shares,
-        insured_count: app.insured_count(),
-        insured_rate: insured_rate(app.insured_count(), app.employees),
-        high_risk_count: app.high_risk_count,
-        expiring_count: app.expiring_count,
-        fee_fen: app.fee()?.value(),
-    };
-    Ok(ApplicationDetail {
-        id: app.id,
-        number: app.number,
-        status: app.status,
-        status_label: app.status.label().to_owned(),
-        activity_code: app.activity_code,
-        sub_category_code: app.sub_category_code,
-        base,
-        activities: vec![row],
-        named_count: app.named_count,
-        unnamed_count: app.unnamed_count,
-        remarks: app.remarks,
-        created_at: app.created_at,
-        submitted_at: app.submitted_at,
-        returned_reason: app.returned_reason,
-    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -317,26 +149,6 @@ pub struct ApplicationEdit {
     pub female_employees: Value,
     /// 参保说明 (≤ 500 characters)
     pub remarks: String,
-}
-
-/// A whole number from JSON as forms send it: a number or a string of digits; null or an
-/// empty string is "not set". Negative, fractional or other values are refused.
-pub(crate) fn whole_number(value: &Value) -> Result<Option<u64>, ()> {
-    match value {
-        Value::Null => Ok(None),
-        Value::Number(num) => num.as_u64().map(Some).ok_or(()),
-        Value::String(text) => {
-            let text = text.trim();
-            if text.is_empty() {
-                Ok(None)
-            } else if text.bytes().all(|b| b.is_ascii_digit()) {
-                text.parse::<u64>().map(Some).map_err(|_| ())
-            } else {
-                Err(())
-            }
-        }
-        _ => Err(()),
-    }
 }
 
 /// What a valid edit holds.
@@ -483,173 +295,10 @@ pub async fn update(
 // ---------------------------------------------------------------------------------------------
 // 参保自核信息
 
-/// 自核规则
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SelfCheckRule {
-    /// 超龄: older than the activity's limit for the gender
-    OverAge,
-    /// 未满最低年龄
-    UnderAge,
-}
-
-impl SelfCheckRule {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::OverAge => "超龄",
-            Self::UnderAge => "未满最低年龄",
-        }
-    }
-}
-
-pub const STATUS_PENDING: &str = "待处理";
-pub const STATUS_PROOF_UPLOADED: &str = "已上传证明";
-
-/// One row of 参保自核信息.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct SelfCheckFinding {
-    /// 序号
-    pub seq: u32,
-    /// 申请书号
-    pub number: String,
-    /// 保障活动
-    pub activity_name: String,
-    pub rule_code: SelfCheckRule,
-    /// 自核规则: 超龄 / 未满最低年龄
-    pub rule: String,
-    /// Opaque member id (for 人员详情/修改).
-    pub member_id: String,
-    /// 参保人 (masked)
-    pub member_name: String,
-    /// 参保人证件号 (masked)
-    pub id_number: String,
-    /// 性别
-    pub gender: String,
-    /// Age on the planned effective date.
-    pub age: u32,
-    /// The limit the member is outside of.
-    pub age_limit: u32,
-    /// 自核日期 (yyyy-mm-dd, Beijing)
-    pub checked_on: String,
-    /// 自核状态: 待处理 / 已上传证明
-    pub status: String,
-}
-
-/// 参保自核信息 of one application.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct SelfCheck {
-    /// Over-age members first, then under-age ones.
-    pub findings: Vec<SelfCheckFinding>,
-    pub over_age_count: u32,
-    pub under_age_count: u32,
-    /// 高危职业人数
-    pub high_risk_count: u32,
-    /// Whether a 超龄证明 is attached.
-    pub overage_proof_uploaded: bool,
-    /// Ages are taken on this date: the day after the check (planned 生效日期).
-    pub effective_date: String,
-    /// 自核日期
-    pub checked_on: String,
-}
-
-fn age_limit(app: &Application, gender: Gender) -> u32 {
-    match gender {
-        Gender::Male => app.max_age_male,
-        Gender::Female => app.max_age_female,
-    }
-}
-
-/// Members older than the activity's limit on `effective`, in list order.
-pub fn over_age<'a>(app: &Application, members: &'a [Member], effective: NaiveDate) -> Vec<&'a Member> {
-    members
-        .iter()
-        .filter(|m| m.age_on(effective) > age_limit(app, m.gender))
-        .collect()
-}
-
-/// The self-check as a pure function of the application, its members and the dates.
-pub fn self_check(
-    app: &Application,
-    members: &[Member],
-    proof_uploaded: bool,
-    today: NaiveDate,
-    effective: NaiveDate,
-) -> SelfCheck {
-    let mut sorted: Vec<&Member> = members.iter().collect();
-    sorted.sort_by(|a, b| (a.batch_no, a.row, &a.member_id).cmp(&(b.batch_no, b.row, &b.member_id)));
-    let mut flagged: Vec<(SelfCheckRule, &Member, u32)> = Vec::new();
-    for m in &sorted {
-        let limit = age_limit(app, m.gender);
-        if m.age_on(effective) > limit {
-            flagged.push((SelfCheckRule::OverAge, m, limit));
-        }
-    }
-    for m in &sorted {
-        if m.age_on(effective) < app.min_age {
-            flagged.push((SelfCheckRule::UnderAge, m, app.min_age));
-        }
-    }
-    let checked_on = today.to_string();
-    let findings: Vec<SelfCheckFinding> = flagged
-        .into_iter()
-        .zip(1u32..)
-        .map(|((rule, m, limit), seq)| SelfCheckFinding {
-            seq,
-            number: app.number.clone(),
-            activity_name: app.activity_name.clone(),
-            rule_code: rule,
-            rule: rule.label().to_owned(),
-            member_id: m.member_id.clone(),
-            member_name: mask_name(&m.name),
-            id_number: mask_middle(&m.id_number, 4, 4),
-            gender: m.gender.label().to_owned(),
-            age: m.age_on(effective),
-            age_limit: limit,
-            checked_on: checked_on.clone(),
-            status: if rule == SelfCheckRule::OverAge && proof_uploaded {
-                STATUS_PROOF_UPLOADED
-            } else {
-                STATUS_PENDING
-            }
-            .to_owned(),
-        })
-        .collect();
-    let over = findings
-        .iter()
-        .filter(|f| f.rule_code == SelfCheckRule::OverAge)
-        .count();
-    SelfCheck {
-        over_age_count: u32::try_from(over).unwrap_or(u32::MAX),
-        under_age_count: u32::try_from(findings.len() - over).unwrap_or(u32::MAX),
-        findings,
-        high_risk_count: app.high_risk_count,
-        overage_proof_uploaded: proof_uploaded,
-        effective_date: effective.to_string(),
-        checked_on,
-    }
-}
-
-/// (today, planned effective date = tomorrow), Beijing.
-fn check_dates() -> (NaiveDate, NaiveDate) {
-    let today = time::today_beijing();
-    (today, today.checked_add_days(Days::new(1)).unwrap_or(today))
-}
-
 /// 参保自核信息 of the caller's own application.
 pub async fn self_check_for_unit(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<SelfCheck> {
     let app = application::load_for_unit(state, unit, id).await?;
     self_check_of(state, &app).await
-}
-
-/// 参保自核信息 of any application (callers check who may read it).
-pub async fn self_check_of(state: &AppState, app: &Application) -> ApiResult<SelfCheck> {
-    let members = members::all(state, &app.id).await?;
-    let proof = attachments::list(state, &app.id)
-        .await?
-        .iter()
-        .any(|a| a.kind == AttachmentKind::OverageProof);
-    let (today, effective) = check_dates();
-    Ok(self_check(app, &members, proof, today, effective))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -710,7 +359,7 @@ fn changed_meanwhile() -> ApiError {
 pub async fn submit(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<ApplicationSummary> {
     let app = application::load_draft(state, unit, id).await?;
     let members = members::all(state, &app.id).await?;
-    let attachments = attachments::list(state, &app.id).await?;
+    let attachments = attachment::list(state, &app.id).await?;
     let proof = attachments.iter().find(|a| a.kind == AttachmentKind::OverageProof);
     let (_, effective) = check_dates();
     let over = over_age(&app, &members, effective).len();
@@ -815,9 +464,13 @@ pub async fn trail_for_unit(state: &AppState, unit: &UnitUser, id: &str) -> ApiR
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::members::OccupationClass;
+    use chrono::NaiveDate;
     use serde_json::json;
+
+    use super::*;
+    use crate::domain::{Gender, Occupation};
+    use crate::records::application_detail::{beijing_date, insured_rate};
+    use crate::records::self_check::{STATUS_PENDING, STATUS_PROOF_UPLOADED, self_check};
 
     fn app() -> Application {
         Application {
@@ -875,7 +528,7 @@ mod tests {
             gender,
             birth_date: born,
             mobile: None,
-            occupation: OccupationClass::General,
+            occupation: Occupation::General,
             remark: String::new(),
             batch_no: 1,
             row,

@@ -4,11 +4,11 @@ use aws_sdk_dynamodb::types::TransactWriteItem;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::Role;
-use crate::db::{self, key, s};
-use crate::error::ApiResult;
-use crate::state::AppState;
-use crate::time;
+use crate::platform::db::{self, key, s};
+use crate::platform::error::ApiResult;
+use crate::platform::state::AppState;
+use crate::platform::time;
+use crate::records::account::Role;
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct TrailEntry {

@@ -8,12 +8,12 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::UnitUser;
-use crate::db::{self, key, s};
 use crate::domain::Fen;
-use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
-use crate::time;
+use crate::platform::db::{self, key, s};
+use crate::platform::error::{ApiError, ApiResult};
+use crate::platform::state::AppState;
+use crate::platform::time;
+use crate::records::session::UnitUser;
 
 /// 河南省办事处's office code in certificate numbers.
 pub const OFFICE_CODE: &str = "1600";
@@ -281,11 +281,6 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub fn yuan(fen: u64) -> String {
     Fen::new(fen).to_string()
 }
-
-#[cfg(feature = "pdf")]
-mod print;
-#[cfg(feature = "pdf")]
-pub use print::{PrintedCertificate, overage_template, print};
 
 #[cfg(test)]
 mod tests {

@@ -7,20 +7,21 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::application::{self, Application, ApplicationStatus, app_key, app_pk};
-use crate::auth::{Permission, Role, StaffUser};
-use crate::certificate::{self, Certificate, PrintStatus, cert_key};
-use crate::coverage;
-use crate::db::{self, TransactError, key, n, s};
 use crate::domain::{Fen, Mobile};
-use crate::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
-use crate::members;
-use crate::paging::{Page, PageQuery, PageRequest};
-use crate::registration;
-use crate::sms::{self, SmsText};
-use crate::state::AppState;
-use crate::time;
-use crate::trail;
+use crate::platform::db::{self, TransactError, key, n, s};
+use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
+use crate::platform::paging::{Page, PageQuery, PageRequest};
+use crate::platform::sms::{self, SmsText};
+use crate::platform::state::AppState;
+use crate::platform::time;
+use crate::records::account::{Permission, Role};
+use crate::records::application::{self, Application, ApplicationStatus, app_key, app_pk};
+use crate::records::certificate::{self, Certificate, PrintStatus, cert_key};
+use crate::records::coverage;
+use crate::records::members;
+use crate::records::session::StaffUser;
+use crate::records::trail;
+use crate::records::unit;
 
 const MAX_REFERENCE_CHARS: usize = 64;
 const MAX_PAGE_SIZE: u32 = 100;
@@ -282,7 +283,7 @@ async fn issue(
     c: &Confirmation,
     today: NaiveDate,
 ) -> ApiResult<Option<Certificate>> {
-    let unit = registration::load_unit(state, &app.unit_id)
+    let unit = unit::load_unit(state, &app.unit_id)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application without unit")))?;
     let mobile = Mobile::parse(&unit.contact.mobile).or_internal("stored contact mobile")?;

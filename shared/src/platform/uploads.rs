@@ -7,8 +7,8 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{ApiResult, OrInternal, Refusal, refuse};
-use crate::state::AppState;
+use crate::platform::error::{ApiResult, OrInternal, Refusal, refuse};
+use crate::platform::state::AppState;
 
 /// File types recognised by their first bytes, never by name or declared type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,7 +133,11 @@ pub async fn download_url_as(
         .bucket(&*state.bucket)
         .key(key)
         .response_content_type(content_type)
-        .response_content_disposition(crate::http::content_disposition(disposition, fallback, file_name))
+        .response_content_disposition(crate::platform::http::content_disposition(
+            disposition,
+            fallback,
+            file_name,
+        ))
         .presigned(config)
         .await
         .or_internal("presign download")?;
@@ -166,7 +170,7 @@ pub async fn inspect(
             return Ok(refuse("UPLOAD_MISSING", "文件未上传成功或已过期，请重新上传"));
         }
         Err(e) => {
-            return Err(crate::error::ApiError::internal(
+            return Err(crate::platform::error::ApiError::internal(
                 anyhow::Error::new(e).context("head upload"),
             ));
         }

@@ -8,15 +8,16 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::application::{self, app_pk};
-use crate::auth::{Role, UnitUser};
-use crate::db::{self, TransactError, key, s};
-use crate::enrollment::draft_guard;
-use crate::error::{ApiError, ApiResult, FieldCheck, OrInternal, Refusal, checked, refuse};
-use crate::state::AppState;
-use crate::time;
-use crate::trail;
-use crate::uploads::{self, FileKind, UploadTicket};
+use crate::platform::db::{self, TransactError};
+use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal, Refusal, checked, refuse};
+use crate::platform::state::AppState;
+use crate::platform::time;
+use crate::platform::uploads::{self, FileKind, UploadTicket};
+use crate::records::account::Role;
+use crate::records::application::{self, app_pk, draft_guard};
+use crate::records::attachment::{Attachment, AttachmentKind, AttachmentView, attachment_key, list, load, not_found};
+use crate::records::session::UnitUser;
+use crate::records::trail;
 
 /// 10 MB per file.
 pub const MAX_BYTES: u64 = 10 * 1024 * 1024;
@@ -26,78 +27,6 @@ const FILE_NAME_MAX_CHARS: usize = 100;
 const ALLOWED: [FileKind; 3] = [FileKind::Pdf, FileKind::Jpeg, FileKind::Png];
 const ALLOWED_CONTENT_TYPES: [&str; 3] = ["application/pdf", "image/jpeg", "image/png"];
 const DOWNLOAD_SECONDS: u64 = 300;
-
-/// 附件类型
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AttachmentKind {
-    /// 超龄证明 (盖单位公章)
-    OverageProof,
-    /// 其他
-    Other,
-}
-
-impl AttachmentKind {
-    pub fn parse(raw: &str) -> Result<Self, Refusal> {
-        match raw.trim() {
-            "overage_proof" => Ok(Self::OverageProof),
-            "other" => Ok(Self::Other),
-            _ => refuse("ATTACHMENT_KIND_INVALID", "请选择附件类型：超龄证明或其他"),
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::OverageProof => "超龄证明",
-            Self::Other => "其他",
-        }
-    }
-}
-
-/// One attachment as stored.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Attachment {
-    pub attachment_id: String,
-    pub kind: AttachmentKind,
-    pub file_name: String,
-    /// Object key in the bucket.
-    pub key: String,
-    pub size: u64,
-    /// pdf, jpg or png: what the bytes are, whatever the name says.
-    pub file_type: String,
-    pub created_at: String,
-    pub uploaded_by: String,
-}
-
-/// An attachment as the 附件信息 table shows it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct AttachmentView {
-    pub attachment_id: String,
-    pub kind: AttachmentKind,
-    /// 附件类型: 超龄证明 / 其他
-    pub kind_label: String,
-    /// 文件名称
-    pub file_name: String,
-    /// pdf, jpg or png (from the file's bytes)
-    pub file_type: String,
-    pub size: u64,
-    /// 创建时间 (RFC 3339, UTC)
-    pub created_at: String,
-}
-
-impl Attachment {
-    pub fn view(&self) -> AttachmentView {
-        AttachmentView {
-            attachment_id: self.attachment_id.clone(),
-            kind: self.kind,
-            kind_label: self.kind.label().to_owned(),
-            file_name: self.file_name.clone(),
-            file_type: self.file_type.clone(),
-            size: self.size,
-            created_at: self.created_at.clone(),
-        }
-    }
-}
 
 /// A short-lived link to download one attachment.
 #[derive(Debug, Serialize, ToSchema)]
@@ -130,14 +59,6 @@ pub struct NewAttachment {
     /// overage_proof (超龄证明) or other (其他)
     pub kind: String,
     pub file_name: String,
-}
-
-pub fn attachment_sk(attachment_id: &str) -> String {
-    format!("ATTACH#{attachment_id}")
-}
-
-fn attachment_key(app_id: &str, attachment_id: &str) -> db::Item {
-    key(app_pk(app_id), attachment_sk(attachment_id))
 }
 
 fn upload_area(app_id: &str) -> String {
@@ -182,37 +103,6 @@ fn too_many() -> ApiError {
         "ATTACHMENTS_LIMIT",
         format!("每份申请最多上传{MAX_PER_APPLICATION}个附件，请先删除不需要的附件"),
     )
-}
-
-fn not_found() -> ApiError {
-    ApiError::not_found("ATTACHMENT_NOT_FOUND", "未找到该附件，可能已被删除，请刷新后查看")
-}
-
-/// Every attachment of an application, oldest first.
-pub async fn list(state: &AppState, app_id: &str) -> ApiResult<Vec<Attachment>> {
-    let mut found: Vec<Attachment> = db::query_as(
-        state
-            .db
-            .query()
-            .table_name(&*state.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :a)")
-            .expression_attribute_values(":pk", s(app_pk(app_id)))
-            .expression_attribute_values(":a", s("ATTACH#"))
-            .consistent_read(true),
-        "query attachments",
-    )
-    .await?;
-    found.sort_by(|a, b| (&a.created_at, &a.attachment_id).cmp(&(&b.created_at, &b.attachment_id)));
-    Ok(found)
-}
-
-async fn load(state: &AppState, app_id: &str, attachment_id: &str) -> ApiResult<Attachment> {
-    if uuid::Uuid::parse_str(attachment_id).is_err() {
-        return Err(not_found());
-    }
-    db::get_as(state, attachment_key(app_id, attachment_id), "get attachment")
-        .await?
-        .ok_or_else(not_found)
 }
 
 /// 附件列表 of the caller's own application.

@@ -7,8 +7,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, WriteRequest};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::{ApiError, ApiResult, OrInternal};
-use crate::state::AppState;
+use crate::platform::error::{ApiError, ApiResult, OrInternal};
+use crate::platform::state::AppState;
 
 pub type Item = HashMap<String, AttributeValue>;
 

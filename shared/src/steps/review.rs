@@ -10,23 +10,24 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::application::{self, Application, ApplicationStatus, app_key, app_pk};
-use crate::attachments::{self, AttachmentView};
-use crate::auth::{Permission, Role, StaffUser};
-use crate::db::{self, TransactError, n, s};
 use crate::domain::{Fen, Mobile};
-use crate::enrollment::{self, ApplicationDetail, SelfCheck};
-use crate::error::{ApiError, ApiResult, OrInternal};
-use crate::invoice::{self, FeeSummary};
-use crate::members::{self, MemberView};
-use crate::paging::{Page, PageQuery, PageRequest};
+use crate::platform::db::{self, TransactError, n, s};
+use crate::platform::error::{ApiError, ApiResult, OrInternal};
+use crate::platform::paging::{Page, PageQuery, PageRequest};
+use crate::platform::sms::{self, SmsText};
+use crate::platform::state::AppState;
+use crate::platform::time;
+use crate::platform::uploads;
+use crate::records::account::{Permission, Role};
+use crate::records::application::{self, Application, ApplicationStatus, FeeSummary, app_key, app_pk};
+use crate::records::application_detail::{self, ApplicationDetail};
+use crate::records::attachment::{self, AttachmentView};
+use crate::records::members::{self, MemberView};
+use crate::records::self_check::{self, SelfCheck};
+use crate::records::session::StaffUser;
+use crate::records::trail::{self, TrailEntry};
+use crate::records::unit;
 use crate::reference;
-use crate::registration;
-use crate::sms::{self, SmsText};
-use crate::state::AppState;
-use crate::time;
-use crate::trail::{self, TrailEntry};
-use crate::uploads;
 
 /// 退回原因
 pub const REASON_MAX_CHARS: usize = 200;
@@ -285,7 +286,7 @@ pub async fn view(state: &AppState, staff: &StaffUser, id: &str) -> ApiResult<St
     staff.require_any(&READERS)?;
     let app = application::load_for_staff(state, staff, id).await?;
     let mut links = Vec::new();
-    for a in attachments::list(state, &app.id).await? {
+    for a in attachment::list(state, &app.id).await? {
         links.push(StaffAttachment {
             url: uploads::download_url(state, &a.key, DOWNLOAD_SECONDS).await?,
             expires_in: DOWNLOAD_SECONDS,
@@ -295,7 +296,7 @@ pub async fn view(state: &AppState, staff: &StaffUser, id: &str) -> ApiResult<St
     Ok(StaffApplicationView {
         unit_id: app.unit_id.clone(),
         fees: FeeSummary::of(&app)?,
-        self_check: enrollment::self_check_of(state, &app).await?,
+        self_check: self_check::self_check_of(state, &app).await?,
         attachments: links,
         trail: trail::list(state, &app_pk(&app.id)).await?,
         reviewers: Reviewers {
@@ -303,7 +304,7 @@ pub async fn view(state: &AppState, staff: &StaffUser, id: &str) -> ApiResult<St
             l2: app.l2_reviewer.clone(),
             l3: app.l3_reviewer.clone(),
         },
-        application: enrollment::detail_of(state, app).await?,
+        application: application_detail::detail_of(state, app).await?,
     })
 }
 
@@ -376,7 +377,7 @@ async fn refusal_now(state: &AppState, id: &str, level: ReviewLevel, login: &str
 }
 
 async fn contact_mobile(state: &AppState, unit_id: &str) -> ApiResult<Mobile> {
-    let unit = registration::load_unit(state, unit_id)
+    let unit = unit::load_unit(state, unit_id)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application without its unit")))?;
     Mobile::parse(&unit.contact.mobile).or_internal("stored mobile")
@@ -400,7 +401,7 @@ pub async fn approve(state: &AppState, staff: &StaffUser, id: &str, req: &Approv
     }
     let subsidy = req.subsidy_fen.unwrap_or(app.subsidy_fen);
     let gift = req.gift_fen.unwrap_or(app.gift_fen);
-    let due = invoice::due_after(app.fee()?, subsidy, gift)?;
+    let due = application::due_after(app.fee()?, subsidy, gift)?;
     let next = level.approved();
     let now = time::now();
     let table = &*state.table;

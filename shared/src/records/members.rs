@@ -6,32 +6,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::application::app_pk;
-use crate::db::{self, s};
-use crate::domain::{Gender, mask_middle, mask_name};
-use crate::error::ApiResult;
-use crate::paging::{Page, PageQuery, PageRequest};
-use crate::state::AppState;
-
-/// 职业类别
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OccupationClass {
-    /// 一般职业
-    #[default]
-    General,
-    /// 高危职业
-    HighRisk,
-}
-
-impl OccupationClass {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::General => "一般职业",
-            Self::HighRisk => "高危职业",
-        }
-    }
-}
+use crate::domain::{Gender, Occupation, mask_middle, mask_name};
+use crate::platform::db::{self, s};
+use crate::platform::error::ApiResult;
+use crate::platform::paging::{Page, PageQuery, PageRequest};
+use crate::platform::state::AppState;
+use crate::records::application::app_pk;
 
 /// One named member as stored.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -44,7 +24,7 @@ pub struct Member {
     pub gender: Gender,
     pub birth_date: NaiveDate,
     pub mobile: Option<String>,
-    pub occupation: OccupationClass,
+    pub occupation: Occupation,
     pub remark: String,
     /// 导入批次 number and the row in that file.
     pub batch_no: u32,
@@ -65,7 +45,7 @@ pub struct MemberView {
     pub birth_date: String,
     pub age: u32,
     pub mobile: Option<String>,
-    pub occupation: OccupationClass,
+    pub occupation: Occupation,
     pub remark: String,
     pub batch_no: u32,
     pub row: u32,

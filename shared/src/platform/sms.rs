@@ -7,10 +7,10 @@
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use aws_sdk_sns::types::MessageAttributeValue;
 
-use crate::db::{self, Item, key, n, s};
 use crate::domain::Mobile;
-use crate::state::AppState;
-use crate::time;
+use crate::platform::db::{self, Item, key, n, s};
+use crate::platform::state::AppState;
+use crate::platform::time;
 
 const PREFIX: &str = "【中国职工保险互助会】";
 const PENDING_INDEX_KEY: &str = "OUTBOX#PENDING";

@@ -7,7 +7,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiError;
+use crate::platform::error::ApiError;
 
 /// `Json<T>` whose rejections are our error shape in Chinese.
 pub struct ApiJson<T>(pub T);
@@ -88,6 +88,27 @@ pub fn content_disposition(kind: &str, ascii_fallback: &str, file_name: &str) ->
         })
         .collect();
     format!("{kind}; filename=\"{ascii_fallback}\"; filename*=UTF-8''{encoded}")
+}
+
+/// A whole number from JSON as forms send it: a number or a string of digits; null or an
+/// empty string is "not set". Negative, fractional or other values are refused.
+#[allow(clippy::result_unit_err)] // the caller words the refusal for its own field
+pub fn whole_number(value: &serde_json::Value) -> Result<Option<u64>, ()> {
+    match value {
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::Number(num) => num.as_u64().map(Some).ok_or(()),
+        serde_json::Value::String(text) => {
+            let text = text.trim();
+            if text.is_empty() {
+                Ok(None)
+            } else if text.bytes().all(|b| b.is_ascii_digit()) {
+                text.parse::<u64>().map(Some).map_err(|_| ())
+            } else {
+                Err(())
+            }
+        }
+        _ => Err(()),
+    }
 }
 
 #[cfg(test)]

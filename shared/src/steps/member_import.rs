@@ -11,20 +11,22 @@ use chrono::Duration as Days;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::application::{self, Application, app_key, app_pk};
-use crate::auth::{Role, UnitUser};
-use crate::coverage::covered_until;
-pub use crate::coverage::{coverage_item, coverage_key};
-use crate::db::{self, key, n, s};
+use crate::domain::Occupation;
 use crate::domain::{IdType, Mobile, PersonId};
-use crate::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
-use crate::members::{self, Member, MemberView, OccupationClass, member_id, member_sk};
-use crate::paging::{Page, PageQuery};
-use crate::spreadsheet::{self, ExportMember, ImportContext, Occupation, XlsxLimits};
-use crate::state::AppState;
-use crate::time;
-use crate::trail;
-use crate::uploads;
+use crate::platform::db::{self, key, n, s};
+use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
+use crate::platform::paging::{Page, PageQuery};
+use crate::platform::state::AppState;
+use crate::platform::time;
+use crate::platform::uploads;
+use crate::records::account::Role;
+use crate::records::application::{self, Application, app_key, app_pk};
+use crate::records::coverage::covered_until;
+pub use crate::records::coverage::{coverage_item, coverage_key};
+use crate::records::members::{self, Member, MemberView, member_id, member_sk};
+use crate::records::session::UnitUser;
+use crate::records::trail;
+use crate::spreadsheet::{self, ExportMember, ImportContext, XlsxLimits};
 
 pub const MAX_FILE_BYTES: u64 = 5 * 1024 * 1024;
 const LEASE_SECONDS: i64 = 120;
@@ -239,10 +241,7 @@ async fn import_locked(
             gender: m.gender,
             birth_date: m.birth_date,
             mobile: m.mobile.as_ref().map(|x| x.as_str().to_owned()),
-            occupation: match m.occupation {
-                Occupation::General => OccupationClass::General,
-                Occupation::HighRisk => OccupationClass::HighRisk,
-            },
+            occupation: m.occupation,
             remark: m.remark.clone(),
             batch_no,
             row: m.row,
@@ -276,10 +275,7 @@ async fn import_locked(
 
     let expiring = new_members.iter().filter(|m| m.covered_until.is_some()).count() as u32;
     let charged: Vec<&Member> = new_members.iter().filter(|m| m.covered_until.is_none()).collect();
-    let high_risk = charged
-        .iter()
-        .filter(|m| m.occupation == OccupationClass::HighRisk)
-        .count() as u32;
+    let high_risk = charged.iter().filter(|m| m.occupation == Occupation::HighRisk).count() as u32;
     let batch = ImportBatch {
         batch_no,
         file_name: file_name.to_owned(),
@@ -430,7 +426,7 @@ async fn load_member(state: &AppState, app_id: &str, member: &str) -> ApiResult<
 pub struct MemberEdit {
     pub name: String,
     pub mobile: String,
-    pub occupation: OccupationClass,
+    pub occupation: Occupation,
     pub remark: String,
 }
 
@@ -466,8 +462,8 @@ pub async fn edit(
         ..old.clone()
     };
     let charged = old.covered_until.is_none();
-    let risk_delta = i64::from(updated.occupation == OccupationClass::HighRisk)
-        - i64::from(old.occupation == OccupationClass::HighRisk);
+    let risk_delta =
+        i64::from(updated.occupation == Occupation::HighRisk) - i64::from(old.occupation == Occupation::HighRisk);
     let risk_delta = if charged { risk_delta } else { 0 };
     let table = &*state.table;
     let items = vec![
@@ -528,7 +524,7 @@ pub async fn remove(state: &AppState, unit: &UnitUser, app_id: &str, member: &st
     let old = load_member(state, app_id, member).await?;
     let charged = old.covered_until.is_none();
     let (named, expiring) = if charged { (1, 0) } else { (0, 1) };
-    let risk = i64::from(charged && old.occupation == OccupationClass::HighRisk);
+    let risk = i64::from(charged && old.occupation == Occupation::HighRisk);
     let table = &*state.table;
     let items = vec![
         db::delete_if(table, key(app_pk(app_id), member_sk(member)), Some("attribute_exists(pk)"), &[]).or_internal("build delete")?,
@@ -552,7 +548,7 @@ pub async fn remove(state: &AppState, unit: &UnitUser, app_id: &str, member: &st
 pub struct UnnamedEntry {
     pub entry_id: String,
     pub count: u32,
-    pub occupation: OccupationClass,
+    pub occupation: Occupation,
     pub created_at: String,
 }
 
@@ -560,7 +556,7 @@ pub struct UnnamedEntry {
 #[serde(default)]
 pub struct NewUnnamed {
     pub count: u32,
-    pub occupation: OccupationClass,
+    pub occupation: Occupation,
 }
 
 /// 新增无名单
@@ -643,7 +639,7 @@ pub async fn remove_unnamed(state: &AppState, unit: &UnitUser, app_id: &str, ent
 /// The draft's unnamed and high-risk counts moved by one entry (`sign` is '+' or '-'), written
 /// only while the application is still a draft.
 fn unnamed_counts_change(table: &str, app_id: &str, entry: &UnnamedEntry, sign: char) -> ApiResult<TransactWriteItem> {
-    let risk = if entry.occupation == OccupationClass::HighRisk {
+    let risk = if entry.occupation == Occupation::HighRisk {
         entry.count
     } else {
         0
@@ -679,8 +675,8 @@ pub async fn export(state: &AppState, unit: &UnitUser, app_id: &str) -> ApiResul
                 age: m.age_on(effective),
                 mobile: m.mobile.as_deref().and_then(|x| Mobile::parse(x).ok()),
                 occupation: match m.occupation {
-                    OccupationClass::General => Occupation::General,
-                    OccupationClass::HighRisk => Occupation::HighRisk,
+                    Occupation::General => Occupation::General,
+                    Occupation::HighRisk => Occupation::HighRisk,
                 },
                 batch: format!("第{}批", m.batch_no),
             })

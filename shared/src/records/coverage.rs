@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::KeysAndAttributes;
 use chrono::NaiveDate;
 
-use crate::db::{self, key, s};
-use crate::error::{ApiResult, OrInternal};
-use crate::state::AppState;
-use crate::time;
+use crate::platform::db::{self, key, s};
+use crate::platform::error::{ApiResult, OrInternal};
+use crate::platform::state::AppState;
+use crate::platform::time;
 
 /// 未到期: IDs with coverage in the same activity that has not ended, from issued certificates.
 pub async fn covered_until<'a>(

@@ -12,16 +12,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::application::{self, Application, ApplicationStatus, app_key, app_pk};
-use crate::auth::{Permission, Role, StaffUser, UnitUser};
-use crate::db::{self, TransactError, key, n, s};
-use crate::domain::{Email, Fen, TaxId};
-use crate::enrollment::whole_number;
-use crate::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
-use crate::members::OccupationClass;
-use crate::state::AppState;
-use crate::time;
-use crate::trail;
+use crate::domain::{Email, Fen, Occupation, TaxId};
+use crate::platform::db::{self, TransactError, key, n, s};
+use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
+use crate::platform::http::whole_number;
+use crate::platform::state::AppState;
+use crate::platform::time;
+use crate::records::account::{Permission, Role};
+use crate::records::application::{self, Application, ApplicationStatus, FeeSummary, app_key, app_pk, due_after};
+use crate::records::session::{StaffUser, UnitUser};
+use crate::records::trail;
 
 /// 批次号 = "S" + yyyymmdd (Beijing) + a 10-digit sequence of that day. The sequence is
 /// BATCH_SEQ_BASE + n for the day's n-th number (from 1), so it always has 10 digits like
@@ -68,56 +68,8 @@ impl FeeSource {
     }
 }
 
-fn parse_occupation(raw: &str) -> Option<OccupationClass> {
-    match raw.trim() {
-        "general" | "一般职业" => Some(OccupationClass::General),
-        "high_risk" | "高危职业" => Some(OccupationClass::HighRisk),
-        _ => None,
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Fees
-
-/// 总保费, 补贴金额, 赠险金额, 应交保费 (fen).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct FeeSummary {
-    /// 保障活动名称
-    pub activity_name: String,
-    /// 总保费
-    pub total_fen: u64,
-    /// 补贴金额
-    pub subsidy_fen: u64,
-    /// 赠险金额
-    pub gift_fen: u64,
-    /// 应交保费 = 总保费 − 补贴金额 − 赠险金额
-    pub due_fen: u64,
-}
-
-impl FeeSummary {
-    pub fn of(app: &Application) -> ApiResult<Self> {
-        Ok(Self {
-            activity_name: app.activity_name.clone(),
-            total_fen: app.fee()?.value(),
-            subsidy_fen: app.subsidy_fen,
-            gift_fen: app.gift_fen,
-            due_fen: app.due()?.value(),
-        })
-    }
-}
-
-/// 应交保费 for a proposed 补贴金额 and 赠险金额; refused when they exceed 总保费.
-pub fn due_after(total: Fen, subsidy: u64, gift: u64) -> ApiResult<Fen> {
-    Fen::new(subsidy)
-        .checked_add(Fen::new(gift))
-        .and_then(|off| total.checked_sub(off))
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "ADJUSTMENT_TOO_LARGE",
-                format!("补贴金额与赠险金额之和不能超过总保费（{total}元），请核对"),
-            )
-        })
-}
 
 /// 费用调整: 补贴金额 and 赠险金额 in fen (missing = 0).
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -202,7 +154,7 @@ pub struct InvoiceItem {
     pub activity_code: String,
     pub activity_name: String,
     /// 职业
-    pub occupation: OccupationClass,
+    pub occupation: Occupation,
     /// 一般职业 / 高危职业
     pub occupation_label: String,
     /// 人数
@@ -360,7 +312,7 @@ impl InvoiceItemForm {
             );
             ok = false;
         }
-        let occupation = parse_occupation(&self.occupation);
+        let occupation = Occupation::parse(&self.occupation);
         if occupation.is_none() {
             check.push(
                 &field("occupation"),
@@ -934,7 +886,7 @@ mod tests {
         assert_eq!(parsed.amount, Fen::new(21000));
         assert_eq!(parsed.source, FeeSource::UnionFunds);
         assert_eq!(parsed.tax_id.unwrap().as_str(), "91410100MA44ABCD1X");
-        assert_eq!(parsed.items[1].occupation, OccupationClass::HighRisk);
+        assert_eq!(parsed.items[1].occupation, Occupation::HighRisk);
     }
 
     #[test]

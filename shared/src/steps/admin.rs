@@ -2,14 +2,15 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::{Account, Permission, Role, StaffUser};
-use crate::db::{self, s};
-use crate::error::{ApiError, ApiResult, FieldCheck, OrInternal};
-use crate::paging::{Page, PageQuery, PageRequest};
-use crate::password;
+use crate::platform::db::{self, s};
+use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal};
+use crate::platform::paging::{Page, PageQuery, PageRequest};
+use crate::platform::password;
+use crate::platform::state::AppState;
+use crate::platform::time;
+use crate::records::account::{Account, Permission, Role};
+use crate::records::session::StaffUser;
 use crate::reference;
-use crate::state::AppState;
-use crate::time;
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default)]

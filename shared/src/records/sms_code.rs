@@ -1,22 +1,18 @@
-//! SMS verification codes: 6 digits, stored hashed, valid 5 minutes, 5 attempts,
-//! at most one send per 60 s and 10 a day per number.
+//! 短信验证码: a 6-digit code, stored hashed, valid 5 minutes, 5 attempts; consumed in the
+//! same transaction as the action it authorises.
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
-use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::db::{self, TransactError, key, n, s};
 use crate::domain::Mobile;
-use crate::error::{ApiError, ApiResult, OrInternal};
-use crate::sms::{self, SmsText};
-use crate::state::AppState;
-use crate::time;
+use crate::platform::db::{self, key, n, s};
+use crate::platform::error::{ApiError, ApiResult, OrInternal};
+use crate::platform::state::AppState;
+use crate::platform::time;
 
-const VALID_SECONDS: i64 = 300;
+pub const VALID_SECONDS: i64 = 300;
 const MAX_ATTEMPTS: u32 = 5;
-const RESEND_SECONDS: i64 = 60;
-const DAILY_LIMIT: u32 = 10;
 
 /// What a code is for; a code for one purpose never unlocks another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -27,7 +23,7 @@ pub enum CodePurpose {
 }
 
 impl CodePurpose {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Register => "register",
         }
@@ -38,13 +34,6 @@ fn code_key(purpose: CodePurpose, mobile: &Mobile) -> db::Item {
     key(format!("SMSCODE#{}#{}", purpose.as_str(), mobile.as_str()), "CODE")
 }
 
-fn rate_key(mobile: &Mobile) -> db::Item {
-    key(
-        format!("SMSRATE#{}#{}", mobile.as_str(), time::today_beijing().format("%Y%m%d")),
-        "RATE",
-    )
-}
-
 fn code_hash(purpose: CodePurpose, mobile: &Mobile, code: &str) -> String {
     hex::encode(Sha256::digest(format!(
         "{}|{}|{code}",
@@ -53,83 +42,20 @@ fn code_hash(purpose: CodePurpose, mobile: &Mobile, code: &str) -> String {
     )))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CodeSent {
-    /// Seconds before another code may be requested.
-    pub resend_after: i64,
-    /// Seconds the code stays valid.
-    pub valid_for: i64,
-}
-
-/// Creates a code and queues its SMS, atomically with the rate counters.
-pub async fn send(state: &AppState, purpose: CodePurpose, mobile: &Mobile) -> ApiResult<CodeSent> {
-    let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
-    let now = time::now().timestamp();
-    let table = &*state.table;
-    let rate = db::update_if(
-        table,
-        rate_key(mobile),
-        "SET last_sent_at = :now, expires_at = :ttl ADD sent_count :one",
-        Some("attribute_not_exists(pk) OR (sent_count < :max AND last_sent_at <= :cutoff)"),
-        &[],
-        &[
-            (":now", n(now)),
-            (":ttl", n(now + 2 * 86_400)),
-            (":one", n(1)),
-            (":max", n(DAILY_LIMIT)),
-            (":cutoff", n(now - RESEND_SECONDS)),
-        ],
-    )
-    .or_internal("build rate update")?;
+/// The Put that stores a new `code` for `mobile` (replacing an earlier one).
+pub fn put(
+    table: &str,
+    purpose: CodePurpose,
+    mobile: &Mobile,
+    code: &str,
+    now: i64,
+) -> anyhow::Result<TransactWriteItem> {
     let mut item = code_key(purpose, mobile);
-    item.insert("code_hash".into(), s(code_hash(purpose, mobile, &code)));
+    item.insert("code_hash".into(), s(code_hash(purpose, mobile, code)));
     item.insert("valid_until".into(), n(now + VALID_SECONDS));
     item.insert("attempts".into(), n(0));
     item.insert("expires_at".into(), n(now + 86_400));
-    let put = db::put_if(table, item, None, &[]).or_internal("build code put")?;
-    let event = format!("code:{}", uuid::Uuid::new_v4());
-    let outbox = sms::enqueue(table, &event, mobile, &SmsText::Code { code }).or_internal("build sms")?;
-    match db::transact(state, vec![rate, put, outbox]).await {
-        Ok(()) => {
-            tracing::info!(to = %mobile, purpose = purpose.as_str(), "verification code queued");
-            Ok(CodeSent {
-                resend_after: RESEND_SECONDS,
-                valid_for: VALID_SECONDS,
-            })
-        }
-        Err(e) if e.failed_at(0) => Err(rate_refusal(state, mobile, now).await),
-        Err(TransactError::Cancelled(r)) => Err(ApiError::internal(anyhow::anyhow!("code send cancelled: {r:?}"))),
-        Err(TransactError::Other(e)) => Err(ApiError::internal(e)),
-    }
-}
-
-async fn rate_refusal(state: &AppState, mobile: &Mobile, now: i64) -> ApiError {
-    let item = state
-        .db
-        .get_item()
-        .table_name(&*state.table)
-        .set_key(Some(rate_key(mobile)))
-        .consistent_read(true)
-        .send()
-        .await;
-    let get = |name: &str| -> i64 {
-        item.as_ref()
-            .ok()
-            .and_then(|o| o.item())
-            .and_then(|i| i.get(name))
-            .and_then(|v| v.as_n().ok())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    if get("sent_count") >= i64::from(DAILY_LIMIT) {
-        ApiError::too_many(
-            "SMS_DAILY_LIMIT",
-            format!("该手机号今日获取验证码已达{DAILY_LIMIT}次，请明天再试"),
-        )
-    } else {
-        let wait = (get("last_sent_at") + RESEND_SECONDS - now).max(1);
-        ApiError::too_many("SMS_TOO_FREQUENT", format!("验证码发送过于频繁，请{wait}秒后再试"))
-    }
+    db::put_if(table, item, None, &[])
 }
 
 /// Checks a code; on success returns the write that consumes it, to commit with the action

@@ -1,0 +1,12 @@
+//! What any step needs and no step owns: clients, storage helpers, HTTP glue, errors, paging,
+//! time, logging, uploads, the SMS outbox and transport, password hashing.
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod paging;
+pub mod password;
+pub mod sms;
+pub mod state;
+pub mod telemetry;
+pub mod time;
+pub mod uploads;

@@ -1,0 +1,92 @@
+//! 账号: one login, a unit's account or a staff member's, with its role and permissions.
+use aws_sdk_dynamodb::types::TransactWriteItem;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::platform::db::{self, Item, key, s};
+use crate::platform::error::ApiResult;
+use crate::platform::state::AppState;
+use crate::reference;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 单位端
+    Unit,
+    /// 经办机构
+    Staff,
+}
+
+/// What a staff account may do; each review level is its own permission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// 注册审核 and contact-person changes
+    RegistrationReview,
+    /// 初审
+    ReviewL1,
+    /// 复审
+    ReviewL2,
+    /// 终审
+    ReviewL3,
+    /// 财务 到账确认
+    Finance,
+    /// Staff accounts, catalogue
+    Admin,
+}
+
+/// One login: a unit's account or a staff member's.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Account {
+    pub login: String,
+    pub role: Role,
+    pub display_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_id: Option<String>,
+    /// The unit's 所属机构, or the staff member's node of the agency tree.
+    pub agency_code: String,
+    #[serde(default)]
+    pub permissions: Vec<Permission>,
+    pub password_hash: String,
+    pub must_change_password: bool,
+    #[serde(default)]
+    pub failed_logins: u32,
+    #[serde(default)]
+    pub locked_until: i64,
+    pub created_at: String,
+}
+
+pub fn account_key(login: &str) -> Item {
+    key(format!("ACCOUNT#{login}"), "ACCOUNT")
+}
+
+impl Account {
+    /// The item to store, with the staff list index on staff accounts.
+    pub fn to_item(&self) -> anyhow::Result<Item> {
+        let mut item = db::to_item(self)?;
+        item.extend(account_key(&self.login));
+        if self.role == Role::Staff {
+            let path = reference::path(&self.agency_code).unwrap_or_default();
+            item.insert("gsi1pk".into(), s("STAFF"));
+            item.insert("gsi1sk".into(), s(format!("{path}{}", self.login)));
+        }
+        Ok(item)
+    }
+
+    /// A Put that fails if the login exists: for use inside a transaction.
+    pub fn put_new(&self, table: &str) -> anyhow::Result<TransactWriteItem> {
+        db::put_new(table, self.to_item()?)
+    }
+}
+
+pub async fn load_account(state: &AppState, login: &str) -> ApiResult<Option<Account>> {
+    db::get_as(state, account_key(login), "get account").await
+}
+
+/// Unit accounts are credit codes (typed in any case); staff logins are lower-case.
+pub fn normalize_login(raw: &str) -> String {
+    match crate::domain::CreditCode::parse(raw) {
+        Ok(code) => code.as_str().to_owned(),
+        Err(_) => raw.trim().to_lowercase(),
+    }
+}

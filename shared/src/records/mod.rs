@@ -1,0 +1,15 @@
+//! One stored entity a file: its struct, keys, load/save and guarded writes. Records import
+//! platform and the pure folders, never steps.
+pub mod account;
+pub mod application;
+pub mod application_detail;
+pub mod attachment;
+pub mod catalogue;
+pub mod certificate;
+pub mod coverage;
+pub mod members;
+pub mod self_check;
+pub mod session;
+pub mod sms_code;
+pub mod trail;
+pub mod unit;

@@ -1,0 +1,16 @@
+//! One workflow step a file, named like `functions/<step>`. A step never imports another
+//! step: what two steps share is a record's or a domain rule.
+pub mod admin;
+pub mod attachments;
+pub mod auth;
+#[cfg(feature = "pdf")]
+pub mod certificate;
+pub mod enrollment;
+pub mod invoice;
+#[cfg(feature = "xlsx")]
+pub mod member_import;
+pub mod payment;
+pub mod registration;
+pub mod registration_review;
+pub mod review;
+pub mod sms_code;

@@ -1,0 +1,295 @@
+//! 单位注册: the public form, checked field by field, the SMS code and both images, recorded
+//! as a pending unit.
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::{CreditCode, Mobile, mask_name};
+use crate::platform::db::{self, s};
+use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
+use crate::platform::state::AppState;
+use crate::platform::time;
+use crate::platform::uploads::{self, FileKind};
+use crate::records::sms_code::{self, CodePurpose};
+use crate::records::trail;
+use crate::records::unit::{ContactForm, RegistrationStatus, Unit, required, taken, unique_key, unit_pk};
+use crate::reference;
+
+pub const IMAGE_MAX_BYTES: u64 = 2 * 1024 * 1024;
+pub const UPLOAD_AREA: &str = "registration";
+const IMAGE_KINDS: [FileKind; 2] = [FileKind::Jpeg, FileKind::Png];
+
+/// The registration form as the browser sends it: every field a string, so that a missing
+/// field is reported in Chinese next to the field rather than as a JSON error.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct RegistrationForm {
+    /// 办事处 (office code; only 1600 河南省办事处 is served)
+    pub office_code: String,
+    /// 所属机构 (agency tree code)
+    pub agency_code: String,
+    pub unit_name: String,
+    /// 单位性质
+    pub unit_nature: String,
+    /// 单位证件类型
+    pub certificate_type: String,
+    /// 证件有效期 (yyyy-mm-dd; empty = 长期)
+    pub certificate_valid_until: String,
+    /// 单位代码 (统一社会信用代码)
+    pub unit_code: String,
+    /// 单位工会
+    pub union_name: String,
+    /// 工会信用代码
+    pub union_credit_code: String,
+    /// 省-市-区/县 (county-level division code)
+    pub region_code: String,
+    /// 单位地址
+    pub address: String,
+    #[serde(flatten)]
+    pub contact: ContactForm,
+    /// upload_id of the 单位证件 image
+    pub unit_license_upload: String,
+    /// upload_id of the 工会法人资格证 image
+    pub union_certificate_upload: String,
+    /// 短信验证码
+    pub sms_code: String,
+}
+
+/// The form after every rule: what a registration holds before its images are claimed.
+struct ParsedRegistration {
+    unit: Unit,
+    mobile: Mobile,
+    unit_code: CreditCode,
+    union_code: CreditCode,
+}
+
+impl RegistrationForm {
+    fn parse(&self, id: &str) -> ApiResult<ParsedRegistration> {
+        let mut check = FieldCheck::new();
+        if reference::served_office(self.office_code.trim()).is_none() {
+            check.push(
+                "office_code",
+                "OFFICE_NOT_SERVED",
+                "请选择办事处“河南省办事处”（本系统仅受理河南省办事处的业务）",
+            );
+        }
+        let agency = self.agency_code.trim();
+        if !reference::is_selectable(agency) {
+            check.push(
+                "agency_code",
+                "AGENCY_INVALID",
+                "请在“所属机构”中选择具体的经办机构（如“漯河市”下的“郾城区”）",
+            );
+        }
+        let unit_name = required(&mut check, "unit_name", "单位名称", &self.unit_name, 100);
+        if !reference::is_unit_nature(self.unit_nature.trim()) {
+            check.push("unit_nature", "UNIT_NATURE_INVALID", "请选择单位性质");
+        }
+        if !reference::is_unit_certificate_type(self.certificate_type.trim()) {
+            check.push("certificate_type", "CERTIFICATE_TYPE_INVALID", "请选择单位证件类型");
+        }
+        let valid_until = match self.certificate_valid_until.trim() {
+            "" | "长期" => None,
+            raw => match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+                Ok(date) if date < time::today_beijing() => {
+                    check.push(
+                        "certificate_valid_until",
+                        "CERTIFICATE_EXPIRED",
+                        "单位证件已过有效期，请使用有效证件注册",
+                    );
+                    None
+                }
+                Ok(date) => Some(date.to_string()),
+                Err(_) => {
+                    check.push(
+                        "certificate_valid_until",
+                        "DATE_FORMAT",
+                        "证件有效期格式应为 yyyy-mm-dd，长期有效可不填",
+                    );
+                    None
+                }
+            },
+        };
+        let unit_code = check.take("unit_code", CreditCode::parse(&self.unit_code));
+        let union_name = required(&mut check, "union_name", "单位工会名称", &self.union_name, 100);
+        let union_code = check.take("union_credit_code", CreditCode::parse(&self.union_credit_code));
+        let region = self.region_code.trim();
+        if !reference::is_county_level(region) {
+            check.push("region_code", "REGION_INVALID", "请选择单位所在的省-市-区/县");
+        }
+        let address = required(&mut check, "address", "单位地址", &self.address, 200);
+        let contact = self.contact.parse(&mut check);
+        if self.unit_license_upload.trim().is_empty() {
+            check.push("unit_license_upload", "UPLOAD_MISSING", "请上传单位证件图片");
+        }
+        if self.union_certificate_upload.trim().is_empty() {
+            check.push("union_certificate_upload", "UPLOAD_MISSING", "请上传工会法人资格证图片");
+        }
+        check.finish()?;
+        let (contact, mobile) = checked(contact)?;
+        let unit_code = checked(unit_code)?;
+        let union_code = checked(union_code)?;
+        let unit = Unit {
+            id: id.to_owned(),
+            status: RegistrationStatus::Pending,
+            office_code: self.office_code.trim().to_owned(),
+            agency_code: agency.to_owned(),
+            agency_name: reference::full_name(agency).unwrap_or_default(),
+            unit_name: checked(unit_name)?,
+            unit_nature: self.unit_nature.trim().to_owned(),
+            certificate_type: self.certificate_type.trim().to_owned(),
+            certificate_valid_until: valid_until,
+            unit_code: unit_code.as_str().to_owned(),
+            union_name: checked(union_name)?,
+            union_credit_code: union_code.as_str().to_owned(),
+            region_code: region.to_owned(),
+            region_name: reference::region_path_names(region).unwrap_or_default(),
+            address: checked(address)?,
+            contact,
+            unit_license_key: String::new(),
+            union_certificate_key: String::new(),
+            submitted_at: time::stamp(time::now()),
+            decided_at: None,
+            decided_by: None,
+            reject_reason: None,
+            account: None,
+        };
+        Ok(ParsedRegistration {
+            unit,
+            mobile,
+            unit_code,
+            union_code,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Submitted {
+    pub id: String,
+    pub status: RegistrationStatus,
+}
+
+fn duplicate_unit_code() -> ApiError {
+    let mut check = FieldCheck::new();
+    check.push(
+        "unit_code",
+        "DUPLICATE_UNIT_CODE",
+        "该单位代码已注册或正在审核中，请勿重复注册；如需更换联系人请联系所属经办机构",
+    );
+    check
+        .finish()
+        .err()
+        .unwrap_or_else(|| ApiError::conflict("DUPLICATE_UNIT_CODE", "该单位代码已注册"))
+}
+
+fn duplicate_union_code() -> ApiError {
+    let mut check = FieldCheck::new();
+    check.push(
+        "union_credit_code",
+        "DUPLICATE_UNION_CODE",
+        "该工会信用代码已被其他单位注册，请核对",
+    );
+    check
+        .finish()
+        .err()
+        .unwrap_or_else(|| ApiError::conflict("DUPLICATE_UNION_CODE", "该工会信用代码已注册"))
+}
+
+/// Checks a staged registration image; a refusal becomes that field's error.
+async fn check_image(
+    state: &AppState,
+    check: &mut FieldCheck,
+    field: &str,
+    upload_id: &str,
+) -> ApiResult<Option<FileKind>> {
+    let result = uploads::inspect(state, UPLOAD_AREA, upload_id.trim(), IMAGE_MAX_BYTES, &IMAGE_KINDS).await?;
+    Ok(check.take(field, result).map(|i| i.kind))
+}
+
+/// 注册: checks every field, the SMS code and both images, then records the unit as pending.
+pub async fn register(state: &AppState, form: RegistrationForm) -> ApiResult<Submitted> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let ParsedRegistration {
+        mut unit,
+        mobile,
+        unit_code,
+        union_code,
+    } = form.parse(&id)?;
+    if taken(state, "UNITCODE", unit_code.as_str()).await? {
+        return Err(duplicate_unit_code());
+    }
+    if taken(state, "UNIONCODE", union_code.as_str()).await? {
+        return Err(duplicate_union_code());
+    }
+    let consume_code = sms_code::verify(state, CodePurpose::Register, &mobile, &form.sms_code).await?;
+    let mut check = FieldCheck::new();
+    let license = check_image(state, &mut check, "unit_license_upload", &form.unit_license_upload).await?;
+    let union_cert = check_image(
+        state,
+        &mut check,
+        "union_certificate_upload",
+        &form.union_certificate_upload,
+    )
+    .await?;
+    check.finish()?;
+    let (license, union_cert) = (checked(license)?, checked(union_cert)?);
+    unit.unit_license_key = format!("registrations/{id}/unit-license.{}", license.extension());
+    unit.union_certificate_key = format!("registrations/{id}/union-certificate.{}", union_cert.extension());
+    uploads::claim(
+        state,
+        UPLOAD_AREA,
+        form.unit_license_upload.trim(),
+        &unit.unit_license_key,
+    )
+    .await?;
+    uploads::claim(
+        state,
+        UPLOAD_AREA,
+        form.union_certificate_upload.trim(),
+        &unit.union_certificate_key,
+    )
+    .await?;
+
+    let table = &*state.table;
+    let unique = |kind: &str, code: &str| -> anyhow::Result<_> {
+        let mut item = unique_key(kind, code);
+        item.insert("unit_id".into(), s(id.clone()));
+        db::put_new(table, item)
+    };
+    let items = vec![
+        unique("UNITCODE", unit_code.as_str()).or_internal("build uniq")?,
+        unique("UNIONCODE", union_code.as_str()).or_internal("build uniq")?,
+        db::put_new(table, unit.to_item().or_internal("encode unit")?).or_internal("build unit")?,
+        consume_code,
+        trail::record(
+            table,
+            &unit_pk(&id),
+            &mask_name(&unit.contact.name),
+            None,
+            "registration_submitted",
+            "提交单位注册申请",
+        )
+        .or_internal("build trail")?,
+    ];
+    match db::transact(state, items).await {
+        Ok(()) => {
+            tracing::info!(unit = %id, agency = %unit.agency_code, "registration submitted");
+            Ok(Submitted {
+                id,
+                status: RegistrationStatus::Pending,
+            })
+        }
+        Err(err) => {
+            uploads::discard(state, &[unit.unit_license_key, unit.union_certificate_key]).await;
+            Err(if err.failed_at(0) {
+                duplicate_unit_code()
+            } else if err.failed_at(1) {
+                duplicate_union_code()
+            } else if err.failed_at(3) {
+                ApiError::bad_request("CODE_EXPIRED", "验证码已失效，请重新获取")
+            } else {
+                ApiError::internal(anyhow::anyhow!("registration transaction: {err:?}"))
+            })
+        }
+    }
+}

@@ -1,0 +1,354 @@
+//! 注册审核: the staff's registration list and detail, approval into an account, rejection,
+//! and the change of contact person.
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::{Mobile, mask_name};
+use crate::platform::db::{self, TransactError, s};
+use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
+use crate::platform::paging::{Page, PageQuery, PageRequest};
+use crate::platform::password;
+use crate::platform::sms::{self, SmsText};
+use crate::platform::state::AppState;
+use crate::platform::time;
+use crate::platform::uploads;
+use crate::records::account::{Account, Role};
+use crate::records::session::StaffUser;
+use crate::records::trail;
+use crate::records::unit::{
+    Contact, ContactForm, RegistrationStatus, Unit, unique_key, unit_for_staff, unit_key, unit_pk,
+};
+
+/// One row of the review list: contact masked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegistrationSummary {
+    pub id: String,
+    pub status: RegistrationStatus,
+    pub unit_name: String,
+    pub unit_code: String,
+    pub agency_name: String,
+    pub contact_name: String,
+    pub contact_mobile: String,
+    pub submitted_at: String,
+}
+
+pub const PAGE_SIZE_DEFAULT: u32 = 10;
+pub const PAGE_SIZE_MAX: u32 = 100;
+
+/// Which registrations a staff list shows: a status, optionally narrowed by unit name or code.
+#[derive(Debug, Default)]
+pub struct RegistrationFilter<'a> {
+    pub status: RegistrationStatus,
+    /// Part of the 单位名称, or the start of the 单位代码 (case-insensitive).
+    pub search: Option<&'a str>,
+    pub page: PageQuery,
+}
+
+impl RegistrationFilter<'_> {
+    fn matches(&self, unit: &Unit) -> bool {
+        match self.search.map(str::trim).filter(|q| !q.is_empty()) {
+            None => true,
+            Some(q) => unit.unit_name.contains(q) || unit.unit_code.starts_with(&q.to_ascii_uppercase()),
+        }
+    }
+}
+
+/// One page of the registrations with the filter's status in the staff member's subtree.
+/// The whole status partition of the subtree is read (a few thousand units at most), so the
+/// pager can show the total and jump to any page.
+pub async fn list_for_staff(
+    state: &AppState,
+    staff: &StaffUser,
+    filter: RegistrationFilter<'_>,
+) -> ApiResult<Page<RegistrationSummary>> {
+    let request = PageRequest::new(filter.page, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX);
+    let query = state
+        .db
+        .query()
+        .table_name(&*state.table)
+        .index_name("gsi1")
+        .key_condition_expression("gsi1pk = :p AND begins_with(gsi1sk, :prefix)")
+        .expression_attribute_values(":p", s(format!("REG#{}", filter.status.as_str())))
+        .expression_attribute_values(":prefix", s(staff.subtree_prefix()));
+    let mut units: Vec<Unit> = db::query_as(query, "query registrations").await?;
+    // The index lags the table a little; a row is listed only if it still has the status.
+    units.retain(|unit| unit.status == filter.status && filter.matches(unit));
+    units.sort_by(|a, b| (&a.submitted_at, &a.id).cmp(&(&b.submitted_at, &b.id)));
+    Ok(request.cut(units).map(|unit| RegistrationSummary {
+        contact_name: mask_name(&unit.contact.name),
+        contact_mobile: Mobile::parse(&unit.contact.mobile)
+            .map(|m| m.masked())
+            .unwrap_or_default(),
+        id: unit.id,
+        status: unit.status,
+        unit_name: unit.unit_name,
+        unit_code: unit.unit_code,
+        agency_name: unit.agency_name,
+        submitted_at: unit.submitted_at,
+    }))
+}
+
+/// What a reviewer sees: the whole record (they call the contact), images by short-lived URL.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegistrationDetail {
+    #[serde(flatten)]
+    pub unit: Unit,
+    pub unit_license_url: String,
+    pub union_certificate_url: String,
+    pub trail: Vec<trail::TrailEntry>,
+}
+
+pub async fn detail_for_staff(state: &AppState, staff: &StaffUser, id: &str) -> ApiResult<RegistrationDetail> {
+    let unit = unit_for_staff(state, staff, id).await?;
+    Ok(RegistrationDetail {
+        unit_license_url: uploads::download_url(state, &unit.unit_license_key, 300).await?,
+        union_certificate_url: uploads::download_url(state, &unit.union_certificate_key, 300).await?,
+        trail: trail::list(state, &unit_pk(id)).await?,
+        unit,
+    })
+}
+
+fn already_decided() -> ApiError {
+    ApiError::conflict("ALREADY_DECIDED", "该注册申请已被处理，请刷新列表")
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Decision {
+    pub id: String,
+    pub status: RegistrationStatus,
+    pub account: Option<String>,
+}
+
+/// 审核通过: the unit account with a random password, sent by SMS — all or nothing, once.
+pub async fn approve(state: &AppState, staff: &StaffUser, id: &str) -> ApiResult<Decision> {
+    let unit = unit_for_staff(state, staff, id).await?;
+    if unit.status != RegistrationStatus::Pending {
+        return Err(already_decided());
+    }
+    let mobile = Mobile::parse(&unit.contact.mobile).or_internal("stored mobile")?;
+    let password = password::generate();
+    let now = time::stamp(time::now());
+    let account = Account {
+        login: unit.unit_code.clone(),
+        role: Role::Unit,
+        display_name: unit.unit_name.clone(),
+        unit_id: Some(unit.id.clone()),
+        agency_code: unit.agency_code.clone(),
+        permissions: Vec::new(),
+        password_hash: password::hash(&password).or_internal("hash password")?,
+        must_change_password: true,
+        failed_logins: 0,
+        locked_until: 0,
+        created_at: now.clone(),
+    };
+    let table = &*state.table;
+    let items = vec![
+        db::update_if(
+            table,
+            unit_key(id),
+            "SET #st = :approved, gsi1pk = :q, decided_at = :now, decided_by = :by, account = :acct",
+            Some("#st = :pending"),
+            &[("#st", "status")],
+            &[
+                (":approved", s("approved")),
+                (":pending", s("pending")),
+                (":q", s("REG#approved")),
+                (":now", s(now)),
+                (":by", s(staff.login.clone())),
+                (":acct", s(account.login.clone())),
+            ],
+        )
+        .or_internal("build approve")?,
+        account.put_new(table).or_internal("build account")?,
+        sms::enqueue(
+            table,
+            &format!("account:{id}"),
+            &mobile,
+            &SmsText::Account {
+                account: account.login.clone(),
+                password,
+            },
+        )
+        .or_internal("build sms")?,
+        trail::record(
+            table,
+            &unit_pk(id),
+            &staff.login,
+            Some(Role::Staff),
+            "registration_approved",
+            "注册审核通过，已创建单位账号并短信通知",
+        )
+        .or_internal("build trail")?,
+    ];
+    match db::transact(state, items).await {
+        Ok(()) => {
+            tracing::info!(unit = %id, "registration approved");
+            Ok(Decision {
+                id: id.to_owned(),
+                status: RegistrationStatus::Approved,
+                account: Some(account.login),
+            })
+        }
+        Err(TransactError::Other(e)) => Err(ApiError::internal(e)),
+        Err(_) => Err(already_decided()),
+    }
+}
+
+/// 审核不通过: frees the unit code for a new registration and tells the contact why.
+pub async fn reject(state: &AppState, staff: &StaffUser, id: &str, reason: &str) -> ApiResult<Decision> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(ApiError::bad_request(
+            "REASON_REQUIRED",
+            "请填写不通过的原因（200字以内）",
+        ));
+    }
+    let unit = unit_for_staff(state, staff, id).await?;
+    if unit.status != RegistrationStatus::Pending {
+        return Err(already_decided());
+    }
+    let mobile = Mobile::parse(&unit.contact.mobile).or_internal("stored mobile")?;
+    let table = &*state.table;
+    let owned = [(":id", s(id))];
+    let items = vec![
+        db::update_if(
+            table,
+            unit_key(id),
+            "SET #st = :rejected, gsi1pk = :q, decided_at = :now, decided_by = :by, reject_reason = :reason",
+            Some("#st = :pending"),
+            &[("#st", "status")],
+            &[
+                (":rejected", s("rejected")),
+                (":pending", s("pending")),
+                (":q", s("REG#rejected")),
+                (":now", s(time::stamp(time::now()))),
+                (":by", s(staff.login.clone())),
+                (":reason", s(reason)),
+            ],
+        )
+        .or_internal("build reject")?,
+        db::delete_if(
+            table,
+            unique_key("UNITCODE", &unit.unit_code),
+            Some("unit_id = :id"),
+            &owned,
+        )
+        .or_internal("build uniq")?,
+        db::delete_if(
+            table,
+            unique_key("UNIONCODE", &unit.union_credit_code),
+            Some("unit_id = :id"),
+            &owned,
+        )
+        .or_internal("build uniq")?,
+        sms::enqueue(
+            table,
+            &format!("rejected:{id}"),
+            &mobile,
+            &SmsText::RegistrationRejected {
+                reason: reason.to_owned(),
+            },
+        )
+        .or_internal("build sms")?,
+        trail::record(
+            table,
+            &unit_pk(id),
+            &staff.login,
+            Some(Role::Staff),
+            "registration_rejected",
+            &format!("注册审核不通过：{reason}"),
+        )
+        .or_internal("build trail")?,
+    ];
+    match db::transact(state, items).await {
+        Ok(()) => Ok(Decision {
+            id: id.to_owned(),
+            status: RegistrationStatus::Rejected,
+            account: None,
+        }),
+        Err(TransactError::Other(e)) => Err(ApiError::internal(e)),
+        Err(_) => Err(already_decided()),
+    }
+}
+
+/// 更换联系人: the new contact gets the account with a fresh password by SMS; every session
+/// of the old contact ends.
+pub async fn change_contact(state: &AppState, staff: &StaffUser, id: &str, form: &ContactForm) -> ApiResult<Contact> {
+    let unit = unit_for_staff(state, staff, id).await?;
+    let mut check = FieldCheck::new();
+    let parsed = form.parse(&mut check);
+    check.finish()?;
+    let (contact, mobile) = checked(parsed)?;
+    let Some(login) = unit
+        .account
+        .clone()
+        .filter(|_| unit.status == RegistrationStatus::Approved)
+    else {
+        return Err(ApiError::conflict(
+            "UNIT_NOT_APPROVED",
+            "该单位尚未审核通过，不能更换联系人",
+        ));
+    };
+    let password = password::generate();
+    let table = &*state.table;
+    let items = vec![
+        db::update_if(
+            table,
+            unit_key(id),
+            "SET contact = :c",
+            Some("#st = :approved"),
+            &[("#st", "status")],
+            &[
+                (
+                    ":c",
+                    AttributeValue::M(db::to_item(&contact).or_internal("encode contact")?),
+                ),
+                (":approved", s("approved")),
+            ],
+        )
+        .or_internal("build contact")?,
+        db::update_if(
+            table,
+            crate::records::account::account_key(&login),
+            "SET password_hash = :h, must_change_password = :t",
+            Some("attribute_exists(pk)"),
+            &[],
+            &[
+                (":h", s(password::hash(&password).or_internal("hash")?)),
+                (":t", AttributeValue::Bool(true)),
+            ],
+        )
+        .or_internal("build account")?,
+        sms::enqueue(
+            table,
+            &format!("contact:{id}:{}", uuid::Uuid::new_v4()),
+            &mobile,
+            &SmsText::Account {
+                account: login.clone(),
+                password,
+            },
+        )
+        .or_internal("build sms")?,
+        trail::record(
+            table,
+            &unit_pk(id),
+            &staff.login,
+            Some(Role::Staff),
+            "contact_changed",
+            &format!("更换单位联系人为{}（{}）", mask_name(&contact.name), mobile.masked()),
+        )
+        .or_internal("build trail")?,
+    ];
+    match db::transact(state, items).await {
+        Ok(()) => {
+            crate::records::session::close_all_sessions(state, &login).await?;
+            Ok(contact)
+        }
+        Err(TransactError::Other(e)) => Err(ApiError::internal(e)),
+        Err(_) => Err(ApiError::conflict(
+            "UNIT_NOT_APPROVED",
+            "该单位尚未审核通过，不能更换联系人",
+        )),
+    }
+}
