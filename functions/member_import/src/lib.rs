@@ -12,7 +12,6 @@ use shared::platform::paging::{Page, PageQuery};
 use shared::platform::uploads::UploadTicket;
 use shared::records::members::MemberView;
 use shared::records::session::UnitUser;
-use shared::spreadsheet;
 use shared::steps::member_import::{self, ImportBatch, MemberEdit, NewUnnamed, UnnamedEntry};
 use shared::{ApiResult, AppState};
 use utoipa::{IntoParams, ToSchema};
@@ -57,8 +56,8 @@ fn xlsx_download(file_name: &str, bytes: Vec<u8>) -> impl IntoResponse {
 #[utoipa::path(get, path = "/api/templates/members", tag = "members",
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
 async fn template() -> ApiResult<impl IntoResponse> {
-    let bytes = spreadsheet::member_template().map_err(ApiError::internal)?;
-    Ok(xlsx_download(spreadsheet::TEMPLATE_FILE_NAME, bytes))
+    let bytes = member_import::template()?;
+    Ok(xlsx_download(member_import::TEMPLATE_FILE_NAME, bytes))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -128,7 +127,7 @@ async fn failed_rows(
     let url = member_import::failed_rows_url(&state, &unit, &id, batch_no).await?;
     Ok(Json(DownloadLink {
         url,
-        file_name: spreadsheet::FAILED_ROWS_FILE_NAME,
+        file_name: member_import::FAILED_ROWS_FILE_NAME,
     }))
 }
 
@@ -193,7 +192,7 @@ async fn export_members(
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
     let bytes = member_import::export(&state, &unit, &id).await?;
-    Ok(xlsx_download(spreadsheet::EXPORT_FILE_NAME, bytes))
+    Ok(xlsx_download(member_import::EXPORT_FILE_NAME, bytes))
 }
 
 /// 新增无名单

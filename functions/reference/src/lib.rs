@@ -3,9 +3,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use serde_json::{Value, json};
-use shared::records::catalogue::{self, Activity};
-use shared::reference;
+use serde_json::Value;
+use shared::records::catalogue::Activity;
+use shared::steps::reference;
 use shared::{ApiResult, AppState};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -38,47 +38,43 @@ fn cached(body: Value) -> impl IntoResponse {
 /// 所属机构 tree (河南省办事处 and below); `selectable` marks nodes a unit may pick.
 #[utoipa::path(get, path = "/api/reference/agencies", tag = "reference", responses((status = 200, body = Object)))]
 async fn agencies() -> impl IntoResponse {
-    cached(json!(reference::tree()))
+    cached(reference::agencies())
 }
 
 /// 办事处 list; only 河南省办事处 is served.
 #[utoipa::path(get, path = "/api/reference/offices", tag = "reference", responses((status = 200, body = Object)))]
 async fn offices() -> impl IntoResponse {
-    let list: Vec<Value> = reference::offices()
-        .iter()
-        .map(|o| json!({ "code": o.code, "name": o.name, "served": o.served }))
-        .collect();
-    cached(json!(list))
+    cached(reference::offices())
 }
 
 /// 经办机构通讯录
 #[utoipa::path(get, path = "/api/reference/address-book", tag = "reference", responses((status = 200, body = Object)))]
 async fn address_book() -> impl IntoResponse {
-    cached(json!(reference::address_book()))
+    cached(reference::address_book())
 }
 
 /// 单位性质
 #[utoipa::path(get, path = "/api/reference/unit-natures", tag = "reference", responses((status = 200, body = Vec<String>)))]
 async fn unit_natures() -> impl IntoResponse {
-    cached(json!(reference::UNIT_NATURES))
+    cached(reference::unit_natures())
 }
 
 /// 单位证件类型
 #[utoipa::path(get, path = "/api/reference/certificate-types", tag = "reference", responses((status = 200, body = Vec<String>)))]
 async fn certificate_types() -> impl IntoResponse {
-    cached(json!(reference::UNIT_CERTIFICATE_TYPES))
+    cached(reference::certificate_types())
 }
 
 /// 省-市-区/县 (河南省)
 #[utoipa::path(get, path = "/api/reference/regions", tag = "reference", responses((status = 200, body = Object)))]
 async fn regions() -> impl IntoResponse {
-    cached(json!(reference::region_tree()))
+    cached(reference::regions())
 }
 
 /// 保障活动 catalogue (fees in fen, age limits, 细类)
 #[utoipa::path(get, path = "/api/reference/activities", tag = "reference", responses((status = 200, body = Vec<Activity>)))]
 async fn activities(State(state): State<AppState>) -> ApiResult<Json<Vec<Activity>>> {
-    Ok(Json(catalogue::list(&state).await?))
+    Ok(Json(reference::activities(&state).await?))
 }
 
 /// This API's OpenAPI 3.1 document.

@@ -28,6 +28,13 @@ use crate::records::session::UnitUser;
 use crate::records::trail;
 use crate::spreadsheet::{self, ExportMember, ImportContext, XlsxLimits};
 
+pub use crate::spreadsheet::{EXPORT_FILE_NAME, FAILED_ROWS_FILE_NAME, TEMPLATE_FILE_NAME};
+
+/// 模板下载: 参保人信息模板-通用.xlsx, text-formatted cells and drop-down lists.
+pub fn template() -> ApiResult<Vec<u8>> {
+    spreadsheet::member_template().map_err(ApiError::internal)
+}
+
 pub const MAX_FILE_BYTES: u64 = 5 * 1024 * 1024;
 const LEASE_SECONDS: i64 = 120;
 const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";

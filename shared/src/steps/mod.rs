@@ -10,6 +10,7 @@ pub mod invoice;
 #[cfg(feature = "xlsx")]
 pub mod member_import;
 pub mod payment;
+pub mod reference;
 pub mod registration;
 pub mod registration_review;
 pub mod review;
