@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
-use shared::platform::error::{ApiError, ErrorBody};
+use shared::platform::error::ErrorBody;
 use shared::platform::http::ApiJson;
 use shared::platform::paging::{Page, PageQuery};
 use shared::platform::uploads::UploadTicket;
