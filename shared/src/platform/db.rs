@@ -32,19 +32,61 @@ pub fn from_item<T: DeserializeOwned>(item: Item) -> anyhow::Result<T> {
     Ok(serde_dynamo::from_item(item)?)
 }
 
+/// A transaction that a condition cancelled: `reasons[i]` is the cancellation code of the i-th
+/// item (`Some("ConditionalCheckFailed")`, `Some("None")`, …).
+#[derive(Debug)]
+pub struct Cancelled {
+    pub reasons: Vec<Option<String>>,
+}
+
+impl Cancelled {
+    /// True when the item at `index` failed its condition.
+    pub fn failed_at(&self, index: usize) -> bool {
+        self.reasons.get(index).and_then(|c| c.as_deref()) == Some("ConditionalCheckFailed")
+    }
+}
+
 /// Why a transaction did not commit.
 #[derive(Debug)]
 pub enum TransactError {
-    /// A condition failed; `reasons[i]` is the cancellation code of the i-th item
-    /// (`Some("ConditionalCheckFailed")`, `Some("None")`, …).
-    Cancelled(Vec<Option<String>>),
+    /// A condition failed: the caller words the refusal.
+    Cancelled(Cancelled),
+    /// Transport or service failure: an internal error.
     Other(anyhow::Error),
 }
 
 impl TransactError {
     /// True when the item at `index` failed its condition.
     pub fn failed_at(&self, index: usize) -> bool {
-        matches!(self, Self::Cancelled(r) if r.get(index).and_then(|c| c.as_deref()) == Some("ConditionalCheckFailed"))
+        matches!(self, Self::Cancelled(c) if c.failed_at(index))
+    }
+
+    /// The caller's refusal for a cancellation; anything else is an internal error (500).
+    pub fn refusal(self, on_cancel: impl FnOnce(&Cancelled) -> ApiError) -> ApiError {
+        match self {
+            Self::Cancelled(cancelled) => on_cancel(&cancelled),
+            Self::Other(err) => ApiError::internal(err),
+        }
+    }
+
+    /// The cancellation, for a refusal the caller must look up first; anything else is an
+    /// internal error, returned as `Err` so that `?` answers 500.
+    pub fn cancelled(self) -> ApiResult<Cancelled> {
+        match self {
+            Self::Cancelled(cancelled) => Ok(cancelled),
+            Self::Other(err) => Err(ApiError::internal(err)),
+        }
+    }
+}
+
+/// `db::transact(…).await.on_cancel(|_| refusal)?`: one line for the usual outcome.
+pub trait OnCancel {
+    fn on_cancel(self, on_cancel: impl FnOnce(&Cancelled) -> ApiError) -> ApiResult<()>;
+}
+
+impl OnCancel for Result<(), TransactError> {
+    fn on_cancel(self, on_cancel: impl FnOnce(&Cancelled) -> ApiError) -> ApiResult<()> {
+        self.map_err(|err| err.refusal(on_cancel))
     }
 }
 
@@ -84,7 +126,7 @@ pub async fn transact(state: &AppState, items: Vec<TransactWriteItem>) -> Result
                     tokio::time::sleep(Duration::from_millis(20 * u64::from(attempt) + jitter)).await;
                     continue;
                 }
-                return Err(TransactError::Cancelled(reasons));
+                return Err(TransactError::Cancelled(Cancelled { reasons }));
             }
             None => {
                 return Err(TransactError::Other(

@@ -5,13 +5,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::Fen;
-use crate::platform::db::{self, key, n, s};
+use crate::platform::db::{self, OnCancel, key, n, s};
 use crate::platform::error::{ApiError, ApiResult, OrInternal};
 use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::records::catalogue;
 use crate::records::session::{StaffUser, UnitUser};
 use crate::records::trail;
+use crate::records::transition::Workflow;
 use crate::records::unit;
 use crate::reference;
 
@@ -58,6 +59,25 @@ impl ApplicationStatus {
             Self::Invoiced => "待到账",
             Self::Paid => "已出确认书",
         }
+    }
+}
+
+impl Workflow for ApplicationStatus {
+    fn as_str(self) -> &'static str {
+        ApplicationStatus::as_str(self)
+    }
+
+    /// The review and payment queues: `APPQ#<status>`, sorted by agency path.
+    fn queue(self) -> String {
+        format!("APPQ#{}", self.as_str())
+    }
+
+    fn key(id: &str) -> db::Item {
+        app_key(id)
+    }
+
+    fn trail_pk(id: &str) -> String {
+        app_pk(id)
     }
 }
 
@@ -170,7 +190,7 @@ impl Application {
     pub fn to_item(&self) -> anyhow::Result<db::Item> {
         let mut item = db::to_item(self)?;
         item.extend(app_key(&self.id));
-        item.insert("gsi1pk".into(), s(format!("APPQ#{}", self.status.as_str())));
+        item.insert("gsi1pk".into(), s(self.status.queue()));
         item.insert(
             "gsi1sk".into(),
             s(queue_sk(&self.agency_code, &self.created_at, &self.id)),
@@ -383,9 +403,10 @@ pub async fn create_draft(
         )
         .or_internal("build trail")?,
     ];
+    // A fresh id cannot collide: a cancellation here is a fault, not a refusal.
     db::transact(state, items)
         .await
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("create application: {e:?}")))?;
+        .on_cancel(|c| ApiError::internal(anyhow::anyhow!("create application cancelled: {c:?}")))?;
     Ok(app)
 }
 

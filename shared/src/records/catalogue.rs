@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::Fen;
-use crate::platform::db::{self, TransactError, key, n, s};
+use crate::platform::db::{self, OnCancel, key, n, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal};
 use crate::platform::state::AppState;
 use crate::records::account::{Permission, Role};
@@ -292,19 +292,13 @@ pub async fn create(state: &AppState, staff: &StaffUser, form: ActivityForm) -> 
         )
         .or_internal("trail")?,
     ];
-    match db::transact(state, items).await {
-        Ok(()) => {}
-        Err(e) if e.failed_at(0) => {
-            return Err(ApiError::conflict(
-                "ACTIVITY_CODE_TAKEN",
-                format!("活动编码{code}已存在"),
-            ));
+    db::transact(state, items).await.on_cancel(|c| {
+        if c.failed_at(0) {
+            ApiError::conflict("ACTIVITY_CODE_TAKEN", format!("活动编码{code}已存在"))
+        } else {
+            ApiError::conflict("CATALOGUE_BUSY", "保存未成功，请重试")
         }
-        Err(TransactError::Cancelled(_)) => {
-            return Err(ApiError::conflict("CATALOGUE_BUSY", "保存未成功，请重试"));
-        }
-        Err(TransactError::Other(e)) => return Err(ApiError::internal(e)),
-    }
+    })?;
     tracing::info!(by = %staff.login, activity = %code, "activity created");
     Ok(activity)
 }
@@ -344,16 +338,9 @@ pub async fn update(state: &AppState, staff: &StaffUser, code: &str, form: Activ
         )
         .or_internal("trail")?,
     ];
-    match db::transact(state, items).await {
-        Ok(()) => {}
-        Err(TransactError::Cancelled(_)) => {
-            return Err(ApiError::conflict(
-                "CATALOGUE_STALE",
-                "该保障活动已被他人修改，请刷新后重新编辑",
-            ));
-        }
-        Err(TransactError::Other(e)) => return Err(ApiError::internal(e)),
-    }
+    db::transact(state, items)
+        .await
+        .on_cancel(|_| ApiError::conflict("CATALOGUE_STALE", "该保障活动已被他人修改，请刷新后重新编辑"))?;
     tracing::info!(by = %staff.login, activity = %code, "activity updated");
     Ok(activity)
 }

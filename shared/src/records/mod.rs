@@ -12,4 +12,5 @@ pub mod self_check;
 pub mod session;
 pub mod sms_code;
 pub mod trail;
+pub mod transition;
 pub mod unit;

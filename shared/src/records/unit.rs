@@ -8,6 +8,7 @@ use crate::platform::db::{self, key, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal};
 use crate::platform::state::AppState;
 use crate::records::session::StaffUser;
+use crate::records::transition::Workflow;
 use crate::reference;
 
 /// 联系人信息
@@ -51,6 +52,25 @@ impl RegistrationStatus {
             Self::Approved => "approved",
             Self::Rejected => "rejected",
         }
+    }
+}
+
+impl Workflow for RegistrationStatus {
+    fn as_str(self) -> &'static str {
+        RegistrationStatus::as_str(self)
+    }
+
+    /// The registration review queues: `REG#<status>`, sorted by agency path.
+    fn queue(self) -> String {
+        format!("REG#{}", self.as_str())
+    }
+
+    fn key(id: &str) -> db::Item {
+        unit_key(id)
+    }
+
+    fn trail_pk(id: &str) -> String {
+        unit_pk(id)
     }
 }
 
@@ -111,7 +131,7 @@ impl Unit {
     pub fn to_item(&self) -> anyhow::Result<db::Item> {
         let mut item = db::to_item(self)?;
         item.extend(unit_key(&self.id));
-        item.insert("gsi1pk".into(), s(format!("REG#{}", self.status.as_str())));
+        item.insert("gsi1pk".into(), s(self.status.queue()));
         item.insert("gsi1sk".into(), s(queue_sk(self)));
         Ok(item)
     }

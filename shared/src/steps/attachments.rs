@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::platform::db::{self, TransactError};
+use crate::platform::db::{self, OnCancel};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal, Refusal, checked, refuse};
 use crate::platform::state::AppState;
 use crate::platform::time;
@@ -186,19 +186,12 @@ pub async fn add(state: &AppState, unit: &UnitUser, app_id: &str, req: &NewAttac
         )
         .or_internal("build trail")?,
     ];
-    match db::transact(state, items).await {
-        Ok(()) => {
-            tracing::info!(application = %app.id, attachment = %attachment_id, kind = kind.label(), "attachment added");
-            Ok(attachment.view())
-        }
-        Err(err) => {
-            uploads::discard(state, std::slice::from_ref(&object)).await;
-            Err(match err {
-                TransactError::Other(e) => ApiError::internal(e),
-                TransactError::Cancelled(_) => application::locked(),
-            })
-        }
+    if let Err(err) = db::transact(state, items).await {
+        uploads::discard(state, std::slice::from_ref(&object)).await;
+        return Err(err.refusal(|_| application::locked()));
     }
+    tracing::info!(application = %app.id, attachment = %attachment_id, kind = kind.label(), "attachment added");
+    Ok(attachment.view())
 }
 
 /// 下载: a short-lived link; allowed at any status (the unit keeps read access).
@@ -241,17 +234,13 @@ pub async fn remove(state: &AppState, unit: &UnitUser, app_id: &str, attachment_
         )
         .or_internal("build trail")?,
     ];
-    match db::transact(state, items).await {
-        Ok(()) => {}
-        Err(TransactError::Other(e)) => return Err(ApiError::internal(e)),
-        Err(err) => {
-            return Err(if err.failed_at(0) {
-                application::locked()
-            } else {
-                not_found()
-            });
+    db::transact(state, items).await.on_cancel(|c| {
+        if c.failed_at(0) {
+            application::locked()
+        } else {
+            not_found()
         }
-    }
+    })?;
     uploads::discard(state, std::slice::from_ref(&attachment.key)).await;
     tracing::info!(application = %app.id, attachment = %attachment_id, "attachment removed");
     Ok(())

@@ -8,7 +8,7 @@ use crate::documents::{
     render_overage_template,
 };
 use crate::domain::{Fen, mask_name};
-use crate::platform::db::{self, TransactError, n, s};
+use crate::platform::db::{self, n, s};
 use crate::platform::error::{ApiError, ApiResult, OrInternal};
 use crate::platform::state::AppState;
 use crate::platform::time;
@@ -188,17 +188,18 @@ pub async fn print(
             )
             .or_internal("build trail")?,
         ];
-        match db::transact(state, items).await {
-            Ok(()) => break print_no,
-            Err(TransactError::Other(e)) => return Err(ApiError::internal(e)),
-            Err(_) if attempt < 10 => {
-                attempt += 1;
-                cert = load(state, &cert.number)
-                    .await?
-                    .ok_or_else(|| ApiError::internal(anyhow::anyhow!("certificate vanished")))?;
-            }
-            Err(_) => return Err(ApiError::conflict("BUSY", "打印请求过于频繁，请稍后再试")),
+        let Err(err) = db::transact(state, items).await else {
+            break print_no;
+        };
+        // Another print took this number: read the count again and take the next one.
+        err.cancelled()?;
+        if attempt >= 10 {
+            return Err(ApiError::conflict("BUSY", "打印请求过于频繁，请稍后再试"));
         }
+        attempt += 1;
+        cert = load(state, &cert.number)
+            .await?
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("certificate vanished")))?;
     };
     tracing::info!(certificate = %cert.number, print_no, "certificate printed");
     let url = uploads::download_url_as(

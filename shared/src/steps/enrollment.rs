@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::platform::db::{self, TransactError, key, n, s};
+use crate::platform::db::{self, OnCancel, key, n, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, FieldError, OrInternal};
 use crate::platform::http::whole_number;
 use crate::platform::state::AppState;
@@ -23,6 +23,7 @@ use crate::records::members::{self, Member};
 use crate::records::self_check::{SelfCheck, check_dates, over_age, self_check_of};
 use crate::records::session::UnitUser;
 use crate::records::trail::{self, TrailEntry};
+use crate::records::transition::Transition;
 
 /// 参保说明
 pub const REMARKS_MAX_CHARS: usize = 500;
@@ -278,11 +279,7 @@ pub async fn update(
         )
         .or_internal("build trail")?,
     ];
-    match db::transact(state, items).await {
-        Ok(()) => {}
-        Err(TransactError::Other(e)) => return Err(ApiError::internal(e)),
-        Err(TransactError::Cancelled(_)) => return Err(application::locked()),
-    }
+    db::transact(state, items).await.on_cancel(|_| application::locked())?;
     let updated = Application {
         employees: parsed.employees,
         female_employees: parsed.female_employees,
@@ -376,22 +373,16 @@ pub async fn submit(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<Ap
 
     let now = time::now();
     let table = &*state.table;
-    let mut items = vec![
-        db::update_if(
-            table,
-            app_key(&app.id),
-            "SET #st = :submitted, submitted_at = :now, gsi1pk = :q REMOVE returned_reason",
-            Some(
-                "#st = :draft AND named_count = :nc AND unnamed_count = :uc AND batch_seq = :bs \
-                 AND employees = :emp AND female_employees = :fem \
-                 AND (attribute_not_exists(import_lease_until) OR import_lease_until < :epoch)",
-            ),
-            &[("#st", "status")],
-            &[
-                (":submitted", s(ApplicationStatus::Submitted.as_str())),
-                (":draft", s(ApplicationStatus::Draft.as_str())),
-                (":now", s(time::stamp(now))),
-                (":q", s(format!("APPQ#{}", ApplicationStatus::Submitted.as_str()))),
+    let mut items = Transition::new(&app.id, ApplicationStatus::Draft, ApplicationStatus::Submitted)
+        .by(&unit.login, Some(Role::Unit), "application_submitted", "提交参保申请")
+        .set("submitted_at", s(time::stamp(now)))
+        .remove("returned_reason")
+        // Still the draft that was checked: same counts, no import running.
+        .guard(
+            "named_count = :nc AND unnamed_count = :uc AND batch_seq = :bs \
+             AND employees = :emp AND female_employees = :fem \
+             AND (attribute_not_exists(import_lease_until) OR import_lease_until < :epoch)",
+            vec![
                 (":nc", n(app.named_count)),
                 (":uc", n(app.unnamed_count)),
                 (":bs", n(app.batch_seq)),
@@ -400,39 +391,27 @@ pub async fn submit(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<Ap
                 (":epoch", n(now.timestamp())),
             ],
         )
-        .or_internal("build submit")?,
-        trail::record(
-            table,
-            &app_pk(&app.id),
-            &unit.login,
-            Some(Role::Unit),
-            "application_submitted",
-            "提交参保申请",
-        )
-        .or_internal("build trail")?,
-    ];
+        .items(table)
+        .or_internal("build submit")?;
     let proof_index = items.len();
     if over > 0
         && let Some(proof) = proof
     {
         items.push(proof_still_there(table, &app.id, &proof.attachment_id).or_internal("build proof check")?);
     }
-    match db::transact(state, items).await {
-        Ok(()) => {}
-        Err(TransactError::Other(e)) => return Err(ApiError::internal(e)),
-        Err(err) => {
-            let now_status = application::load(state, &app.id).await?.map(|a| a.status);
-            return Err(if now_status != Some(ApplicationStatus::Draft) {
-                application::locked()
-            } else if err.failed_at(proof_index) {
-                ApiError::bad_request(
-                    "OVERAGE_PROOF_REQUIRED",
-                    "有超龄人员，请在【附件信息】-【超龄证明】处上传加盖单位公章的超龄证明",
-                )
-            } else {
-                changed_meanwhile()
-            });
-        }
+    if let Err(err) = db::transact(state, items).await {
+        let cancelled = err.cancelled()?;
+        let now_status = application::load(state, &app.id).await?.map(|a| a.status);
+        return Err(if now_status != Some(ApplicationStatus::Draft) {
+            application::locked()
+        } else if cancelled.failed_at(proof_index) {
+            ApiError::bad_request(
+                "OVERAGE_PROOF_REQUIRED",
+                "有超龄人员，请在【附件信息】-【超龄证明】处上传加盖单位公章的超龄证明",
+            )
+        } else {
+            changed_meanwhile()
+        });
     }
     tracing::info!(application = %app.id, insured = app.insured_count(), fee = fee.value(), "application submitted");
     let submitted = Application {

@@ -13,7 +13,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::domain::{Email, Fen, Occupation, TaxId};
-use crate::platform::db::{self, TransactError, key, n, s};
+use crate::platform::db::{self, OnCancel, key, n, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
 use crate::platform::http::whole_number;
 use crate::platform::state::AppState;
@@ -22,6 +22,7 @@ use crate::records::account::{Permission, Role};
 use crate::records::application::{self, Application, ApplicationStatus, FeeSummary, app_key, app_pk, due_after};
 use crate::records::session::{StaffUser, UnitUser};
 use crate::records::trail;
+use crate::records::transition::Transition;
 
 /// 批次号 = "S" + yyyymmdd (Beijing) + a 10-digit sequence of that day. The sequence is
 /// BATCH_SEQ_BASE + n for the day's n-th number (from 1), so it always has 10 digits like
@@ -132,11 +133,7 @@ pub async fn adjust_fees(state: &AppState, staff: &StaffUser, id: &str, req: &Fe
         )
         .or_internal("build trail")?,
     ];
-    match db::transact(state, items).await {
-        Ok(()) => {}
-        Err(TransactError::Other(e)) => return Err(ApiError::internal(e)),
-        Err(TransactError::Cancelled(_)) => return Err(not_now()),
-    }
+    db::transact(state, items).await.on_cancel(|_| not_now())?;
     FeeSummary::of(&Application {
         subsidy_fen: req.subsidy_fen,
         gift_fen: req.gift_fen,
@@ -632,11 +629,11 @@ async fn commit(state: &AppState, unit: &UnitUser, app: &Application, change: En
         )
         .or_internal("build trail")?,
     ];
-    match db::transact(state, items).await {
-        Ok(()) => Ok(()),
-        Err(TransactError::Other(e)) => Err(ApiError::internal(e)),
-        Err(TransactError::Cancelled(_)) => Err(entry_refusal(state, &app.id, change.asked).await),
+    if let Err(err) = db::transact(state, items).await {
+        err.cancelled()?;
+        return Err(entry_refusal(state, &app.id, change.asked).await);
     }
+    Ok(())
 }
 
 /// 新增开票信息 (保存).
@@ -776,45 +773,27 @@ pub async fn submit(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<In
     let now = time::now();
     let (fees, fee_values) = application::fees_unchanged(&app);
     let invoiced_status = ApplicationStatus::Invoiced;
-    let mut values: Vec<(&str, AttributeValue)> = vec![
-        (":invoiced", s(invoiced_status.as_str())),
-        (":q", s(format!("APPQ#{}", invoiced_status.as_str()))),
-        (":now", s(time::stamp(now))),
-        (":approved", s(ApplicationStatus::Approved.as_str())),
-        (":due", n(due.value())),
-    ];
-    values.extend(fee_values);
     // A zero 应交保费 (all subsidised) has no entries and maybe no counter yet.
     let covered = if due == Fen::ZERO {
-        "(attribute_not_exists(invoiced_fen) OR invoiced_fen = :due)"
+        "attribute_not_exists(invoiced_fen) OR invoiced_fen = :due"
     } else {
         "invoiced_fen = :due"
     };
-    let table = &*state.table;
-    let items = vec![
-        db::update_if(
-            table,
-            app_key(&app.id),
-            "SET #st = :invoiced, gsi1pk = :q, invoiced_at = :now",
-            Some(&format!("#st = :approved AND {covered} AND {fees}")),
-            &[("#st", "status")],
-            &values,
-        )
-        .or_internal("build invoice submit")?,
-        trail::record(
-            table,
-            &app_pk(&app.id),
+    let items = Transition::new(&app.id, ApplicationStatus::Approved, invoiced_status)
+        .by(
             &unit.login,
             Some(Role::Unit),
             "invoice_submitted",
-            &format!("提交开票信息，开票金额合计{invoiced}元"),
+            format!("提交开票信息，开票金额合计{invoiced}元"),
         )
-        .or_internal("build trail")?,
-    ];
-    match db::transact(state, items).await {
-        Ok(()) => {}
-        Err(TransactError::Other(e)) => return Err(ApiError::internal(e)),
-        Err(TransactError::Cancelled(_)) => return Err(entry_refusal(state, &app.id, Fen::ZERO).await),
+        .set("invoiced_at", s(time::stamp(now)))
+        .guard(covered, vec![(":due", n(due.value()))])
+        .guard(fees, fee_values)
+        .items(&state.table)
+        .or_internal("build invoice submit")?;
+    if let Err(err) = db::transact(state, items).await {
+        err.cancelled()?;
+        return Err(entry_refusal(state, &app.id, Fen::ZERO).await);
     }
     tracing::info!(application = %app.id, "invoice data submitted");
     view_of(

@@ -13,14 +13,14 @@ use utoipa::ToSchema;
 
 use crate::domain::Occupation;
 use crate::domain::{IdType, Mobile, PersonId};
-use crate::platform::db::{self, key, n, s};
+use crate::platform::db::{self, OnCancel, key, n, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
 use crate::platform::paging::{Page, PageQuery};
 use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::platform::uploads;
 use crate::records::account::Role;
-use crate::records::application::{self, Application, app_key, app_pk};
+use crate::records::application::{self, Application, ApplicationStatus, app_key, app_pk};
 use crate::records::coverage::covered_until;
 pub use crate::records::coverage::{coverage_item, coverage_key};
 use crate::records::members::{self, Member, MemberView, member_id, member_sk};
@@ -121,7 +121,7 @@ async fn take_lease(state: &AppState, app_id: &str) -> ApiResult<String> {
         .expression_attribute_values(":t", s(token.clone()))
         .expression_attribute_values(":until", n(now + LEASE_SECONDS))
         .expression_attribute_values(":now", n(now))
-        .expression_attribute_values(":draft", s("draft"))
+        .expression_attribute_values(":draft", s(ApplicationStatus::Draft.as_str()))
         .send()
         .await;
     match result {
@@ -311,7 +311,7 @@ async fn import_locked(
                 (":exp", n(expiring)),
                 (":hr", n(high_risk)),
                 (":lease", s(lease)),
-                (":draft", s("draft")),
+                (":draft", s(ApplicationStatus::Draft.as_str())),
             ],
         )
         .or_internal("build counts")?,
@@ -329,14 +329,11 @@ async fn import_locked(
         )
         .or_internal("build trail")?,
     ];
-    if let Err(e) = db::transact(state, items).await {
+    if let Err(err) = db::transact(state, items).await {
         delete_members(state, &app.id, &new_members).await;
-        return Err(match e {
-            db::TransactError::Other(e) => ApiError::internal(e),
-            db::TransactError::Cancelled(_) => {
-                ApiError::conflict("IMPORT_IN_PROGRESS", "该申请正在导入其他文件或已提交，请稍后刷新再试")
-            }
-        });
+        return Err(
+            err.refusal(|_| ApiError::conflict("IMPORT_IN_PROGRESS", "该申请正在导入其他文件或已提交，请稍后刷新再试"))
+        );
     }
     tracing::info!(application = %app.id, batch_no, total = batch.total, failed = batch.failed, "members imported");
     Ok(batch)
@@ -493,7 +490,7 @@ pub async fn edit(
             "SET high_risk_count = high_risk_count + :d",
             Some("#st = :draft"),
             &[("#st", "status")],
-            &[(":d", n(risk_delta)), (":draft", s("draft"))],
+            &[(":d", n(risk_delta)), (":draft", s(ApplicationStatus::Draft.as_str()))],
         )
         .or_internal("build counts")?,
         trail::record(
@@ -515,14 +512,9 @@ async fn commit_draft_change(
     state: &AppState,
     items: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
 ) -> ApiResult<()> {
-    match db::transact(state, items).await {
-        Ok(()) => Ok(()),
-        Err(db::TransactError::Other(e)) => Err(ApiError::internal(e)),
-        Err(db::TransactError::Cancelled(_)) => Err(ApiError::conflict(
-            "CHANGED_MEANWHILE",
-            "数据已被修改或申请已提交，请刷新后重试",
-        )),
-    }
+    db::transact(state, items)
+        .await
+        .on_cancel(|_| ApiError::conflict("CHANGED_MEANWHILE", "数据已被修改或申请已提交，请刷新后重试"))
 }
 
 /// 人员删除
@@ -541,7 +533,7 @@ pub async fn remove(state: &AppState, unit: &UnitUser, app_id: &str, member: &st
             "SET named_count = named_count - :n, expiring_count = expiring_count - :e, high_risk_count = high_risk_count - :r",
             Some("#st = :draft"),
             &[("#st", "status")],
-            &[(":n", n(named)), (":e", n(expiring)), (":r", n(risk)), (":draft", s("draft"))],
+            &[(":n", n(named)), (":e", n(expiring)), (":r", n(risk)), (":draft", s(ApplicationStatus::Draft.as_str()))],
         )
         .or_internal("build counts")?,
         trail::record(table, &app_pk(app_id), &unit.login, Some(Role::Unit), "member_removed", &format!("删除参保人{}", crate::domain::mask_name(&old.name)))
@@ -657,7 +649,11 @@ fn unnamed_counts_change(table: &str, app_id: &str, entry: &UnnamedEntry, sign: 
         &format!("SET unnamed_count = unnamed_count {sign} :c, high_risk_count = high_risk_count {sign} :r"),
         Some("#st = :draft"),
         &[("#st", "status")],
-        &[(":c", n(entry.count)), (":r", n(risk)), (":draft", s("draft"))],
+        &[
+            (":c", n(entry.count)),
+            (":r", n(risk)),
+            (":draft", s(ApplicationStatus::Draft.as_str())),
+        ],
     )
     .or_internal("build counts")
 }
@@ -707,6 +703,6 @@ pub async fn export(state: &AppState, unit: &UnitUser, app_id: &str) -> ApiResul
         ],
     )
     .await
-    .map_err(|e| ApiError::internal(anyhow::anyhow!("trail: {e:?}")))?;
+    .on_cancel(|c| ApiError::internal(anyhow::anyhow!("trail cancelled: {c:?}")))?;
     Ok(file)
 }

@@ -8,19 +8,19 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::{Fen, Mobile};
-use crate::platform::db::{self, TransactError, key, n, s};
+use crate::platform::db::{self, key, n, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
 use crate::platform::paging::{Page, PageQuery, PageRequest};
-use crate::platform::sms::{self, SmsText};
+use crate::platform::sms::SmsText;
 use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::records::account::{Permission, Role};
-use crate::records::application::{self, Application, ApplicationStatus, app_key, app_pk};
+use crate::records::application::{self, Application, ApplicationStatus};
 use crate::records::certificate::{self, Certificate, PrintStatus, cert_key};
 use crate::records::coverage;
 use crate::records::members;
 use crate::records::session::StaffUser;
-use crate::records::trail;
+use crate::records::transition::{Transition, Workflow};
 use crate::records::unit;
 
 const MAX_REFERENCE_CHARS: usize = 64;
@@ -57,7 +57,7 @@ pub async fn queue(state: &AppState, staff: &StaffUser, query: PageQuery) -> Api
             .table_name(&*state.table)
             .index_name("gsi1")
             .key_condition_expression("gsi1pk = :p AND begins_with(gsi1sk, :prefix)")
-            .expression_attribute_values(":p", s(format!("APPQ#{}", ApplicationStatus::Invoiced.as_str())))
+            .expression_attribute_values(":p", s(ApplicationStatus::Invoiced.queue()))
             .expression_attribute_values(":prefix", s(staff.subtree_prefix())),
         "query payment queue",
     )
@@ -318,35 +318,36 @@ async fn issue(
         coverage_recorded: false,
     };
     let table = &*state.table;
-    let items = vec![
-        // The amounts the staff member confirmed must still be the application's.
-        db::update_if(
-            table,
-            app_key(&app.id),
-            "SET #st = :paid, paid_at = :now, certificate_number = :cert, gsi1pk = :q, \
-             payment_received_on = :on, payment_amount_fen = :amt, payment_reference = :ref, paid_by = :by",
-            Some(
-                "#st = :invoiced AND subsidy_fen = :sub AND gift_fen = :gift \
-                 AND named_count = :nc AND unnamed_count = :uc",
+    let mut items = Transition::new(&app.id, ApplicationStatus::Invoiced, ApplicationStatus::Paid)
+        .by(
+            &staff.login,
+            Some(Role::Staff),
+            "payment_confirmed",
+            format!(
+                "到账确认：{}到账{}元，出具确认书{}",
+                c.received_on, c.amount, cert.number
             ),
-            &[("#st", "status")],
-            &[
-                (":paid", s(ApplicationStatus::Paid.as_str())),
-                (":invoiced", s(ApplicationStatus::Invoiced.as_str())),
-                (":now", s(time::stamp(now))),
-                (":cert", s(&cert.number)),
-                (":q", s(format!("APPQ#{}", ApplicationStatus::Paid.as_str()))),
-                (":on", s(c.received_on.to_string())),
-                (":amt", n(c.amount.value())),
-                (":ref", s(&c.reference)),
-                (":by", s(&staff.login)),
+        )
+        .set("paid_at", s(time::stamp(now)))
+        .set("certificate_number", s(&cert.number))
+        .set("payment_received_on", s(c.received_on.to_string()))
+        .set("payment_amount_fen", n(c.amount.value()))
+        .set("payment_reference", s(&c.reference))
+        .set("paid_by", s(&staff.login))
+        // The amounts the staff member confirmed must still be the application's.
+        .guard(
+            "subsidy_fen = :sub AND gift_fen = :gift AND named_count = :nc AND unnamed_count = :uc",
+            vec![
                 (":sub", n(app.subsidy_fen)),
                 (":gift", n(app.gift_fen)),
                 (":nc", n(app.named_count)),
                 (":uc", n(app.unnamed_count)),
             ],
         )
-        .or_internal("build paid transition")?,
+        .notify(format!("paid:{}", app.id), &mobile, SmsText::Paid)
+        .items(table)
+        .or_internal("build paid transition")?;
+    items.extend([
         // Numbers have no gaps: the counter moves only with a certificate.
         db::update_if(
             table,
@@ -358,28 +359,14 @@ async fn issue(
         )
         .or_internal("build counter")?,
         db::put_new(table, cert.to_item().or_internal("encode certificate")?).or_internal("build certificate")?,
-        trail::record(
-            table,
-            &app_pk(&app.id),
-            &staff.login,
-            Some(Role::Staff),
-            "payment_confirmed",
-            &format!(
-                "到账确认：{}到账{}元，出具确认书{}",
-                c.received_on, c.amount, cert.number
-            ),
-        )
-        .or_internal("build trail")?,
-        sms::enqueue(table, &format!("paid:{}", app.id), &mobile, &SmsText::Paid).or_internal("build sms")?,
-    ];
-    match db::transact(state, items).await {
-        Ok(()) => {
-            tracing::info!(application = %app.id, certificate = %cert.number, "payment confirmed, certificate issued");
-            Ok(Some(cert))
-        }
-        Err(TransactError::Other(e)) => Err(ApiError::internal(e)),
-        Err(TransactError::Cancelled(_)) => Ok(None),
+    ]);
+    if let Err(err) = db::transact(state, items).await {
+        // Someone else confirmed it meanwhile: the caller answers with that certificate.
+        err.cancelled()?;
+        return Ok(None);
     }
+    tracing::info!(application = %app.id, certificate = %cert.number, "payment confirmed, certificate issued");
+    Ok(Some(cert))
 }
 
 /// Writes every charged member's coverage (idempotent puts, in parallel batches), then marks

@@ -271,25 +271,23 @@ pub async fn register(state: &AppState, form: RegistrationForm) -> ApiResult<Sub
         )
         .or_internal("build trail")?,
     ];
-    match db::transact(state, items).await {
-        Ok(()) => {
-            tracing::info!(unit = %id, agency = %unit.agency_code, "registration submitted");
-            Ok(Submitted {
-                id,
-                status: RegistrationStatus::Pending,
-            })
-        }
-        Err(err) => {
-            uploads::discard(state, &[unit.unit_license_key, unit.union_certificate_key]).await;
-            Err(if err.failed_at(0) {
+    if let Err(err) = db::transact(state, items).await {
+        uploads::discard(state, &[unit.unit_license_key, unit.union_certificate_key]).await;
+        return Err(err.refusal(|c| {
+            if c.failed_at(0) {
                 duplicate_unit_code()
-            } else if err.failed_at(1) {
+            } else if c.failed_at(1) {
                 duplicate_union_code()
-            } else if err.failed_at(3) {
+            } else if c.failed_at(3) {
                 ApiError::bad_request("CODE_EXPIRED", "验证码已失效，请重新获取")
             } else {
-                ApiError::internal(anyhow::anyhow!("registration transaction: {err:?}"))
-            })
-        }
+                ApiError::internal(anyhow::anyhow!("registration transaction: {c:?}"))
+            }
+        }));
     }
+    tracing::info!(unit = %id, agency = %unit.agency_code, "registration submitted");
+    Ok(Submitted {
+        id,
+        status: RegistrationStatus::Pending,
+    })
 }

@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::{Mobile, mask_name};
-use crate::platform::db::{self, TransactError, s};
+use crate::platform::db::{self, OnCancel, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
 use crate::platform::paging::{Page, PageQuery, PageRequest};
 use crate::platform::password;
@@ -16,6 +16,7 @@ use crate::platform::uploads;
 use crate::records::account::{Account, Role};
 use crate::records::session::StaffUser;
 use crate::records::trail;
+use crate::records::transition::{Transition, Workflow};
 use crate::records::unit::{
     Contact, ContactForm, RegistrationStatus, Unit, unique_key, unit_for_staff, unit_key, unit_pk,
 };
@@ -69,7 +70,7 @@ pub async fn list_for_staff(
         .table_name(&*state.table)
         .index_name("gsi1")
         .key_condition_expression("gsi1pk = :p AND begins_with(gsi1sk, :prefix)")
-        .expression_attribute_values(":p", s(format!("REG#{}", filter.status.as_str())))
+        .expression_attribute_values(":p", s(filter.status.queue()))
         .expression_attribute_values(":prefix", s(staff.subtree_prefix()));
     let mut units: Vec<Unit> = db::query_as(query, "query registrations").await?;
     // The index lags the table a little; a row is listed only if it still has the status.
@@ -143,56 +144,34 @@ pub async fn approve(state: &AppState, staff: &StaffUser, id: &str) -> ApiResult
         created_at: now.clone(),
     };
     let table = &*state.table;
-    let items = vec![
-        db::update_if(
-            table,
-            unit_key(id),
-            "SET #st = :approved, gsi1pk = :q, decided_at = :now, decided_by = :by, account = :acct",
-            Some("#st = :pending"),
-            &[("#st", "status")],
-            &[
-                (":approved", s("approved")),
-                (":pending", s("pending")),
-                (":q", s("REG#approved")),
-                (":now", s(now)),
-                (":by", s(staff.login.clone())),
-                (":acct", s(account.login.clone())),
-            ],
-        )
-        .or_internal("build approve")?,
-        account.put_new(table).or_internal("build account")?,
-        sms::enqueue(
-            table,
-            &format!("account:{id}"),
-            &mobile,
-            &SmsText::Account {
-                account: account.login.clone(),
-                password,
-            },
-        )
-        .or_internal("build sms")?,
-        trail::record(
-            table,
-            &unit_pk(id),
+    let mut items = Transition::new(id, RegistrationStatus::Pending, RegistrationStatus::Approved)
+        .by(
             &staff.login,
             Some(Role::Staff),
             "registration_approved",
             "注册审核通过，已创建单位账号并短信通知",
         )
-        .or_internal("build trail")?,
-    ];
-    match db::transact(state, items).await {
-        Ok(()) => {
-            tracing::info!(unit = %id, "registration approved");
-            Ok(Decision {
-                id: id.to_owned(),
-                status: RegistrationStatus::Approved,
-                account: Some(account.login),
-            })
-        }
-        Err(TransactError::Other(e)) => Err(ApiError::internal(e)),
-        Err(_) => Err(already_decided()),
-    }
+        .set("decided_at", s(now))
+        .set("decided_by", s(staff.login.clone()))
+        .set("account", s(account.login.clone()))
+        .notify(
+            format!("account:{id}"),
+            &mobile,
+            SmsText::Account {
+                account: account.login.clone(),
+                password,
+            },
+        )
+        .items(table)
+        .or_internal("build approve")?;
+    items.push(account.put_new(table).or_internal("build account")?);
+    db::transact(state, items).await.on_cancel(|_| already_decided())?;
+    tracing::info!(unit = %id, "registration approved");
+    Ok(Decision {
+        id: id.to_owned(),
+        status: RegistrationStatus::Approved,
+        account: Some(account.login),
+    })
 }
 
 /// 审核不通过: frees the unit code for a new registration and tells the contact why.
@@ -211,23 +190,26 @@ pub async fn reject(state: &AppState, staff: &StaffUser, id: &str, reason: &str)
     let mobile = Mobile::parse(&unit.contact.mobile).or_internal("stored mobile")?;
     let table = &*state.table;
     let owned = [(":id", s(id))];
-    let items = vec![
-        db::update_if(
-            table,
-            unit_key(id),
-            "SET #st = :rejected, gsi1pk = :q, decided_at = :now, decided_by = :by, reject_reason = :reason",
-            Some("#st = :pending"),
-            &[("#st", "status")],
-            &[
-                (":rejected", s("rejected")),
-                (":pending", s("pending")),
-                (":q", s("REG#rejected")),
-                (":now", s(time::stamp(time::now()))),
-                (":by", s(staff.login.clone())),
-                (":reason", s(reason)),
-            ],
+    let mut items = Transition::new(id, RegistrationStatus::Pending, RegistrationStatus::Rejected)
+        .by(
+            &staff.login,
+            Some(Role::Staff),
+            "registration_rejected",
+            format!("注册审核不通过：{reason}"),
         )
-        .or_internal("build reject")?,
+        .set("decided_at", s(time::stamp(time::now())))
+        .set("decided_by", s(staff.login.clone()))
+        .set("reject_reason", s(reason))
+        .notify(
+            format!("rejected:{id}"),
+            &mobile,
+            SmsText::RegistrationRejected {
+                reason: reason.to_owned(),
+            },
+        )
+        .items(table)
+        .or_internal("build reject")?;
+    items.extend([
         db::delete_if(
             table,
             unique_key("UNITCODE", &unit.unit_code),
@@ -242,34 +224,13 @@ pub async fn reject(state: &AppState, staff: &StaffUser, id: &str, reason: &str)
             &owned,
         )
         .or_internal("build uniq")?,
-        sms::enqueue(
-            table,
-            &format!("rejected:{id}"),
-            &mobile,
-            &SmsText::RegistrationRejected {
-                reason: reason.to_owned(),
-            },
-        )
-        .or_internal("build sms")?,
-        trail::record(
-            table,
-            &unit_pk(id),
-            &staff.login,
-            Some(Role::Staff),
-            "registration_rejected",
-            &format!("注册审核不通过：{reason}"),
-        )
-        .or_internal("build trail")?,
-    ];
-    match db::transact(state, items).await {
-        Ok(()) => Ok(Decision {
-            id: id.to_owned(),
-            status: RegistrationStatus::Rejected,
-            account: None,
-        }),
-        Err(TransactError::Other(e)) => Err(ApiError::internal(e)),
-        Err(_) => Err(already_decided()),
-    }
+    ]);
+    db::transact(state, items).await.on_cancel(|_| already_decided())?;
+    Ok(Decision {
+        id: id.to_owned(),
+        status: RegistrationStatus::Rejected,
+        account: None,
+    })
 }
 
 /// 更换联系人: the new contact gets the account with a fresh password by SMS; every session
@@ -304,7 +265,7 @@ pub async fn change_contact(state: &AppState, staff: &StaffUser, id: &str, form:
                     ":c",
                     AttributeValue::M(db::to_item(&contact).or_internal("encode contact")?),
                 ),
-                (":approved", s("approved")),
+                (":approved", s(RegistrationStatus::Approved.as_str())),
             ],
         )
         .or_internal("build contact")?,
@@ -340,15 +301,9 @@ pub async fn change_contact(state: &AppState, staff: &StaffUser, id: &str, form:
         )
         .or_internal("build trail")?,
     ];
-    match db::transact(state, items).await {
-        Ok(()) => {
-            crate::records::session::close_all_sessions(state, &login).await?;
-            Ok(contact)
-        }
-        Err(TransactError::Other(e)) => Err(ApiError::internal(e)),
-        Err(_) => Err(ApiError::conflict(
-            "UNIT_NOT_APPROVED",
-            "该单位尚未审核通过，不能更换联系人",
-        )),
-    }
+    db::transact(state, items)
+        .await
+        .on_cancel(|_| ApiError::conflict("UNIT_NOT_APPROVED", "该单位尚未审核通过，不能更换联系人"))?;
+    crate::records::session::close_all_sessions(state, &login).await?;
+    Ok(contact)
 }

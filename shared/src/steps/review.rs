@@ -6,26 +6,26 @@
 //! and on the reviewer not having decided another level of this submission; its 操作轨迹
 //! entry; and the SMS outbox entry when the unit is told. So of concurrent decisions exactly
 //! one commits, and a notice exists iff its decision does.
-use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::{Fen, Mobile};
-use crate::platform::db::{self, TransactError, n, s};
+use crate::platform::db::{self, n, s};
 use crate::platform::error::{ApiError, ApiResult, OrInternal};
 use crate::platform::paging::{Page, PageQuery, PageRequest};
-use crate::platform::sms::{self, SmsText};
+use crate::platform::sms::SmsText;
 use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::platform::uploads;
 use crate::records::account::{Permission, Role};
-use crate::records::application::{self, Application, ApplicationStatus, FeeSummary, app_key, app_pk};
+use crate::records::application::{self, Application, ApplicationStatus, FeeSummary, app_pk};
 use crate::records::application_detail::{self, ApplicationDetail};
 use crate::records::attachment::{self, AttachmentView};
 use crate::records::members::{self, MemberView};
 use crate::records::self_check::{self, SelfCheck};
 use crate::records::session::StaffUser;
 use crate::records::trail::{self, TrailEntry};
+use crate::records::transition::{Transition, Workflow};
 use crate::records::unit;
 use crate::reference;
 
@@ -234,7 +234,7 @@ pub async fn queue(
         .table_name(&*state.table)
         .index_name("gsi1")
         .key_condition_expression("gsi1pk = :p AND begins_with(gsi1sk, :prefix)")
-        .expression_attribute_values(":p", s(format!("APPQ#{}", level.pending().as_str())))
+        .expression_attribute_values(":p", s(level.pending().queue()))
         .expression_attribute_values(":prefix", s(staff.subtree_prefix()));
     let mut apps: Vec<Application> = db::query_as(query, "query review queue").await?;
     // The index lags the table a little; a row is listed only if it still waits here.
@@ -357,14 +357,25 @@ pub struct ReviewDecision {
     pub due_fen: u64,
 }
 
-/// The condition "still waiting at `level`, and `:me` decided no other level of it".
+/// The condition "`:me` decided no other level of it" (the transition adds "still waiting
+/// at `level`").
+pub fn other_levels_condition(level: ReviewLevel) -> String {
+    LEVELS
+        .into_iter()
+        .filter(|l| *l != level)
+        .map(|other| {
+            let attr = other.reviewer_attr();
+            format!("(attribute_not_exists({attr}) OR {attr} <> :me)")
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// The whole condition of a decision at `level`, as its transition writes it.
 pub fn decision_condition(level: ReviewLevel) -> String {
-    let mut condition = "#st = :expected".to_owned();
-    for other in LEVELS.into_iter().filter(|l| *l != level) {
-        let attr = other.reviewer_attr();
-        condition.push_str(&format!(" AND (attribute_not_exists({attr}) OR {attr} <> :me)"));
-    }
-    condition
+    Transition::new("", level.pending(), level.approved())
+        .guard(other_levels_condition(level), Vec::new())
+        .condition_expression()
 }
 
 /// After a cancelled decision: the reason as of now.
@@ -406,54 +417,20 @@ pub async fn approve(state: &AppState, staff: &StaffUser, id: &str, req: &Approv
     let now = time::now();
     let table = &*state.table;
 
-    let mut update = format!("SET #st = :next, gsi1pk = :q, {} = :me", level.reviewer_attr());
-    let mut condition = decision_condition(level);
-    let mut values: Vec<(&str, AttributeValue)> = vec![
-        (":next", s(next.as_str())),
-        (":q", s(format!("APPQ#{}", next.as_str()))),
-        (":me", s(staff.login.clone())),
-        (":expected", s(level.pending().as_str())),
-    ];
-    let mut summary = format!("{}通过", level.label());
+    let mut transition = Transition::new(&app.id, level.pending(), next)
+        .set(level.reviewer_attr(), s(staff.login.clone()))
+        .guard(other_levels_condition(level), vec![(":me", s(staff.login.clone()))]);
+    let action = format!("review_l{}_approved", level.number());
     if level == ReviewLevel::L3 {
         // The SMS states the amount due: it must be computed from the stored adjustments.
         let (fees, fee_values) = application::fees_unchanged(&app);
-        condition.push_str(&format!(" AND {fees}"));
-        values.extend(fee_values);
-        update.push_str(", approved_at = :now, subsidy_fen = :sub, gift_fen = :gift");
-        values.push((":now", s(time::stamp(now))));
-        values.push((":sub", n(subsidy)));
-        values.push((":gift", n(gift)));
-        summary = format!(
+        let summary = format!(
             "终审通过，应交保费{}元（总保费{}元，补贴金额{}元，赠险金额{}元），已短信通知单位",
             due,
             app.fee()?,
             Fen::new(subsidy),
             Fen::new(gift)
         );
-    }
-    let mut items = vec![
-        db::update_if(
-            table,
-            app_key(&app.id),
-            &update,
-            Some(&condition),
-            &[("#st", "status")],
-            &values,
-        )
-        .or_internal("build approve")?,
-        trail::record(
-            table,
-            &app_pk(&app.id),
-            &staff.login,
-            Some(Role::Staff),
-            &format!("review_l{}_approved", level.number()),
-            &summary,
-        )
-        .or_internal("build trail")?,
-    ];
-    if level == ReviewLevel::L3 {
-        let mobile = contact_mobile(state, &app.unit_id).await?;
         let event = format!(
             "approved:{}:{}",
             app.id,
@@ -462,12 +439,25 @@ pub async fn approve(state: &AppState, staff: &StaffUser, id: &str, req: &Approv
         let text = SmsText::Approved {
             amount_yuan: due.to_string(),
         };
-        items.push(sms::enqueue(table, &event, &mobile, &text).or_internal("build sms")?);
+        transition = transition
+            .by(&staff.login, Some(Role::Staff), &action, summary)
+            .guard(fees, fee_values)
+            .set("approved_at", s(time::stamp(now)))
+            .set("subsidy_fen", n(subsidy))
+            .set("gift_fen", n(gift))
+            .notify(event, &contact_mobile(state, &app.unit_id).await?, text);
+    } else {
+        transition = transition.by(
+            &staff.login,
+            Some(Role::Staff),
+            &action,
+            format!("{}通过", level.label()),
+        );
     }
-    match db::transact(state, items).await {
-        Ok(()) => {}
-        Err(TransactError::Other(e)) => return Err(ApiError::internal(e)),
-        Err(TransactError::Cancelled(_)) => return Err(refusal_now(state, &app.id, level, &staff.login).await),
+    let items = transition.items(table).or_internal("build approve")?;
+    if let Err(err) = db::transact(state, items).await {
+        err.cancelled()?;
+        return Err(refusal_now(state, &app.id, level, &staff.login).await);
     }
     tracing::info!(application = %app.id, level = level.number(), "application approved");
     Ok(ReviewDecision {
@@ -514,49 +504,30 @@ pub async fn return_application(
     let mobile = contact_mobile(state, &app.unit_id).await?;
     let table = &*state.table;
     let draft = ApplicationStatus::Draft;
-    let items = vec![
-        db::update_if(
-            table,
-            app_key(&app.id),
-            "SET #st = :draft, gsi1pk = :q, returned_reason = :reason, returned_at = :now \
-             REMOVE l1_reviewer, l2_reviewer, l3_reviewer",
-            Some(&decision_condition(level)),
-            &[("#st", "status")],
-            &[
-                (":draft", s(draft.as_str())),
-                (":q", s(format!("APPQ#{}", draft.as_str()))),
-                (":reason", s(reason.clone())),
-                (":now", s(time::stamp(time::now()))),
-                (":me", s(staff.login.clone())),
-                (":expected", s(level.pending().as_str())),
-            ],
-        )
-        .or_internal("build return")?,
-        trail::record(
-            table,
-            &app_pk(&app.id),
+    let event = format!(
+        "returned:{}:{}",
+        app.id,
+        app.submitted_at.as_deref().unwrap_or_default()
+    );
+    let items = Transition::new(&app.id, level.pending(), draft)
+        .by(
             &staff.login,
             Some(Role::Staff),
             &format!("review_l{}_returned", level.number()),
-            &format!("{}退回：{reason}", level.label()),
+            format!("{}退回：{reason}", level.label()),
         )
-        .or_internal("build trail")?,
-        sms::enqueue(
-            table,
-            &format!(
-                "returned:{}:{}",
-                app.id,
-                app.submitted_at.as_deref().unwrap_or_default()
-            ),
-            &mobile,
-            &SmsText::ApplicationReturned { reason },
-        )
-        .or_internal("build sms")?,
-    ];
-    match db::transact(state, items).await {
-        Ok(()) => {}
-        Err(TransactError::Other(e)) => return Err(ApiError::internal(e)),
-        Err(TransactError::Cancelled(_)) => return Err(refusal_now(state, &app.id, level, &staff.login).await),
+        .set("returned_reason", s(reason.clone()))
+        .set("returned_at", s(time::stamp(time::now())))
+        .remove("l1_reviewer")
+        .remove("l2_reviewer")
+        .remove("l3_reviewer")
+        .guard(other_levels_condition(level), vec![(":me", s(staff.login.clone()))])
+        .notify(event, &mobile, SmsText::ApplicationReturned { reason })
+        .items(table)
+        .or_internal("build return")?;
+    if let Err(err) = db::transact(state, items).await {
+        err.cancelled()?;
+        return Err(refusal_now(state, &app.id, level, &staff.login).await);
     }
     tracing::info!(application = %app.id, level = level.number(), "application returned");
     Ok(ReviewDecision {

@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::Mobile;
-use crate::platform::db::{self, TransactError, key, n};
+use crate::platform::db::{self, key, n};
 use crate::platform::error::{ApiError, ApiResult, OrInternal};
 use crate::platform::sms::{self, SmsText};
 use crate::platform::state::AppState;
@@ -53,18 +53,19 @@ pub async fn send(state: &AppState, purpose: CodePurpose, mobile: &Mobile) -> Ap
     let put = sms_code::put(table, purpose, mobile, &code, now).or_internal("build code put")?;
     let event = format!("code:{}", uuid::Uuid::new_v4());
     let outbox = sms::enqueue(table, &event, mobile, &SmsText::Code { code }).or_internal("build sms")?;
-    match db::transact(state, vec![rate, put, outbox]).await {
-        Ok(()) => {
-            tracing::info!(to = %mobile, purpose = purpose.as_str(), "verification code queued");
-            Ok(CodeSent {
-                resend_after: RESEND_SECONDS,
-                valid_for: sms_code::VALID_SECONDS,
-            })
-        }
-        Err(e) if e.failed_at(0) => Err(rate_refusal(state, mobile, now).await),
-        Err(TransactError::Cancelled(r)) => Err(ApiError::internal(anyhow::anyhow!("code send cancelled: {r:?}"))),
-        Err(TransactError::Other(e)) => Err(ApiError::internal(e)),
+    if let Err(err) = db::transact(state, vec![rate, put, outbox]).await {
+        let cancelled = err.cancelled()?;
+        return Err(if cancelled.failed_at(0) {
+            rate_refusal(state, mobile, now).await
+        } else {
+            ApiError::internal(anyhow::anyhow!("code send cancelled: {cancelled:?}"))
+        });
     }
+    tracing::info!(to = %mobile, purpose = purpose.as_str(), "verification code queued");
+    Ok(CodeSent {
+        resend_after: RESEND_SECONDS,
+        valid_for: sms_code::VALID_SECONDS,
+    })
 }
 
 async fn rate_refusal(state: &AppState, mobile: &Mobile, now: i64) -> ApiError {
