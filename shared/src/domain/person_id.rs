@@ -45,6 +45,22 @@ impl IdType {
         }
     }
 
+    /// The stored code, as serde writes it (`resident_id_card`, …).
+    pub fn code(self) -> &'static str {
+        match self {
+            IdType::ResidentIdCard => "resident_id_card",
+            IdType::HkMacaoResidencePermit => "hk_macao_residence_permit",
+            IdType::TaiwanResidencePermit => "taiwan_residence_permit",
+            IdType::ForeignPermanentResidentCard => "foreign_permanent_resident_card",
+            IdType::Passport => "passport",
+        }
+    }
+
+    /// The type of a stored code; None for anything else.
+    pub fn from_code(code: &str) -> Option<IdType> {
+        IdType::ALL.into_iter().find(|t| t.code() == code)
+    }
+
     /// Accepts the labels and the short names clerks commonly type (身份证, 港澳居住证…).
     pub fn parse(label: &str) -> Result<IdType, IdError> {
         let token = normalized(label);

@@ -3,7 +3,7 @@ use chrono::DateTime;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::{Mobile, mask_middle, mask_name};
+use crate::domain::mask_name;
 use crate::platform::error::{ApiError, ApiResult};
 use crate::platform::state::AppState;
 use crate::platform::time;
@@ -119,9 +119,7 @@ pub async fn detail_of(state: &AppState, app: Application) -> ApiResult<Applicat
     let unit = unit::load_unit(state, &app.unit_id)
         .await?
         .ok_or_else(|| ApiError::not_found("NOT_FOUND", "未找到单位信息"))?;
-    let mobile = Mobile::parse(&unit.contact.mobile)
-        .map(|m| m.masked())
-        .unwrap_or_else(|_| mask_middle(&unit.contact.mobile, 3, 4));
+    let mobile = unit.contact.mobile.masked();
     let base = BaseInfo {
         agency_name: reference::full_name(&app.agency_code).unwrap_or_else(|| unit.agency_name.clone()),
         unit_name: unit.unit_name,
@@ -130,7 +128,7 @@ pub async fn detail_of(state: &AppState, app: Application) -> ApiResult<Applicat
         region_name: unit.region_name,
         address: unit.address,
         contact_name: mask_name(&unit.contact.name),
-        office_phone: unit.contact.office_phone,
+        office_phone: unit.contact.office_phone.to_string(),
         mobile,
         employees: app.employees,
         female_employees: app.female_employees,

@@ -6,24 +6,24 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::domain::{Gender, Occupation, mask_middle, mask_name};
+use crate::domain::{Gender, IdType, Mobile, Occupation, PersonId, mask_middle, mask_name};
 use crate::platform::db::{self, s};
 use crate::platform::error::ApiResult;
 use crate::platform::paging::{Page, PageQuery, PageRequest};
 use crate::platform::state::AppState;
 use crate::records::application::app_pk;
 
-/// One named member as stored.
+/// One named member.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(try_from = "StoredMember", into = "StoredMember")]
 pub struct Member {
     pub member_id: String,
     pub name: String,
-    /// 证件类型 label, e.g. 居民身份证
-    pub id_type: String,
-    pub id_number: String,
+    /// 证件类型 and 证件号码, checked together.
+    pub id: PersonId,
     pub gender: Gender,
     pub birth_date: NaiveDate,
-    pub mobile: Option<String>,
+    pub mobile: Option<Mobile>,
     pub occupation: Occupation,
     pub remark: String,
     /// 导入批次 number and the row in that file.
@@ -31,6 +31,69 @@ pub struct Member {
     pub row: u32,
     /// 未到期: still covered by an earlier certificate of the same activity, until this date.
     pub covered_until: Option<NaiveDate>,
+}
+
+/// A member as the table holds it: flat attributes. `id_type` is written as the type's code
+/// (`resident_id_card`); items written before the types held its Chinese label (居民身份证),
+/// and both read.
+#[derive(Serialize, Deserialize)]
+struct StoredMember {
+    member_id: String,
+    name: String,
+    id_type: String,
+    id_number: String,
+    gender: Gender,
+    birth_date: NaiveDate,
+    mobile: Option<Mobile>,
+    occupation: Occupation,
+    remark: String,
+    batch_no: u32,
+    row: u32,
+    covered_until: Option<NaiveDate>,
+}
+
+impl TryFrom<StoredMember> for Member {
+    type Error = String;
+
+    fn try_from(stored: StoredMember) -> Result<Self, Self::Error> {
+        let id_type = IdType::from_code(&stored.id_type)
+            .or_else(|| IdType::parse(&stored.id_type).ok())
+            .ok_or_else(|| format!("stored member {}: unknown id_type", stored.member_id))?;
+        let id = PersonId::parse(id_type, &stored.id_number)
+            .map_err(|e| format!("stored member {}: {}", stored.member_id, e.code()))?;
+        Ok(Member {
+            member_id: stored.member_id,
+            name: stored.name,
+            id,
+            gender: stored.gender,
+            birth_date: stored.birth_date,
+            mobile: stored.mobile,
+            occupation: stored.occupation,
+            remark: stored.remark,
+            batch_no: stored.batch_no,
+            row: stored.row,
+            covered_until: stored.covered_until,
+        })
+    }
+}
+
+impl From<Member> for StoredMember {
+    fn from(member: Member) -> Self {
+        StoredMember {
+            member_id: member.member_id,
+            name: member.name,
+            id_type: member.id.id_type().code().to_owned(),
+            id_number: member.id.as_str().to_owned(),
+            gender: member.gender,
+            birth_date: member.birth_date,
+            mobile: member.mobile,
+            occupation: member.occupation,
+            remark: member.remark,
+            batch_no: member.batch_no,
+            row: member.row,
+            covered_until: member.covered_until,
+        }
+    }
 }
 
 /// A member as lists show it: personal data masked.
@@ -61,12 +124,12 @@ impl Member {
         MemberView {
             member_id: self.member_id.clone(),
             name: mask_name(&self.name),
-            id_type: self.id_type.clone(),
-            id_number: mask_middle(&self.id_number, 4, 4),
+            id_type: self.id.id_type().label().to_owned(),
+            id_number: mask_middle(self.id.as_str(), 4, 4),
             gender: self.gender.label().to_owned(),
             birth_date: self.birth_date.to_string(),
             age: self.age_on(today),
-            mobile: self.mobile.as_deref().map(|m| mask_middle(m, 3, 4)),
+            mobile: self.mobile.as_ref().map(Mobile::masked),
             occupation: self.occupation,
             remark: self.remark.clone(),
             batch_no: self.batch_no,
@@ -116,4 +179,64 @@ pub async fn all(state: &AppState, app_id: &str) -> ApiResult<Vec<Member>> {
         "query members",
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_dynamodb::types::AttributeValue;
+
+    use super::*;
+    use crate::platform::db::{Item, n, s};
+
+    /// A member item exactly as the table held it before the record was typed: the ID type as
+    /// its Chinese label, the mobile as a plain string.
+    fn old_shape() -> Item {
+        Item::from([
+            ("pk".to_owned(), s("APP#a")),
+            ("sk".to_owned(), s("MEMBER#x")),
+            ("member_id".to_owned(), s("x")),
+            ("name".to_owned(), s("张三")),
+            ("id_type".to_owned(), s("居民身份证")),
+            ("id_number".to_owned(), s("410202198503151238")),
+            ("gender".to_owned(), s("male")),
+            ("birth_date".to_owned(), s("1985-03-15")),
+            ("mobile".to_owned(), s("13812345678")),
+            ("occupation".to_owned(), s("high_risk")),
+            ("remark".to_owned(), s("")),
+            ("batch_no".to_owned(), n(2)),
+            ("row".to_owned(), n(7)),
+            ("covered_until".to_owned(), AttributeValue::Null(true)),
+        ])
+    }
+
+    #[test]
+    fn an_item_in_the_old_shape_reads_as_a_typed_member() {
+        let member: Member = db::from_item(old_shape()).expect("old item reads");
+        assert_eq!(member.id.id_type(), IdType::ResidentIdCard);
+        assert_eq!(member.id.as_str(), "410202198503151238");
+        assert_eq!(member.mobile.as_ref().map(Mobile::as_str), Some("13812345678"));
+        assert_eq!(member.occupation, Occupation::HighRisk);
+        assert_eq!((member.batch_no, member.row), (2, 7));
+    }
+
+    #[test]
+    fn a_member_is_written_with_the_type_code_and_reads_back_the_same() {
+        let member: Member = db::from_item(old_shape()).expect("old item reads");
+        let item = member.to_item("a").expect("encode");
+        assert_eq!(item.get("id_type"), Some(&s("resident_id_card")));
+        assert_eq!(item.get("id_number"), Some(&s("410202198503151238")));
+        let again: Member = db::from_item(item).expect("new item reads");
+        assert_eq!(again.id, member.id);
+        assert_eq!(again.mobile, member.mobile);
+    }
+
+    #[test]
+    fn a_stored_number_that_no_longer_parses_is_an_error_not_a_member() {
+        let mut item = old_shape();
+        item.insert("id_number".to_owned(), s("410202198503151239"));
+        assert!(db::from_item::<Member>(item).is_err());
+        let mut item = old_shape();
+        item.insert("id_type".to_owned(), s("驾驶证"));
+        assert!(db::from_item::<Member>(item).is_err());
+    }
 }

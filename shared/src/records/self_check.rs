@@ -130,7 +130,7 @@ pub fn self_check(
             rule: rule.label().to_owned(),
             member_id: m.member_id.clone(),
             member_name: mask_name(&m.name),
-            id_number: mask_middle(&m.id_number, 4, 4),
+            id_number: mask_middle(m.id.as_str(), 4, 4),
             gender: m.gender.label().to_owned(),
             age: m.age_on(effective),
             age_limit: limit,

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::{Email, Mobile, OfficePhone};
+use crate::domain::{CreditCode, Email, Mobile, OfficePhone};
 use crate::platform::db::{self, key, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal};
 use crate::platform::state::AppState;
@@ -23,14 +23,19 @@ pub struct ContactForm {
     pub email: String,
 }
 
-/// A contact person that passed every rule.
+/// A contact person that passed every rule. Stored as plain strings, as before the types:
+/// reading parses them again, so an item written either way reads the same.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Contact {
     pub name: String,
     pub position: String,
-    pub office_phone: String,
-    pub mobile: String,
-    pub email: String,
+    /// 办公电话, e.g. 0371-67882633
+    #[schema(value_type = String)]
+    pub office_phone: OfficePhone,
+    #[schema(value_type = String)]
+    pub mobile: Mobile,
+    #[schema(value_type = String)]
+    pub email: Email,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -87,9 +92,11 @@ pub struct Unit {
     pub unit_nature: String,
     pub certificate_type: String,
     pub certificate_valid_until: Option<String>,
-    pub unit_code: String,
+    #[schema(value_type = String)]
+    pub unit_code: CreditCode,
     pub union_name: String,
-    pub union_credit_code: String,
+    #[schema(value_type = String)]
+    pub union_credit_code: CreditCode,
     pub region_code: String,
     pub region_name: String,
     pub address: String,
@@ -181,7 +188,7 @@ pub fn required(check: &mut FieldCheck, field: &str, label: &str, value: &str, m
 }
 
 impl ContactForm {
-    pub fn parse(&self, check: &mut FieldCheck) -> Option<(Contact, Mobile)> {
+    pub fn parse(&self, check: &mut FieldCheck) -> Option<Contact> {
         let name = required(check, "contact_name", "联系人姓名", &self.contact_name, 30);
         let position = self.contact_position.trim().to_owned();
         if position.chars().count() > 30 {
@@ -197,10 +204,83 @@ impl ContactForm {
         let contact = Contact {
             name,
             position,
-            office_phone: phone.to_string(),
-            mobile: mobile.as_str().to_owned(),
-            email: email.to_string(),
+            office_phone: phone,
+            mobile,
+            email,
         };
-        Some((contact, mobile))
+        Some(contact)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_dynamodb::types::AttributeValue;
+
+    use super::*;
+    use crate::platform::db::Item;
+
+    /// A unit item as the table held it before the record was typed: every code and contact
+    /// field a plain string.
+    fn old_shape() -> Item {
+        let contact = Item::from([
+            ("name".to_owned(), s("王五")),
+            ("position".to_owned(), s("工会主席")),
+            ("office_phone".to_owned(), s("0395-3123456")),
+            ("mobile".to_owned(), s("13912345678")),
+            ("email".to_owned(), s("hr@example.cn")),
+        ]);
+        let mut item = Item::from([
+            ("id".to_owned(), s("9f0e3c1a-0000-4000-8000-000000000001")),
+            ("status".to_owned(), s("approved")),
+            ("office_code".to_owned(), s("1600")),
+            ("agency_code".to_owned(), s("411103")),
+            (
+                "agency_name".to_owned(),
+                s("中华全国总工会>中国职工保险互助会>河南省办事处>漯河市>郾城区"),
+            ),
+            ("unit_name".to_owned(), s("漯河市郾城区应急管理局")),
+            ("unit_nature".to_owned(), s("机关")),
+            ("certificate_type".to_owned(), s("统一社会信用代码证")),
+            ("certificate_valid_until".to_owned(), AttributeValue::Null(true)),
+            ("unit_code".to_owned(), s("91350100M000100Y43")),
+            ("union_name".to_owned(), s("漯河市郾城区应急管理局工会")),
+            ("union_credit_code".to_owned(), s("91110108551385082Q")),
+            ("region_code".to_owned(), s("411103")),
+            ("region_name".to_owned(), s("河南省漯河市郾城区")),
+            ("address".to_owned(), s("漯河市郾城区黄河路1号")),
+            ("contact".to_owned(), AttributeValue::M(contact)),
+            ("unit_license_key".to_owned(), s("registrations/x/unit-license.png")),
+            (
+                "union_certificate_key".to_owned(),
+                s("registrations/x/union-certificate.png"),
+            ),
+            ("submitted_at".to_owned(), s("2026-11-30T02:00:00.000Z")),
+            ("decided_at".to_owned(), s("2026-11-30T03:00:00.000Z")),
+            ("decided_by".to_owned(), s("reviewer")),
+            ("reject_reason".to_owned(), AttributeValue::Null(true)),
+            ("account".to_owned(), s("91350100M000100Y43")),
+        ]);
+        item.extend(unit_key("9f0e3c1a-0000-4000-8000-000000000001"));
+        item
+    }
+
+    #[test]
+    fn an_item_in_the_old_shape_reads_as_a_typed_unit() {
+        let unit: Unit = db::from_item(old_shape()).expect("old item reads");
+        assert_eq!(unit.unit_code.as_str(), "91350100M000100Y43");
+        assert_eq!(unit.union_credit_code.as_str(), "91110108551385082Q");
+        assert_eq!(unit.contact.mobile.as_str(), "13912345678");
+        assert_eq!(unit.contact.office_phone.to_string(), "0395-3123456");
+        assert_eq!(String::from(unit.contact.email.clone()), "hr@example.cn");
+    }
+
+    #[test]
+    fn a_typed_unit_is_stored_in_the_same_shape() {
+        let unit: Unit = db::from_item(old_shape()).expect("old item reads");
+        let item = unit.to_item().expect("encode");
+        let old = old_shape();
+        for field in ["unit_code", "union_credit_code", "contact"] {
+            assert_eq!(item.get(field), old.get(field), "{field}");
+        }
     }
 }

@@ -85,11 +85,7 @@ async fn document(state: &AppState, cert: &Certificate, verify_base: &str) -> Ap
     let mut members = members::all(state, &cert.application_id).await?;
     members.sort_by_key(|m| (m.batch_no, m.row));
     check_names(&members)?;
-    let phone = if unit.contact.office_phone.is_empty() {
-        unit.contact.mobile.clone()
-    } else {
-        unit.contact.office_phone.clone()
-    };
+    let phone = unit.contact.office_phone.to_string();
     let code = display_code(&cert.verification_code);
     Ok(CertificateDoc {
         number: cert.number.clone(),

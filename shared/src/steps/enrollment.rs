@@ -447,7 +447,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::domain::{Gender, Occupation};
+    use crate::domain::{Gender, IdType, Occupation, PersonId};
     use crate::records::application_detail::{beijing_date, insured_rate};
     use crate::records::self_check::{STATUS_PENDING, STATUS_PROOF_UPLOADED, self_check};
 
@@ -502,8 +502,7 @@ mod tests {
         Member {
             member_id: members::member_id(id),
             name: name.into(),
-            id_type: "居民身份证".into(),
-            id_number: id.into(),
+            id: PersonId::parse(IdType::ResidentIdCard, id).expect("a valid ID"),
             gender,
             birth_date: born,
             mobile: None,
@@ -626,10 +625,10 @@ mod tests {
         let effective = date(2025, 3, 1);
         let members = vec![
             member("李小红", "410102201001011234", Gender::Female, date(2010, 1, 1), 1),
-            member("张三丰", "410102196001011238", Gender::Male, date(1960, 1, 1), 2),
-            member("王芳", "410102198001011220", Gender::Female, date(1969, 3, 1), 3),
-            member("赵敏", "410102198001011221", Gender::Female, date(1969, 3, 2), 4),
-            member("钱多", "410102198001011239", Gender::Male, date(1965, 3, 1), 5),
+            member("张三丰", "410100196001011238", Gender::Male, date(1960, 1, 1), 2),
+            member("王芳", "410102196903011221", Gender::Female, date(1969, 3, 1), 3),
+            member("赵敏", "410102196903021227", Gender::Female, date(1969, 3, 2), 4),
+            member("钱多", "410102196503011230", Gender::Male, date(1965, 3, 1), 5),
         ];
         let check = self_check(&app, &members, false, date(2025, 2, 28), effective);
         let rows: Vec<(u32, &str, &str, u32)> = check

@@ -11,8 +11,8 @@ use chrono::Duration as Days;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::Mobile;
 use crate::domain::Occupation;
-use crate::domain::{IdType, Mobile, PersonId};
 use crate::platform::db::{self, OnCancel, key, n, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
 use crate::platform::paging::{Page, PageQuery};
@@ -218,9 +218,7 @@ async fn import_locked(
     let batch_no = app.batch_seq + 1;
     let mut ctx = ImportContext::new(time::today_beijing());
     for member in &existing {
-        if let Ok(id) = IdType::parse(&member.id_type).and_then(|t| PersonId::parse(t, &member.id_number)) {
-            ctx.add_earlier(&id, format!("第{}批", member.batch_no), member.row);
-        }
+        ctx.add_earlier(&member.id, format!("第{}批", member.batch_no), member.row);
     }
     // Parsing and checking 50,000 rows is ~0.3 s of CPU: off the async workers, so one big
     // import does not stall the other requests a local or long-lived server is handling.
@@ -243,11 +241,10 @@ async fn import_locked(
         .map(|m| Member {
             member_id: member_id(m.id.as_str()),
             name: m.name.clone(),
-            id_type: m.id.id_type().label().to_owned(),
-            id_number: m.id.as_str().to_owned(),
+            id: m.id.clone(),
             gender: m.gender,
             birth_date: m.birth_date,
-            mobile: m.mobile.as_ref().map(|x| x.as_str().to_owned()),
+            mobile: m.mobile.clone(),
             occupation: m.occupation,
             remark: m.remark.clone(),
             batch_no,
@@ -460,7 +457,7 @@ pub async fn edit(
     let mobile = checked(mobile)?;
     let updated = Member {
         name,
-        mobile: mobile.map(|m| m.as_str().to_owned()),
+        mobile,
         occupation: form.occupation,
         remark: form.remark.trim().to_owned(),
         ..old.clone()
@@ -666,23 +663,15 @@ pub async fn export(state: &AppState, unit: &UnitUser, app_id: &str) -> ApiResul
     let effective = time::today_beijing() + Days::days(1);
     let rows: Vec<ExportMember> = all
         .iter()
-        .filter_map(|m| {
-            let id = IdType::parse(&m.id_type)
-                .and_then(|t| PersonId::parse(t, &m.id_number))
-                .ok()?;
-            Some(ExportMember {
-                name: m.name.clone(),
-                id,
-                gender: m.gender,
-                birth_date: m.birth_date,
-                age: m.age_on(effective),
-                mobile: m.mobile.as_deref().and_then(|x| Mobile::parse(x).ok()),
-                occupation: match m.occupation {
-                    Occupation::General => Occupation::General,
-                    Occupation::HighRisk => Occupation::HighRisk,
-                },
-                batch: format!("第{}批", m.batch_no),
-            })
+        .map(|m| ExportMember {
+            name: m.name.clone(),
+            id: m.id.clone(),
+            gender: m.gender,
+            birth_date: m.birth_date,
+            age: m.age_on(effective),
+            mobile: m.mobile.clone(),
+            occupation: m.occupation,
+            batch: format!("第{}批", m.batch_no),
         })
         .collect();
     let count = rows.len();

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::{Fen, Mobile};
+use crate::domain::Fen;
 use crate::platform::db::{self, key, n, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
 use crate::platform::paging::{Page, PageQuery, PageRequest};
@@ -286,7 +286,7 @@ async fn issue(
     let unit = unit::load_unit(state, &app.unit_id)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application without unit")))?;
-    let mobile = Mobile::parse(&unit.contact.mobile).or_internal("stored contact mobile")?;
+    let mobile = unit.contact.mobile;
     let (effective_date, end_date) = certificate::coverage_period(today, app.term_months)
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("coverage period out of range")))?;
     let seq = counter_value(state, today).await?;
@@ -376,7 +376,7 @@ async fn record_coverage(state: &AppState, mut cert: Certificate) -> ApiResult<C
     let members = members::all(state, &cert.application_id).await?;
     let mut requests = Vec::with_capacity(members.len());
     for m in members.iter().filter(|m| m.covered_until.is_none()) {
-        let item = coverage::coverage_item(&cert.activity_code, &m.id_number, cert.end_date, &cert.number);
+        let item = coverage::coverage_item(&cert.activity_code, m.id.as_str(), cert.end_date, &cert.number);
         requests.push(
             WriteRequest::builder()
                 .put_request(PutRequest::builder().set_item(Some(item)).build().or_internal("put")?)

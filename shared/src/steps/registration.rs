@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::{CreditCode, Mobile, mask_name};
+use crate::domain::{CreditCode, mask_name};
 use crate::platform::db::{self, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
 use crate::platform::state::AppState;
@@ -55,16 +55,9 @@ pub struct RegistrationForm {
     pub sms_code: String,
 }
 
-/// The form after every rule: what a registration holds before its images are claimed.
-struct ParsedRegistration {
-    unit: Unit,
-    mobile: Mobile,
-    unit_code: CreditCode,
-    union_code: CreditCode,
-}
-
 impl RegistrationForm {
-    fn parse(&self, id: &str) -> ApiResult<ParsedRegistration> {
+    /// The form after every rule: the unit as it is recorded, before its images are claimed.
+    fn parse(&self, id: &str) -> ApiResult<Unit> {
         let mut check = FieldCheck::new();
         if reference::served_office(self.office_code.trim()).is_none() {
             check.push(
@@ -126,10 +119,7 @@ impl RegistrationForm {
             check.push("union_certificate_upload", "UPLOAD_MISSING", "请上传工会法人资格证图片");
         }
         check.finish()?;
-        let (contact, mobile) = checked(contact)?;
-        let unit_code = checked(unit_code)?;
-        let union_code = checked(union_code)?;
-        let unit = Unit {
+        Ok(Unit {
             id: id.to_owned(),
             status: RegistrationStatus::Pending,
             office_code: self.office_code.trim().to_owned(),
@@ -139,13 +129,13 @@ impl RegistrationForm {
             unit_nature: self.unit_nature.trim().to_owned(),
             certificate_type: self.certificate_type.trim().to_owned(),
             certificate_valid_until: valid_until,
-            unit_code: unit_code.as_str().to_owned(),
+            unit_code: checked(unit_code)?,
             union_name: checked(union_name)?,
-            union_credit_code: union_code.as_str().to_owned(),
+            union_credit_code: checked(union_code)?,
             region_code: region.to_owned(),
             region_name: reference::region_path_names(region).unwrap_or_default(),
             address: checked(address)?,
-            contact,
+            contact: checked(contact)?,
             unit_license_key: String::new(),
             union_certificate_key: String::new(),
             submitted_at: time::stamp(time::now()),
@@ -153,12 +143,6 @@ impl RegistrationForm {
             decided_by: None,
             reject_reason: None,
             account: None,
-        };
-        Ok(ParsedRegistration {
-            unit,
-            mobile,
-            unit_code,
-            union_code,
         })
     }
 }
@@ -209,19 +193,14 @@ async fn check_image(
 /// 注册: checks every field, the SMS code and both images, then records the unit as pending.
 pub async fn register(state: &AppState, form: RegistrationForm) -> ApiResult<Submitted> {
     let id = uuid::Uuid::new_v4().to_string();
-    let ParsedRegistration {
-        mut unit,
-        mobile,
-        unit_code,
-        union_code,
-    } = form.parse(&id)?;
-    if taken(state, "UNITCODE", unit_code.as_str()).await? {
+    let mut unit = form.parse(&id)?;
+    if taken(state, "UNITCODE", unit.unit_code.as_str()).await? {
         return Err(duplicate_unit_code());
     }
-    if taken(state, "UNIONCODE", union_code.as_str()).await? {
+    if taken(state, "UNIONCODE", unit.union_credit_code.as_str()).await? {
         return Err(duplicate_union_code());
     }
-    let consume_code = sms_code::verify(state, CodePurpose::Register, &mobile, &form.sms_code).await?;
+    let consume_code = sms_code::verify(state, CodePurpose::Register, &unit.contact.mobile, &form.sms_code).await?;
     let mut check = FieldCheck::new();
     let license = check_image(state, &mut check, "unit_license_upload", &form.unit_license_upload).await?;
     let union_cert = check_image(
@@ -257,8 +236,8 @@ pub async fn register(state: &AppState, form: RegistrationForm) -> ApiResult<Sub
         db::put_new(table, item)
     };
     let items = vec![
-        unique("UNITCODE", unit_code.as_str()).or_internal("build uniq")?,
-        unique("UNIONCODE", union_code.as_str()).or_internal("build uniq")?,
+        unique("UNITCODE", unit.unit_code.as_str()).or_internal("build uniq")?,
+        unique("UNIONCODE", unit.union_credit_code.as_str()).or_internal("build uniq")?,
         db::put_new(table, unit.to_item().or_internal("encode unit")?).or_internal("build unit")?,
         consume_code,
         trail::record(

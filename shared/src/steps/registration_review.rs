@@ -4,7 +4,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::{Mobile, mask_name};
+use crate::domain::mask_name;
 use crate::platform::db::{self, OnCancel, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
 use crate::platform::paging::{Page, PageQuery, PageRequest};
@@ -50,7 +50,7 @@ impl RegistrationFilter<'_> {
     fn matches(&self, unit: &Unit) -> bool {
         match self.search.map(str::trim).filter(|q| !q.is_empty()) {
             None => true,
-            Some(q) => unit.unit_name.contains(q) || unit.unit_code.starts_with(&q.to_ascii_uppercase()),
+            Some(q) => unit.unit_name.contains(q) || unit.unit_code.as_str().starts_with(&q.to_ascii_uppercase()),
         }
     }
 }
@@ -78,13 +78,11 @@ pub async fn list_for_staff(
     units.sort_by(|a, b| (&a.submitted_at, &a.id).cmp(&(&b.submitted_at, &b.id)));
     Ok(request.cut(units).map(|unit| RegistrationSummary {
         contact_name: mask_name(&unit.contact.name),
-        contact_mobile: Mobile::parse(&unit.contact.mobile)
-            .map(|m| m.masked())
-            .unwrap_or_default(),
+        contact_mobile: unit.contact.mobile.masked(),
         id: unit.id,
         status: unit.status,
         unit_name: unit.unit_name,
-        unit_code: unit.unit_code,
+        unit_code: unit.unit_code.into(),
         agency_name: unit.agency_name,
         submitted_at: unit.submitted_at,
     }))
@@ -127,11 +125,11 @@ pub async fn approve(state: &AppState, staff: &StaffUser, id: &str) -> ApiResult
     if unit.status != RegistrationStatus::Pending {
         return Err(already_decided());
     }
-    let mobile = Mobile::parse(&unit.contact.mobile).or_internal("stored mobile")?;
+    let mobile = unit.contact.mobile.clone();
     let password = password::generate();
     let now = time::stamp(time::now());
     let account = Account {
-        login: unit.unit_code.clone(),
+        login: unit.unit_code.as_str().to_owned(),
         role: Role::Unit,
         display_name: unit.unit_name.clone(),
         unit_id: Some(unit.id.clone()),
@@ -187,7 +185,7 @@ pub async fn reject(state: &AppState, staff: &StaffUser, id: &str, reason: &str)
     if unit.status != RegistrationStatus::Pending {
         return Err(already_decided());
     }
-    let mobile = Mobile::parse(&unit.contact.mobile).or_internal("stored mobile")?;
+    let mobile = unit.contact.mobile.clone();
     let table = &*state.table;
     let owned = [(":id", s(id))];
     let mut items = Transition::new(id, RegistrationStatus::Pending, RegistrationStatus::Rejected)
@@ -212,14 +210,14 @@ pub async fn reject(state: &AppState, staff: &StaffUser, id: &str, reason: &str)
     items.extend([
         db::delete_if(
             table,
-            unique_key("UNITCODE", &unit.unit_code),
+            unique_key("UNITCODE", unit.unit_code.as_str()),
             Some("unit_id = :id"),
             &owned,
         )
         .or_internal("build uniq")?,
         db::delete_if(
             table,
-            unique_key("UNIONCODE", &unit.union_credit_code),
+            unique_key("UNIONCODE", unit.union_credit_code.as_str()),
             Some("unit_id = :id"),
             &owned,
         )
@@ -240,7 +238,8 @@ pub async fn change_contact(state: &AppState, staff: &StaffUser, id: &str, form:
     let mut check = FieldCheck::new();
     let parsed = form.parse(&mut check);
     check.finish()?;
-    let (contact, mobile) = checked(parsed)?;
+    let contact = checked(parsed)?;
+    let mobile = contact.mobile.clone();
     let Some(login) = unit
         .account
         .clone()

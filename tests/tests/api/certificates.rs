@@ -30,6 +30,7 @@ async fn contact_mobile(app: &TestApp, clerk: &Clerk) -> String {
         .expect("unit")
         .contact
         .mobile
+        .into()
 }
 
 fn today() -> chrono::NaiveDate {
