@@ -3,6 +3,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, WriteRequest};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -137,10 +138,38 @@ pub async fn transact(state: &AppState, items: Vec<TransactWriteItem>) -> Result
     }
 }
 
+/// Which items of a secondary index a query reads: a partition, optionally narrowed to the
+/// sort keys that begin with a prefix (an agency path: a staff member's subtree).
+#[derive(Debug, Clone, Copy)]
+pub enum Index<'a> {
+    /// `gsi1pk = pk [AND begins_with(gsi1sk, prefix)]`: queues by status, staff, sessions, outbox.
+    Gsi1(&'a str, Option<&'a str>),
+    /// `gsi2pk = pk`: a unit's applications and certificates, by time.
+    Gsi2(&'a str),
+}
+
+/// A query of one index partition (see [`Index`]); the caller adds order, limits and paging.
+pub fn index_query(state: &AppState, index: Index<'_>) -> QueryFluentBuilder {
+    let (name, pk, prefix) = match index {
+        Index::Gsi1(pk, prefix) => ("gsi1", pk, prefix),
+        Index::Gsi2(pk) => ("gsi2", pk, None),
+    };
+    let query = state
+        .db
+        .query()
+        .table_name(&*state.table)
+        .index_name(name)
+        .expression_attribute_values(":p", s(pk));
+    match prefix {
+        Some(prefix) => query
+            .key_condition_expression(format!("{name}pk = :p AND begins_with({name}sk, :prefix)"))
+            .expression_attribute_values(":prefix", s(prefix)),
+        None => query.key_condition_expression(format!("{name}pk = :p")),
+    }
+}
+
 /// Every item a query matches, following `LastEvaluatedKey` page after page.
-pub async fn query_all(
-    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
-) -> anyhow::Result<Vec<Item>> {
+pub async fn query_all(query: QueryFluentBuilder) -> anyhow::Result<Vec<Item>> {
     let mut items = Vec::new();
     let mut start = None;
     loop {
@@ -154,10 +183,7 @@ pub async fn query_all(
 }
 
 /// Every item a query matches, decoded as `T`; `context` names the query in a failure.
-pub async fn query_as<T: DeserializeOwned>(
-    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
-    context: &'static str,
-) -> ApiResult<Vec<T>> {
+pub async fn query_as<T: DeserializeOwned>(query: QueryFluentBuilder, context: &'static str) -> ApiResult<Vec<T>> {
     query_all(query)
         .await
         .or_internal(context)?

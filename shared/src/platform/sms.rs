@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use aws_sdk_sns::types::MessageAttributeValue;
 
 use crate::domain::Mobile;
-use crate::platform::db::{self, Item, key, n, s};
+use crate::platform::db::{self, Index, Item, key, n, s};
 use crate::platform::state::AppState;
 use crate::platform::time;
 
@@ -104,13 +104,7 @@ pub async fn drain_outbox(state: &AppState) -> anyhow::Result<DrainReport> {
     let mut report = DrainReport::default();
     let mut start = None;
     loop {
-        let page = state
-            .db
-            .query()
-            .table_name(&*state.table)
-            .index_name("gsi1")
-            .key_condition_expression("gsi1pk = :p")
-            .expression_attribute_values(":p", s(PENDING_INDEX_KEY))
+        let page = db::index_query(state, Index::Gsi1(PENDING_INDEX_KEY, None))
             .set_exclusive_start_key(start)
             .limit(100)
             .send()

@@ -56,6 +56,9 @@ pub struct Account {
     pub created_at: String,
 }
 
+/// The staff list's index partition (`gsi1sk` = agency path + login).
+pub const STAFF_INDEX_KEY: &str = "STAFF";
+
 pub fn account_key(login: &str) -> Item {
     key(format!("ACCOUNT#{login}"), "ACCOUNT")
 }
@@ -67,7 +70,7 @@ impl Account {
         item.extend(account_key(&self.login));
         if self.role == Role::Staff {
             let path = reference::path(&self.agency_code).unwrap_or_default();
-            item.insert("gsi1pk".into(), s("STAFF"));
+            item.insert("gsi1pk".into(), s(STAFF_INDEX_KEY));
             item.insert("gsi1sk".into(), s(format!("{path}{}", self.login)));
         }
         Ok(item)

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::Fen;
-use crate::platform::db::{self, key, s};
+use crate::platform::db::{self, Index, key, s};
 use crate::platform::error::{ApiError, ApiResult};
 use crate::platform::state::AppState;
 use crate::platform::time;
@@ -212,14 +212,7 @@ impl From<&Certificate> for CertificateView {
 
 /// 确认书打印 list: the unit's certificates, newest first.
 pub async fn list_for_unit(state: &AppState, unit: &UnitUser) -> ApiResult<Vec<CertificateView>> {
-    let query = state
-        .db
-        .query()
-        .table_name(&*state.table)
-        .index_name("gsi2")
-        .key_condition_expression("gsi2pk = :p")
-        .expression_attribute_values(":p", s(format!("UNITCERTS#{}", unit.unit_id)))
-        .scan_index_forward(false);
+    let query = db::index_query(state, Index::Gsi2(&format!("UNITCERTS#{}", unit.unit_id))).scan_index_forward(false);
     let certificates: Vec<Certificate> = db::query_as(query, "query certificates").await?;
     Ok(certificates.iter().map(CertificateView::from).collect())
 }

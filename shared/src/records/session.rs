@@ -8,7 +8,7 @@ use axum::http::{HeaderValue, header};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::platform::db::{self, Item, key, s};
+use crate::platform::db::{self, Index, Item, key, s};
 use crate::platform::error::{ApiError, ApiResult, OrInternal};
 use crate::platform::state::AppState;
 use crate::platform::time;
@@ -74,13 +74,7 @@ pub async fn open_session(state: &AppState, account: &Account) -> ApiResult<Stri
 pub async fn close_all_sessions(state: &AppState, login: &str) -> ApiResult<()> {
     let mut start = None;
     loop {
-        let out = state
-            .db
-            .query()
-            .table_name(&*state.table)
-            .index_name("gsi1")
-            .key_condition_expression("gsi1pk = :p")
-            .expression_attribute_values(":p", s(format!("SESSIONS#{login}")))
+        let out = db::index_query(state, Index::Gsi1(&format!("SESSIONS#{login}"), None))
             .set_exclusive_start_key(start)
             .send()
             .await

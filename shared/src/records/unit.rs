@@ -23,13 +23,13 @@ pub struct ContactForm {
     pub email: String,
 }
 
-/// A contact person that passed every rule. Stored as plain strings, as before the types:
-/// reading parses them again, so an item written either way reads the same.
+// Stored as plain strings, as before the fields were typed: reading parses them again, so an
+// item written either way reads the same.
+/// A contact person that passed every rule.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Contact {
     pub name: String,
     pub position: String,
-    /// 办公电话, e.g. 0371-67882633
     #[schema(value_type = String)]
     pub office_phone: OfficePhone,
     #[schema(value_type = String)]

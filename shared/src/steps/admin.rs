@@ -2,13 +2,13 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::platform::db::{self, s};
+use crate::platform::db::{self, Index};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal};
 use crate::platform::paging::{Page, PageQuery, PageRequest};
 use crate::platform::password;
 use crate::platform::state::AppState;
 use crate::platform::time;
-use crate::records::account::{Account, Permission, Role};
+use crate::records::account::{Account, Permission, Role, STAFF_INDEX_KEY};
 use crate::records::session::StaffUser;
 use crate::reference;
 
@@ -135,14 +135,7 @@ pub const PAGE_SIZE_MAX: u32 = 100;
 pub async fn list(state: &AppState, admin: &StaffUser, query: PageQuery) -> ApiResult<Page<StaffView>> {
     admin.require(Permission::Admin)?;
     let request = PageRequest::new(query, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX);
-    let accounts = state
-        .db
-        .query()
-        .table_name(&*state.table)
-        .index_name("gsi1")
-        .key_condition_expression("gsi1pk = :p AND begins_with(gsi1sk, :prefix)")
-        .expression_attribute_values(":p", s("STAFF"))
-        .expression_attribute_values(":prefix", s(admin.subtree_prefix()));
+    let accounts = db::index_query(state, Index::Gsi1(STAFF_INDEX_KEY, Some(&admin.subtree_prefix())));
     let accounts: Vec<Account> = db::query_as(accounts, "query staff").await?;
     Ok(request.cut(accounts).map(|account| StaffView {
         agency_name: reference::full_name(&account.agency_code).unwrap_or_default(),

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::platform::db::{self, OnCancel, key, n, s};
+use crate::platform::db::{self, Index, OnCancel, key, n, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, FieldError, OrInternal};
 use crate::platform::http::whole_number;
 use crate::platform::state::AppState;
@@ -113,14 +113,7 @@ impl ApplicationSummary {
 
 /// The caller's applications, newest first (index gsi2: `UNITAPPS#<unit_id>`).
 pub async fn list(state: &AppState, unit: &UnitUser) -> ApiResult<Vec<ApplicationSummary>> {
-    let query = state
-        .db
-        .query()
-        .table_name(&*state.table)
-        .index_name("gsi2")
-        .key_condition_expression("gsi2pk = :p")
-        .expression_attribute_values(":p", s(format!("UNITAPPS#{}", unit.unit_id)))
-        .scan_index_forward(false);
+    let query = db::index_query(state, Index::Gsi2(&format!("UNITAPPS#{}", unit.unit_id))).scan_index_forward(false);
     let apps: Vec<Application> = db::query_as(query, "query unit applications").await?;
     apps.iter()
         // The index is per unit by construction; the check keeps it so if that changes.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::Fen;
-use crate::platform::db::{self, key, n, s};
+use crate::platform::db::{self, Index, key, n, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
 use crate::platform::paging::{Page, PageQuery, PageRequest};
 use crate::platform::sms::SmsText;
@@ -51,14 +51,10 @@ pub async fn queue(state: &AppState, staff: &StaffUser, query: PageQuery) -> Api
     staff.require(Permission::Finance)?;
     let request = PageRequest::new(query, 20, MAX_PAGE_SIZE);
     let mut apps: Vec<Application> = db::query_as(
-        state
-            .db
-            .query()
-            .table_name(&*state.table)
-            .index_name("gsi1")
-            .key_condition_expression("gsi1pk = :p AND begins_with(gsi1sk, :prefix)")
-            .expression_attribute_values(":p", s(ApplicationStatus::Invoiced.queue()))
-            .expression_attribute_values(":prefix", s(staff.subtree_prefix())),
+        db::index_query(
+            state,
+            Index::Gsi1(&ApplicationStatus::Invoiced.queue(), Some(&staff.subtree_prefix())),
+        ),
         "query payment queue",
     )
     .await?;

@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::mask_name;
-use crate::platform::db::{self, OnCancel, s};
+use crate::platform::db::{self, Index, OnCancel, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
 use crate::platform::paging::{Page, PageQuery, PageRequest};
 use crate::platform::password;
@@ -64,14 +64,10 @@ pub async fn list_for_staff(
     filter: RegistrationFilter<'_>,
 ) -> ApiResult<Page<RegistrationSummary>> {
     let request = PageRequest::new(filter.page, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX);
-    let query = state
-        .db
-        .query()
-        .table_name(&*state.table)
-        .index_name("gsi1")
-        .key_condition_expression("gsi1pk = :p AND begins_with(gsi1sk, :prefix)")
-        .expression_attribute_values(":p", s(filter.status.queue()))
-        .expression_attribute_values(":prefix", s(staff.subtree_prefix()));
+    let query = db::index_query(
+        state,
+        Index::Gsi1(&filter.status.queue(), Some(&staff.subtree_prefix())),
+    );
     let mut units: Vec<Unit> = db::query_as(query, "query registrations").await?;
     // The index lags the table a little; a row is listed only if it still has the status.
     units.retain(|unit| unit.status == filter.status && filter.matches(unit));

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::{Fen, Mobile};
-use crate::platform::db::{self, n, s};
+use crate::platform::db::{self, Index, n, s};
 use crate::platform::error::{ApiError, ApiResult, OrInternal};
 use crate::platform::paging::{Page, PageQuery, PageRequest};
 use crate::platform::sms::SmsText;
@@ -228,14 +228,10 @@ pub async fn queue(
 ) -> ApiResult<Page<ReviewRow>> {
     staff.require(level.permission())?;
     let request = PageRequest::new(page, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX);
-    let query = state
-        .db
-        .query()
-        .table_name(&*state.table)
-        .index_name("gsi1")
-        .key_condition_expression("gsi1pk = :p AND begins_with(gsi1sk, :prefix)")
-        .expression_attribute_values(":p", s(level.pending().queue()))
-        .expression_attribute_values(":prefix", s(staff.subtree_prefix()));
+    let query = db::index_query(
+        state,
+        Index::Gsi1(&level.pending().queue(), Some(&staff.subtree_prefix())),
+    );
     let mut apps: Vec<Application> = db::query_as(query, "query review queue").await?;
     // The index lags the table a little; a row is listed only if it still waits here.
     apps.retain(|app| app.status == level.pending() && reference::is_within(&app.agency_code, &staff.agency_code));
