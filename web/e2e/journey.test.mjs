@@ -112,12 +112,12 @@ test('1 admin signs in for the first time and changes the password', async () =>
   assertClean(admin)
 })
 
-test('2 admin creates the reviewers and finance staff on the staff-accounts screen', async () => {
+test('2 admin creates the reviewers and finance staff on the staff-accounts screen; passwords go by SMS', async () => {
   const people = [
-    { key: 'l1', login: `chushen${Date.now() % 100000}`, name: '漯河初审员', agency: '漯河市', perm: '初审' },
-    { key: 'l2', login: `fushen${Date.now() % 100000}`, name: '漯河复审员', agency: '漯河市', perm: '复审' },
-    { key: 'l3', login: `zhongshen${Date.now() % 100000}`, name: '省办终审员', agency: '河南省办事处', perm: '终审' },
-    { key: 'finance', login: `caiwu${Date.now() % 100000}`, name: '省办财务', agency: '河南省办事处', perm: '财务到账确认' },
+    { key: 'l1', login: `chushen${Date.now() % 100000}`, name: '漯河初审员', agency: '漯河市', perm: '初审', mobile: mobile() },
+    { key: 'l2', login: `fushen${Date.now() % 100000}`, name: '漯河复审员', agency: '漯河市', perm: '复审', mobile: mobile() },
+    { key: 'l3', login: `zhongshen${Date.now() % 100000}`, name: '省办终审员', agency: '河南省办事处', perm: '终审', mobile: mobile() },
+    { key: 'finance', login: `caiwu${Date.now() % 100000}`, name: '省办财务', agency: '河南省办事处', perm: '财务到账确认', mobile: mobile() },
   ]
   await admin.locator('.el-menu-item', { hasText: '工作人员账号' }).click()
   await admin.waitForURL('**/staff/accounts')
@@ -125,15 +125,19 @@ test('2 admin creates the reviewers and finance staff on the staff-accounts scre
     await admin.locator('[data-test=new-staff]').click()
     await admin.locator('input[name=staff_login]').fill(person.login)
     await admin.locator('input[name=staff_name]').fill(person.name)
+    await admin.locator('input[name=staff_mobile]').fill(person.mobile)
     await chooseTreeFiltered(admin, admin.locator('.el-select[data-test=staff-agency]'), person.agency)
     await admin.locator('.el-dialog .el-checkbox', { hasText: person.perm }).click()
     await admin.locator('[data-test=save-staff]').click()
-    const shown = admin.locator('[data-test=created-password]').filter({ visible: true }).filter({ hasText: /\S{8,}/ })
-    await shown.waitFor()
-    const password = (await shown.textContent()).trim()
+    // The admin is told where the password went, never the password itself.
+    const sent = admin.locator('[data-test=created-sent]').filter({ visible: true })
+    await sent.waitFor()
+    assert.match(await sent.textContent(), new RegExp(`${person.mobile.slice(0, 3)}\\*{4}${person.mobile.slice(7)}`))
+    const sms = await waitSms(person.mobile, (m) => m.includes('初始密码为'))
+    const password = sms.match(/初始密码为([^，]+)/)[1]
     assert.ok(password.length >= 8)
     state.staff[person.key] = { login: person.login, password }
-    await clickButton(admin, '我已记下')
+    await clickButton(admin, '知道了')
   }
   await admin.locator('[data-test=staff-table]').getByText(people[3].login).waitFor()
   await shot(admin, '03-staff-accounts')

@@ -9,7 +9,7 @@ use shared::platform::paging::{Page, PageQuery};
 use shared::records::catalogue::{self, Activity, ActivityForm};
 use shared::records::session::StaffUser;
 use shared::records::trail::TrailEntry;
-use shared::steps::admin::{self, NewStaff, StaffCreated, StaffView};
+use shared::steps::admin::{self, NewStaff, PermissionsChange, StaffCreated, StaffView};
 use shared::{ApiResult, AppState};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -17,6 +17,11 @@ use utoipa_axum::routes;
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_staff, create_staff))
+        .routes(routes!(set_permissions))
+        .routes(routes!(disable_staff))
+        .routes(routes!(enable_staff))
+        .routes(routes!(reset_password))
+        .routes(routes!(staff_history))
         .routes(routes!(create_activity))
         .routes(routes!(update_activity))
         .routes(routes!(activity_history))
@@ -47,6 +52,67 @@ async fn create_staff(
     ApiJson(form): ApiJson<NewStaff>,
 ) -> ApiResult<(StatusCode, Json<StaffCreated>)> {
     Ok((StatusCode::CREATED, Json(admin::create(&state, &admin, form).await?)))
+}
+
+/// 修改权限: takes effect at once (the account's sessions end); never one's own account
+#[utoipa::path(put, path = "/api/admin/staff/{login}/permissions", tag = "admin", request_body = PermissionsChange,
+    params(("login" = String, Path, description = "登录名")),
+    responses((status = 200, body = StaffView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_permissions(
+    State(state): State<AppState>,
+    admin: StaffUser,
+    Path(login): Path<String>,
+    ApiJson(change): ApiJson<PermissionsChange>,
+) -> ApiResult<Json<StaffView>> {
+    Ok(Json(admin::set_permissions(&state, &admin, &login, change).await?))
+}
+
+/// 停用账号: its sessions end at once; its mobile is free for another account
+#[utoipa::path(post, path = "/api/admin/staff/{login}/disable", tag = "admin",
+    params(("login" = String, Path, description = "登录名")),
+    responses((status = 200, body = StaffView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn disable_staff(
+    State(state): State<AppState>,
+    admin: StaffUser,
+    Path(login): Path<String>,
+) -> ApiResult<Json<StaffView>> {
+    Ok(Json(admin::set_disabled(&state, &admin, &login, true).await?))
+}
+
+/// 启用账号 (refused while another account in use holds its mobile)
+#[utoipa::path(post, path = "/api/admin/staff/{login}/enable", tag = "admin",
+    params(("login" = String, Path, description = "登录名")),
+    responses((status = 200, body = StaffView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn enable_staff(
+    State(state): State<AppState>,
+    admin: StaffUser,
+    Path(login): Path<String>,
+) -> ApiResult<Json<StaffView>> {
+    Ok(Json(admin::set_disabled(&state, &admin, &login, false).await?))
+}
+
+/// 重置密码: a new password goes by SMS to the person's own mobile, never to the admin
+#[utoipa::path(post, path = "/api/admin/staff/{login}/password-reset", tag = "admin",
+    params(("login" = String, Path, description = "登录名")),
+    responses((status = 200, body = StaffView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn reset_password(
+    State(state): State<AppState>,
+    admin: StaffUser,
+    Path(login): Path<String>,
+) -> ApiResult<Json<StaffView>> {
+    Ok(Json(admin::reset_password(&state, &admin, &login).await?))
+}
+
+/// 账号修改记录: every admin action on the account, who and when
+#[utoipa::path(get, path = "/api/admin/staff/{login}/history", tag = "admin",
+    params(("login" = String, Path, description = "登录名")),
+    responses((status = 200, body = Vec<TrailEntry>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn staff_history(
+    State(state): State<AppState>,
+    admin: StaffUser,
+    Path(login): Path<String>,
+) -> ApiResult<Json<Vec<TrailEntry>>> {
+    Ok(Json(admin::history(&state, &admin, &login).await?))
 }
 
 /// 新增保障活动

@@ -7,10 +7,8 @@ use serde::Deserialize;
 use shared::platform::error::ErrorBody;
 use shared::platform::http::ApiJson;
 use shared::platform::paging::{Page, PageQuery};
-use shared::records::application::FeeSummary;
 use shared::records::members::MemberView;
 use shared::records::session::StaffUser;
-use shared::steps::invoice::{self, FeeAdjustment};
 use shared::steps::review::{
     self, ApproveRequest, ReturnRequest, ReviewDecision, ReviewLevel, ReviewRow, StaffApplicationView,
 };
@@ -26,7 +24,6 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(members))
         .routes(routes!(approve))
         .routes(routes!(return_application))
-        .routes(routes!(adjust_fees))
 }
 
 pub fn router(state: AppState) -> axum::Router {
@@ -107,17 +104,4 @@ async fn return_application(
     ApiJson(req): ApiJson<ReturnRequest>,
 ) -> ApiResult<Json<ReviewDecision>> {
     Ok(Json(review::return_application(&state, &staff, &id, &req).await?))
-}
-
-/// 费用调整: 补贴金额 and 赠险金额 (终审 or 财务), before any invoice entry
-#[utoipa::path(put, path = "/api/staff/applications/{id}/fee-adjustments", tag = "review", request_body = FeeAdjustment,
-    responses((status = 200, body = FeeSummary), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn adjust_fees(
-    State(state): State<AppState>,
-    staff: StaffUser,
-    Path(id): Path<String>,
-    ApiJson(req): ApiJson<FeeAdjustment>,
-) -> ApiResult<Json<FeeSummary>> {
-    Ok(Json(invoice::adjust_fees(&state, &staff, &id, &req).await?))
 }

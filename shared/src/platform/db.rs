@@ -25,6 +25,11 @@ pub fn key(pk: impl Into<String>, sk: impl Into<String>) -> Item {
     HashMap::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))])
 }
 
+/// One attribute value from a serde type (an enum stored as its code, a list, …).
+pub fn to_item_value<T: Serialize>(value: &T) -> anyhow::Result<AttributeValue> {
+    Ok(serde_dynamo::to_attribute_value(value)?)
+}
+
 pub fn to_item<T: Serialize>(value: &T) -> anyhow::Result<Item> {
     Ok(serde_dynamo::to_item(value)?)
 }

@@ -39,6 +39,16 @@ pub enum SmsText {
         reason: String,
     },
     Paid,
+    /// A staff account's initial password, to the person's own mobile.
+    StaffAccount {
+        account: String,
+        password: String,
+    },
+    /// A password reset by an admin, to the person's own mobile.
+    PasswordReset {
+        account: String,
+        password: String,
+    },
 }
 
 impl SmsText {
@@ -57,6 +67,12 @@ impl SmsText {
             Self::ApplicationReturned { reason } => {
                 format!("{PREFIX}您好！贵单位提交的参保申请被退回，原因：{reason}。请登录单位端修改后重新提交。")
             }
+            Self::StaffAccount { account, password } => format!(
+                "{PREFIX}已为您创建\"经办机构端\"工作人员账号，账号为{account}，初始密码为{password}，首次登录须修改密码。账号仅限本人使用，请勿泄露。"
+            ),
+            Self::PasswordReset { account, password } => format!(
+                "{PREFIX}您的账号{account}的密码已由管理员重置为{password}，登录后须修改密码。如非本人申请，请及时联系管理员。"
+            ),
             Self::Paid => format!(
                 "{PREFIX}您好！贵单位办理的入会业务需要在单位业务端下载打印\"确认书\"，并签字盖章后邮寄回所属地经办机构，保障活动正式生效，欢迎您们成为中国职工保险互助会会员！"
             ),
@@ -68,6 +84,16 @@ impl SmsText {
         match self {
             Self::Code { .. } => Self::Code { code: "******".into() }.render(),
             Self::Account { account, .. } => Self::Account {
+                account: account.clone(),
+                password: "******".into(),
+            }
+            .render(),
+            Self::StaffAccount { account, .. } => Self::StaffAccount {
+                account: account.clone(),
+                password: "******".into(),
+            }
+            .render(),
+            Self::PasswordReset { account, .. } => Self::PasswordReset {
                 account: account.clone(),
                 password: "******".into(),
             }

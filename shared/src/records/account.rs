@@ -1,8 +1,10 @@
 //! 账号: one login, a unit's account or a staff member's, with its role and permissions.
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
+use crate::domain::Mobile;
 use crate::platform::db::{self, Item, key, s};
 use crate::platform::error::ApiResult;
 use crate::platform::state::AppState;
@@ -54,6 +56,14 @@ pub struct Account {
     #[serde(default)]
     pub locked_until: i64,
     pub created_at: String,
+    /// 本人手机号 of a staff member: the initial password and every reset go there, and it
+    /// names the person for the duty rules. None for unit accounts (their contact's mobile is
+    /// on the unit) and for the first admin seeded at deployment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mobile: Option<Mobile>,
+    /// 停用 accounts cannot sign in; their sessions ended when they were disabled.
+    #[serde(default)]
+    pub disabled: bool,
 }
 
 /// The staff list's index partition (`gsi1sk` = agency path + login).
@@ -63,7 +73,24 @@ pub fn account_key(login: &str) -> Item {
     key(format!("ACCOUNT#{login}"), "ACCOUNT")
 }
 
+/// Who a staff member is for the duty rules: one person, whichever account they use. Staff
+/// accounts with their own mobile are that mobile (hashed: applications carry the key, not
+/// the number); the others are their login.
+pub fn person_key(login: &str, mobile: Option<&Mobile>) -> String {
+    match mobile {
+        Some(mobile) => {
+            let digest = Sha256::digest(format!("person|{}", mobile.as_str()).as_bytes());
+            format!("p:{}", &hex::encode(digest)[..20])
+        }
+        None => login.to_owned(),
+    }
+}
+
 impl Account {
+    pub fn person(&self) -> String {
+        person_key(&self.login, self.mobile.as_ref())
+    }
+
     /// The item to store, with the staff list index on staff accounts.
     pub fn to_item(&self) -> anyhow::Result<Item> {
         let mut item = db::to_item(self)?;

@@ -12,7 +12,7 @@ use crate::platform::time;
 use crate::records::catalogue;
 use crate::records::session::{StaffUser, UnitUser};
 use crate::records::trail;
-use crate::records::transition::Workflow;
+use crate::records::transition::{Transition, Workflow};
 use crate::records::unit;
 use crate::reference;
 
@@ -158,6 +158,86 @@ pub struct Application {
     /// Sum of the invoice entries in fen, changed in the same transaction as each entry.
     #[serde(default)]
     pub invoiced_fen: u64,
+    /// Persons (see `account::person_key`) who ever acted in each duty on this application,
+    /// returns included: a return clears the reviewers above but never these.
+    #[serde(default, with = "serde_dynamo::string_set", skip_serializing_if = "Vec::is_empty")]
+    #[schema(ignore)]
+    pub l1_persons: Vec<String>,
+    #[serde(default, with = "serde_dynamo::string_set", skip_serializing_if = "Vec::is_empty")]
+    #[schema(ignore)]
+    pub l2_persons: Vec<String>,
+    #[serde(default, with = "serde_dynamo::string_set", skip_serializing_if = "Vec::is_empty")]
+    #[schema(ignore)]
+    pub l3_persons: Vec<String>,
+    #[serde(default, with = "serde_dynamo::string_set", skip_serializing_if = "Vec::is_empty")]
+    #[schema(ignore)]
+    pub finance_persons: Vec<String>,
+    /// Why 应交保费 is 0.00 元 (补贴 and 赠险 cover the whole fee), given at 终审.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(ignore)]
+    pub zero_due_reason: Option<String>,
+}
+
+/// 经办职责 on one application. 初审, 复审, 终审 and 到账确认 are four different people, and
+/// whoever acted in one duty stays barred from the others, returns included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Duty {
+    L1,
+    L2,
+    L3,
+    Finance,
+}
+
+impl Duty {
+    pub const ALL: [Duty; 4] = [Duty::L1, Duty::L2, Duty::L3, Duty::Finance];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::L1 => "初审",
+            Self::L2 => "复审",
+            Self::L3 => "终审",
+            Self::Finance => "到账确认",
+        }
+    }
+
+    /// The application attribute holding the persons who acted in this duty.
+    pub fn attr(self) -> &'static str {
+        match self {
+            Self::L1 => "l1_persons",
+            Self::L2 => "l2_persons",
+            Self::L3 => "l3_persons",
+            Self::Finance => "finance_persons",
+        }
+    }
+
+    fn persons(self, app: &Application) -> &[String] {
+        match self {
+            Self::L1 => &app.l1_persons,
+            Self::L2 => &app.l2_persons,
+            Self::L3 => &app.l3_persons,
+            Self::Finance => &app.finance_persons,
+        }
+    }
+
+    /// "`:me` held none of the other duties": the part of a transition's condition that
+    /// DynamoDB checks on the stored item, whatever was read before.
+    pub fn condition(self) -> String {
+        Duty::ALL
+            .into_iter()
+            .filter(|d| *d != self)
+            .map(|d| format!("NOT contains({}, :me)", d.attr()))
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    }
+}
+
+impl Transition<ApplicationStatus> {
+    /// `person` acts in `duty`: refused by the write itself if they hold another duty on the
+    /// application, and recorded as holding this one.
+    pub fn duty(self, duty: Duty, person: &str) -> Self {
+        self.guard(duty.condition(), vec![(":me", s(person))])
+            .add(duty.attr(), AttributeValue::Ss(vec![person.to_owned()]))
+    }
 }
 
 pub fn app_pk(id: &str) -> String {
@@ -169,6 +249,13 @@ pub fn app_key(id: &str) -> db::Item {
 }
 
 impl Application {
+    /// The other duty `person` already holds on this application, if any.
+    pub fn duty_conflict(&self, duty: Duty, person: &str) -> Option<Duty> {
+        Duty::ALL
+            .into_iter()
+            .find(|d| *d != duty && d.persons(self).iter().any(|p| p == person))
+    }
+
     /// 参保人数: named (not 未到期) plus 无名单.
     pub fn insured_count(&self) -> u32 {
         self.named_count + self.unnamed_count
@@ -389,6 +476,11 @@ pub async fn create_draft(
         l3_reviewer: None,
         returned_reason: None,
         invoiced_fen: 0,
+        l1_persons: Vec::new(),
+        l2_persons: Vec::new(),
+        l3_persons: Vec::new(),
+        finance_persons: Vec::new(),
+        zero_due_reason: None,
     };
     let table = &*state.table;
     let items = vec![

@@ -31,6 +31,10 @@ struct SessionItem {
     must_change_password: bool,
     /// Epoch seconds; also the table's TTL attribute.
     expires_at: i64,
+    /// The person behind a staff account (see `account::person_key`); sessions opened before
+    /// it was stored fall back to the login.
+    #[serde(default)]
+    person: Option<String>,
 }
 
 fn token_hash(token: &str) -> String {
@@ -54,6 +58,7 @@ pub async fn open_session(state: &AppState, account: &Account) -> ApiResult<Stri
         permissions: account.permissions.clone(),
         must_change_password: account.must_change_password,
         expires_at: now.timestamp() + SESSION_SECONDS,
+        person: Some(account.person()),
     };
     let mut item = db::to_item(&session).or_internal("encode session")?;
     item.extend(session_key(&hash));
@@ -148,6 +153,7 @@ pub struct Session {
     pub agency_code: String,
     pub permissions: Vec<Permission>,
     pub must_change_password: bool,
+    pub person: Option<String>,
 }
 
 pub fn not_signed_in() -> ApiError {
@@ -185,6 +191,7 @@ impl FromRequestParts<AppState> for Session {
             agency_code: item.agency_code,
             permissions: item.permissions,
             must_change_password: item.must_change_password,
+            person: item.person,
         })
     }
 }
@@ -224,6 +231,8 @@ impl FromRequestParts<AppState> for UnitUser {
 #[derive(Debug, Clone)]
 pub struct StaffUser {
     pub login: String,
+    /// Who acts, for the duty rules: one person whichever account they use.
+    pub person: String,
     pub agency_code: String,
     pub permissions: Vec<Permission>,
 }
@@ -240,6 +249,7 @@ impl FromRequestParts<AppState> for StaffUser {
             return Err(ApiError::forbidden("STAFF_ONLY", "该功能仅限经办机构工作人员使用"));
         }
         Ok(Self {
+            person: session.person.unwrap_or_else(|| session.login.clone()),
             login: session.login,
             agency_code: session.agency_code,
             permissions: session.permissions,

@@ -38,6 +38,7 @@ pub struct Transition<S: Workflow> {
     to: S,
     trail: Option<TrailEntry>,
     sets: Vec<String>,
+    adds: Vec<String>,
     removes: Vec<String>,
     guards: Vec<String>,
     values: Vec<(String, AttributeValue)>,
@@ -52,6 +53,7 @@ impl<S: Workflow> Transition<S> {
             to,
             trail: None,
             sets: Vec::new(),
+            adds: Vec::new(),
             removes: Vec::new(),
             guards: Vec::new(),
             values: Vec::new(),
@@ -78,6 +80,14 @@ impl<S: Workflow> Transition<S> {
         self
     }
 
+    /// Adds `value` (a set) to the set `attr` with the status change.
+    pub fn add(mut self, attr: &str, value: AttributeValue) -> Self {
+        let placeholder = format!(":add_{attr}");
+        self.adds.push(format!("{attr} {placeholder}"));
+        self.values.push((placeholder, value));
+        self
+    }
+
     /// Removes `attr` with the status change.
     pub fn remove(mut self, attr: &str) -> Self {
         self.removes.push(attr.to_owned());
@@ -98,7 +108,7 @@ impl<S: Workflow> Transition<S> {
         self
     }
 
-    /// `SET #st = :to, gsi1pk = :queue, … [REMOVE …]`
+    /// `SET #st = :to, gsi1pk = :queue, … [REMOVE …] [ADD …]`
     pub fn update_expression(&self) -> String {
         let mut update = std::iter::once("#st = :to".to_owned())
             .chain(std::iter::once("gsi1pk = :queue".to_owned()))
@@ -109,6 +119,10 @@ impl<S: Workflow> Transition<S> {
         if !self.removes.is_empty() {
             update.push_str(" REMOVE ");
             update.push_str(&self.removes.join(", "));
+        }
+        if !self.adds.is_empty() {
+            update.push_str(" ADD ");
+            update.push_str(&self.adds.join(", "));
         }
         update
     }
@@ -196,10 +210,11 @@ mod tests {
             .set("changed_at", s("now"))
             .remove("reason")
             .remove("note")
+            .add("seen_by", AttributeValue::Ss(vec!["a".into()]))
             .guard("count = :c", vec![(":c", n(3))]);
         assert_eq!(
             t.update_expression(),
-            "SET #st = :to, gsi1pk = :queue, changed_at = :set_changed_at REMOVE reason, note"
+            "SET #st = :to, gsi1pk = :queue, changed_at = :set_changed_at REMOVE reason, note ADD seen_by :add_seen_by"
         );
         assert_eq!(t.condition_expression(), "#st = :expected AND (count = :c)");
     }

@@ -36,6 +36,13 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str) -> ApiResult
         record_failed_login(state, login, now).await?;
         return Err(wrong());
     }
+    // Told only to whoever holds the password: a stranger learns nothing from it.
+    if account.disabled {
+        return Err(ApiError::forbidden(
+            "ACCOUNT_DISABLED",
+            "该账号已停用，如需使用请联系本机构管理员",
+        ));
+    }
     if account.failed_logins > 0 {
         state
             .db

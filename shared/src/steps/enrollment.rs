@@ -484,6 +484,11 @@ mod tests {
             l3_reviewer: None,
             returned_reason: None,
             invoiced_fen: 0,
+            l1_persons: Vec::new(),
+            l2_persons: Vec::new(),
+            l3_persons: Vec::new(),
+            finance_persons: Vec::new(),
+            zero_due_reason: None,
         }
     }
 

@@ -1,6 +1,6 @@
-//! 开票录入 (unit) and 费用调整 (staff): after 终审 the unit enters one or more invoice entries
+//! 开票录入 (unit): after 终审 the unit enters one or more invoice entries
 //! (会费来源, 抬头, 税号, 交款人邮箱, items) that together cover 应交保费 exactly, then submits
-//! them (→ `invoiced`, 待到账). Staff may set 补贴金额 and 赠险金额 until entries exist.
+//! them (→ `invoiced`, 待到账). 补贴金额 and 赠险金额 are set at 终审 (the review step).
 //!
 //! The application item keeps `invoiced_fen`, the sum of its entries, changed in the same
 //! transaction as each entry and conditional on the result staying within 应交保费: two
@@ -13,14 +13,14 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::domain::{Email, Fen, Occupation, TaxId};
-use crate::platform::db::{self, OnCancel, key, n, s};
+use crate::platform::db::{self, key, n, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
 use crate::platform::http::whole_number;
 use crate::platform::state::AppState;
 use crate::platform::time;
-use crate::records::account::{Permission, Role};
-use crate::records::application::{self, Application, ApplicationStatus, FeeSummary, app_key, app_pk, due_after};
-use crate::records::session::{StaffUser, UnitUser};
+use crate::records::account::Role;
+use crate::records::application::{self, Application, ApplicationStatus, FeeSummary, app_key, app_pk};
+use crate::records::session::UnitUser;
 use crate::records::trail;
 use crate::records::transition::Transition;
 
@@ -71,75 +71,6 @@ impl FeeSource {
 
 // ---------------------------------------------------------------------------------------------
 // Fees
-
-/// 费用调整: 补贴金额 and 赠险金额 in fen (missing = 0).
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(default)]
-pub struct FeeAdjustment {
-    pub subsidy_fen: u64,
-    pub gift_fen: u64,
-}
-
-/// 费用调整 (终审 or 财务): while 待终审 or 待开票 and before any invoice entry exists, so an
-/// entry is always measured against the 应交保费 the unit saw.
-pub async fn adjust_fees(state: &AppState, staff: &StaffUser, id: &str, req: &FeeAdjustment) -> ApiResult<FeeSummary> {
-    staff.require_any(&[Permission::ReviewL3, Permission::Finance])?;
-    let app = application::load_for_staff(state, staff, id).await?;
-    let not_now = || {
-        ApiError::conflict(
-            "ADJUSTMENT_NOT_ALLOWED",
-            "只有待终审或待开票（单位尚未录入开票信息）的申请可以调整补贴金额和赠险金额",
-        )
-    };
-    if !matches!(app.status, ApplicationStatus::L2Approved | ApplicationStatus::Approved) {
-        return Err(not_now());
-    }
-    if app.invoiced_fen > 0 {
-        return Err(ApiError::conflict(
-            "INVOICE_ALREADY_ENTERED",
-            "单位已录入开票信息，不能再调整补贴金额和赠险金额；如需调整请先让单位删除开票信息",
-        ));
-    }
-    let due = due_after(app.fee()?, req.subsidy_fen, req.gift_fen)?;
-    let table = &*state.table;
-    let items = vec![
-        db::update_if(
-            table,
-            app_key(&app.id),
-            "SET subsidy_fen = :sub, gift_fen = :gift",
-            Some("(#st = :l2 OR #st = :approved) AND (attribute_not_exists(invoiced_fen) OR invoiced_fen = :zero)"),
-            &[("#st", "status")],
-            &[
-                (":sub", n(req.subsidy_fen)),
-                (":gift", n(req.gift_fen)),
-                (":l2", s(ApplicationStatus::L2Approved.as_str())),
-                (":approved", s(ApplicationStatus::Approved.as_str())),
-                (":zero", n(0)),
-            ],
-        )
-        .or_internal("build adjustment")?,
-        trail::record(
-            table,
-            &app_pk(&app.id),
-            &staff.login,
-            Some(Role::Staff),
-            "fees_adjusted",
-            &format!(
-                "调整费用：补贴金额{}元，赠险金额{}元，应交保费{}元",
-                Fen::new(req.subsidy_fen),
-                Fen::new(req.gift_fen),
-                due
-            ),
-        )
-        .or_internal("build trail")?,
-    ];
-    db::transact(state, items).await.on_cancel(|_| not_now())?;
-    FeeSummary::of(&Application {
-        subsidy_fen: req.subsidy_fen,
-        gift_fen: req.gift_fen,
-        ..app
-    })
-}
 
 // ---------------------------------------------------------------------------------------------
 // Entries
@@ -826,6 +757,7 @@ fn entry_from(parsed: ParsedEntry, entry_id: String, batch_no: String, created_a
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::records::application::due_after;
     use serde_json::json;
 
     fn app() -> Application {

@@ -15,7 +15,7 @@ use crate::platform::sms::SmsText;
 use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::records::account::{Permission, Role};
-use crate::records::application::{self, Application, ApplicationStatus};
+use crate::records::application::{self, Application, ApplicationStatus, Duty};
 use crate::records::certificate::{self, Certificate, PrintStatus, cert_key};
 use crate::records::coverage;
 use crate::records::members;
@@ -43,6 +43,8 @@ pub struct PaymentQueueItem {
     /// 应交保费: the amount to confirm
     pub due_fen: u64,
     pub invoiced_at: Option<String>,
+    /// Set when 应交保费 is 0.00 元: why, as 终审 recorded it
+    pub zero_due_reason: Option<String>,
 }
 
 /// 到账确认 list: invoiced applications in the staff member's subtree, oldest invoice first.
@@ -74,6 +76,7 @@ pub async fn queue(state: &AppState, staff: &StaffUser, query: PageQuery) -> Api
             subsidy_fen: app.subsidy_fen,
             gift_fen: app.gift_fen,
             invoiced_at: app.invoiced_at,
+            zero_due_reason: app.zero_due_reason,
         })
     })
 }
@@ -226,6 +229,15 @@ pub async fn confirm(
         if app.status != ApplicationStatus::Invoiced {
             return Err(not_invoiced(&app));
         }
+        if let Some(duty) = app.duty_conflict(Duty::Finance, &staff.person) {
+            return Err(ApiError::conflict(
+                "DUTY_SEPARATION",
+                format!(
+                    "您已对该申请进行过{}，到账确认须由未参与审核的其他人员办理",
+                    duty.label()
+                ),
+            ));
+        }
         let due = app.due()?;
         if confirmation.amount != due {
             return Err(ApiError::bad_request(
@@ -315,6 +327,7 @@ async fn issue(
     };
     let table = &*state.table;
     let mut items = Transition::new(&app.id, ApplicationStatus::Invoiced, ApplicationStatus::Paid)
+        .duty(Duty::Finance, &staff.person)
         .by(
             &staff.login,
             Some(Role::Staff),

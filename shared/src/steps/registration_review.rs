@@ -136,6 +136,8 @@ pub async fn approve(state: &AppState, staff: &StaffUser, id: &str) -> ApiResult
         failed_logins: 0,
         locked_until: 0,
         created_at: now.clone(),
+        mobile: None,
+        disabled: false,
     };
     let table = &*state.table;
     let mut items = Transition::new(id, RegistrationStatus::Pending, RegistrationStatus::Approved)

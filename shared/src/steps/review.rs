@@ -18,7 +18,7 @@ use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::platform::uploads;
 use crate::records::account::{Permission, Role};
-use crate::records::application::{self, Application, ApplicationStatus, FeeSummary, app_pk};
+use crate::records::application::{self, Application, ApplicationStatus, Duty, FeeSummary, app_pk};
 use crate::records::application_detail::{self, ApplicationDetail};
 use crate::records::attachment::{self, AttachmentView};
 use crate::records::members::{self, MemberView};
@@ -118,28 +118,27 @@ impl ReviewLevel {
         }
     }
 
-    fn reviewer(self, app: &Application) -> Option<&str> {
+    /// The duty this level is on the application.
+    pub fn duty(self) -> Duty {
         match self {
-            Self::L1 => app.l1_reviewer.as_deref(),
-            Self::L2 => app.l2_reviewer.as_deref(),
-            Self::L3 => app.l3_reviewer.as_deref(),
+            Self::L1 => Duty::L1,
+            Self::L2 => Duty::L2,
+            Self::L3 => Duty::L3,
         }
     }
 }
 
-/// The level (other than `level`) that `login` already decided since the last submission.
-pub fn acted_on_other_level(app: &Application, level: ReviewLevel, login: &str) -> Option<ReviewLevel> {
-    LEVELS
-        .into_iter()
-        .find(|l| *l != level && l.reviewer(app) == Some(login))
+/// The other duty (a review level or 到账确认) that `person` ever held on `app`.
+pub fn acted_on_other_level(app: &Application, level: ReviewLevel, person: &str) -> Option<Duty> {
+    app.duty_conflict(level.duty(), person)
 }
 
-/// Why `login` may not decide `level` of `app` now, if anything.
-pub fn decision_refused(app: &Application, level: ReviewLevel, login: &str) -> Option<ApiError> {
+/// Why `person` may not decide `level` of `app` now, if anything.
+pub fn decision_refused(app: &Application, level: ReviewLevel, person: &str) -> Option<ApiError> {
     if app.status != level.pending() {
         return Some(already_decided(app.status));
     }
-    acted_on_other_level(app, level, login).map(reviewer_already_acted)
+    acted_on_other_level(app, level, person).map(reviewer_already_acted)
 }
 
 fn already_decided(now: ApplicationStatus) -> ApiError {
@@ -149,12 +148,12 @@ fn already_decided(now: ApplicationStatus) -> ApiError {
     )
 }
 
-fn reviewer_already_acted(level: ReviewLevel) -> ApiError {
+fn reviewer_already_acted(duty: Duty) -> ApiError {
     ApiError::conflict(
         "REVIEWER_ALREADY_ACTED",
         format!(
-            "您已对该申请进行过{}，同一人不能审核同一申请的两个级别，请由其他审核人员处理",
-            level.label()
+            "您已对该申请进行过{}（含退回），初审、复审、终审和到账确认须由不同人员办理，请由其他审核人员处理",
+            duty.label()
         ),
     )
 }
@@ -330,6 +329,32 @@ pub struct ApproveRequest {
     pub subsidy_fen: Option<u64>,
     /// 终审 only: 赠险金额 in fen (default: unchanged)
     pub gift_fen: Option<u64>,
+    /// 终审 only, required when 补贴 and 赠险 leave 应交保费 at 0.00 元: why (≤ 200 characters)
+    pub zero_due_reason: Option<String>,
+}
+
+/// The reason a 0.00 元 application carries to the payment queue.
+fn clean_zero_due_reason(raw: Option<&str>) -> ApiResult<String> {
+    let reason: String = raw
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
+    let len = reason.chars().count();
+    if len == 0 {
+        return Err(ApiError::bad_request(
+            "ZERO_DUE_REASON_REQUIRED",
+            "补贴金额与赠险金额合计等于总保费，应交保费为0元：请填写原因（如政策全额补贴的文件名称）",
+        ));
+    }
+    if len > REASON_MAX_CHARS {
+        return Err(ApiError::bad_request(
+            "REASON_TOO_LONG",
+            format!("原因不能超过{REASON_MAX_CHARS}字（当前{len}字）"),
+        ));
+    }
+    Ok(reason)
 }
 
 /// 退回 with a reason the unit reads (SMS and the application).
@@ -353,24 +378,11 @@ pub struct ReviewDecision {
     pub due_fen: u64,
 }
 
-/// The condition "`:me` decided no other level of it" (the transition adds "still waiting
-/// at `level`").
-pub fn other_levels_condition(level: ReviewLevel) -> String {
-    LEVELS
-        .into_iter()
-        .filter(|l| *l != level)
-        .map(|other| {
-            let attr = other.reviewer_attr();
-            format!("(attribute_not_exists({attr}) OR {attr} <> :me)")
-        })
-        .collect::<Vec<_>>()
-        .join(" AND ")
-}
-
-/// The whole condition of a decision at `level`, as its transition writes it.
+/// The whole condition of a decision at `level`, as its transition writes it: still waiting
+/// at `level`, and `:me` held no other duty on the application.
 pub fn decision_condition(level: ReviewLevel) -> String {
     Transition::new("", level.pending(), level.approved())
-        .guard(other_levels_condition(level), Vec::new())
+        .duty(level.duty(), "")
         .condition_expression()
 }
 
@@ -396,7 +408,7 @@ pub async fn approve(state: &AppState, staff: &StaffUser, id: &str, req: &Approv
     let level = ReviewLevel::parse(req.level)?;
     staff.require(level.permission())?;
     let app = application::load_for_staff(state, staff, id).await?;
-    if let Some(refusal) = decision_refused(&app, level, &staff.login) {
+    if let Some(refusal) = decision_refused(&app, level, &staff.person) {
         return Err(refusal);
     }
     let adjusting = req.subsidy_fen.is_some() || req.gift_fen.is_some();
@@ -413,20 +425,29 @@ pub async fn approve(state: &AppState, staff: &StaffUser, id: &str, req: &Approv
     let now = time::now();
     let table = &*state.table;
 
+    let zero_due_reason = if level == ReviewLevel::L3 && due == Fen::ZERO {
+        Some(clean_zero_due_reason(req.zero_due_reason.as_deref())?)
+    } else {
+        None
+    };
     let mut transition = Transition::new(&app.id, level.pending(), next)
         .set(level.reviewer_attr(), s(staff.login.clone()))
-        .guard(other_levels_condition(level), vec![(":me", s(staff.login.clone()))]);
+        .duty(level.duty(), &staff.person);
     let action = format!("review_l{}_approved", level.number());
     if level == ReviewLevel::L3 {
         // The SMS states the amount due: it must be computed from the stored adjustments.
         let (fees, fee_values) = application::fees_unchanged(&app);
-        let summary = format!(
+        let mut summary = format!(
             "终审通过，应交保费{}元（总保费{}元，补贴金额{}元，赠险金额{}元），已短信通知单位",
             due,
             app.fee()?,
             Fen::new(subsidy),
             Fen::new(gift)
         );
+        if let Some(reason) = &zero_due_reason {
+            summary.push_str(&format!("；应交保费为0元的原因：{reason}"));
+            transition = transition.set("zero_due_reason", s(reason.clone()));
+        }
         let event = format!(
             "approved:{}:{}",
             app.id,
@@ -453,7 +474,7 @@ pub async fn approve(state: &AppState, staff: &StaffUser, id: &str, req: &Approv
     let items = transition.items(table).or_internal("build approve")?;
     if let Err(err) = db::transact(state, items).await {
         err.cancelled()?;
-        return Err(refusal_now(state, &app.id, level, &staff.login).await);
+        return Err(refusal_now(state, &app.id, level, &staff.person).await);
     }
     tracing::info!(application = %app.id, level = level.number(), "application approved");
     Ok(ReviewDecision {
@@ -494,7 +515,7 @@ pub async fn return_application(
     let reason = clean_reason(&req.reason)?;
     staff.require(level.permission())?;
     let app = application::load_for_staff(state, staff, id).await?;
-    if let Some(refusal) = decision_refused(&app, level, &staff.login) {
+    if let Some(refusal) = decision_refused(&app, level, &staff.person) {
         return Err(refusal);
     }
     let mobile = contact_mobile(state, &app.unit_id).await?;
@@ -517,13 +538,13 @@ pub async fn return_application(
         .remove("l1_reviewer")
         .remove("l2_reviewer")
         .remove("l3_reviewer")
-        .guard(other_levels_condition(level), vec![(":me", s(staff.login.clone()))])
+        .duty(level.duty(), &staff.person)
         .notify(event, &mobile, SmsText::ApplicationReturned { reason })
         .items(table)
         .or_internal("build return")?;
     if let Err(err) = db::transact(state, items).await {
         err.cancelled()?;
-        return Err(refusal_now(state, &app.id, level, &staff.login).await);
+        return Err(refusal_now(state, &app.id, level, &staff.person).await);
     }
     tracing::info!(application = %app.id, level = level.number(), "application returned");
     Ok(ReviewDecision {
@@ -566,9 +587,10 @@ mod tests {
     }
 
     #[test]
-    fn a_reviewer_decides_one_level_of_a_submission_only() {
+    fn a_person_holds_one_duty_of_an_application_returns_included() {
         let mut a = app(ApplicationStatus::L1Approved);
-        a.l1_reviewer = Some("zhang".into());
+        // A return cleared who decided this submission, never who acted on the application.
+        a.l1_persons = vec!["zhang".into()];
         assert_eq!(
             decision_refused(&a, ReviewLevel::L2, "zhang").map(|e| e.code),
             Some("REVIEWER_ALREADY_ACTED")
@@ -580,21 +602,22 @@ mod tests {
             Some("APPLICATION_ALREADY_DECIDED")
         );
         a.status = ApplicationStatus::L2Approved;
-        a.l2_reviewer = Some("li".into());
-        assert_eq!(acted_on_other_level(&a, ReviewLevel::L3, "li"), Some(ReviewLevel::L2));
-        assert_eq!(
-            acted_on_other_level(&a, ReviewLevel::L3, "zhang"),
-            Some(ReviewLevel::L1)
-        );
+        a.l2_persons = vec!["li".into()];
+        assert_eq!(acted_on_other_level(&a, ReviewLevel::L3, "li"), Some(Duty::L2));
+        assert_eq!(acted_on_other_level(&a, ReviewLevel::L3, "zhang"), Some(Duty::L1));
         assert!(decision_refused(&a, ReviewLevel::L3, "wang").is_none());
+        a.finance_persons = vec!["wang".into()];
+        assert_eq!(acted_on_other_level(&a, ReviewLevel::L3, "wang"), Some(Duty::Finance));
     }
 
     #[test]
-    fn the_condition_guards_the_other_levels() {
+    fn the_condition_guards_the_other_duties() {
         let c = decision_condition(ReviewLevel::L2);
         assert!(c.starts_with("#st = :expected"));
-        assert!(c.contains("l1_reviewer <> :me") && c.contains("l3_reviewer <> :me"));
-        assert!(!c.contains("l2_reviewer"));
+        for other in ["l1_persons", "l3_persons", "finance_persons"] {
+            assert!(c.contains(&format!("NOT contains({other}, :me)")), "{c}");
+        }
+        assert!(!c.contains("l2_persons"));
     }
 
     #[test]

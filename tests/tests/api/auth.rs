@@ -88,14 +88,23 @@ async fn logout_and_password_change_end_sessions() {
 async fn an_admin_creates_staff_who_must_change_the_password_first() {
     let app = TestApp::spawn().await;
     let admin = app.staff("luohe.admin", "411100", vec![Permission::Admin]).await;
+    let own = e2e::mobile();
     let r = admin
-        .post("/api/admin/staff", json!({ "login": "wang.wu", "display_name": "王五", "agency_code": "411103", "permissions": ["review_l1"] }))
+        .post("/api/admin/staff", json!({ "login": "wang.wu", "display_name": "王五", "mobile": own, "agency_code": "411103", "permissions": ["review_l1"] }))
         .await;
     assert_eq!(r.status, 201, "{r:?}");
-    let password = r.body["initial_password"].as_str().expect("password").to_owned();
+    // The initial password goes to the person's own mobile, not to the admin.
+    assert!(r.body.get("initial_password").is_none(), "{r:?}");
+    let sms = app.wait_sms(&own, 1).await;
+    let password = sms[0]
+        .split("初始密码为")
+        .nth(1)
+        .and_then(|rest| rest.split('，').next())
+        .expect("password in the SMS")
+        .to_owned();
 
     let r = admin
-        .post("/api/admin/staff", json!({ "login": "wang.wu", "display_name": "王五", "agency_code": "411103", "permissions": ["review_l1"] }))
+        .post("/api/admin/staff", json!({ "login": "wang.wu", "display_name": "王五", "mobile": e2e::mobile(), "agency_code": "411103", "permissions": ["review_l1"] }))
         .await;
     assert_eq!((r.status, r.code()), (409, "LOGIN_TAKEN"));
     let r = admin

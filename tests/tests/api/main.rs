@@ -2,6 +2,7 @@
 mod auth;
 mod catalogue;
 mod certificates;
+mod duties;
 mod enrollment;
 mod import;
 mod journey;

@@ -353,12 +353,14 @@ async fn a_return_goes_back_to_draft_with_the_reason_and_the_unit_fixes_and_resu
     assert_eq!(detail.body["returned_reason"], Value::Null);
     assert_eq!(detail.body["status"], "submitted");
 
-    // A new submission is reviewed afresh: the reviewer who returned it at 复审 may do 初审.
+    // A new submission: who decided this one is cleared, but whoever acted keeps their duty
+    // for good: the reviewer who returned it at 复审 may not do 初审, and may 复审 again.
     let stored_app = stored(&app, &id).await;
     assert_eq!((stored_app.l1_reviewer, stored_app.l2_reviewer), (None, None));
-    assert_eq!(approve(&l2, &id, 1).await.status, 200);
-    let r = approve(&l2, &id, 2).await;
+    let r = approve(&l2, &id, 1).await;
     assert_eq!((r.status, r.code()), (409, "REVIEWER_ALREADY_ACTED"));
+    assert_eq!(approve(&l1, &id, 1).await.status, 200);
+    assert_eq!(approve(&l2, &id, 2).await.status, 200);
 
     let trail = clerk.browser.get(&format!("/api/applications/{id}/trail")).await;
     let done = actions(&trail.body);
@@ -459,19 +461,35 @@ async fn invoice_entries_cover_the_due_exactly_then_submission_freezes_them() {
     let app = TestApp::spawn().await;
     let clerk = app.clerk(COUNTY).await;
     let other = app.clerk(COUNTY).await;
-    let (id, l3) = approved(&app, &clerk, 3).await;
+    let id = app.submitted(&clerk, 3).await;
+    let l3 = to_final_review(&app, &id).await;
     let unit = &clerk.browser;
     let base = format!("/api/applications/{id}/invoice");
-    let adjust = format!("/api/staff/applications/{id}/fee-adjustments");
+    let final_review = format!("/api/staff/applications/{id}/approve");
 
-    // 费用调整 before any entry: too much refused, an L1 reviewer refused, then 240 − 20 − 20.
-    let r = l3.put(&adjust, json!({ "subsidy_fen": 20000, "gift_fen": 4001 })).await;
+    // 补贴 / 赠险 are set as part of 终审: too much refused, then 240 − 20 − 20.
+    let r = l3
+        .post(
+            &final_review,
+            json!({ "level": 3, "subsidy_fen": 20000, "gift_fen": 4001 }),
+        )
+        .await;
     assert_eq!((r.status, r.code()), (400, "ADJUSTMENT_TOO_LARGE"));
-    let l1 = reviewer(&app, "lh.l1b", CITY, vec![Permission::ReviewL1]).await;
-    let r = l1.put(&adjust, json!({ "subsidy_fen": 1, "gift_fen": 0 })).await;
-    assert_eq!((r.status, r.code()), (403, "PERMISSION_DENIED"));
-    let r = l3.put(&adjust, json!({ "subsidy_fen": 2000, "gift_fen": 2000 })).await;
+    let r = l3
+        .post(
+            &final_review,
+            json!({ "level": 3, "subsidy_fen": 2000, "gift_fen": 2000 }),
+        )
+        .await;
     assert_eq!((r.status, r.body["due_fen"].as_u64()), (200, Some(20000)), "{r:?}");
+    // After 终审 nobody changes them: the old adjustment route is gone.
+    let r = l3
+        .put(
+            &format!("/api/staff/applications/{id}/fee-adjustments"),
+            json!({ "subsidy_fen": 0, "gift_fen": 0 }),
+        )
+        .await;
+    assert!(r.status == 404 || r.status == 405, "{r:?}");
 
     let r = unit.get(&base).await;
     assert_eq!(r.status, 200, "{r:?}");
@@ -527,8 +545,6 @@ async fn invoice_entries_cover_the_due_exactly_then_submission_freezes_them() {
         r.body["message"].as_str().is_some_and(|m| m.contains("还差80.00元")),
         "{r:?}"
     );
-    let r = l3.put(&adjust, json!({ "subsidy_fen": 0, "gift_fen": 0 })).await;
-    assert_eq!((r.status, r.code()), (409, "INVOICE_ALREADY_ENTERED"));
 
     let r = unit
         .post(
@@ -610,8 +626,6 @@ async fn invoice_entries_cover_the_due_exactly_then_submission_freezes_them() {
     ] {
         assert_eq!((r.status, r.code()), (409, "INVOICE_SUBMITTED"), "{r:?}");
     }
-    let r = l3.put(&adjust, json!({ "subsidy_fen": 0, "gift_fen": 0 })).await;
-    assert_eq!((r.status, r.code()), (409, "ADJUSTMENT_NOT_ALLOWED"));
     let stored = stored(&app, &id).await;
     assert_eq!(
         (stored.status, stored.invoiced_fen),
@@ -621,7 +635,20 @@ async fn invoice_entries_cover_the_due_exactly_then_submission_freezes_them() {
     let trail = unit.get(&format!("/api/applications/{id}/trail")).await;
     let done = actions(&trail.body);
     assert_eq!(done.iter().filter(|a| *a == "invoice_submitted").count(), 1, "{done:?}");
-    assert_eq!(done.iter().filter(|a| *a == "fees_adjusted").count(), 1, "{done:?}");
+    // The adjustment is part of the 终审 entry, with the amounts the SMS stated.
+    let summaries: Vec<&str> = trail
+        .body
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["action"] == "review_l3_approved")
+        .filter_map(|e| e["summary"].as_str())
+        .collect();
+    assert_eq!(summaries.len(), 1, "{summaries:?}");
+    assert!(
+        summaries[0].contains("应交保费200.00元") && summaries[0].contains("补贴金额20.00元"),
+        "{summaries:?}"
+    );
 }
 
 #[tokio::test]

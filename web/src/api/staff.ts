@@ -8,6 +8,7 @@ import type {
   Decision,
   NewStaff,
   Page,
+  Permission,
   RegistrationDetail,
   RegistrationStatus,
   RegistrationSummary,
@@ -27,6 +28,13 @@ export const changeContact = (unitId: string, form: ContactForm) => put<Contact>
 export const staffList = (page: number, page_size: number) =>
   get<Page<StaffView>>(`/api/admin/staff${qs({ page, page_size })}`)
 export const createStaff = (form: NewStaff) => post<StaffCreated>('/api/admin/staff', form)
+const account = (login: string) => `/api/admin/staff/${encodeURIComponent(login)}`
+export const setPermissions = (login: string, permissions: Permission[]) =>
+  put<StaffView>(`${account(login)}/permissions`, { permissions })
+export const disableStaff = (login: string) => post<StaffView>(`${account(login)}/disable`)
+export const enableStaff = (login: string) => post<StaffView>(`${account(login)}/enable`)
+export const resetPassword = (login: string) => post<StaffView>(`${account(login)}/password-reset`)
+export const staffHistory = (login: string) => get<TrailEntry[]>(`${account(login)}/history`)
 
 // 保障活动目录 (province office admins); a change applies to new applications only.
 export const createActivity = (form: ActivityForm) => post<Activity>('/api/admin/activities', form)

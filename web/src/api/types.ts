@@ -166,22 +166,28 @@ export interface Decision {
 export interface StaffView {
   login: string
   display_name: string
+  /** 本人手机号, masked; empty for the seeded first admin */
+  mobile: string
   agency_code: string
   agency_name: string
   permissions: Permission[]
+  disabled: boolean
   created_at: string
 }
 
 export interface NewStaff {
   login: string
   display_name: string
+  /** 本人手机号: the initial password goes there by SMS */
+  mobile: string
   agency_code: string
   permissions: Permission[]
 }
 
 export interface StaffCreated {
   login: string
-  initial_password: string
+  /** where the initial password was sent, masked */
+  mobile: string
 }
 
 export type ApplicationStatus = 'draft' | 'submitted' | 'l1_approved' | 'l2_approved' | 'approved' | 'invoiced' | 'paid'
@@ -491,6 +497,8 @@ export interface PaymentQueueItem {
   gift_fen: number
   due_fen: number
   invoiced_at?: string | null
+  /** set when 应交保费 is 0.00 元: why, as 终审 recorded it */
+  zero_due_reason?: string | null
 }
 
 export interface PaymentForm {
