@@ -539,7 +539,7 @@ impl TestApp {
         let r = browser
             .post(
                 "/api/auth/password",
-                json!({ "current_password": password, "new_password": "Danwei2025x" }),
+                json!({ "current_password": password, "new_password": "Danwei2025@hn" }),
             )
             .await;
         assert_eq!(r.status, 200, "{r:?}");

@@ -31,7 +31,7 @@ pub fn generate() -> String {
     const LETTERS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ";
     const DIGITS: &[u8] = b"23456789";
     let mut rng = rand::rng();
-    let mut chars: Vec<u8> = (0..10)
+    let mut chars: Vec<u8> = (0..12)
         .map(|i| {
             let set = if i % 3 == 2 { DIGITS } else { LETTERS };
             set[rng.random_range(0..set.len())]
@@ -44,16 +44,34 @@ pub fn generate() -> String {
     String::from_utf8(chars).unwrap_or_default()
 }
 
-/// 密码规则: 8–64 characters with at least one letter and one digit.
-pub fn check_new(password: &str) -> Result<(), Refusal> {
+/// The passwords most often found in leaked lists (8+ characters, lower case): see
+/// infra/passwords/README.md.
+static COMMON: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| include_str!("common_passwords.txt").lines().collect());
+
+/// 密码规则: 12–64 characters with a letter and a digit; not a common password (nor one with
+/// digits or symbols appended); not containing the account's login or the person's mobile.
+pub fn check_new(password: &str, login: &str, mobile: Option<&str>) -> Result<(), Refusal> {
     let len = password.chars().count();
-    if !(8..=64).contains(&len) {
-        return refuse("PASSWORD_WEAK", "新密码长度应为8到64位");
+    if !(12..=64).contains(&len) {
+        return refuse("PASSWORD_WEAK", "新密码长度应为12到64位");
     }
     let letter = password.chars().any(|c| c.is_ascii_alphabetic());
     let digit = password.chars().any(|c| c.is_ascii_digit());
     if !letter || !digit {
         return refuse("PASSWORD_WEAK", "新密码须同时包含字母和数字");
+    }
+    let lower = password.to_lowercase();
+    let core = lower.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_ascii_punctuation());
+    if COMMON.contains(lower.as_str()) || (core.len() >= 8 && COMMON.contains(core)) {
+        return refuse("PASSWORD_COMMON", "新密码过于常见，容易被猜中，请换一个不常见的密码");
+    }
+    let login = login.trim().to_lowercase();
+    if login.len() >= 4 && lower.contains(&login) {
+        return refuse("PASSWORD_CONTAINS_LOGIN", "新密码不能包含账号");
+    }
+    if mobile.is_some_and(|m| !m.is_empty() && password.contains(m)) {
+        return refuse("PASSWORD_CONTAINS_MOBILE", "新密码不能包含手机号");
     }
     Ok(())
 }
@@ -77,16 +95,25 @@ mod tests {
     fn generated_passwords_pass_the_rule() {
         for _ in 0..200 {
             let p = generate();
-            assert_eq!(p.len(), 10);
-            check_new(&p).unwrap();
+            assert_eq!(p.len(), 12);
+            check_new(&p, "zhang.san", Some("13812345678")).unwrap();
         }
     }
 
     #[test]
     fn weak_passwords_are_refused() {
-        assert_eq!(check_new("short1").unwrap_err().code, "PASSWORD_WEAK");
-        assert!(check_new("onlyletters").is_err());
-        assert!(check_new("1234567890").is_err());
-        assert!(check_new("abcd1234").is_ok());
+        let check = |p: &str| check_new(p, "li.ming", Some("13812345678")).map_err(|r| r.code);
+        assert_eq!(check("short1"), Err("PASSWORD_WEAK"));
+        assert_eq!(check("abcd1234"), Err("PASSWORD_WEAK"));
+        assert_eq!(check("onlylettersxyz"), Err("PASSWORD_WEAK"));
+        assert_eq!(check("123456789012"), Err("PASSWORD_WEAK"));
+        // Common, and common with a year or symbols after it, in any case.
+        assert_eq!(check("1qaz2wsx3edc"), Err("PASSWORD_COMMON"));
+        assert_eq!(check("Password2025!"), Err("PASSWORD_COMMON"));
+        assert_eq!(check("Qwertyuiop123"), Err("PASSWORD_COMMON"));
+        assert_eq!(check("Li.Ming2025abc"), Err("PASSWORD_CONTAINS_LOGIN"));
+        assert_eq!(check("ab13812345678"), Err("PASSWORD_CONTAINS_MOBILE"));
+        assert_eq!(check("Danwei2025@hn"), Ok(()));
+        assert_eq!(check("huanghe-7ren-qiao"), Ok(()));
     }
 }

@@ -16,6 +16,7 @@ use crate::platform::sms::{self, SmsText};
 use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::records::account::{Account, Permission, Role, STAFF_INDEX_KEY, account_key, load_account};
+use crate::records::login_guard;
 use crate::records::session::{StaffUser, close_all_sessions};
 use crate::records::trail::{self, TrailEntry};
 use crate::reference;
@@ -464,7 +465,10 @@ pub async fn reset_password(state: &AppState, admin: &StaffUser, login: &str) ->
             (":t", AttributeValue::Bool(true)),
             (":z", db::n(0)),
         ],
-        extra: vec![sms],
+        extra: vec![
+            sms,
+            login_guard::clear(&state.table, login).or_internal("build unlock")?,
+        ],
         action: "staff_password_reset",
         summary: &summary,
     };

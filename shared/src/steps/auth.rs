@@ -10,32 +10,67 @@ use crate::platform::password;
 use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::records::account::{Account, Permission, Role, account_key, load_account};
+use crate::records::login_guard::{self, Claim};
 use crate::records::session::{Session, close_all_sessions, not_signed_in, open_session};
+use crate::records::unit;
 use crate::reference;
 
-const MAX_FAILED_LOGINS: u32 = 5;
-const LOCK_SECONDS: i64 = 15 * 60;
+/// Who to call when locked out: the province office, whichever account it is (naming the
+/// account's own agency would tell that the account exists).
+fn help_line() -> String {
+    let phone = reference::agency(reference::ROOT_AGENCY_CODE)
+        .and_then(|a| a.phone)
+        .unwrap_or_default();
+    format!("如需帮助请致电河南省办事处 {phone}")
+}
 
-/// Signs in: the account, a fresh session token. Failures count towards the lockout.
-pub async fn sign_in(state: &AppState, login: &str, password: &str) -> ApiResult<(Account, String)> {
-    let wrong = || ApiError::unauthorized("LOGIN_FAILED", "账号或密码错误");
-    let Some(account) = load_account(state, login).await? else {
-        password::verify_dummy(password);
-        return Err(wrong());
+fn locked(minutes: i64) -> ApiError {
+    ApiError::new(
+        StatusCode::LOCKED,
+        "ACCOUNT_LOCKED",
+        format!(
+            "密码连续输错{}次，账号已锁定，请{minutes}分钟后再试；{}",
+            login_guard::MAX_FAILURES,
+            help_line()
+        ),
+    )
+}
+
+fn wrong(left: u32) -> ApiError {
+    let message = if left == 0 {
+        format!(
+            "账号或密码错误。已连续输错{}次，账号已锁定，请{}分钟后再试；{}",
+            login_guard::MAX_FAILURES,
+            login_guard::LOCK_SECONDS / 60,
+            help_line()
+        )
+    } else {
+        format!("账号或密码错误，还可尝试{left}次")
     };
+    ApiError::unauthorized("LOGIN_FAILED", message)
+}
+
+/// Signs in: the account, a fresh session token. Every attempt is claimed before the password
+/// is checked, and unknown logins are counted and locked exactly like real ones.
+pub async fn sign_in(state: &AppState, login: &str, password: &str) -> ApiResult<(Account, String)> {
     let now = time::now().timestamp();
-    if account.locked_until > now {
-        let minutes = (account.locked_until - now + 59) / 60;
-        return Err(ApiError::new(
-            StatusCode::LOCKED,
-            "ACCOUNT_LOCKED",
-            format!("密码连续输错{MAX_FAILED_LOGINS}次，账号已锁定，请{minutes}分钟后再试"),
-        ));
-    }
-    if !password::verify(&account.password_hash, password) {
-        record_failed_login(state, login, now).await?;
-        return Err(wrong());
-    }
+    let attempt = match login_guard::claim(state, login, now).await? {
+        Claim::Granted { attempt } => attempt,
+        Claim::Locked { minutes } => return Err(locked(minutes)),
+    };
+    let account = load_account(state, login).await?;
+    let right = match &account {
+        Some(account) => password::verify(&account.password_hash, password),
+        None => {
+            password::verify_dummy(password);
+            false
+        }
+    };
+    let Some(account) = account.filter(|_| right) else {
+        let left = login_guard::failed(state, login, attempt, now).await?;
+        return Err(wrong(left));
+    };
+    login_guard::succeeded(state, login).await?;
     // Told only to whoever holds the password: a stranger learns nothing from it.
     if account.disabled {
         return Err(ApiError::forbidden(
@@ -43,54 +78,8 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str) -> ApiResult
             "该账号已停用，如需使用请联系本机构管理员",
         ));
     }
-    if account.failed_logins > 0 {
-        state
-            .db
-            .update_item()
-            .table_name(&*state.table)
-            .set_key(Some(account_key(login)))
-            .update_expression("SET failed_logins = :z")
-            .expression_attribute_values(":z", db::n(0))
-            .send()
-            .await
-            .or_internal("reset failed logins")?;
-    }
     let token = open_session(state, &account).await?;
     Ok((account, token))
-}
-
-async fn record_failed_login(state: &AppState, login: &str, now: i64) -> ApiResult<()> {
-    let out = state
-        .db
-        .update_item()
-        .table_name(&*state.table)
-        .set_key(Some(account_key(login)))
-        .update_expression("ADD failed_logins :one")
-        .expression_attribute_values(":one", db::n(1))
-        .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
-        .send()
-        .await
-        .or_internal("count failed login")?;
-    let failed = out
-        .attributes()
-        .and_then(|a| a.get("failed_logins"))
-        .and_then(|v| v.as_n().ok())
-        .and_then(|v| v.parse::<u32>().ok())
-        .unwrap_or(0);
-    if failed >= MAX_FAILED_LOGINS {
-        state
-            .db
-            .update_item()
-            .table_name(&*state.table)
-            .set_key(Some(account_key(login)))
-            .update_expression("SET locked_until = :until, failed_logins = :z")
-            .expression_attribute_values(":until", db::n(now + LOCK_SECONDS))
-            .expression_attribute_values(":z", db::n(0))
-            .send()
-            .await
-            .or_internal("lock account")?;
-    }
-    Ok(())
 }
 
 /// Changes the password, ends every session of the account and opens a new one.
@@ -99,7 +88,15 @@ pub async fn change_password(state: &AppState, session: &Session, current: &str,
     if !password::verify(&account.password_hash, current) {
         return Err(ApiError::bad_request("CURRENT_PASSWORD_WRONG", "原密码不正确"));
     }
-    password::check_new(new).map_err(|r| ApiError::from_reason(&r))?;
+    // The mobile a password must not contain: the staff member's own, or the unit contact's.
+    let mobile = match (&account.mobile, &account.unit_id) {
+        (Some(own), _) => Some(own.as_str().to_owned()),
+        (None, Some(unit_id)) => unit::load_unit(state, unit_id)
+            .await?
+            .map(|u| u.contact.mobile.as_str().to_owned()),
+        (None, None) => None,
+    };
+    password::check_new(new, &account.login, mobile.as_deref()).map_err(|r| ApiError::from_reason(&r))?;
     if current == new {
         return Err(ApiError::bad_request("PASSWORD_UNCHANGED", "新密码不能与原密码相同"));
     }

@@ -68,7 +68,7 @@ async fn logout_and_password_change_end_sessions() {
     let r = second
         .post(
             "/api/auth/password",
-            json!({ "current_password": "wrong", "new_password": "Newpass123" }),
+            json!({ "current_password": "wrong", "new_password": "Newpass2025@hn" }),
         )
         .await;
     assert_eq!((r.status, r.code()), (400, "CURRENT_PASSWORD_WRONG"));
@@ -76,7 +76,7 @@ async fn logout_and_password_change_end_sessions() {
     let r = second
         .post(
             "/api/auth/password",
-            json!({ "current_password": "Passw0rd!", "new_password": "Newpass123" }),
+            json!({ "current_password": "Passw0rd!", "new_password": "Newpass2025@hn" }),
         )
         .await;
     assert_eq!(r.status, 200, "{r:?}");
@@ -148,10 +148,105 @@ async fn an_admin_creates_staff_who_must_change_the_password_first() {
     let r = staff
         .post(
             "/api/auth/password",
-            json!({ "current_password": password, "new_password": "Wangwu2025" }),
+            json!({ "current_password": password, "new_password": "Wangwu2025@hn" }),
         )
         .await;
     assert_eq!(r.status, 200);
     let r = staff.get("/api/admin/staff").await;
     assert_eq!((r.status, r.code()), (403, "PERMISSION_DENIED"));
+}
+
+#[tokio::test]
+async fn forty_parallel_guesses_get_five_evaluated_and_a_stranger_cannot_tell_an_account_exists() {
+    let app = TestApp::spawn().await;
+    shared::steps::admin::insert(
+        &app.state,
+        "zhao.liu",
+        "赵六",
+        "411100",
+        vec![Permission::ReviewL1],
+        "Right0neRight0ne",
+        false,
+    )
+    .await
+    .expect("staff");
+    for login in ["zhao.liu", "nobody.here"] {
+        let handles: Vec<_> = (0..40)
+            .map(|n| {
+                let browser = app.browser();
+                tokio::spawn(async move {
+                    browser
+                        .post(
+                            "/api/auth/login",
+                            json!({ "login": login, "password": format!("guess-{n}") }),
+                        )
+                        .await
+                })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for handle in handles {
+            answers.push(handle.await.expect("guess"));
+        }
+        let evaluated = answers.iter().filter(|r| r.status == 401).count();
+        let locked = answers.iter().filter(|r| r.status == 423).count();
+        assert_eq!((evaluated, locked), (5, 35), "{login}: {answers:?}");
+        assert!(
+            answers
+                .iter()
+                .all(|r| r.code() == "LOGIN_FAILED" || r.code() == "ACCOUNT_LOCKED")
+        );
+        let locked_message = answers
+            .iter()
+            .find(|r| r.status == 423)
+            .and_then(|r| r.body["message"].as_str())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(locked_message.contains("0371-67882633"), "{locked_message}");
+    }
+    // Even the right password waits out the lock.
+    let r = app
+        .browser()
+        .post(
+            "/api/auth/login",
+            json!({ "login": "zhao.liu", "password": "Right0neRight0ne" }),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (423, "ACCOUNT_LOCKED"));
+}
+
+#[tokio::test]
+async fn a_wrong_password_says_how_many_tries_are_left_and_a_weak_new_password_is_refused() {
+    let app = TestApp::spawn().await;
+    let staff = app.staff("sun.qi", "HN", vec![Permission::ReviewL1]).await;
+    let b = app.browser();
+    for left in [4, 3] {
+        let r = b
+            .post("/api/auth/login", json!({ "login": "sun.qi", "password": "nope" }))
+            .await;
+        assert_eq!(r.body["message"], format!("账号或密码错误，还可尝试{left}次"), "{r:?}");
+    }
+    // The right password starts the count again.
+    let r = b
+        .post("/api/auth/login", json!({ "login": "sun.qi", "password": "Passw0rd!" }))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let r = b
+        .post("/api/auth/login", json!({ "login": "sun.qi", "password": "nope" }))
+        .await;
+    assert_eq!(r.body["message"], "账号或密码错误，还可尝试4次", "{r:?}");
+
+    for (new, code) in [
+        ("Short1", "PASSWORD_WEAK"),
+        ("Password2025!", "PASSWORD_COMMON"),
+        ("Sun.Qi-2025-abc", "PASSWORD_CONTAINS_LOGIN"),
+    ] {
+        let r = staff
+            .post(
+                "/api/auth/password",
+                json!({ "current_password": "Passw0rd!", "new_password": new }),
+            )
+            .await;
+        assert_eq!((r.status, r.code()), (400, code), "{new}: {r:?}");
+    }
 }

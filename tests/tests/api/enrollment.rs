@@ -20,7 +20,7 @@ async fn clerk(app: &TestApp, agency: &str) -> (String, String, Browser) {
     let r = browser
         .post(
             "/api/auth/password",
-            json!({ "current_password": password, "new_password": "Danwei2025x" }),
+            json!({ "current_password": password, "new_password": "Danwei2025@hn" }),
         )
         .await;
     assert_eq!(r.status, 200, "{r:?}");

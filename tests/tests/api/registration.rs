@@ -133,7 +133,7 @@ async fn a_unit_registers_is_approved_and_signs_in_with_the_password_from_the_sm
     let r = clerk
         .post(
             "/api/auth/password",
-            json!({ "current_password": password, "new_password": "Xinmima2025" }),
+            json!({ "current_password": password, "new_password": "Xinmima2025@hn" }),
         )
         .await;
     assert_eq!(r.status, 200, "{r:?}");
@@ -148,7 +148,7 @@ async fn a_unit_registers_is_approved_and_signs_in_with_the_password_from_the_sm
     let r = again
         .post(
             "/api/auth/login",
-            json!({ "login": account, "password": "Xinmima2025" }),
+            json!({ "login": account, "password": "Xinmima2025@hn" }),
         )
         .await;
     assert_eq!(r.status, 200, "{r:?}");

@@ -52,7 +52,7 @@ async fn only_reviewers_of_the_units_jurisdiction_see_or_decide_it() {
     clerk
         .post(
             "/api/auth/password",
-            json!({ "current_password": password, "new_password": "Danwei2025x" }),
+            json!({ "current_password": password, "new_password": "Danwei2025@hn" }),
         )
         .await;
     let r = clerk
@@ -125,7 +125,7 @@ async fn a_new_contact_person_gets_the_account_and_the_old_sessions_end() {
         .await;
     old.post(
         "/api/auth/password",
-        json!({ "current_password": password, "new_password": "Jiumima2025" }),
+        json!({ "current_password": password, "new_password": "Jiumima2025@hn" }),
     )
     .await;
     assert_eq!(old.get("/api/auth/me").await.status, 200);
