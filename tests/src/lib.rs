@@ -373,6 +373,16 @@ impl Browser {
         self.send(self.http.post(format!("{}{path}", self.base)).json(&body))
             .await
     }
+    /// A POST carrying an `Idempotency-Key`, as the browser sends creating requests.
+    pub async fn post_with_key(&self, path: &str, key: &str, body: Value) -> Resp {
+        self.send(
+            self.http
+                .post(format!("{}{path}", self.base))
+                .header("idempotency-key", key)
+                .json(&body),
+        )
+        .await
+    }
     pub async fn send_delete(&self, path: &str) -> Resp {
         self.send(self.http.delete(format!("{}{path}", self.base))).await
     }

@@ -332,6 +332,19 @@ test('7 the failed rows are downloaded, corrected and re-imported alone', async 
 })
 
 test('8 ② head counts, ③ summary with the three tabs, 超龄证明, remarks counter, submit', async () => {
+  // 新增无名单: a double click on 添加 adds the head count once; then it is removed again.
+  await clerk.getByRole('button', { name: '新增无名单' }).click()
+  const unnamed = clerk.locator('.el-dialog', { hasText: '新增无名单' })
+  await unnamed.locator('input[name=unnamed_count]').fill('2')
+  await unnamed.locator('[data-test=add-unnamed]').dblclick()
+  const rows = unnamed.locator('[data-test=unnamed-list] .el-table__row')
+  await rows.first().waitFor()
+  await clerk.waitForTimeout(1500) // a second effect, if any, would show by now
+  assert.equal(await rows.count(), 1)
+  await rows.first().getByRole('button', { name: '删除' }).click()
+  await unnamed.getByText('暂无数据').waitFor()
+  await unnamed.locator('.el-dialog__headerbtn').click()
+
   await clerk.locator('input[name=employees]').fill('120')
   await clerk.locator('input[name=female_employees]').fill('48')
   await clerk.locator('input[name=female_employees]').blur()

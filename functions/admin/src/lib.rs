@@ -29,7 +29,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 pub fn router(state: AppState) -> axum::Router {
     let (router, _) = api().split_for_parts();
-    shared::platform::http::finish(router.with_state(state))
+    shared::platform::http::finish(router, state)
 }
 
 /// 工作人员列表 (own subtree), server-paged: 10 a page by default, at most 100

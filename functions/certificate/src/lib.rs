@@ -23,7 +23,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 pub fn router(state: AppState) -> axum::Router {
     let (router, _) = api().split_for_parts();
-    shared::platform::http::finish(router.with_state(state))
+    shared::platform::http::finish(router, state)
 }
 
 /// The origin the QR code points at: `PUBLIC_BASE_URL` when configured (the site's public

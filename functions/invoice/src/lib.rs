@@ -22,7 +22,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 pub fn router(state: AppState) -> axum::Router {
     let (router, _) = api().split_for_parts();
-    shared::platform::http::finish(router.with_state(state))
+    shared::platform::http::finish(router, state)
 }
 
 /// 开票录入: fees, 剩余开票金额 per activity, the entries, whether submitted

@@ -33,7 +33,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 pub fn router(state: AppState) -> axum::Router {
     let (router, _) = api().split_for_parts();
-    shared::platform::http::finish(router.with_state(state))
+    shared::platform::http::finish(router, state)
 }
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";

@@ -24,7 +24,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 pub fn router(state: AppState) -> axum::Router {
     let (router, _) = api().split_for_parts();
-    shared::platform::http::finish(router.with_state(state))
+    shared::platform::http::finish(router, state)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -8,6 +8,8 @@ use axum::response::Response;
 use serde::de::DeserializeOwned;
 
 use crate::platform::error::ApiError;
+use crate::platform::idempotency;
+use crate::platform::state::AppState;
 
 /// `Json<T>` whose rejections are our error shape in Chinese.
 pub struct ApiJson<T>(pub T);
@@ -68,9 +70,16 @@ pub async fn log_request(request: Request, next: Next) -> Response {
     response
 }
 
-/// Adds what every function's router needs around its routes.
-pub fn finish(router: axum::Router) -> axum::Router {
-    router.layer(axum::middleware::from_fn(log_request))
+/// Adds what every function's router needs around its routes: repeated creating requests
+/// answered once (`Idempotency-Key`), and one log line per request.
+pub fn finish(router: axum::Router<AppState>, state: AppState) -> axum::Router {
+    router
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::idempotent,
+        ))
+        .layer(axum::middleware::from_fn(log_request))
+        .with_state(state)
 }
 
 /// `Content-Disposition` with the file name in RFC 5987 form, so a Chinese name survives

@@ -3,6 +3,7 @@
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod idempotency;
 pub mod paging;
 pub mod password;
 pub mod sms;

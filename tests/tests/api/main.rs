@@ -4,6 +4,7 @@ mod catalogue;
 mod certificates;
 mod duties;
 mod enrollment;
+mod idempotency;
 mod import;
 mod journey;
 mod notifier;

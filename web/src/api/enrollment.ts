@@ -54,6 +54,6 @@ export const editMember = (
 export const removeMember = (id: string, memberId: string) => del(`${base(id)}/members/${memberId}`)
 
 export const unnamed = (id: string) => get<UnnamedEntry[]>(`${base(id)}/unnamed`)
-export const addUnnamed = (id: string, count: number, occupation: OccupationClass) =>
-  post<UnnamedEntry>(`${base(id)}/unnamed`, { count, occupation })
+export const addUnnamed = (id: string, count: number, occupation: OccupationClass, intentKey?: string) =>
+  post<UnnamedEntry>(`${base(id)}/unnamed`, { count, occupation }, intentKey)
 export const removeUnnamed = (id: string, entryId: string) => del(`${base(id)}/unnamed/${entryId}`)

@@ -56,12 +56,34 @@ async function parseError(res: Response): Promise<ApiError> {
   return new ApiError(res.status, body.code ?? `HTTP_${res.status}`, body.message ?? fallback, body.fields ?? [])
 }
 
-export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** A new idempotency key: one per intent (an opened form), reused by its retries. */
+export function newIntentKey(): string {
+  return crypto.randomUUID()
+}
+
+/** The same POST while the first is still running (a double click, Enter and a click) gets
+ *  the first one's answer instead of a second request. */
+const inFlight = new Map<string, Promise<unknown>>()
+
+export function request<T>(method: string, path: string, body?: unknown, intentKey?: string): Promise<T> {
+  if (method !== 'POST') return send<T>(method, path, body, intentKey)
+  const id = `${path} ${intentKey ?? ''} ${JSON.stringify(body ?? null)}`
+  const running = inFlight.get(id)
+  if (running) return running as Promise<T>
+  const started = send<T>(method, path, body, intentKey).finally(() => inFlight.delete(id))
+  inFlight.set(id, started)
+  return started
+}
+
+async function send<T>(method: string, path: string, body?: unknown, intentKey?: string): Promise<T> {
   const init: RequestInit = { method, credentials: 'same-origin', headers: {} }
+  const headers = init.headers as Record<string, string>
   if (body !== undefined) {
     init.body = JSON.stringify(body)
-    ;(init.headers as Record<string, string>)['content-type'] = 'application/json'
+    headers['content-type'] = 'application/json'
   }
+  // The server answers a repeated key with the first answer, for a day (no second effect).
+  if (intentKey) headers['idempotency-key'] = intentKey
   const res = await fetch(path, init)
   if (!res.ok) {
     const err = await parseError(res)
@@ -74,7 +96,8 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 }
 
 export const get = <T>(path: string) => request<T>('GET', path)
-export const post = <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {})
+export const post = <T>(path: string, body?: unknown, intentKey?: string) =>
+  request<T>('POST', path, body ?? {}, intentKey)
 export const put = <T>(path: string, body?: unknown) => request<T>('PUT', path, body ?? {})
 export const del = <T = void>(path: string) => request<T>('DELETE', path)
 

@@ -5,7 +5,8 @@ import type { InvoiceEntry, InvoiceEntryForm, InvoiceView } from './types'
 const base = (id: string) => `/api/applications/${id}/invoice`
 
 export const view = (id: string) => get<InvoiceView>(base(id))
-export const addEntry = (id: string, entry: InvoiceEntryForm) => post<InvoiceEntry>(`${base(id)}/entries`, entry)
+export const addEntry = (id: string, entry: InvoiceEntryForm, intentKey?: string) =>
+  post<InvoiceEntry>(`${base(id)}/entries`, entry, intentKey)
 export const updateEntry = (id: string, entryId: string, entry: InvoiceEntryForm) =>
   put<InvoiceEntry>(`${base(id)}/entries/${entryId}`, entry)
 export const removeEntry = (id: string, entryId: string) => del(`${base(id)}/entries/${entryId}`)

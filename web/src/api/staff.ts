@@ -27,7 +27,8 @@ export const changeContact = (unitId: string, form: ContactForm) => put<Contact>
 
 export const staffList = (page: number, page_size: number) =>
   get<Page<StaffView>>(`/api/admin/staff${qs({ page, page_size })}`)
-export const createStaff = (form: NewStaff) => post<StaffCreated>('/api/admin/staff', form)
+export const createStaff = (form: NewStaff, intentKey?: string) =>
+  post<StaffCreated>('/api/admin/staff', form, intentKey)
 const account = (login: string) => `/api/admin/staff/${encodeURIComponent(login)}`
 export const setPermissions = (login: string, permissions: Permission[]) =>
   put<StaffView>(`${account(login)}/permissions`, { permissions })
