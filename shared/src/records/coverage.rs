@@ -1,6 +1,8 @@
 //! 未到期 coverage: one record per person and activity, written when a certificate is issued
-//! and read by later imports (so the same person is not charged twice while covered).
-use std::collections::HashMap;
+//! and read by later imports of the same unit (so the same person is not charged twice while
+//! covered). A unit learns only of coverage from its own certificates: another unit's import
+//! must not tell whether a stranger is insured, or until when.
+use std::collections::{HashMap, HashSet};
 
 use aws_sdk_dynamodb::types::KeysAndAttributes;
 use chrono::NaiveDate;
@@ -9,16 +11,21 @@ use crate::platform::db::{self, key, s};
 use crate::platform::error::{ApiResult, OrInternal};
 use crate::platform::state::AppState;
 use crate::platform::time;
+use crate::records::certificate;
 
-/// 未到期: IDs with coverage in the same activity that has not ended, from issued certificates.
+/// 未到期: IDs with coverage in the same activity that has not ended, from certificates of
+/// `unit_id`.
 pub async fn covered_until<'a>(
     state: &AppState,
+    unit_id: &str,
     activity_code: &str,
     ids: impl Iterator<Item = &'a str>,
 ) -> ApiResult<HashMap<String, NaiveDate>> {
     let today = time::today_beijing();
     let ids: Vec<&str> = ids.collect();
     let mut found = HashMap::new();
+    // Records written before they carried the unit name only the certificate.
+    let mut legacy: Vec<(String, NaiveDate, String)> = Vec::new();
     for chunk in ids.chunks(100) {
         let keys: Vec<db::Item> = chunk.iter().map(|id| coverage_key(activity_code, id)).collect();
         let mut request = Some(
@@ -41,13 +48,36 @@ pub async fn covered_until<'a>(
                     .get("until")
                     .and_then(|v| v.as_s().ok())
                     .and_then(|d| d.parse::<NaiveDate>().ok());
-                if let (Some(id), Some(until)) = (id, until)
-                    && until >= today
-                {
-                    found.insert(id.clone(), until);
+                let Some((id, until)) = id.zip(until).filter(|(_, until)| *until >= today) else {
+                    continue;
+                };
+                match item.get("unit_id").and_then(|v| v.as_s().ok()) {
+                    Some(owner) if owner == unit_id => {
+                        found.insert(id.clone(), until);
+                    }
+                    Some(_) => {}
+                    None => {
+                        let certificate = item.get("certificate").and_then(|v| v.as_s().ok());
+                        legacy.push((id.clone(), until, certificate.cloned().unwrap_or_default()));
+                    }
                 }
             }
             request = out.unprocessed_keys().and_then(|u| u.get(&*state.table)).cloned();
+        }
+    }
+    let numbers: HashSet<&str> = legacy.iter().map(|(_, _, number)| number.as_str()).collect();
+    let mut own = HashSet::new();
+    for number in numbers {
+        if certificate::load(state, number)
+            .await?
+            .is_some_and(|c| c.unit_id == unit_id)
+        {
+            own.insert(number.to_owned());
+        }
+    }
+    for (id, until, number) in legacy {
+        if own.contains(&number) {
+            found.insert(id, until);
         }
     }
     Ok(found)
@@ -58,11 +88,19 @@ pub fn coverage_key(activity_code: &str, id_number: &str) -> db::Item {
     key(format!("COVER#{activity_code}#{id_number}"), "COVER")
 }
 
-/// Records coverage until `until` for later imports to count as 未到期.
-pub fn coverage_item(activity_code: &str, id_number: &str, until: NaiveDate, certificate: &str) -> db::Item {
+/// Records coverage of `unit_id`'s certificate until `until`, for that unit's later imports to
+/// count as 未到期.
+pub fn coverage_item(
+    activity_code: &str,
+    id_number: &str,
+    until: NaiveDate,
+    certificate: &str,
+    unit_id: &str,
+) -> db::Item {
     let mut item = coverage_key(activity_code, id_number);
     item.insert("id_number".into(), s(id_number));
     item.insert("until".into(), s(until.to_string()));
     item.insert("certificate".into(), s(certificate));
+    item.insert("unit_id".into(), s(unit_id));
     item
 }

@@ -234,7 +234,13 @@ async fn import_locked(
             ApiError::internal(e)
         }
     })?;
-    let coverage = covered_until(state, &app.activity_code, outcome.members.iter().map(|m| m.id.as_str())).await?;
+    let coverage = covered_until(
+        state,
+        &app.unit_id,
+        &app.activity_code,
+        outcome.members.iter().map(|m| m.id.as_str()),
+    )
+    .await?;
     let new_members: Vec<Member> = outcome
         .members
         .iter()

@@ -385,7 +385,13 @@ async fn record_coverage(state: &AppState, mut cert: Certificate) -> ApiResult<C
     let members = members::all(state, &cert.application_id).await?;
     let mut requests = Vec::with_capacity(members.len());
     for m in members.iter().filter(|m| m.covered_until.is_none()) {
-        let item = coverage::coverage_item(&cert.activity_code, m.id.as_str(), cert.end_date, &cert.number);
+        let item = coverage::coverage_item(
+            &cert.activity_code,
+            m.id.as_str(),
+            cert.end_date,
+            &cert.number,
+            &cert.unit_id,
+        );
         requests.push(
             WriteRequest::builder()
                 .put_request(PutRequest::builder().set_item(Some(item)).build().or_internal("put")?)

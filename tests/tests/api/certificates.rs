@@ -314,6 +314,18 @@ async fn paid_members_count_as_not_yet_expired_in_a_later_application() {
     let end = today().checked_add_months(chrono::Months::new(12)).expect("date");
     assert_eq!(attr(&record, "until"), end.to_string());
 
+    // A record written before coverage carried its unit (legacy shape) still counts for the
+    // unit whose certificate it names.
+    app.state
+        .db
+        .update_item()
+        .table_name(&*app.state.table)
+        .set_key(Some(shared::records::coverage::coverage_key("ZYYL", &members[1].1)))
+        .update_expression("REMOVE unit_id")
+        .send()
+        .await
+        .expect("legacy shape");
+
     // A new application of the same activity: the three are 未到期, the newcomer is charged.
     let later = app.draft(&clerk, 1).await;
     let newcomer = resident_id("19920505", 47);

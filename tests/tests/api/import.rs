@@ -297,6 +297,7 @@ async fn members_still_covered_count_as_not_yet_expired_and_are_not_charged() {
             &covered,
             until,
             "G16002025010110000001",
+            &clerk.unit_id,
         )))
         .send()
         .await
@@ -429,4 +430,44 @@ async fn hostile_workbooks_are_refused_without_harm() {
     assert_eq!(application(&app, &id).await.batch_seq, 0);
     // Still serving, and the good file imports.
     assert_eq!(app.import(&clerk.browser, &id, good, "ok.xlsx").await.status, 201);
+}
+
+#[tokio::test]
+async fn coverage_from_another_units_certificate_is_never_shown_to_a_unit() {
+    let app = TestApp::spawn().await;
+    let clerk = app.clerk("411103").await;
+    let id = app.draft(&clerk, 1).await;
+    let stranger = resident_id("19790101", 21);
+    let until = shared::platform::time::today_beijing() + chrono_days(200);
+    // The stranger is insured through another unit's certificate.
+    app.state
+        .db
+        .put_item()
+        .table_name(&*app.state.table)
+        .set_item(Some(shared::steps::member_import::coverage_item(
+            "ZYYL",
+            &stranger,
+            until,
+            "G16002025010110000002",
+            "9f0e3c1a-0000-4000-8000-00000000beef",
+        )))
+        .send()
+        .await
+        .expect("coverage");
+    let file = member_workbook(&[["1", "郑三", "", &stranger, "", "", "", "", ""]]);
+    let r = app.import(&clerk.browser, &id, file, "a.xlsx").await;
+    // Imported and charged like anyone else: nothing tells the unit about the other cover.
+    assert_eq!(
+        (r.body["success"].as_u64(), r.body["expiring"].as_u64()),
+        (Some(1), Some(0)),
+        "{r:?}"
+    );
+    let list = clerk.browser.get(&format!("/api/applications/{id}/members")).await;
+    assert_eq!(
+        list.body["items"][0]["covered_until"],
+        serde_json::Value::Null,
+        "{list:?}"
+    );
+    let stored = application(&app, &id).await;
+    assert_eq!((stored.named_count, stored.expiring_count), (1, 0));
 }
