@@ -70,14 +70,74 @@ pub async fn log_request(request: Request, next: Next) -> Response {
     response
 }
 
-/// Adds what every function's router needs around its routes: repeated creating requests
-/// answered once (`Idempotency-Key`), and one log line per request.
+/// The header CloudFront adds on its way to the API (`ORIGIN_VERIFY` in the environment): when
+/// set, a request that did not come through CloudFront (the execute-api URL called directly,
+/// bypassing its TLS policy and headers) is refused.
+const ORIGIN_VERIFY_HEADER: &str = "x-origin-verify";
+
+static ORIGIN_VERIFY: std::sync::LazyLock<Option<String>> =
+    std::sync::LazyLock::new(|| std::env::var("ORIGIN_VERIFY").ok().filter(|v| !v.is_empty()));
+
+/// Refuses requests that bypassed CloudFront, when `ORIGIN_VERIFY` is configured.
+pub async fn through_cloudfront_only(request: Request, next: Next) -> Response {
+    if let Some(expected) = ORIGIN_VERIFY.as_deref() {
+        let given = request
+            .headers()
+            .get(ORIGIN_VERIFY_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        // Compared without stopping at the first difference: timing does not leak the secret.
+        let same = given.len() == expected.len()
+            && given
+                .bytes()
+                .zip(expected.bytes())
+                .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+                == 0;
+        if !same {
+            return axum::response::IntoResponse::into_response(ApiError::forbidden(
+                "DIRECT_ACCESS_REFUSED",
+                "请通过系统网址访问",
+            ));
+        }
+    }
+    next.run(request).await
+}
+
+/// Security headers on every API answer: nothing of it may be framed, sniffed, run as a page or
+/// kept by a shared cache (unless the route says how to cache it).
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    use axum::http::{HeaderValue, header};
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// Adds what every function's router needs around its routes: only through CloudFront (when
+/// configured), security headers, repeated creating requests answered once
+/// (`Idempotency-Key`), and one log line per request.
 pub fn finish(router: axum::Router<AppState>, state: AppState) -> axum::Router {
     router
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             idempotency::idempotent,
         ))
+        .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn(through_cloudfront_only))
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state)
 }

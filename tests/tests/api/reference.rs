@@ -154,3 +154,40 @@ async fn the_front_end_build_is_published_with_types_and_cache_headers() {
         "<!doctype html><title>参保</title>"
     );
 }
+
+#[tokio::test]
+async fn every_api_answer_carries_the_security_headers() {
+    let app = e2e::TestApp::spawn().await;
+    let client = reqwest::Client::new();
+    let cached = client
+        .get(format!("{}/api/reference/offices", app.base))
+        .send()
+        .await
+        .expect("offices");
+    let refused = client
+        .post(format!("{}/api/auth/login", app.base))
+        .json(&serde_json::json!({ "login": "nobody", "password": "x" }))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(refused.status(), 401);
+    for response in [&cached, &refused] {
+        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
+        assert!(
+            header("content-security-policy").contains("frame-ancestors 'none'"),
+            "{response:?}"
+        );
+        assert_eq!(header("x-content-type-options"), "nosniff");
+        assert_eq!(header("x-frame-options"), "DENY");
+        assert!(header("strict-transport-security").starts_with("max-age="));
+    }
+    // A route that says how to cache keeps it; everything else is not cached.
+    assert_eq!(
+        cached.headers().get("cache-control").and_then(|v| v.to_str().ok()),
+        Some("public, max-age=3600")
+    );
+    assert_eq!(
+        refused.headers().get("cache-control").and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
+}
