@@ -285,6 +285,15 @@ impl TestApp {
 }
 
 /// (account, password) out of the account SMS text.
+/// The initial password in a staff account's SMS ("…初始密码为XXXX，…").
+pub fn initial_password_from_sms(text: &str) -> String {
+    text.split("初始密码为")
+        .nth(1)
+        .and_then(|rest| rest.split('，').next())
+        .expect("password in the SMS")
+        .to_owned()
+}
+
 pub fn account_from_sms(text: &str) -> (String, String) {
     let after = |label: &str| -> String {
         let start = text.find(label).expect("label") + label.len();

@@ -21,6 +21,11 @@ pub fn n(value: impl ToString) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
+/// A number attribute of an item (counters, epoch seconds), if present and well formed.
+pub fn number<T: std::str::FromStr>(item: Option<&Item>, name: &str) -> Option<T> {
+    item?.get(name)?.as_n().ok()?.parse().ok()
+}
+
 pub fn key(pk: impl Into<String>, sk: impl Into<String>) -> Item {
     HashMap::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))])
 }
@@ -210,6 +215,20 @@ pub async fn get_as<T: DeserializeOwned>(state: &AppState, key: Item, context: &
         .await
         .or_internal(context)?;
     out.item.map(from_item).transpose().or_internal(context)
+}
+
+/// One item by key as stored, read consistently (counters and guards, read after a refusal).
+pub async fn get_item(state: &AppState, key: Item, context: &'static str) -> ApiResult<Option<Item>> {
+    let out = state
+        .db
+        .get_item()
+        .table_name(&*state.table)
+        .set_key(Some(key))
+        .consistent_read(true)
+        .send()
+        .await
+        .or_internal(context)?;
+    Ok(out.item)
 }
 
 /// True when a single conditional write failed its condition (not a transport error).

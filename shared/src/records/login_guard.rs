@@ -44,30 +44,12 @@ pub async fn claim(state: &AppState, login: &str, now: i64) -> ApiResult<Claim> 
         .send()
         .await;
     match result {
-        Ok(out) => {
-            let attempt = out
-                .attributes()
-                .and_then(|a| a.get("failures"))
-                .and_then(|v| v.as_n().ok())
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(MAX_FAILURES);
-            Ok(Claim::Granted { attempt })
-        }
+        Ok(out) => Ok(Claim::Granted {
+            attempt: db::number(out.attributes.as_ref(), "failures").unwrap_or(MAX_FAILURES),
+        }),
         Err(e) if db::is_condition_failed(&e) => {
-            let item = state
-                .db
-                .get_item()
-                .table_name(&*state.table)
-                .set_key(Some(guard_key(login)))
-                .consistent_read(true)
-                .send()
-                .await
-                .or_internal("get login guard")?;
-            let until = item
-                .item()
-                .and_then(|i| i.get("locked_until"))
-                .and_then(|v| v.as_n().ok())
-                .and_then(|v| v.parse::<i64>().ok())
+            let guard = db::get_item(state, guard_key(login), "get login guard").await?;
+            let until = db::number::<i64>(guard.as_ref(), "locked_until")
                 .filter(|until| *until > now)
                 .unwrap_or(now + LOCK_SECONDS);
             Ok(Claim::Locked {
@@ -84,28 +66,24 @@ pub async fn failed(state: &AppState, login: &str, attempt: u32, now: i64) -> Ap
     if attempt < MAX_FAILURES {
         return Ok(MAX_FAILURES - attempt);
     }
+    // Locked from now: the count starts again when the lock ends.
+    reset(state, login, now + LOCK_SECONDS).await?;
+    Ok(0)
+}
+
+/// The right password: the count starts again.
+pub async fn succeeded(state: &AppState, login: &str) -> ApiResult<()> {
+    reset(state, login, 0).await
+}
+
+async fn reset(state: &AppState, login: &str, locked_until: i64) -> ApiResult<()> {
     state
         .db
         .update_item()
         .table_name(&*state.table)
         .set_key(Some(guard_key(login)))
         .update_expression("SET locked_until = :until, failures = :z")
-        .expression_attribute_values(":until", n(now + LOCK_SECONDS))
-        .expression_attribute_values(":z", n(0))
-        .send()
-        .await
-        .or_internal("lock login")?;
-    Ok(0)
-}
-
-/// The right password: the count starts again.
-pub async fn succeeded(state: &AppState, login: &str) -> ApiResult<()> {
-    state
-        .db
-        .update_item()
-        .table_name(&*state.table)
-        .set_key(Some(guard_key(login)))
-        .update_expression("SET failures = :z")
+        .expression_attribute_values(":until", n(locked_until))
         .expression_attribute_values(":z", n(0))
         .send()
         .await

@@ -331,11 +331,7 @@ async fn next_batch_number(state: &AppState, now: DateTime<Utc>) -> ApiResult<St
         .send()
         .await
         .or_internal("next batch number")?;
-    let seq = out
-        .attributes()
-        .and_then(|a| a.get("seq"))
-        .and_then(|v| v.as_n().ok())
-        .and_then(|v| v.parse::<u64>().ok())
+    let seq: u64 = db::number(out.attributes.as_ref(), "seq")
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("batch counter without seq")))?;
     Ok(batch_number(&day, seq))
 }

@@ -190,19 +190,8 @@ fn counter_key(day: NaiveDate) -> db::Item {
 }
 
 async fn counter_value(state: &AppState, day: NaiveDate) -> ApiResult<u64> {
-    let out = state
-        .db
-        .get_item()
-        .table_name(&*state.table)
-        .set_key(Some(counter_key(day)))
-        .consistent_read(true)
-        .send()
-        .await
-        .or_internal("get certificate counter")?;
-    Ok(out
-        .item
-        .and_then(|i| i.get("seq").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()))
-        .unwrap_or(0))
+    let counter = db::get_item(state, counter_key(day), "get certificate counter").await?;
+    Ok(db::number(counter.as_ref(), "seq").unwrap_or(0))
 }
 
 /// 到账确认. Returns (true, …) when this call issued the certificate, (false, …) when it had

@@ -96,12 +96,7 @@ async fn an_admin_creates_staff_who_must_change_the_password_first() {
     // The initial password goes to the person's own mobile, not to the admin.
     assert!(r.body.get("initial_password").is_none(), "{r:?}");
     let sms = app.wait_sms(&own, 1).await;
-    let password = sms[0]
-        .split("初始密码为")
-        .nth(1)
-        .and_then(|rest| rest.split('，').next())
-        .expect("password in the SMS")
-        .to_owned();
+    let password = e2e::initial_password_from_sms(&sms[0]);
 
     let r = admin
         .post("/api/admin/staff", json!({ "login": "wang.wu", "display_name": "王五", "mobile": e2e::mobile(), "agency_code": "411103", "permissions": ["review_l1"] }))

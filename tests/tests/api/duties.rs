@@ -8,6 +8,13 @@ const COUNTY: &str = "411103";
 const CITY: &str = "411100";
 const OFFICE: &str = "HN";
 
+async fn stored_application(app: &TestApp, id: &str) -> shared::records::application::Application {
+    shared::records::application::load(&app.state, id)
+        .await
+        .expect("load")
+        .expect("application")
+}
+
 async fn approve(staff: &Browser, id: &str, level: u8) -> e2e::Resp {
     staff
         .post(
@@ -52,10 +59,7 @@ async fn whoever_acted_on_an_application_stays_barred_from_its_other_duties_afte
     assert!(r.body["message"].as_str().is_some_and(|m| m.contains("初审")), "{r:?}");
     // C returned at 终审: C holds that duty and may do it again, but no other.
     assert_eq!(approve(&b, &id, 2).await.status, 200);
-    let stored = shared::records::application::load(&app.state, &id)
-        .await
-        .expect("load")
-        .expect("application");
+    let stored = stored_application(&app, &id).await;
     assert_eq!(stored.l1_persons.len(), 2, "{:?}", stored.l1_persons);
     assert!(stored.l1_persons.contains(&"a.both".to_owned()));
     assert_eq!(stored.l3_persons, vec!["c.l3".to_owned()]);
@@ -81,10 +85,7 @@ async fn the_final_reviewer_cannot_confirm_the_payment_and_a_zero_due_needs_a_re
     let whole = json!({ "level": 3, "subsidy_fen": 16000, "gift_fen": 0 });
     let r = both.post(&final_review, whole.clone()).await;
     assert_eq!((r.status, r.code()), (400, "ZERO_DUE_REASON_REQUIRED"), "{r:?}");
-    let stored = shared::records::application::load(&app.state, &id)
-        .await
-        .expect("load")
-        .expect("application");
+    let stored = stored_application(&app, &id).await;
     assert_eq!((stored.subsidy_fen, stored.l3_persons.len()), (0, 0));
     let mut with_reason = whole;
     with_reason["zero_due_reason"] = json!("豫工发〔2025〕3号文件全额补贴");
@@ -131,10 +132,7 @@ async fn the_final_reviewer_cannot_confirm_the_payment_and_a_zero_due_needs_a_re
     let finance = app.staff("z.fin", OFFICE, vec![Permission::Finance]).await;
     let r = finance.post(&confirm, payment).await;
     assert_eq!(r.status, 201, "{r:?}");
-    let stored = shared::records::application::load(&app.state, &id)
-        .await
-        .expect("load")
-        .expect("application");
+    let stored = stored_application(&app, &id).await;
     assert_eq!(stored.finance_persons, vec!["z.fin".to_owned()]);
 }
 
@@ -162,12 +160,7 @@ async fn a_staff_account_is_one_person_whose_passwords_go_to_their_own_mobile() 
     assert!(r.body.get("initial_password").is_none(), "{r:?}");
     assert_eq!(r.body["mobile"], format!("{}****{}", &own[..3], &own[7..]));
     let sms = app.wait_sms(&own, 1).await;
-    let password = sms[0]
-        .split("初始密码为")
-        .nth(1)
-        .and_then(|rest| rest.split('，').next())
-        .expect("password in the SMS")
-        .to_owned();
+    let password = e2e::initial_password_from_sms(&sms[0]);
     let person = app.browser();
     let r = person
         .post("/api/auth/login", json!({ "login": "li.l1", "password": password }))

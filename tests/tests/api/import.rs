@@ -288,20 +288,7 @@ async fn members_still_covered_count_as_not_yet_expired_and_are_not_charged() {
     let id = app.draft(&clerk, 2).await;
     let covered = resident_id("19800101", 11);
     let until = shared::platform::time::today_beijing() + chrono_days(100);
-    app.state
-        .db
-        .put_item()
-        .table_name(&*app.state.table)
-        .set_item(Some(shared::steps::member_import::coverage_item(
-            "ZYYL",
-            &covered,
-            until,
-            "G16002025010110000001",
-            &clerk.unit_id,
-        )))
-        .send()
-        .await
-        .expect("coverage");
+    put_coverage(&app, &covered, until, "G16002025010110000001", &clerk.unit_id).await;
     let file = member_workbook(&[
         ["1", "周一", "", &covered, "", "", "", "", ""],
         ["2", "吴二", "", &resident_id("19810101", 13), "", "", "", "", ""],
@@ -440,20 +427,14 @@ async fn coverage_from_another_units_certificate_is_never_shown_to_a_unit() {
     let stranger = resident_id("19790101", 21);
     let until = shared::platform::time::today_beijing() + chrono_days(200);
     // The stranger is insured through another unit's certificate.
-    app.state
-        .db
-        .put_item()
-        .table_name(&*app.state.table)
-        .set_item(Some(shared::steps::member_import::coverage_item(
-            "ZYYL",
-            &stranger,
-            until,
-            "G16002025010110000002",
-            "9f0e3c1a-0000-4000-8000-00000000beef",
-        )))
-        .send()
-        .await
-        .expect("coverage");
+    put_coverage(
+        &app,
+        &stranger,
+        until,
+        "G16002025010110000002",
+        "9f0e3c1a-0000-4000-8000-00000000beef",
+    )
+    .await;
     let file = member_workbook(&[["1", "郑三", "", &stranger, "", "", "", "", ""]]);
     let r = app.import(&clerk.browser, &id, file, "a.xlsx").await;
     // Imported and charged like anyone else: nothing tells the unit about the other cover.
@@ -470,4 +451,22 @@ async fn coverage_from_another_units_certificate_is_never_shown_to_a_unit() {
     );
     let stored = application(&app, &id).await;
     assert_eq!((stored.named_count, stored.expiring_count), (1, 0));
+}
+
+/// A coverage record as a paid certificate of `unit_id` writes it.
+async fn put_coverage(app: &TestApp, id_number: &str, until: chrono::NaiveDate, certificate: &str, unit_id: &str) {
+    app.state
+        .db
+        .put_item()
+        .table_name(&*app.state.table)
+        .set_item(Some(shared::steps::member_import::coverage_item(
+            "ZYYL",
+            id_number,
+            until,
+            certificate,
+            unit_id,
+        )))
+        .send()
+        .await
+        .expect("coverage");
 }
