@@ -96,7 +96,7 @@ impl From<Member> for StoredMember {
     }
 }
 
-/// A member as lists show it: personal data masked.
+/// A member as lists show it: personal data masked, no birth date.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MemberView {
     pub member_id: String,
@@ -105,7 +105,7 @@ pub struct MemberView {
     /// e.g. 4102**********1238
     pub id_number: String,
     pub gender: String,
-    pub birth_date: String,
+    /// Age today; never the birth date next to a masked ID (together they rebuild the ID).
     pub age: u32,
     pub mobile: Option<String>,
     pub occupation: Occupation,
@@ -127,7 +127,6 @@ impl Member {
             id_type: self.id.id_type().label().to_owned(),
             id_number: mask_middle(self.id.as_str(), 4, 4),
             gender: self.gender.label().to_owned(),
-            birth_date: self.birth_date.to_string(),
             age: self.age_on(today),
             mobile: self.mobile.as_ref().map(Mobile::masked),
             occupation: self.occupation,

@@ -4,8 +4,8 @@ use aws_sdk_dynamodb::types::TransactWriteItem;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::platform::db::{self, key, s};
-use crate::platform::error::ApiResult;
+use crate::platform::db::{self, OnCancel, key, s};
+use crate::platform::error::{ApiError, ApiResult, OrInternal};
 use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::records::account::Role;
@@ -49,6 +49,22 @@ pub fn record(
     let suffix = &uuid::Uuid::new_v4().simple().to_string()[..8];
     item.extend(key(subject_pk, format!("TRAIL#{}#{suffix}", time::stamp(now))));
     db::put_new(table, item)
+}
+
+/// Records a read of whole personal data (a file of whole IDs, certificate images, attachment
+/// links): who and when, on its own, since a read changes nothing else.
+pub async fn record_read(
+    state: &AppState,
+    subject_pk: &str,
+    actor: &str,
+    role: Role,
+    action: &str,
+    summary: &str,
+) -> ApiResult<()> {
+    let item = record(&state.table, subject_pk, actor, Some(role), action, summary).or_internal("build trail")?;
+    db::transact(state, vec![item])
+        .await
+        .on_cancel(|c| ApiError::internal(anyhow::anyhow!("trail entry cancelled: {c:?}")))
 }
 
 /// The whole trail of a subject, oldest first.

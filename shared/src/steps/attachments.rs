@@ -203,6 +203,16 @@ pub async fn download(
 ) -> ApiResult<AttachmentLink> {
     application::load_for_unit(state, unit, app_id).await?;
     let attachment = load(state, app_id, attachment_id).await?;
+    let summary = format!("下载附件：{}（{}）", attachment.file_name, attachment.kind.label());
+    trail::record_read(
+        state,
+        &app_pk(app_id),
+        &unit.login,
+        Role::Unit,
+        "attachment_downloaded",
+        &summary,
+    )
+    .await?;
     Ok(AttachmentLink {
         url: uploads::download_url(state, &attachment.key, DOWNLOAD_SECONDS).await?,
         file_name: attachment.file_name,

@@ -399,6 +399,16 @@ pub async fn failed_rows_url(state: &AppState, unit: &UnitUser, app_id: &str, ba
     let key = batch
         .failed_rows_key
         .ok_or_else(|| ApiError::not_found("NO_FAILED_ROWS", "该批次没有失败人员"))?;
+    let summary = format!("下载第{batch_no}批失败人员名单（含完整证件号）");
+    trail::record_read(
+        state,
+        &app_pk(app_id),
+        &unit.login,
+        Role::Unit,
+        "failed_rows_downloaded",
+        &summary,
+    )
+    .await?;
     uploads::download_url(state, &key, 300).await
 }
 

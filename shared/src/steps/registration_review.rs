@@ -96,6 +96,16 @@ pub struct RegistrationDetail {
 
 pub async fn detail_for_staff(state: &AppState, staff: &StaffUser, id: &str) -> ApiResult<RegistrationDetail> {
     let unit = unit_for_staff(state, staff, id).await?;
+    let summary = "查看注册资料及单位证件、工会法人资格证图片";
+    trail::record_read(
+        state,
+        &unit_pk(id),
+        &staff.login,
+        Role::Staff,
+        "registration_viewed",
+        summary,
+    )
+    .await?;
     Ok(RegistrationDetail {
         unit_license_url: uploads::download_url(state, &unit.unit_license_key, 300).await?,
         union_certificate_url: uploads::download_url(state, &unit.union_certificate_key, 300).await?,

@@ -280,8 +280,21 @@ pub struct StaffApplicationView {
 pub async fn view(state: &AppState, staff: &StaffUser, id: &str) -> ApiResult<StaffApplicationView> {
     staff.require_any(&READERS)?;
     let app = application::load_for_staff(state, staff, id).await?;
+    let attachments = attachment::list(state, &app.id).await?;
+    if !attachments.is_empty() {
+        let summary = format!("查看参保申请及附件（{}个，含下载链接）", attachments.len());
+        trail::record_read(
+            state,
+            &app_pk(&app.id),
+            &staff.login,
+            Role::Staff,
+            "attachments_viewed",
+            &summary,
+        )
+        .await?;
+    }
     let mut links = Vec::new();
-    for a in attachment::list(state, &app.id).await? {
+    for a in attachments {
         links.push(StaffAttachment {
             url: uploads::download_url(state, &a.key, DOWNLOAD_SECONDS).await?,
             expires_in: DOWNLOAD_SECONDS,

@@ -96,6 +96,21 @@ async fn good_rows_become_members_and_failed_rows_are_fixed_and_reimported_alone
     assert_eq!(link.status, 200, "{link:?}");
     let url = link.body["url"].as_str().expect("url");
     assert!(url.contains("X-Amz-Signature="));
+    // The file holds whole IDs: who fetched it, and when, is on record.
+    let trail = clerk.browser.get(&format!("/api/applications/{id}/trail")).await;
+    let fetched: Vec<&serde_json::Value> = trail
+        .body
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["action"] == "failed_rows_downloaded")
+        .collect();
+    assert_eq!(fetched.len(), 1, "{trail:?}");
+    assert_eq!(fetched[0]["role"], "unit");
+    // Lists show age, never the birth date beside a masked ID.
+    let members = clerk.browser.get(&format!("/api/applications/{id}/members")).await;
+    let first = &members.body["items"][0];
+    assert!(first.get("birth_date").is_none() && first["age"].is_u64(), "{first}");
     let failed = reqwest::get(url).await.expect("get").bytes().await.expect("bytes");
     let rows = rows_of(&failed);
     let header = &rows[0];

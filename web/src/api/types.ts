@@ -287,7 +287,6 @@ export interface MemberView {
   id_type: string
   id_number: string
   gender: string
-  birth_date: string
   age: number
   occupation: OccupationClass
   mobile?: string | null
