@@ -18,6 +18,12 @@ const LEASE_MS: i64 = 60_000;
 const FIRST_BACKOFF_MS: i64 = 500;
 const MAX_BACKOFF_MS: i64 = 300_000;
 
+/// A reason as it stands before the text's own "。": without its closing punctuation, so a
+/// reason typed as a sentence does not end in "。。".
+fn sentence(reason: &str) -> &str {
+    reason.trim().trim_end_matches(['。', '.', '；', ';', '，', ','])
+}
+
 /// Every text the system sends.
 #[derive(Debug, Clone)]
 pub enum SmsText {
@@ -59,12 +65,14 @@ impl SmsText {
                 "{PREFIX}《中国职工保险互助会数字化平台》已为您创建\"单位端\"账号，账号为{account}，密码为{password}，账号密码请妥善保管，不可借给他人使用，如账号密码泄漏，请及时联系我们。"
             ),
             Self::RegistrationRejected { reason } => {
+                let reason = sentence(reason);
                 format!("{PREFIX}您好！贵单位提交的注册申请未通过审核，原因：{reason}。请修改后重新提交注册申请。")
             }
             Self::Approved { amount_yuan } => format!(
                 "{PREFIX}您好！贵单位办理的入会业务已经通过审核，应缴会费{amount_yuan}元，如信息无误请及时登录单位端填写费用信息，并根据流程提示完成缴费流程。"
             ),
             Self::ApplicationReturned { reason } => {
+                let reason = sentence(reason);
                 format!("{PREFIX}您好！贵单位提交的参保申请被退回，原因：{reason}。请登录单位端修改后重新提交。")
             }
             Self::StaffAccount { account, password } => format!(
@@ -252,6 +260,21 @@ fn str_attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reason_typed_as_a_sentence_ends_with_one_full_stop() {
+        let text = SmsText::ApplicationReturned {
+            reason: "缺少超龄证明。".into(),
+        }
+        .render();
+        assert!(text.contains("原因：缺少超龄证明。请登录"), "{text}");
+        assert!(!text.contains("。。"));
+        let text = SmsText::RegistrationRejected {
+            reason: "单位代码有误；".into(),
+        }
+        .render();
+        assert!(text.contains("原因：单位代码有误。请修改"), "{text}");
+    }
 
     #[test]
     fn texts_match_the_product_contract() {
