@@ -32,15 +32,17 @@ export const selfCheck = (id: string) => get<SelfCheck>(`${base(id)}/self-check`
 export const attachments = (id: string) => get<AttachmentView[]>(`${base(id)}/attachments`)
 export const attachmentTicket = (id: string, kind: AttachmentKind, file_name: string, content_type: string, size: number) =>
   post<UploadTicket>(`${base(id)}/attachment-uploads`, { kind, file_name, content_type, size })
+/** The staged upload is the intent: attaching it again (a double click, a retry) attaches once. */
 export const attach = (id: string, kind: AttachmentKind, file_name: string, upload_id: string) =>
-  post<AttachmentView>(`${base(id)}/attachments`, { kind, file_name, upload_id })
+  post<AttachmentView>(`${base(id)}/attachments`, { kind, file_name, upload_id }, `attach-${upload_id}`)
 export const attachmentLink = (id: string, attachmentId: string) =>
   get<{ url: string; file_name: string }>(`${base(id)}/attachments/${attachmentId}`)
 export const removeAttachment = (id: string, attachmentId: string) => del(`${base(id)}/attachments/${attachmentId}`)
 
 export const importTicket = (id: string, size: number) => post<UploadTicket>(`${base(id)}/import-uploads`, { size })
+/** The staged file is the intent: importing it again (a double click, a retry) imports once. */
 export const runImport = (id: string, upload_id: string, file_name: string) =>
-  post<ImportBatch>(`${base(id)}/imports`, { upload_id, file_name })
+  post<ImportBatch>(`${base(id)}/imports`, { upload_id, file_name }, `import-${upload_id}`)
 export const batches = (id: string) => get<ImportBatch[]>(`${base(id)}/imports`)
 export const failedRows = (id: string, batchNo: number) => get<DownloadLink>(`${base(id)}/imports/${batchNo}/failed-rows`)
 export const members = (id: string, page: number, page_size: number, expiring = false) =>
