@@ -51,10 +51,6 @@ pub struct Account {
     pub permissions: Vec<Permission>,
     pub password_hash: String,
     pub must_change_password: bool,
-    #[serde(default)]
-    pub failed_logins: u32,
-    #[serde(default)]
-    pub locked_until: i64,
     pub created_at: String,
     /// 本人手机号 of a staff member: the initial password and every reset go there, and it
     /// names the person for the duty rules. None for unit accounts (their contact's mobile is

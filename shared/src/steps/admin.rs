@@ -163,8 +163,6 @@ pub async fn insert(
         permissions,
         password_hash: password::hash(password).or_internal("hash")?,
         must_change_password,
-        failed_logins: 0,
-        locked_until: 0,
         created_at: time::stamp(time::now()),
         mobile: None,
         disabled: false,
@@ -221,8 +219,6 @@ pub async fn create(state: &AppState, admin: &StaffUser, form: NewStaff) -> ApiR
         permissions: form.permissions,
         password_hash: password::hash(&initial_password).or_internal("hash")?,
         must_change_password: true,
-        failed_logins: 0,
-        locked_until: 0,
         created_at: now.clone(),
         mobile: Some(mobile.clone()),
         disabled: false,
@@ -459,11 +455,10 @@ pub async fn reset_password(state: &AppState, admin: &StaffUser, login: &str) ->
     .or_internal("build sms")?;
     let summary = format!("重置密码，新密码已短信发送至本人手机（{}）", mobile.masked());
     let change = AccountChange {
-        update: "SET password_hash = :h, must_change_password = :t, failed_logins = :z, locked_until = :z",
+        update: "SET password_hash = :h, must_change_password = :t",
         values: vec![
             (":h", s(password::hash(&password).or_internal("hash")?)),
             (":t", AttributeValue::Bool(true)),
-            (":z", db::n(0)),
         ],
         extra: vec![
             sms,

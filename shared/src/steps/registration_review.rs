@@ -143,8 +143,6 @@ pub async fn approve(state: &AppState, staff: &StaffUser, id: &str) -> ApiResult
         permissions: Vec::new(),
         password_hash: password::hash(&password).or_internal("hash password")?,
         must_change_password: true,
-        failed_logins: 0,
-        locked_until: 0,
         created_at: now.clone(),
         mobile: None,
         disabled: false,
