@@ -5,6 +5,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use aws_config::BehaviorVersion;
+use rand::Rng;
 use serde_json::{Value, json};
 use shared::AppState;
 use shared::records::account::Permission;
@@ -307,6 +308,14 @@ pub struct Browser {
     http: reqwest::Client,
     base: String,
     cookie: Mutex<Option<String>>,
+    /// The machine this browser runs on, as CloudFront reports it (`x-viewer-address`): each
+    /// browser its own, unless a test puts several on one network.
+    address: String,
+}
+
+fn any_address() -> String {
+    let mut rng = rand::rng();
+    format!("10.{}.{}.{}", rng.random_range(0..=255u8), rng.random_range(0..=255u8), rng.random_range(1..=254u8))
 }
 
 #[derive(Debug)]
@@ -327,10 +336,16 @@ impl Resp {
 
 impl Browser {
     pub fn new(base: &str) -> Self {
+        Self::at_address(base, &any_address())
+    }
+
+    /// A browser on the machine at `address`.
+    pub fn at_address(base: &str, address: &str) -> Self {
         Self {
             http: reqwest::Client::new(),
             base: base.to_owned(),
             cookie: Mutex::new(None),
+            address: address.to_owned(),
         }
     }
 
@@ -340,13 +355,13 @@ impl Browser {
 
     pub fn with_cookie(base: &str, cookie: Option<String>) -> Self {
         Self {
-            http: reqwest::Client::new(),
-            base: base.to_owned(),
             cookie: Mutex::new(cookie),
+            ..Self::new(base)
         }
     }
 
     async fn send(&self, req: reqwest::RequestBuilder) -> Resp {
+        let req = req.header(shared::platform::http::VIEWER_ADDRESS_HEADER, &self.address);
         let req = match self.session_cookie() {
             Some(c) => req.header("cookie", c),
             None => req,

@@ -4,8 +4,10 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse};
 use serde::Deserialize;
-use shared::platform::error::ErrorBody;
-use shared::platform::http::ApiJson;
+use shared::platform::error::{ApiError, ErrorBody};
+use shared::platform::http::{ApiJson, ClientAddress};
+use shared::records::account::normalize_login;
+use shared::records::sms_code::CodeSent;
 use shared::records::session::{self, Session};
 use shared::steps::auth::{self, Me};
 use shared::{ApiResult, AppState};
@@ -19,6 +21,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(logout))
         .routes(routes!(change_password))
         .routes(routes!(me))
+        .routes(routes!(unlock_code))
+        .routes(routes!(unlock))
 }
 
 pub fn router(state: AppState) -> axum::Router {
@@ -36,18 +40,69 @@ struct LoginRequest {
 
 /// 登录
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = Me), (status = 401, body = ErrorBody), (status = 423, body = ErrorBody)))]
-async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginRequest>) -> ApiResult<impl IntoResponse> {
-    let (account, token) = auth::sign_in(
-        &state,
-        &shared::records::account::normalize_login(&req.login),
-        &req.password,
-    )
-    .await?;
+    responses((status = 200, body = Me), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 423, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn login(
+    State(state): State<AppState>,
+    source: ClientAddress,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let (account, token) = auth::sign_in(&state, &normalize_login(&req.login), &req.password, &source).await?;
     Ok((
         AppendHeaders([(header::SET_COOKIE, session::session_cookie(&token))]),
         Json(Me::from(&account)),
     ))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+struct UnlockCodeRequest {
+    /// 账号: the unit code for units, the login name for staff
+    login: String,
+}
+
+/// 短信解锁, step 1: a code to the mobile on record for the account (the answer is the same
+/// whether or not the account exists).
+#[utoipa::path(post, path = "/api/auth/unlock-codes", tag = "auth", request_body = UnlockCodeRequest,
+    responses((status = 200, body = CodeSent), (status = 400, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
+async fn unlock_code(
+    State(state): State<AppState>,
+    source: ClientAddress,
+    ApiJson(req): ApiJson<UnlockCodeRequest>,
+) -> ApiResult<Json<CodeSent>> {
+    let login = required_login(&req.login)?;
+    Ok(Json(auth::send_unlock_code(&state, &login, &source).await?))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+struct UnlockRequest {
+    login: String,
+    /// 6-digit SMS code
+    code: String,
+}
+
+/// 短信解锁, step 2: the code lifts the account's lock.
+#[utoipa::path(post, path = "/api/auth/unlock", tag = "auth", request_body = UnlockRequest,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 415, body = ErrorBody)))]
+async fn unlock(
+    State(state): State<AppState>,
+    source: ClientAddress,
+    ApiJson(req): ApiJson<UnlockRequest>,
+) -> ApiResult<StatusCode> {
+    let login = required_login(&req.login)?;
+    auth::unlock(&state, &login, &req.code, &source).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn required_login(raw: &str) -> ApiResult<String> {
+    let login = normalize_login(raw);
+    if login.is_empty() {
+        return Err(ApiError::bad_request("LOGIN_REQUIRED", "请输入账号"));
+    }
+    Ok(login)
 }
 
 /// 退出登录

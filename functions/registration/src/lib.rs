@@ -5,11 +5,12 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use shared::domain::Mobile;
 use shared::platform::error::{ApiError, ErrorBody};
-use shared::platform::http::ApiJson;
+use shared::platform::http::{ApiJson, ClientAddress};
 use shared::platform::uploads::{self, UploadTicket};
 use shared::records::sms_code::CodePurpose;
 use shared::steps::registration::{self, RegistrationForm, Submitted};
-use shared::steps::sms_code::{self, CodeSent};
+use shared::records::sms_code::CodeSent;
+use shared::steps::sms_code;
 use shared::{ApiResult, AppState};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -36,9 +37,19 @@ struct CodeRequest {
 /// 发送验证码
 #[utoipa::path(post, path = "/api/sms-codes", tag = "registration", request_body = CodeRequest,
     responses((status = 200, body = CodeSent), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
-async fn send_code(State(state): State<AppState>, ApiJson(req): ApiJson<CodeRequest>) -> ApiResult<Json<CodeSent>> {
+async fn send_code(
+    State(state): State<AppState>,
+    source: ClientAddress,
+    ApiJson(req): ApiJson<CodeRequest>,
+) -> ApiResult<Json<CodeSent>> {
+    if req.purpose != CodePurpose::Register {
+        return Err(ApiError::bad_request(
+            "CODE_PURPOSE",
+            "此处只能获取注册验证码；账号解锁请在登录页点击“短信解锁”",
+        ));
+    }
     let mobile = Mobile::parse(&req.mobile).map_err(|e| ApiError::from_reason(&e))?;
-    Ok(Json(sms_code::send(&state, req.purpose, &mobile).await?))
+    Ok(Json(sms_code::send_for_registration(&state, &mobile, &source).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -11,6 +11,12 @@ pub fn mask_name(name: &str) -> String {
     }
 }
 
+/// The one rule for every kind of ID number (resident ID, passport, permits): the first 3 and
+/// the last 4 characters, so two lists or two ID types never show different parts of a number.
+pub fn mask_id_number(number: &str) -> String {
+    mask_middle(number, 3, 4)
+}
+
 /// Keeps `keep_front` and `keep_back` characters and stars the rest, one star per character.
 /// A value too short to keep both ends keeps only its first character, so it never shows whole.
 pub fn mask_middle(s: &str, keep_front: usize, keep_back: usize) -> String {
@@ -49,6 +55,13 @@ mod tests {
         assert_eq!(mask_middle("410102198501011238", 4, 4), "4101**********1238");
         assert_eq!(mask_middle("13812345678", 3, 4), "138****5678");
         assert_eq!(mask_middle("河南省郑州市", 1, 1), "河****市");
+    }
+
+    #[test]
+    fn every_id_type_keeps_first_three_and_last_four() {
+        assert_eq!(mask_id_number("410102198501011238"), "410***********1238");
+        assert_eq!(mask_id_number("E12345678"), "E12**5678");
+        assert_eq!(mask_id_number("HK1234"), "H*****");
     }
 
     #[test]

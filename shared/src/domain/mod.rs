@@ -21,7 +21,7 @@ pub use capitals::to_capitals;
 pub use credit_code::{CreditCode, CreditCodeError};
 pub use email::{Email, EmailError};
 pub use gender::{Gender, GenderError};
-pub use mask::{mask_middle, mask_name};
+pub use mask::{mask_id_number, mask_middle, mask_name};
 pub use mobile::{Mobile, MobileError};
 pub use money::{Fen, MoneyError};
 pub use normalize::{normalize_token, normalized};

@@ -3,7 +3,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::mask::mask_middle;
+use super::mask::mask_id_number;
 use super::normalize::normalize_token;
 use super::resident_id::IdError;
 
@@ -33,9 +33,9 @@ impl Passport {
         &self.0
     }
 
-    /// "E1*****78"
+    /// "E12**5678"
     pub fn masked(&self) -> String {
-        mask_middle(&self.0, 2, 2)
+        mask_id_number(&self.0)
     }
 }
 
@@ -72,9 +72,9 @@ mod tests {
     fn accepts_letters_and_digits_upper_cased() {
         let p = Passport::parse(" e1234 5678 ").unwrap();
         assert_eq!(p.as_str(), "E12345678");
-        assert_eq!(p.masked(), "E1*****78");
-        assert_eq!(p.to_string(), "E1*****78");
-        assert_eq!(format!("{p:?}"), "Passport(E1*****78)");
+        assert_eq!(p.masked(), "E12**5678");
+        assert_eq!(p.to_string(), "E12**5678");
+        assert_eq!(format!("{p:?}"), "Passport(E12**5678)");
         assert_eq!(serde_json::to_string(&p).unwrap(), "\"E12345678\"");
         assert!(Passport::parse("AB123").is_ok());
         assert!(Passport::parse("ABCDE123456789012").is_ok());

@@ -276,7 +276,7 @@ mod tests {
         assert_eq!(p.as_str(), "E12345678");
         assert_eq!(p.gender(), None);
         assert_eq!(p.birth_date(), None);
-        assert_eq!(p.masked(), "E1*****78");
+        assert_eq!(p.masked(), "E12**5678");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use thiserror::Error;
 
 use super::gender::Gender;
-use super::mask::mask_middle;
+use super::mask::mask_id_number;
 use super::normalize::normalized;
 use super::person_id::IdType;
 
@@ -179,9 +179,9 @@ impl ResidentId {
         date.years_since(self.birth_date).unwrap_or(0)
     }
 
-    /// "4102**********1238", the form for lists and logs.
+    /// "410***********1238", the form for lists and logs.
     pub fn masked(&self) -> String {
-        mask_middle(&self.number, 4, 4)
+        mask_id_number(&self.number)
     }
 
     /// The 证件类型 this number belongs under.
@@ -485,9 +485,9 @@ mod tests {
     #[test]
     fn shown_masked_and_stored_whole() {
         let id = parse("11010519491231002X").unwrap();
-        assert_eq!(id.masked(), "1101**********002X");
-        assert_eq!(id.to_string(), "1101**********002X");
-        assert_eq!(format!("{id:?}"), "ResidentId(1101**********002X)");
+        assert_eq!(id.masked(), "110***********002X");
+        assert_eq!(id.to_string(), "110***********002X");
+        assert_eq!(format!("{id:?}"), "ResidentId(110***********002X)");
         let json = serde_json::to_string(&id).unwrap();
         assert_eq!(json, "\"11010519491231002X\"");
         let back: ResidentId = serde_json::from_str(&json).unwrap();

@@ -38,6 +38,38 @@ where
     }
 }
 
+/// The viewer's address, for limits per source (sign-in guesses, SMS codes). In AWS the
+/// CloudFront viewer-request function writes `x-viewer-address` over anything the browser sent,
+/// and `through_cloudfront_only` refuses requests that bypassed CloudFront, so the value is
+/// CloudFront's word. Locally (no CloudFront) every request counts as one source, `local`,
+/// unless a test names the machine it plays. Never logged: an address is personal data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientAddress(String);
+
+pub const VIEWER_ADDRESS_HEADER: &str = "x-viewer-address";
+
+impl ClientAddress {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn from_headers(headers: &axum::http::HeaderMap) -> Self {
+        let address = headers
+            .get(VIEWER_ADDRESS_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<std::net::IpAddr>().ok());
+        Self(address.map_or_else(|| "local".to_owned(), |ip| ip.to_string()))
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self::from_headers(&parts.headers))
+    }
+}
+
 /// Logs one JSON line per request: route template (never concrete ids or query strings,
 /// which may carry personal data), status and latency.
 pub async fn log_request(request: Request, next: Next) -> Response {
@@ -182,6 +214,20 @@ pub fn whole_number(value: &serde_json::Value) -> Result<Option<u64>, ()> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn viewer_address_is_an_ip_or_local() {
+        let mut headers = axum::http::HeaderMap::new();
+        assert_eq!(ClientAddress::from_headers(&headers).as_str(), "local");
+        headers.insert(VIEWER_ADDRESS_HEADER, "203.0.113.9".parse().expect("header"));
+        assert_eq!(ClientAddress::from_headers(&headers).as_str(), "203.0.113.9");
+        headers.insert(VIEWER_ADDRESS_HEADER, "2001:db8::1".parse().expect("header"));
+        assert_eq!(ClientAddress::from_headers(&headers).as_str(), "2001:db8::1");
+        headers.insert(VIEWER_ADDRESS_HEADER, "evil#key".parse().expect("header"));
+        assert_eq!(ClientAddress::from_headers(&headers).as_str(), "local");
+    }
+
     #[test]
     fn chinese_file_names_are_percent_encoded() {
         assert_eq!(

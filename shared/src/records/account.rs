@@ -65,8 +65,12 @@ pub struct Account {
 /// The staff list's index partition (`gsi1sk` = agency path + login).
 pub const STAFF_INDEX_KEY: &str = "STAFF";
 
+pub fn account_pk(login: &str) -> String {
+    format!("ACCOUNT#{login}")
+}
+
 pub fn account_key(login: &str) -> Item {
-    key(format!("ACCOUNT#{login}"), "ACCOUNT")
+    key(account_pk(login), "ACCOUNT")
 }
 
 /// Who a staff member is for the duty rules: one person, whichever account they use. Staff

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::domain::{Gender, IdType, Mobile, Occupation, PersonId, mask_middle, mask_name};
+use crate::domain::{Gender, IdType, Mobile, Occupation, PersonId, mask_name};
 use crate::platform::db::{self, s};
 use crate::platform::error::ApiResult;
 use crate::platform::paging::{Page, PageQuery, PageRequest};
@@ -102,7 +102,7 @@ pub struct MemberView {
     pub member_id: String,
     pub name: String,
     pub id_type: String,
-    /// e.g. 4102**********1238
+    /// e.g. 410***********1238
     pub id_number: String,
     pub gender: String,
     /// Age today; never the birth date next to a masked ID (together they rebuild the ID).
@@ -125,7 +125,7 @@ impl Member {
             member_id: self.member_id.clone(),
             name: mask_name(&self.name),
             id_type: self.id.id_type().label().to_owned(),
-            id_number: mask_middle(self.id.as_str(), 4, 4),
+            id_number: self.id.masked(),
             gender: self.gender.label().to_owned(),
             age: self.age_on(today),
             mobile: self.mobile.as_ref().map(Mobile::masked),

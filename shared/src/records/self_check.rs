@@ -4,7 +4,7 @@ use chrono::{Days, NaiveDate};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::{Gender, mask_middle, mask_name};
+use crate::domain::{Gender, mask_name};
 use crate::platform::error::ApiResult;
 use crate::platform::state::AppState;
 use crate::platform::time;
@@ -130,7 +130,7 @@ pub fn self_check(
             rule: rule.label().to_owned(),
             member_id: m.member_id.clone(),
             member_name: mask_name(&m.name),
-            id_number: mask_middle(m.id.as_str(), 4, 4),
+            id_number: m.id.masked(),
             gender: m.gender.label().to_owned(),
             age: m.age_on(effective),
             age_limit: limit,

@@ -15,7 +15,7 @@ use crate::platform::password;
 use crate::platform::sms::{self, SmsText};
 use crate::platform::state::AppState;
 use crate::platform::time;
-use crate::records::account::{Account, Permission, Role, STAFF_INDEX_KEY, account_key, load_account};
+use crate::records::account::{Account, Permission, Role, STAFF_INDEX_KEY, account_key, account_pk, load_account};
 use crate::records::login_guard;
 use crate::records::session::{StaffUser, close_all_sessions};
 use crate::records::trail::{self, TrailEntry};
@@ -129,10 +129,6 @@ fn mobile_taken() -> ApiError {
         message: message.to_owned(),
     });
     err
-}
-
-fn account_pk(login: &str) -> String {
-    format!("ACCOUNT#{login}")
 }
 
 fn valid_login(login: &str) -> bool {

@@ -5,12 +5,17 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::platform::db::{self, s};
+use crate::domain::Mobile;
+use crate::platform::db::OnCancel;
 use crate::platform::error::{ApiError, ApiResult, OrInternal};
+use crate::platform::http::ClientAddress;
 use crate::platform::password;
 use crate::platform::state::AppState;
 use crate::platform::time;
-use crate::records::account::{Account, Permission, Role, account_key, load_account};
-use crate::records::login_guard::{self, Claim};
+use crate::records::account::{Account, Permission, Role, account_key, account_pk, load_account};
+use crate::records::login_guard::{self, AfterFailure, Claim};
+use crate::records::sms_code::{self, CodePurpose, CodeSent};
+use crate::records::trail;
 use crate::records::session::{Session, close_all_sessions, not_signed_in, open_session};
 use crate::records::unit;
 use crate::reference;
@@ -24,39 +29,70 @@ fn help_line() -> String {
     format!("如需帮助请致电河南省办事处 {phone}")
 }
 
+const UNLOCK_HINT: &str = "可点击“短信解锁”，用账号登记的手机接收验证码立即解锁";
+
 fn locked(minutes: i64) -> ApiError {
     ApiError::new(
         StatusCode::LOCKED,
         "ACCOUNT_LOCKED",
         format!(
-            "密码连续输错{}次，账号已锁定，请{minutes}分钟后再试；{}",
+            "密码连续输错{}次，账号已锁定，请{minutes}分钟后再试，或{UNLOCK_HINT}；{}",
             login_guard::MAX_FAILURES,
             help_line()
         ),
     )
 }
 
-fn wrong(left: u32) -> ApiError {
-    let message = if left == 0 {
+fn account_locked(minutes: i64) -> ApiError {
+    ApiError::new(
+        StatusCode::LOCKED,
+        "ACCOUNT_LOCKED",
         format!(
-            "账号或密码错误。已连续输错{}次，账号已锁定，请{}分钟后再试；{}",
+            "该账号密码错误次数过多，已临时锁定，请{minutes}分钟后再试，或{UNLOCK_HINT}；{}",
+            help_line()
+        ),
+    )
+}
+
+fn source_limited() -> ApiError {
+    ApiError::too_many(
+        "LOGIN_SOURCE_LIMIT",
+        format!("您所在的网络登录失败次数过多，请一小时后再试；{}", help_line()),
+    )
+}
+
+fn wrong(after: AfterFailure) -> ApiError {
+    let message = match after {
+        AfterFailure::Left(left) => format!("账号或密码错误，还可尝试{left}次"),
+        AfterFailure::Locked => format!(
+            "账号或密码错误。已连续输错{}次，账号已锁定，请{}分钟后再试，或{UNLOCK_HINT}；{}",
             login_guard::MAX_FAILURES,
             login_guard::LOCK_SECONDS / 60,
             help_line()
-        )
-    } else {
-        format!("账号或密码错误，还可尝试{left}次")
+        ),
+        AfterFailure::AccountLocked => format!(
+            "账号或密码错误。该账号密码错误次数过多，已临时锁定{}分钟，{UNLOCK_HINT}；{}",
+            login_guard::LOCK_SECONDS / 60,
+            help_line()
+        ),
     };
     ApiError::unauthorized("LOGIN_FAILED", message)
 }
 
 /// Signs in: the account, a fresh session token. Every attempt is claimed before the password
 /// is checked, and unknown logins are counted and locked exactly like real ones.
-pub async fn sign_in(state: &AppState, login: &str, password: &str) -> ApiResult<(Account, String)> {
+pub async fn sign_in(
+    state: &AppState,
+    login: &str,
+    password: &str,
+    source: &ClientAddress,
+) -> ApiResult<(Account, String)> {
     let now = time::now().timestamp();
-    let attempt = match login_guard::claim(state, login, now).await? {
-        Claim::Granted { attempt } => attempt,
+    let claimed = match login_guard::claim(state, login, source, now).await? {
+        Claim::Granted { attempt, overall } => (attempt, overall),
         Claim::Locked { minutes } => return Err(locked(minutes)),
+        Claim::AccountLocked { minutes } => return Err(account_locked(minutes)),
+        Claim::SourceLimited => return Err(source_limited()),
     };
     let account = load_account(state, login).await?;
     let right = match &account {
@@ -67,10 +103,10 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str) -> ApiResult
         }
     };
     let Some(account) = account.filter(|_| right) else {
-        let left = login_guard::failed(state, login, attempt, now).await?;
-        return Err(wrong(left));
+        let after = login_guard::failed(state, login, source, claimed, now).await?;
+        return Err(wrong(after));
     };
-    login_guard::succeeded(state, login).await?;
+    login_guard::succeeded(state, login, source, now).await?;
     // Told only to whoever holds the password: a stranger learns nothing from it.
     if account.disabled {
         return Err(ApiError::forbidden(
@@ -82,21 +118,62 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str) -> ApiResult
     Ok((account, token))
 }
 
+/// The mobile an account's codes and notices go to: the staff member's own, or the unit
+/// contact's.
+async fn mobile_on_record(state: &AppState, account: &Account) -> ApiResult<Option<Mobile>> {
+    Ok(match (&account.mobile, &account.unit_id) {
+        (Some(own), _) => Some(own.clone()),
+        (None, Some(unit_id)) => unit::load_unit(state, unit_id).await?.map(|u| u.contact.mobile),
+        (None, None) => None,
+    })
+}
+
+/// 短信解锁, first step: a code to the mobile on record for `login`. The answer is the same
+/// whether or not the login exists (the code of an unknown login is kept but never sent).
+pub async fn send_unlock_code(state: &AppState, login: &str, source: &ClientAddress) -> ApiResult<CodeSent> {
+    let to = match load_account(state, login).await? {
+        Some(account) if !account.disabled => mobile_on_record(state, &account).await?,
+        _ => None,
+    };
+    sms_code::send_for_unlock(state, login, to.as_ref(), source).await
+}
+
+/// 短信解锁: the right code lifts the lock on `login` (from everywhere and from this source),
+/// consumed in the same transaction, and leaves a trail entry on the account.
+pub async fn unlock(state: &AppState, login: &str, code: &str, source: &ClientAddress) -> ApiResult<()> {
+    let consume = sms_code::verify(state, CodePurpose::Unlock, login, code).await?;
+    let table = &*state.table;
+    let mut items = vec![consume];
+    items.extend(login_guard::unlock(table, login, source).or_internal("build unlock")?);
+    if load_account(state, login).await?.is_some() {
+        items.push(
+            trail::record(
+                table,
+                &account_pk(login),
+                login,
+                None,
+                "unlocked_by_sms",
+                "通过短信验证码解除登录锁定",
+            )
+            .or_internal("build trail")?,
+        );
+    }
+    db::transact(state, items)
+        .await
+        .on_cancel(|_| ApiError::conflict("CODE_USED", "验证码已被使用，请重新获取"))?;
+    Ok(())
+}
+
 /// Changes the password, ends every session of the account and opens a new one.
 pub async fn change_password(state: &AppState, session: &Session, current: &str, new: &str) -> ApiResult<String> {
     let account = load_account(state, &session.login).await?.ok_or_else(not_signed_in)?;
     if !password::verify(&account.password_hash, current) {
         return Err(ApiError::bad_request("CURRENT_PASSWORD_WRONG", "原密码不正确"));
     }
-    // The mobile a password must not contain: the staff member's own, or the unit contact's.
-    let mobile = match (&account.mobile, &account.unit_id) {
-        (Some(own), _) => Some(own.as_str().to_owned()),
-        (None, Some(unit_id)) => unit::load_unit(state, unit_id)
-            .await?
-            .map(|u| u.contact.mobile.as_str().to_owned()),
-        (None, None) => None,
-    };
-    password::check_new(new, &account.login, mobile.as_deref()).map_err(|r| ApiError::from_reason(&r))?;
+    // The mobile a password must not contain.
+    let mobile = mobile_on_record(state, &account).await?;
+    password::check_new(new, &account.login, mobile.as_ref().map(Mobile::as_str))
+        .map_err(|r| ApiError::from_reason(&r))?;
     if current == new {
         return Err(ApiError::bad_request("PASSWORD_UNCHANGED", "新密码不能与原密码相同"));
     }

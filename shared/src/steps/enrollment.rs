@@ -643,7 +643,7 @@ mod tests {
                 (3, "未满最低年龄", "李**", 15)
             ]
         );
-        assert_eq!(check.findings[0].id_number, "4101**********1238");
+        assert_eq!(check.findings[0].id_number, "410***********1238");
         assert_eq!(check.findings[0].status, STATUS_PENDING);
         assert_eq!(check.findings[0].checked_on, "2025-02-28");
         assert_eq!((check.over_age_count, check.under_age_count), (2, 1));

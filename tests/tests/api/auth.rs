@@ -152,7 +152,7 @@ async fn an_admin_creates_staff_who_must_change_the_password_first() {
 }
 
 #[tokio::test]
-async fn forty_parallel_guesses_get_five_evaluated_and_a_stranger_cannot_tell_an_account_exists() {
+async fn forty_parallel_guesses_from_one_machine_get_five_evaluated_and_tell_nothing_about_the_account() {
     let app = TestApp::spawn().await;
     shared::steps::admin::insert(
         &app.state,
@@ -165,10 +165,11 @@ async fn forty_parallel_guesses_get_five_evaluated_and_a_stranger_cannot_tell_an
     )
     .await
     .expect("staff");
+    let prober = "203.0.113.50";
     for login in ["zhao.liu", "nobody.here"] {
         let handles: Vec<_> = (0..40)
             .map(|n| {
-                let browser = app.browser();
+                let browser = e2e::Browser::at_address(&app.base, prober);
                 tokio::spawn(async move {
                     browser
                         .post(
@@ -199,7 +200,15 @@ async fn forty_parallel_guesses_get_five_evaluated_and_a_stranger_cannot_tell_an
             .to_owned();
         assert!(locked_message.contains("0371-67882633"), "{locked_message}");
     }
-    // Even the right password waits out the lock.
+    // Even the right password waits out the lock on that machine…
+    let r = e2e::Browser::at_address(&app.base, prober)
+        .post(
+            "/api/auth/login",
+            json!({ "login": "zhao.liu", "password": "Right0neRight0ne" }),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (423, "ACCOUNT_LOCKED"));
+    // …but the prober has not locked the holder out of their own.
     let r = app
         .browser()
         .post(
@@ -207,7 +216,97 @@ async fn forty_parallel_guesses_get_five_evaluated_and_a_stranger_cannot_tell_an
             json!({ "login": "zhao.liu", "password": "Right0neRight0ne" }),
         )
         .await;
-    assert_eq!((r.status, r.code()), (423, "ACCOUNT_LOCKED"));
+    assert_eq!(r.status, 200, "{r:?}");
+}
+
+#[tokio::test]
+async fn guesses_from_many_machines_lock_an_account_and_its_holder_unlocks_it_by_sms() {
+    let app = TestApp::spawn().await;
+    let unit = e2e::UnitFixture::new("411103");
+    let (_, login, password) = app.approved_unit(&unit).await;
+    // Four guesses from each of ten machines, all at once: twenty are evaluated, then the
+    // account is locked from everywhere.
+    let handles: Vec<_> = (0..40)
+        .map(|n| {
+            let browser = e2e::Browser::at_address(&app.base, &format!("198.51.100.{}", n % 10 + 1));
+            let login = login.clone();
+            tokio::spawn(async move {
+                browser
+                    .post("/api/auth/login", json!({ "login": login, "password": format!("guess-{n}") }))
+                    .await
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for handle in handles {
+        answers.push(handle.await.expect("guess"));
+    }
+    let evaluated = answers.iter().filter(|r| r.status == 401).count();
+    assert_eq!(evaluated, 20, "{answers:?}");
+    assert!(answers.iter().all(|r| r.code() == "LOGIN_FAILED" || r.code() == "ACCOUNT_LOCKED"));
+    let holder = app.browser();
+    let r = holder
+        .post("/api/auth/login", json!({ "login": login, "password": password }))
+        .await;
+    assert_eq!((r.status, r.code()), (423, "ACCOUNT_LOCKED"), "{r:?}");
+    assert!(r.body["message"].as_str().expect("msg").contains("短信解锁"), "{r:?}");
+
+    // 短信解锁: the code goes to the contact's mobile on record, never to the caller.
+    let before = app.sms_to(&unit.mobile).await.len();
+    let r = holder.post("/api/auth/unlock-codes", json!({ "login": login })).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let code = app.latest_code(&unit.mobile, before + 1).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let r = holder
+        .post("/api/auth/unlock", json!({ "login": login, "code": wrong }))
+        .await;
+    assert_eq!((r.status, r.code()), (400, "CODE_WRONG"), "{r:?}");
+    let r = holder
+        .post("/api/auth/unlock", json!({ "login": login, "code": code }))
+        .await;
+    assert_eq!(r.status, 204, "{r:?}");
+    let r = holder
+        .post("/api/auth/login", json!({ "login": login, "password": password }))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    // A code is used once.
+    let r = holder
+        .post("/api/auth/unlock", json!({ "login": login, "code": code }))
+        .await;
+    assert_eq!(r.status, 400, "{r:?}");
+
+    // An unknown login answers the same and sends nothing.
+    let sent_before = app.sms_to(&unit.mobile).await.len();
+    let r = holder.post("/api/auth/unlock-codes", json!({ "login": "nobody.here" })).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let r = holder
+        .post("/api/auth/unlock", json!({ "login": "nobody.here", "code": "123456" }))
+        .await;
+    assert_eq!((r.status, r.code()), (400, "CODE_WRONG"), "{r:?}");
+    assert_eq!(app.sms_to(&unit.mobile).await.len(), sent_before);
+}
+
+#[tokio::test]
+async fn one_machine_guessing_many_accounts_is_stopped_after_fifty_wrong_guesses_an_hour() {
+    let app = TestApp::spawn().await;
+    let stuffer = e2e::Browser::at_address(&app.base, "192.0.2.77");
+    for n in 0..50 {
+        let r = stuffer
+            .post("/api/auth/login", json!({ "login": format!("user{}", n / 4), "password": "Passw0rd!" }))
+            .await;
+        assert_eq!((r.status, r.code()), (401, "LOGIN_FAILED"), "guess {n}: {r:?}");
+    }
+    let r = stuffer
+        .post("/api/auth/login", json!({ "login": "someone.else", "password": "Passw0rd!" }))
+        .await;
+    assert_eq!((r.status, r.code()), (429, "LOGIN_SOURCE_LIMIT"), "{r:?}");
+    assert!(r.body["message"].as_str().expect("msg").contains("一小时后再试"));
+    // Other machines sign in as usual.
+    let r = app
+        .browser()
+        .post("/api/auth/login", json!({ "login": "someone.else", "password": "Passw0rd!" }))
+        .await;
+    assert_eq!((r.status, r.code()), (401, "LOGIN_FAILED"));
 }
 
 #[tokio::test]

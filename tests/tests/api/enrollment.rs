@@ -712,7 +712,7 @@ async fn over_age_members_need_a_proof_and_of_two_submits_exactly_one_wins() {
     assert_eq!(over["activity_name"], "在职职工住院医疗互助保障活动");
     assert_eq!(over["rule"], "超龄");
     assert_eq!(over["member_name"], "王**");
-    assert_eq!(over["id_number"], format!("4111**********{}", &ids[0][14..]));
+    assert_eq!(over["id_number"], format!("411***********{}", &ids[0][14..]));
     assert_eq!(over["checked_on"], today.as_str());
     assert_eq!(over["status"], "待处理");
     assert!(over["age"].as_u64().is_some_and(|a| a > 60), "{over}");

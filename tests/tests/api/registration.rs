@@ -355,6 +355,54 @@ async fn the_daily_code_limit_is_ten() {
 }
 
 #[tokio::test]
+async fn one_network_gets_thirty_codes_an_hour_and_the_system_its_daily_ceiling() {
+    let app = TestApp::spawn().await;
+    let pump = e2e::Browser::at_address(&app.base, "198.51.100.7");
+    let mobiles: Vec<String> = (0..31).map(|_| e2e::mobile()).collect();
+    for mobile in &mobiles[..30] {
+        let r = pump
+            .post("/api/sms-codes", json!({ "mobile": mobile, "purpose": "register" }))
+            .await;
+        assert_eq!(r.status, 200, "{r:?}");
+    }
+    let r = pump
+        .post("/api/sms-codes", json!({ "mobile": mobiles[30], "purpose": "register" }))
+        .await;
+    assert_eq!((r.status, r.code()), (429, "SMS_SOURCE_LIMIT"), "{r:?}");
+    assert!(r.body["message"].as_str().expect("msg").contains("一小时后再试"));
+    assert!(app.sms_to(&mobiles[30]).await.is_empty(), "a refused request queues no SMS");
+    // Another network is not held back by this one.
+    let r = app
+        .browser()
+        .post("/api/sms-codes", json!({ "mobile": mobiles[30], "purpose": "register" }))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+
+    // The office's ceiling for the whole system: 32 sent today, a ceiling of 32 refuses the next.
+    app.state
+        .db
+        .put_item()
+        .table_name(&*app.state.table)
+        .set_item(Some({
+            let mut item = shared::records::sms_code::limits_key();
+            item.insert("codes_per_day".into(), shared::platform::db::n(32));
+            item
+        }))
+        .send()
+        .await
+        .expect("set ceiling");
+    let last = e2e::mobile();
+    let r = app.browser().post("/api/sms-codes", json!({ "mobile": last, "purpose": "register" })).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let r = app
+        .browser()
+        .post("/api/sms-codes", json!({ "mobile": e2e::mobile(), "purpose": "register" }))
+        .await;
+    assert_eq!((r.status, r.code()), (429, "SMS_SYSTEM_LIMIT"), "{r:?}");
+    assert_eq!(app.wait_sms(&last, 1).await.len(), 1);
+}
+
+#[tokio::test]
 async fn images_over_two_megabytes_or_not_images_are_refused() {
     let app = TestApp::spawn().await;
     let unit = UnitFixture::new("411103");

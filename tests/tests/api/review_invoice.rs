@@ -149,7 +149,7 @@ async fn three_levels_in_turn_each_queue_in_its_jurisdiction_and_the_final_sms_s
     assert!(!r.body.to_string().contains(&whole), "ID shown whole: {r:?}");
     assert_eq!(
         items[0]["id_number"],
-        format!("{}**********{}", &whole[..4], &whole[14..])
+        format!("{}***********{}", &whole[..3], &whole[14..])
     );
     let r = l1
         .get(&format!("/api/staff/applications/{id}/members?page=2&page_size=2"))
