@@ -315,7 +315,12 @@ pub struct Browser {
 
 fn any_address() -> String {
     let mut rng = rand::rng();
-    format!("10.{}.{}.{}", rng.random_range(0..=255u8), rng.random_range(0..=255u8), rng.random_range(1..=254u8))
+    format!(
+        "10.{}.{}.{}",
+        rng.random_range(0..=255u8),
+        rng.random_range(0..=255u8),
+        rng.random_range(1..=254u8)
+    )
 }
 
 #[derive(Debug)]

@@ -120,6 +120,8 @@ test('2 admin creates the reviewers and finance staff on the staff-accounts scre
     { key: 'l2', login: `fushen${Date.now() % 100000}`, name: '漯河复审员', agency: '漯河市', perm: '复审', mobile: mobile() },
     { key: 'l3', login: `zhongshen${Date.now() % 100000}`, name: '省办终审员', agency: '河南省办事处', perm: '终审', mobile: mobile() },
     { key: 'finance', login: `caiwu${Date.now() % 100000}`, name: '省办财务', agency: '河南省办事处', perm: '财务到账确认', mobile: mobile() },
+    // A second registration reviewer: a contact change takes two people.
+    { key: 'reg2', login: `zhuce${Date.now() % 100000}`, name: '省办注册审核员', agency: '河南省办事处', perm: '注册审核', mobile: mobile() },
   ]
   await admin.locator('.el-menu-item', { hasText: '工作人员账号' }).click()
   await admin.waitForURL('**/staff/accounts')
@@ -404,13 +406,29 @@ test('10 staff change the unit\'s contact person; the activity catalogue', async
   await dialog.locator('.el-form-item', { hasText: '手机号码' }).locator('input').fill('1234')
   await dialog.locator('.el-form-item', { hasText: '联络邮箱' }).locator('input').fill('gonghui@example.cn')
   admin.expectHttp(422, '/contact')
-  await dialog.getByRole('button', { name: '确定' }).click()
+  await dialog.getByRole('button', { name: '提交申请' }).click()
   await fieldError(admin, '手机号码').filter({ visible: true }).first().waitFor()
   await shot(admin, '18-contact-change-inline-error')
+  // The new contact reads back the code sent to the new mobile.
   const next = mobile()
   await dialog.locator('.el-form-item', { hasText: '手机号码' }).locator('input').fill(next)
-  await dialog.getByRole('button', { name: '确定' }).click()
-  await admin.locator('.el-table__row', { hasText: '李**' }).or(admin.locator('.el-table__row', { hasText: '李红梅' })).first().waitFor()
+  await dialog.locator('[data-test=send-contact-code]').click()
+  const codeSms = await waitSms(next, (m) => m.includes('验证码为'))
+  await dialog.locator('input[name=sms_code]').fill(codeSms.match(/验证码为(\d{6})/)[1])
+  await dialog.getByRole('button', { name: '提交申请' }).click()
+  // The current contact is told at once; the change waits for a second reviewer.
+  await waitSms(unit.mobile, (m) => m.includes('联系人更换申请已提交'))
+  const pendingRow = admin.locator('.el-table__row', { hasText: unit.code })
+  await pendingRow.getByText('李**').waitFor()
+  assert.ok(await pendingRow.getByRole('button', { name: '复核通过' }).isDisabled())
+  await shot(admin, '18b-contact-change-pending')
+  const reviewer2 = await staffPage('reg2')
+  await reviewer2.locator('.el-menu-item', { hasText: '更换联系人' }).click()
+  const row2 = reviewer2.locator('.el-table__row', { hasText: unit.code })
+  await row2.getByRole('button', { name: '复核通过' }).click()
+  await reviewer2.locator('.el-message-box').getByRole('button', { name: '确定' }).click()
+  await reviewer2.getByText('联系人已更换').first().waitFor()
+  assertClean(reviewer2)
   unit.mobile = next // later notices go to the new contact
   // The new contact gets the account with a fresh password by SMS; the old sessions end, so
   // the unit's page finds itself signed out (one 401) and the new contact signs in.

@@ -1,14 +1,19 @@
 //! 注册审核 (staff): list and open registrations in one's jurisdiction, approve into a unit
-//! account, reject with a reason, change an approved unit's contact person.
+//! account, reject with a reason, change an approved unit's contact person (asked by one
+//! reviewer with the new mobile's code, approved by another).
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use serde::Deserialize;
-use shared::platform::error::ErrorBody;
-use shared::platform::http::ApiJson;
+use shared::domain::Mobile;
+use shared::platform::error::{ApiError, ErrorBody};
+use shared::platform::http::{ApiJson, ClientAddress};
 use shared::platform::paging::{Page, PageQuery};
 use shared::records::account::Permission;
 use shared::records::session::StaffUser;
-use shared::records::unit::{Contact, ContactForm, RegistrationStatus};
+use shared::records::sms_code::CodeSent;
+use shared::records::unit::{Contact, ContactForm, PendingContact, RegistrationStatus};
+use shared::steps::contact_change;
 use shared::steps::registration_review::{self, Decision, RegistrationDetail, RegistrationFilter, RegistrationSummary};
 use shared::{ApiResult, AppState};
 use utoipa::{IntoParams, ToSchema};
@@ -21,7 +26,10 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(show))
         .routes(routes!(approve))
         .routes(routes!(reject))
-        .routes(routes!(change_contact))
+        .routes(routes!(contact_code))
+        .routes(routes!(request_contact_change))
+        .routes(routes!(approve_contact_change))
+        .routes(routes!(reject_contact_change))
 }
 
 pub fn router(state: AppState) -> axum::Router {
@@ -102,17 +110,85 @@ async fn reject(
     ))
 }
 
-/// 更换联系人
-#[utoipa::path(put, path = "/api/staff/units/{id}/contact", tag = "registration review", request_body = ContactForm,
-    responses((status = 200, body = Contact), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn change_contact(
+#[derive(Debug, Deserialize, ToSchema)]
+struct ContactCodeRequest {
+    /// The new contact's mobile
+    mobile: String,
+}
+
+/// 更换联系人, step 1: an SMS code to the new contact's mobile, which they read back.
+#[utoipa::path(post, path = "/api/staff/units/{id}/contact-codes", tag = "registration review",
+    params(("id" = String, Path, description = "unit id")), request_body = ContactCodeRequest,
+    responses((status = 200, body = CodeSent), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
+async fn contact_code(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    source: ClientAddress,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ContactCodeRequest>,
+) -> ApiResult<Json<CodeSent>> {
+    staff.require(Permission::RegistrationReview)?;
+    let mobile = Mobile::parse(&req.mobile).map_err(|e| ApiError::from_reason(&e))?;
+    Ok(Json(
+        contact_change::send_code(&state, &staff, &id, &mobile, &source).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct ContactChangeRequest {
+    #[serde(flatten)]
+    contact: ContactForm,
+    /// The code the new contact received
+    #[serde(default)]
+    sms_code: String,
+}
+
+/// 更换联系人, step 2: the request, with the new mobile's code; the current contact is told by
+/// SMS and the change waits for a second reviewer.
+#[utoipa::path(put, path = "/api/staff/units/{id}/contact", tag = "registration review",
+    params(("id" = String, Path, description = "unit id")), request_body = ContactChangeRequest,
+    responses((status = 202, body = PendingContact), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn request_contact_change(
     State(state): State<AppState>,
     staff: StaffUser,
     Path(id): Path<String>,
-    ApiJson(form): ApiJson<ContactForm>,
+    ApiJson(req): ApiJson<ContactChangeRequest>,
+) -> ApiResult<(StatusCode, Json<PendingContact>)> {
+    staff.require(Permission::RegistrationReview)?;
+    let pending = contact_change::request(&state, &staff, &id, &req.contact, &req.sms_code).await?;
+    Ok((StatusCode::ACCEPTED, Json(pending)))
+}
+
+/// 更换联系人, step 3: another reviewer approves; the new contact gets the account by SMS.
+#[utoipa::path(post, path = "/api/staff/units/{id}/contact/approve", tag = "registration review",
+    params(("id" = String, Path, description = "unit id")),
+    responses((status = 200, body = Contact), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn approve_contact_change(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path(id): Path<String>,
 ) -> ApiResult<Json<Contact>> {
     staff.require(Permission::RegistrationReview)?;
-    Ok(Json(
-        registration_review::change_contact(&state, &staff, &id, &form).await?,
-    ))
+    Ok(Json(contact_change::approve(&state, &staff, &id).await?))
+}
+
+/// 更换联系人: 驳回 (or withdraw) a pending request.
+#[utoipa::path(post, path = "/api/staff/units/{id}/contact/reject", tag = "registration review",
+    params(("id" = String, Path, description = "unit id")), request_body = RejectRequest,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn reject_contact_change(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<RejectRequest>,
+) -> ApiResult<StatusCode> {
+    staff.require(Permission::RegistrationReview)?;
+    contact_change::reject(&state, &staff, &id, &req.reason).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

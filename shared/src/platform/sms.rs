@@ -55,6 +55,14 @@ pub enum SmsText {
         account: String,
         password: String,
     },
+    /// To the current contact when someone asks to replace them (names and mobile masked).
+    ContactChangeRequested {
+        unit_name: String,
+        new_name: String,
+        new_mobile: String,
+        /// The province office's phone.
+        help_phone: String,
+    },
 }
 
 impl SmsText {
@@ -80,6 +88,14 @@ impl SmsText {
             ),
             Self::PasswordReset { account, password } => format!(
                 "{PREFIX}您的账号{account}的密码已由管理员重置为{password}，登录后须修改密码。如非本人申请，请及时联系管理员。"
+            ),
+            Self::ContactChangeRequested {
+                unit_name,
+                new_name,
+                new_mobile,
+                help_phone,
+            } => format!(
+                "{PREFIX}{unit_name}的单位联系人更换申请已提交，新联系人为{new_name}（{new_mobile}），经另一名审核人员复核后生效。如非贵单位申请，请立即致电河南省办事处{help_phone}。"
             ),
             Self::Paid => format!(
                 "{PREFIX}您好！贵单位办理的入会业务需要在单位业务端下载打印\"确认书\"，并签字盖章后邮寄回所属地经办机构，保障活动正式生效，欢迎您们成为中国职工保险互助会会员！"

@@ -53,9 +53,16 @@ pub enum Claim {
 /// before a later one refuses is given back, so refusals never count as guesses.
 pub async fn claim(state: &AppState, login: &str, source: &ClientAddress, now: i64) -> ApiResult<Claim> {
     let hour_ttl = now + 2 * 3_600;
-    if add_one(state, source_key(source, now), "failures < :max", SOURCE_HOURLY_FAILURES, now, hour_ttl)
-        .await?
-        .is_none()
+    if add_one(
+        state,
+        source_key(source, now),
+        "failures < :max",
+        SOURCE_HOURLY_FAILURES,
+        now,
+        hour_ttl,
+    )
+    .await?
+    .is_none()
     {
         return Ok(Claim::SourceLimited);
     }
@@ -115,9 +122,9 @@ async fn give_back(state: &AppState, key: Item) -> ApiResult<()> {
         .send()
         .await;
     match result {
-        Err(e) if !db::is_condition_failed(&e) => {
-            Err(ApiError::internal(anyhow::Error::new(e).context("give back login attempt")))
-        }
+        Err(e) if !db::is_condition_failed(&e) => Err(ApiError::internal(
+            anyhow::Error::new(e).context("give back login attempt"),
+        )),
         _ => Ok(()),
     }
 }

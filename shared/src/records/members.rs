@@ -11,7 +11,7 @@ use crate::platform::db::{self, s};
 use crate::platform::error::ApiResult;
 use crate::platform::paging::{Page, PageQuery, PageRequest};
 use crate::platform::state::AppState;
-use crate::records::application::app_pk;
+use crate::records::application::{Application, app_pk};
 
 /// One named member.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -165,8 +165,25 @@ pub fn member_sk(member_id: &str) -> String {
     format!("MEMBER#{member_id}")
 }
 
-/// Every named member of an application.
-pub async fn all(state: &AppState, app_id: &str) -> ApiResult<Vec<Member>> {
+/// The named members of `app`: those of its committed imports. An import writes its members
+/// before it commits its batch (`batch_seq`); until then, or for good if it died in between,
+/// they are not the application's: never counted, listed, printed or covered, and the next
+/// import clears them.
+pub async fn all(state: &AppState, app: &Application) -> ApiResult<Vec<Member>> {
+    let mut members = stored(state, &app.id).await?;
+    members.retain(|m| m.committed_in(app));
+    Ok(members)
+}
+
+impl Member {
+    /// True when the import that wrote this member committed.
+    pub fn committed_in(&self, app: &Application) -> bool {
+        self.batch_no <= app.batch_seq
+    }
+}
+
+/// Every member item under the application, committed or not.
+pub async fn stored(state: &AppState, app_id: &str) -> ApiResult<Vec<Member>> {
     db::query_as(
         state
             .db

@@ -166,7 +166,7 @@ pub fn check_dates() -> (NaiveDate, NaiveDate) {
 
 /// 参保自核信息 of any application (callers check who may read it).
 pub async fn self_check_of(state: &AppState, app: &Application) -> ApiResult<SelfCheck> {
-    let members = members::all(state, &app.id).await?;
+    let members = members::all(state, app).await?;
     let proof = attachment::list(state, &app.id)
         .await?
         .iter()

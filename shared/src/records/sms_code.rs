@@ -28,6 +28,8 @@ pub enum CodePurpose {
     Register,
     /// 短信解锁: the code is for a login, and goes to the mobile on record for it.
     Unlock,
+    /// 更换联系人: the new contact's mobile proves itself.
+    ContactChange,
 }
 
 impl CodePurpose {
@@ -35,6 +37,7 @@ impl CodePurpose {
         match self {
             Self::Register => "register",
             Self::Unlock => "unlock",
+            Self::ContactChange => "contact_change",
         }
     }
 }
@@ -72,12 +75,7 @@ fn too_many_attempts() -> ApiError {
 /// Checks a code; on success returns the write that consumes it, to commit with the action
 /// it authorises (so a code is used at most once). Each check first claims one of the five
 /// attempts with a conditional write, so parallel guesses never check more than five.
-pub async fn verify(
-    state: &AppState,
-    purpose: CodePurpose,
-    subject: &str,
-    code: &str,
-) -> ApiResult<TransactWriteItem> {
+pub async fn verify(state: &AppState, purpose: CodePurpose, subject: &str, code: &str) -> ApiResult<TransactWriteItem> {
     let code = code.trim();
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ApiError::bad_request("CODE_FORMAT", "请输入6位数字短信验证码"));
@@ -155,14 +153,18 @@ pub const SYSTEM_DAILY_LIMIT: u32 = 3_000;
 fn rate_key(purpose: CodePurpose, subject: &str) -> db::Item {
     let day = time::today_beijing().format("%Y%m%d");
     match purpose {
-        CodePurpose::Register => key(format!("SMSRATE#{subject}#{day}"), "RATE"),
+        CodePurpose::Register | CodePurpose::ContactChange => key(format!("SMSRATE#{subject}#{day}"), "RATE"),
         CodePurpose::Unlock => key(format!("SMSRATE#unlock#{subject}#{day}"), "RATE"),
     }
 }
 
 fn source_key(source: &ClientAddress) -> db::Item {
     key(
-        format!("SMSSOURCE#{}#{}", source.as_str(), time::now().with_timezone(&time::BEIJING).format("%Y%m%d%H")),
+        format!(
+            "SMSSOURCE#{}#{}",
+            source.as_str(),
+            time::now().with_timezone(&time::BEIJING).format("%Y%m%d%H")
+        ),
         "RATE",
     )
 }
@@ -254,10 +256,7 @@ pub async fn send(
         return Err(if cancelled.failed_at(0) {
             rate_refusal(state, purpose, subject, now).await
         } else if cancelled.failed_at(1) {
-            ApiError::too_many(
-                "SMS_SOURCE_LIMIT",
-                "您所在的网络获取验证码过于频繁，请一小时后再试",
-            )
+            ApiError::too_many("SMS_SOURCE_LIMIT", "您所在的网络获取验证码过于频繁，请一小时后再试")
         } else if cancelled.failed_at(2) {
             // The ceiling protects the office's money; someone must look at why it was reached.
             tracing::error!(alarm = "sms_system_limit", "daily SMS code ceiling reached");
@@ -287,8 +286,10 @@ async fn rate_refusal(state: &AppState, purpose: CodePurpose, subject: &str, now
         ApiError::too_many(
             "SMS_DAILY_LIMIT",
             match purpose {
-                CodePurpose::Register => format!("该手机号今日获取验证码已达{DAILY_LIMIT}次，请明天再试"),
                 CodePurpose::Unlock => format!("该账号今日获取验证码已达{DAILY_LIMIT}次，请明天再试"),
+                CodePurpose::Register | CodePurpose::ContactChange => {
+                    format!("该手机号今日获取验证码已达{DAILY_LIMIT}次，请明天再试")
+                }
             },
         )
     } else {

@@ -111,6 +111,22 @@ pub struct Unit {
     pub reject_reason: Option<String>,
     /// 账号 (the unit code) once approved.
     pub account: Option<String>,
+    /// A change of contact person waiting for a second reviewer (absent, not null, when
+    /// none: the request's condition is that the attribute does not exist).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_contact: Option<PendingContact>,
+    /// Who asked for it, for the duty rule (a person key, never shown).
+    #[serde(default, skip_serializing)]
+    #[schema(ignore)]
+    pub pending_contact_person: Option<String>,
+}
+
+/// 更换联系人 asked for by one reviewer; it takes effect when another approves it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PendingContact {
+    pub contact: Contact,
+    pub requested_by: String,
+    pub requested_at: String,
 }
 
 pub fn unit_pk(id: &str) -> String {

@@ -4,9 +4,9 @@ use axum::http::StatusCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::platform::db::{self, s};
 use crate::domain::Mobile;
 use crate::platform::db::OnCancel;
+use crate::platform::db::{self, s};
 use crate::platform::error::{ApiError, ApiResult, OrInternal};
 use crate::platform::http::ClientAddress;
 use crate::platform::password;
@@ -14,9 +14,9 @@ use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::records::account::{Account, Permission, Role, account_key, account_pk, load_account};
 use crate::records::login_guard::{self, AfterFailure, Claim};
+use crate::records::session::{Session, close_all_sessions, not_signed_in, open_session};
 use crate::records::sms_code::{self, CodePurpose, CodeSent};
 use crate::records::trail;
-use crate::records::session::{Session, close_all_sessions, not_signed_in, open_session};
 use crate::records::unit;
 use crate::reference;
 

@@ -82,7 +82,7 @@ async fn document(state: &AppState, cert: &Certificate, verify_base: &str) -> Ap
     let unit = unit::load_unit(state, &cert.unit_id)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("certificate without unit")))?;
-    let mut members = members::all(state, &cert.application_id).await?;
+    let mut members = members::all(state, &app).await?;
     members.sort_by_key(|m| (m.batch_no, m.row));
     check_names(&members)?;
     let phone = unit.contact.office_phone.to_string();

@@ -348,7 +348,7 @@ fn changed_meanwhile() -> ApiError {
 /// satisfied the check still exists.
 pub async fn submit(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<ApplicationSummary> {
     let app = application::load_draft(state, unit, id).await?;
-    let members = members::all(state, &app.id).await?;
+    let members = members::all(state, &app).await?;
     let attachments = attachment::list(state, &app.id).await?;
     let proof = attachments.iter().find(|a| a.kind == AttachmentKind::OverageProof);
     let (_, effective) = check_dates();

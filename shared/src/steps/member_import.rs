@@ -36,7 +36,9 @@ pub fn template() -> ApiResult<Vec<u8>> {
 }
 
 pub const MAX_FILE_BYTES: u64 = 5 * 1024 * 1024;
-const LEASE_SECONDS: i64 = 120;
+/// Longer than the import function may run (its Timeout in template.yaml; a test holds this), so
+/// a lease that ran out belongs to an import that is gone.
+pub const LEASE_SECONDS: i64 = 120;
 const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 fn upload_area(app_id: &str) -> String {
@@ -214,7 +216,16 @@ async fn import_locked(
     file_name: &str,
     lease: &str,
 ) -> ApiResult<ImportBatch> {
-    let existing = members::all(state, &app.id).await?;
+    let (existing, unfinished): (Vec<Member>, Vec<Member>) = members::stored(state, &app.id)
+        .await?
+        .into_iter()
+        .partition(|m| m.committed_in(app));
+    if !unfinished.is_empty() {
+        // An earlier import wrote these and never committed (the lease outlives any function
+        // run, so that import is gone): clear them before this one writes the same batch number.
+        tracing::warn!(application = %app.id, members = unfinished.len(), "clearing an import that never committed");
+        db::batch_write(state, delete_requests(&app.id, &unfinished)).await?;
+    }
     let batch_no = app.batch_seq + 1;
     let mut ctx = ImportContext::new(time::today_beijing());
     for member in &existing {
@@ -356,7 +367,7 @@ async fn write_members(state: &AppState, app_id: &str, new_members: &[Member]) -
     db::batch_write(state, requests).await
 }
 
-async fn delete_members(state: &AppState, app_id: &str, gone: &[Member]) {
+fn delete_requests(app_id: &str, gone: &[Member]) -> Vec<WriteRequest> {
     let mut requests = Vec::new();
     for m in gone {
         if let Ok(delete) = aws_sdk_dynamodb::types::DeleteRequest::builder()
@@ -366,7 +377,12 @@ async fn delete_members(state: &AppState, app_id: &str, gone: &[Member]) {
             requests.push(WriteRequest::builder().delete_request(delete).build());
         }
     }
-    if let Err(e) = db::batch_write(state, requests).await {
+    requests
+}
+
+/// Best effort: what is left is never counted and the next import clears it.
+async fn delete_members(state: &AppState, app_id: &str, gone: &[Member]) {
+    if let Err(e) = db::batch_write(state, delete_requests(app_id, gone)).await {
         tracing::error!(error = e.message, "could not remove members of a failed import");
     }
 }
@@ -420,21 +436,22 @@ pub async fn list(
     page: PageQuery,
     expiring_only: bool,
 ) -> ApiResult<Page<MemberView>> {
-    application::load_for_unit(state, unit, app_id).await?;
-    let mut all = members::all(state, app_id).await?;
+    let app = application::load_for_unit(state, unit, app_id).await?;
+    let mut all = members::all(state, &app).await?;
     if expiring_only {
         all.retain(|m| m.covered_until.is_some());
     }
     Ok(members::page(all, page, time::today_beijing()))
 }
 
-async fn load_member(state: &AppState, app_id: &str, member: &str) -> ApiResult<Member> {
+async fn load_member(state: &AppState, app: &Application, member: &str) -> ApiResult<Member> {
     let not_found = || ApiError::not_found("NOT_FOUND", "未找到该参保人");
     if member.len() != 20 || !member.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(not_found());
     }
-    db::get_as(state, key(app_pk(app_id), member_sk(member)), "get member")
+    db::get_as::<Member>(state, key(app_pk(&app.id), member_sk(member)), "get member")
         .await?
+        .filter(|m| m.committed_in(app))
         .ok_or_else(not_found)
 }
 
@@ -456,7 +473,7 @@ pub async fn edit(
     form: MemberEdit,
 ) -> ApiResult<MemberView> {
     let app = application::load_draft(state, unit, app_id).await?;
-    let old = load_member(state, app_id, member).await?;
+    let old = load_member(state, &app, member).await?;
     let mut check = FieldCheck::new();
     let name = form.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > spreadsheet::MAX_NAME_CHARS {
@@ -517,7 +534,6 @@ pub async fn edit(
         .or_internal("build trail")?,
     ];
     commit_draft_change(state, items).await?;
-    let _ = app;
     Ok(updated.view(time::today_beijing()))
 }
 
@@ -532,8 +548,8 @@ async fn commit_draft_change(
 
 /// 人员删除
 pub async fn remove(state: &AppState, unit: &UnitUser, app_id: &str, member: &str) -> ApiResult<()> {
-    application::load_draft(state, unit, app_id).await?;
-    let old = load_member(state, app_id, member).await?;
+    let app = application::load_draft(state, unit, app_id).await?;
+    let old = load_member(state, &app, member).await?;
     let charged = old.covered_until.is_none();
     let (named, expiring) = if charged { (1, 0) } else { (0, 1) };
     let risk = i64::from(charged && old.occupation == Occupation::HighRisk);
@@ -673,8 +689,8 @@ fn unnamed_counts_change(table: &str, app_id: &str, entry: &UnnamedEntry, sign: 
 
 /// 参保人员名单下载: whole IDs, so the download itself is recorded in the trail.
 pub async fn export(state: &AppState, unit: &UnitUser, app_id: &str) -> ApiResult<Vec<u8>> {
-    application::load_for_unit(state, unit, app_id).await?;
-    let mut all = members::all(state, app_id).await?;
+    let app = application::load_for_unit(state, unit, app_id).await?;
+    let mut all = members::all(state, &app).await?;
     all.sort_by_key(|m| (m.batch_no, m.row));
     let effective = time::today_beijing() + Days::days(1);
     let rows: Vec<ExportMember> = all

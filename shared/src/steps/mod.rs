@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod auth;
 #[cfg(feature = "pdf")]
 pub mod certificate;
+pub mod contact_change;
 pub mod enrollment;
 pub mod invoice;
 #[cfg(feature = "xlsx")]

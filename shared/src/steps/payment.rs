@@ -371,7 +371,10 @@ async fn issue(
 /// the certificate. 未到期 members keep their earlier coverage: this certificate did not
 /// charge them.
 async fn record_coverage(state: &AppState, mut cert: Certificate) -> ApiResult<Certificate> {
-    let members = members::all(state, &cert.application_id).await?;
+    let app = application::load(state, &cert.application_id)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("certificate without application")))?;
+    let members = members::all(state, &app).await?;
     let mut requests = Vec::with_capacity(members.len());
     for m in members.iter().filter(|m| m.covered_until.is_none()) {
         let item = coverage::coverage_item(

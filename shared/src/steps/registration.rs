@@ -143,6 +143,8 @@ impl RegistrationForm {
             decided_by: None,
             reject_reason: None,
             account: None,
+            pending_contact: None,
+            pending_contact_person: None,
         })
     }
 }
@@ -200,7 +202,13 @@ pub async fn register(state: &AppState, form: RegistrationForm) -> ApiResult<Sub
     if taken(state, "UNIONCODE", unit.union_credit_code.as_str()).await? {
         return Err(duplicate_union_code());
     }
-    let consume_code = sms_code::verify(state, CodePurpose::Register, unit.contact.mobile.as_str(), &form.sms_code).await?;
+    let consume_code = sms_code::verify(
+        state,
+        CodePurpose::Register,
+        unit.contact.mobile.as_str(),
+        &form.sms_code,
+    )
+    .await?;
     let mut check = FieldCheck::new();
     let license = check_image(state, &mut check, "unit_license_upload", &form.unit_license_upload).await?;
     let union_cert = check_image(

@@ -1,15 +1,14 @@
 //! 注册审核: the staff's registration list and detail, approval into an account, rejection,
 //! and the change of contact person.
-use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::mask_name;
 use crate::platform::db::{self, Index, OnCancel, s};
-use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
+use crate::platform::error::{ApiError, ApiResult, OrInternal};
 use crate::platform::paging::{Page, PageQuery, PageRequest};
 use crate::platform::password;
-use crate::platform::sms::{self, SmsText};
+use crate::platform::sms::SmsText;
 use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::platform::uploads;
@@ -17,9 +16,7 @@ use crate::records::account::{Account, Role};
 use crate::records::session::StaffUser;
 use crate::records::trail;
 use crate::records::transition::{Transition, Workflow};
-use crate::records::unit::{
-    Contact, ContactForm, RegistrationStatus, Unit, unique_key, unit_for_staff, unit_key, unit_pk,
-};
+use crate::records::unit::{RegistrationStatus, Unit, unique_key, unit_for_staff, unit_pk};
 
 /// One row of the review list: contact masked.
 #[derive(Debug, Serialize, ToSchema)]
@@ -32,6 +29,16 @@ pub struct RegistrationSummary {
     pub contact_name: String,
     pub contact_mobile: String,
     pub submitted_at: String,
+    /// A change of contact waiting for a second reviewer (masked like the contact).
+    pub pending_contact: Option<PendingContactSummary>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PendingContactSummary {
+    pub contact_name: String,
+    pub contact_mobile: String,
+    pub requested_by: String,
+    pub requested_at: String,
 }
 
 pub const PAGE_SIZE_DEFAULT: u32 = 10;
@@ -81,6 +88,12 @@ pub async fn list_for_staff(
         unit_code: unit.unit_code.into(),
         agency_name: unit.agency_name,
         submitted_at: unit.submitted_at,
+        pending_contact: unit.pending_contact.map(|p| PendingContactSummary {
+            contact_name: mask_name(&p.contact.name),
+            contact_mobile: p.contact.mobile.masked(),
+            requested_by: p.requested_by,
+            requested_at: p.requested_at,
+        }),
     }))
 }
 
@@ -235,80 +248,4 @@ pub async fn reject(state: &AppState, staff: &StaffUser, id: &str, reason: &str)
         status: RegistrationStatus::Rejected,
         account: None,
     })
-}
-
-/// 更换联系人: the new contact gets the account with a fresh password by SMS; every session
-/// of the old contact ends.
-pub async fn change_contact(state: &AppState, staff: &StaffUser, id: &str, form: &ContactForm) -> ApiResult<Contact> {
-    let unit = unit_for_staff(state, staff, id).await?;
-    let mut check = FieldCheck::new();
-    let parsed = form.parse(&mut check);
-    check.finish()?;
-    let contact = checked(parsed)?;
-    let mobile = contact.mobile.clone();
-    let Some(login) = unit
-        .account
-        .clone()
-        .filter(|_| unit.status == RegistrationStatus::Approved)
-    else {
-        return Err(ApiError::conflict(
-            "UNIT_NOT_APPROVED",
-            "该单位尚未审核通过，不能更换联系人",
-        ));
-    };
-    let password = password::generate();
-    let table = &*state.table;
-    let items = vec![
-        db::update_if(
-            table,
-            unit_key(id),
-            "SET contact = :c",
-            Some("#st = :approved"),
-            &[("#st", "status")],
-            &[
-                (
-                    ":c",
-                    AttributeValue::M(db::to_item(&contact).or_internal("encode contact")?),
-                ),
-                (":approved", s(RegistrationStatus::Approved.as_str())),
-            ],
-        )
-        .or_internal("build contact")?,
-        db::update_if(
-            table,
-            crate::records::account::account_key(&login),
-            "SET password_hash = :h, must_change_password = :t",
-            Some("attribute_exists(pk)"),
-            &[],
-            &[
-                (":h", s(password::hash(&password).or_internal("hash")?)),
-                (":t", AttributeValue::Bool(true)),
-            ],
-        )
-        .or_internal("build account")?,
-        sms::enqueue(
-            table,
-            &format!("contact:{id}:{}", uuid::Uuid::new_v4()),
-            &mobile,
-            &SmsText::Account {
-                account: login.clone(),
-                password,
-            },
-        )
-        .or_internal("build sms")?,
-        trail::record(
-            table,
-            &unit_pk(id),
-            &staff.login,
-            Some(Role::Staff),
-            "contact_changed",
-            &format!("更换单位联系人为{}（{}）", mask_name(&contact.name), mobile.masked()),
-        )
-        .or_internal("build trail")?,
-    ];
-    db::transact(state, items)
-        .await
-        .on_cancel(|_| ApiError::conflict("UNIT_NOT_APPROVED", "该单位尚未审核通过，不能更换联系人"))?;
-    crate::records::session::close_all_sessions(state, &login).await?;
-    Ok(contact)
 }

@@ -325,7 +325,7 @@ pub async fn members_page(
 ) -> ApiResult<Page<MemberView>> {
     staff.require_any(&READERS)?;
     let app = application::load_for_staff(state, staff, id).await?;
-    let all = members::all(state, &app.id).await?;
+    let all = members::all(state, &app).await?;
     Ok(members::page(all, page, time::today_beijing()))
 }
 

@@ -6,5 +6,12 @@ use crate::platform::state::AppState;
 use crate::records::sms_code::{self, CodeSent};
 
 pub async fn send_for_registration(state: &AppState, mobile: &Mobile, source: &ClientAddress) -> ApiResult<CodeSent> {
-    sms_code::send(state, sms_code::CodePurpose::Register, mobile.as_str(), Some(mobile), source).await
+    sms_code::send(
+        state,
+        sms_code::CodePurpose::Register,
+        mobile.as_str(),
+        Some(mobile),
+        source,
+    )
+    .await
 }

@@ -232,7 +232,10 @@ async fn guesses_from_many_machines_lock_an_account_and_its_holder_unlocks_it_by
             let login = login.clone();
             tokio::spawn(async move {
                 browser
-                    .post("/api/auth/login", json!({ "login": login, "password": format!("guess-{n}") }))
+                    .post(
+                        "/api/auth/login",
+                        json!({ "login": login, "password": format!("guess-{n}") }),
+                    )
                     .await
             })
         })
@@ -243,7 +246,11 @@ async fn guesses_from_many_machines_lock_an_account_and_its_holder_unlocks_it_by
     }
     let evaluated = answers.iter().filter(|r| r.status == 401).count();
     assert_eq!(evaluated, 20, "{answers:?}");
-    assert!(answers.iter().all(|r| r.code() == "LOGIN_FAILED" || r.code() == "ACCOUNT_LOCKED"));
+    assert!(
+        answers
+            .iter()
+            .all(|r| r.code() == "LOGIN_FAILED" || r.code() == "ACCOUNT_LOCKED")
+    );
     let holder = app.browser();
     let r = holder
         .post("/api/auth/login", json!({ "login": login, "password": password }))
@@ -277,7 +284,9 @@ async fn guesses_from_many_machines_lock_an_account_and_its_holder_unlocks_it_by
 
     // An unknown login answers the same and sends nothing.
     let sent_before = app.sms_to(&unit.mobile).await.len();
-    let r = holder.post("/api/auth/unlock-codes", json!({ "login": "nobody.here" })).await;
+    let r = holder
+        .post("/api/auth/unlock-codes", json!({ "login": "nobody.here" }))
+        .await;
     assert_eq!(r.status, 200, "{r:?}");
     let r = holder
         .post("/api/auth/unlock", json!({ "login": "nobody.here", "code": "123456" }))
@@ -292,19 +301,28 @@ async fn one_machine_guessing_many_accounts_is_stopped_after_fifty_wrong_guesses
     let stuffer = e2e::Browser::at_address(&app.base, "192.0.2.77");
     for n in 0..50 {
         let r = stuffer
-            .post("/api/auth/login", json!({ "login": format!("user{}", n / 4), "password": "Passw0rd!" }))
+            .post(
+                "/api/auth/login",
+                json!({ "login": format!("user{}", n / 4), "password": "Passw0rd!" }),
+            )
             .await;
         assert_eq!((r.status, r.code()), (401, "LOGIN_FAILED"), "guess {n}: {r:?}");
     }
     let r = stuffer
-        .post("/api/auth/login", json!({ "login": "someone.else", "password": "Passw0rd!" }))
+        .post(
+            "/api/auth/login",
+            json!({ "login": "someone.else", "password": "Passw0rd!" }),
+        )
         .await;
     assert_eq!((r.status, r.code()), (429, "LOGIN_SOURCE_LIMIT"), "{r:?}");
     assert!(r.body["message"].as_str().expect("msg").contains("一小时后再试"));
     // Other machines sign in as usual.
     let r = app
         .browser()
-        .post("/api/auth/login", json!({ "login": "someone.else", "password": "Passw0rd!" }))
+        .post(
+            "/api/auth/login",
+            json!({ "login": "someone.else", "password": "Passw0rd!" }),
+        )
         .await;
     assert_eq!((r.status, r.code()), (401, "LOGIN_FAILED"));
 }

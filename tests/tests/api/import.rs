@@ -176,7 +176,10 @@ async fn good_rows_become_members_and_failed_rows_are_fixed_and_reimported_alone
         "{last:?}"
     );
     let first = &list.body["items"][0];
-    assert_eq!(first["id_number"], format!("{}***********{}", &good1[..3], &good1[14..]));
+    assert_eq!(
+        first["id_number"],
+        format!("{}***********{}", &good1[..3], &good1[14..])
+    );
     assert_eq!(first["mobile"], "138****5678");
     assert_eq!(first["name"], "张*");
     let member = first["member_id"].as_str().expect("member id").to_owned();
@@ -323,6 +326,94 @@ async fn members_still_covered_count_as_not_yet_expired_and_are_not_charged() {
         .await;
     assert_eq!(list.body["total"], 1);
     assert_eq!(list.body["items"][0]["covered_until"], until.to_string());
+}
+
+/// What an import that died between writing its members and committing its batch leaves.
+async fn leave_unfinished_import(app: &TestApp, app_id: &str, batch_no: u32, ids: &[&str]) {
+    use shared::domain::{Gender, IdType, Occupation, PersonId};
+    for (row, number) in ids.iter().enumerate() {
+        let member = shared::records::members::Member {
+            member_id: shared::records::members::member_id(number),
+            name: "半途".into(),
+            id: PersonId::parse(IdType::ResidentIdCard, number).expect("id"),
+            gender: Gender::Male,
+            birth_date: chrono::NaiveDate::from_ymd_opt(1980, 1, 1).expect("date"),
+            mobile: None,
+            occupation: Occupation::General,
+            remark: String::new(),
+            batch_no,
+            row: row as u32 + 1,
+            covered_until: None,
+        };
+        app.state
+            .db
+            .put_item()
+            .table_name(&*app.state.table)
+            .set_item(Some(member.to_item(app_id).expect("item")))
+            .send()
+            .await
+            .expect("put");
+    }
+}
+
+#[tokio::test]
+async fn members_of_an_import_that_never_committed_are_never_counted_listed_or_kept() {
+    let app = TestApp::spawn().await;
+    let clerk = app.clerk("411103").await;
+    let id = app.draft(&clerk, 1).await;
+    let first = resident_id("19800101", 21);
+    let r = app
+        .import(
+            &clerk.browser,
+            &id,
+            member_workbook(&[["1", "周一", "", &first, "", "", "", "", ""]]),
+            "a.xlsx",
+        )
+        .await;
+    assert_eq!(r.body["success"], 1, "{r:?}");
+    // Batch 2 died after writing two members and before committing.
+    let orphan = resident_id("19820202", 31);
+    let orphan_again = resident_id("19830303", 41);
+    leave_unfinished_import(&app, &id, 2, &[&orphan, &orphan_again]).await;
+
+    let list = clerk.browser.get(&format!("/api/applications/{id}/members")).await;
+    assert_eq!(list.body["total"], 1, "{list:?}");
+    let check = clerk.browser.get(&format!("/api/applications/{id}/self-check")).await;
+    assert_eq!(check.status, 200, "{check:?}");
+    let export = clerk
+        .browser
+        .get(&format!("/api/applications/{id}/members/export"))
+        .await;
+    assert_eq!(export.status, 200);
+    let stored = application(&app, &id).await;
+    assert_eq!((stored.named_count, stored.batch_seq), (1, 1));
+    let orphan_member = shared::records::members::member_id(&orphan);
+    let r = clerk
+        .browser
+        .send_delete(&format!("/api/applications/{id}/members/{orphan_member}"))
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (404, "NOT_FOUND"),
+        "an unfinished member cannot be removed (or uncounted)"
+    );
+
+    // The next import clears them; one of their IDs imports as a new member.
+    let r = app
+        .import(
+            &clerk.browser,
+            &id,
+            member_workbook(&[["1", "吴二", "", &orphan, "", "", "", "", ""]]),
+            "b.xlsx",
+        )
+        .await;
+    assert_eq!((r.status, r.body["success"].as_u64()), (201, Some(1)), "{r:?}");
+    let items = shared::records::members::stored(&app.state, &id).await.expect("stored");
+    let mut names: Vec<(String, u32)> = items.iter().map(|m| (m.name.clone(), m.batch_no)).collect();
+    names.sort();
+    assert_eq!(names, vec![("吴二".to_owned(), 2), ("周一".to_owned(), 1)]);
+    let stored = application(&app, &id).await;
+    assert_eq!((stored.named_count, stored.batch_seq), (2, 2));
 }
 
 #[tokio::test]

@@ -366,15 +366,24 @@ async fn one_network_gets_thirty_codes_an_hour_and_the_system_its_daily_ceiling(
         assert_eq!(r.status, 200, "{r:?}");
     }
     let r = pump
-        .post("/api/sms-codes", json!({ "mobile": mobiles[30], "purpose": "register" }))
+        .post(
+            "/api/sms-codes",
+            json!({ "mobile": mobiles[30], "purpose": "register" }),
+        )
         .await;
     assert_eq!((r.status, r.code()), (429, "SMS_SOURCE_LIMIT"), "{r:?}");
     assert!(r.body["message"].as_str().expect("msg").contains("一小时后再试"));
-    assert!(app.sms_to(&mobiles[30]).await.is_empty(), "a refused request queues no SMS");
+    assert!(
+        app.sms_to(&mobiles[30]).await.is_empty(),
+        "a refused request queues no SMS"
+    );
     // Another network is not held back by this one.
     let r = app
         .browser()
-        .post("/api/sms-codes", json!({ "mobile": mobiles[30], "purpose": "register" }))
+        .post(
+            "/api/sms-codes",
+            json!({ "mobile": mobiles[30], "purpose": "register" }),
+        )
         .await;
     assert_eq!(r.status, 200, "{r:?}");
 
@@ -392,11 +401,17 @@ async fn one_network_gets_thirty_codes_an_hour_and_the_system_its_daily_ceiling(
         .await
         .expect("set ceiling");
     let last = e2e::mobile();
-    let r = app.browser().post("/api/sms-codes", json!({ "mobile": last, "purpose": "register" })).await;
+    let r = app
+        .browser()
+        .post("/api/sms-codes", json!({ "mobile": last, "purpose": "register" }))
+        .await;
     assert_eq!(r.status, 200, "{r:?}");
     let r = app
         .browser()
-        .post("/api/sms-codes", json!({ "mobile": e2e::mobile(), "purpose": "register" }))
+        .post(
+            "/api/sms-codes",
+            json!({ "mobile": e2e::mobile(), "purpose": "register" }),
+        )
         .await;
     assert_eq!((r.status, r.code()), (429, "SMS_SYSTEM_LIMIT"), "{r:?}");
     assert_eq!(app.wait_sms(&last, 1).await.len(), 1);

@@ -8,6 +8,7 @@ import type {
   Decision,
   NewStaff,
   Page,
+  PendingContact,
   Permission,
   RegistrationDetail,
   RegistrationStatus,
@@ -23,7 +24,15 @@ export const registration = (id: string) => get<RegistrationDetail>(`/api/staff/
 export const approveRegistration = (id: string) => post<Decision>(`/api/staff/registrations/${id}/approve`)
 export const rejectRegistration = (id: string, reason: string) =>
   post<Decision>(`/api/staff/registrations/${id}/reject`, { reason })
-export const changeContact = (unitId: string, form: ContactForm) => put<Contact>(`/api/staff/units/${unitId}/contact`, form)
+// 更换联系人: the new mobile's code, the request (told to the current contact), a second
+// reviewer's approval or rejection.
+export const sendContactCode = (unitId: string, mobile: string) =>
+  post<{ resend_after: number; valid_for: number }>(`/api/staff/units/${unitId}/contact-codes`, { mobile })
+export const requestContactChange = (unitId: string, form: ContactForm, sms_code: string) =>
+  put<PendingContact>(`/api/staff/units/${unitId}/contact`, { ...form, sms_code })
+export const approveContactChange = (unitId: string) => post<Contact>(`/api/staff/units/${unitId}/contact/approve`)
+export const rejectContactChange = (unitId: string, reason: string) =>
+  post<void>(`/api/staff/units/${unitId}/contact/reject`, { reason })
 
 export const staffList = (page: number, page_size: number) =>
   get<Page<StaffView>>(`/api/admin/staff${qs({ page, page_size })}`)

@@ -103,6 +103,21 @@ export interface RegistrationSummary {
   contact_name: string
   contact_mobile: string
   submitted_at: string
+  /** A change of contact waiting for a second reviewer (masked). */
+  pending_contact?: PendingContactSummary | null
+}
+
+export interface PendingContactSummary {
+  contact_name: string
+  contact_mobile: string
+  requested_by: string
+  requested_at: string
+}
+
+export interface PendingContact {
+  contact: Contact
+  requested_by: string
+  requested_at: string
 }
 
 export interface TrailEntry {
@@ -149,6 +164,7 @@ export interface RegistrationDetail {
   contact: Contact
   submitted_at: string
   account?: string | null
+  pending_contact?: PendingContact | null
   decided_at?: string | null
   decided_by?: string | null
   reject_reason?: string | null
