@@ -76,13 +76,7 @@ async fn upload_ticket(
             format!("图片大小不能超过2MB（当前{}）", uploads::human_size(req.size)),
         ));
     }
-    let ticket = uploads::ticket(
-        &state,
-        registration::UPLOAD_AREA,
-        &req.content_type,
-        registration::IMAGE_MAX_BYTES,
-    )
-    .await?;
+    let ticket = uploads::ticket(&state, registration::UPLOAD_AREA, &req.content_type, req.size).await?;
     Ok(Json(ticket))
 }
 

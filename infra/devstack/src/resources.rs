@@ -156,6 +156,21 @@ pub async fn create_bucket(state: &AppState, template: &Value) -> anyhow::Result
             .await
             .context("PutBucketCors")?;
     }
+    // Versioned as in AWS, so deleting a version for good is exercised locally too.
+    if props["VersioningConfiguration"]["Status"].as_str() == Some("Enabled") {
+        state
+            .s3
+            .put_bucket_versioning()
+            .bucket(&*state.bucket)
+            .versioning_configuration(
+                aws_sdk_s3::types::VersioningConfiguration::builder()
+                    .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                    .build(),
+            )
+            .send()
+            .await
+            .context("PutBucketVersioning")?;
+    }
     Ok(())
 }
 

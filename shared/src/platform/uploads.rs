@@ -1,6 +1,8 @@
 //! Files come straight from the browser to S3 through presigned PUTs (Lambda requests are
-//! capped at 6 MB); our code then checks what actually arrived — size by HeadObject, type by
-//! magic bytes — before the file is claimed under its owner's prefix.
+//! capped at 6 MB). The signature covers the declared size (Content-Length), so S3 takes
+//! exactly that many bytes; our code then checks what actually arrived — size by HeadObject,
+//! type by magic bytes — and claims exactly the version it checked (by ETag and version id)
+//! under its owner's prefix, deleting the staged version for good.
 use std::time::Duration;
 
 use aws_sdk_s3::presigning::PresigningConfig;
@@ -64,6 +66,7 @@ pub struct UploadTicket {
     pub url: String,
     pub method: &'static str,
     pub content_type: String,
+    /// Exactly this many bytes: the signature covers `Content-Length`.
     pub max_bytes: u64,
     pub expires_in: u64,
 }
@@ -74,8 +77,16 @@ fn staging_key(area: &str, upload_id: &str) -> String {
     format!("uploads/{area}/{upload_id}")
 }
 
-/// A presigned PUT into the staging area `uploads/{area}/`, which expires after a day.
-pub async fn ticket(state: &AppState, area: &str, content_type: &str, max_bytes: u64) -> ApiResult<UploadTicket> {
+/// A presigned PUT of exactly `size` bytes (the caller has checked it against its limit) into
+/// the staging area `uploads/{area}/`, which expires after a day.
+pub async fn ticket(state: &AppState, area: &str, content_type: &str, size: u64) -> ApiResult<UploadTicket> {
+    if size == 0 {
+        return Err(crate::platform::error::ApiError::bad_request(
+            "FILE_EMPTY",
+            "文件是空的，请重新选择",
+        ));
+    }
+    let length = i64::try_from(size).or_internal("upload size")?;
     let upload_id = uuid::Uuid::new_v4().to_string();
     let config = PresigningConfig::expires_in(Duration::from_secs(TICKET_SECONDS)).or_internal("presign config")?;
     let presigned = state
@@ -84,6 +95,7 @@ pub async fn ticket(state: &AppState, area: &str, content_type: &str, max_bytes:
         .bucket(&*state.bucket)
         .key(staging_key(area, &upload_id))
         .content_type(content_type)
+        .content_length(length)
         .presigned(config)
         .await
         .or_internal("presign upload")?;
@@ -92,7 +104,7 @@ pub async fn ticket(state: &AppState, area: &str, content_type: &str, max_bytes:
         url: presigned.uri().to_owned(),
         method: "PUT",
         content_type: content_type.to_owned(),
-        max_bytes,
+        max_bytes: size,
         expires_in: TICKET_SECONDS,
     })
 }
@@ -145,10 +157,19 @@ pub async fn download_url_as(
 }
 
 /// What a staged upload turned out to be.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Inspected {
     pub kind: FileKind,
     pub size: u64,
+    /// The version that was checked: only it may be claimed.
+    pub version: StagedVersion,
+}
+
+/// One version of a staged object: its ETag, and its version id when the bucket keeps versions.
+#[derive(Debug, Clone)]
+pub struct StagedVersion {
+    pub etag: String,
+    pub version_id: Option<String>,
 }
 
 /// Checks a staged upload's real size and type. Refusals name the problem in Chinese.
@@ -164,8 +185,14 @@ pub async fn inspect(
     }
     let key = staging_key(area, upload_id);
     let head = state.s3.head_object().bucket(&*state.bucket).key(&key).send().await;
-    let size = match head {
-        Ok(h) => u64::try_from(h.content_length().unwrap_or(0)).unwrap_or(0),
+    let (size, version) = match head {
+        Ok(h) => (
+            u64::try_from(h.content_length().unwrap_or(0)).unwrap_or(0),
+            StagedVersion {
+                etag: h.e_tag().unwrap_or_default().to_owned(),
+                version_id: h.version_id().map(str::to_owned),
+            },
+        ),
         Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => {
             return Ok(refuse("UPLOAD_MISSING", "文件未上传成功或已过期，请重新上传"));
         }
@@ -189,6 +216,8 @@ pub async fn inspect(
         .get_object()
         .bucket(&*state.bucket)
         .key(&key)
+        .if_match(&version.etag)
+        .set_version_id(version.version_id.clone())
         .range("bytes=0-15")
         .send()
         .await
@@ -200,7 +229,7 @@ pub async fn inspect(
         .into_bytes();
     let kind = FileKind::sniff(&head);
     match kind {
-        Some(kind) if allowed.contains(&kind) => Ok(Ok(Inspected { kind, size })),
+        Some(kind) if allowed.contains(&kind) => Ok(Ok(Inspected { kind, size, version })),
         found => {
             let wanted: Vec<&str> = allowed.iter().map(|k| k.label()).collect();
             let found = found.map(FileKind::label).unwrap_or("无法识别的文件");
@@ -212,27 +241,58 @@ pub async fn inspect(
     }
 }
 
-/// Moves a checked upload to its final key.
-pub async fn claim(state: &AppState, area: &str, upload_id: &str, dest_key: &str) -> ApiResult<()> {
-    let source = format!("{}/{}", state.bucket, staging_key(area, upload_id));
-    state
+/// Copies exactly the checked version of an upload to its final key (a file swapped in after
+/// the check is refused: the ETag no longer matches), then deletes the staged version for good.
+pub async fn claim(
+    state: &AppState,
+    area: &str,
+    upload_id: &str,
+    checked: &StagedVersion,
+    dest_key: &str,
+) -> ApiResult<()> {
+    let staged = staging_key(area, upload_id);
+    let source = match &checked.version_id {
+        Some(version) => format!("{}/{staged}?versionId={version}", state.bucket),
+        None => format!("{}/{staged}", state.bucket),
+    };
+    let copied = state
         .s3
         .copy_object()
         .bucket(&*state.bucket)
         .copy_source(source)
+        .copy_source_if_match(&checked.etag)
         .key(dest_key)
         .send()
-        .await
-        .or_internal("claim upload")?;
-    state
+        .await;
+    if let Err(e) = copied {
+        if e.raw_response().is_some_and(|r| r.status().as_u16() == 412) {
+            return Err(crate::platform::error::ApiError::conflict(
+                "UPLOAD_CHANGED",
+                "文件在检查后被替换，请重新上传",
+            ));
+        }
+        return Err(crate::platform::error::ApiError::internal(
+            anyhow::Error::new(e).context("claim upload"),
+        ));
+    }
+    remove_staged(state, &staged, checked.version_id.as_deref()).await;
+    Ok(())
+}
+
+/// Deletes a staged object's version for good (a plain delete in a versioned bucket only hides
+/// it). Best effort: the lifecycle removes what is left within a day.
+pub async fn remove_staged(state: &AppState, staged_key: &str, version_id: Option<&str>) {
+    let deleted = state
         .s3
         .delete_object()
         .bucket(&*state.bucket)
-        .key(staging_key(area, upload_id))
+        .key(staged_key)
+        .set_version_id(version_id.map(str::to_owned))
         .send()
-        .await
-        .or_internal("delete staged upload")?;
-    Ok(())
+        .await;
+    if let Err(e) = deleted {
+        tracing::warn!(error = %aws_sdk_s3::error::DisplayErrorContext(&e), "could not remove a staged upload");
+    }
 }
 
 /// Best-effort removal of objects written for an action that then failed.

@@ -139,7 +139,7 @@ pub async fn upload_ticket(
     if list(state, app_id).await?.len() >= MAX_PER_APPLICATION {
         return Err(too_many());
     }
-    uploads::ticket(state, &upload_area(app_id), &content_type, MAX_BYTES).await
+    uploads::ticket(state, &upload_area(app_id), &content_type, req.size).await
 }
 
 /// 上传 step 2: checks what arrived, files it under the unit's prefix and records it.
@@ -159,7 +159,7 @@ pub async fn add(state: &AppState, unit: &UnitUser, app_id: &str, req: &NewAttac
 
     let attachment_id = uuid::Uuid::new_v4().to_string();
     let object = object_key(&unit.unit_id, &app.id, &attachment_id, inspected.kind);
-    uploads::claim(state, &upload_area(&app.id), upload_id, &object).await?;
+    uploads::claim(state, &upload_area(&app.id), upload_id, &inspected.version, &object).await?;
     let attachment = Attachment {
         attachment_id: attachment_id.clone(),
         kind,

@@ -81,7 +81,7 @@ pub async fn upload_ticket(
     if size > MAX_FILE_BYTES {
         return Err(too_large(size));
     }
-    uploads::ticket(state, &upload_area(app_id), XLSX_TYPE, MAX_FILE_BYTES).await
+    uploads::ticket(state, &upload_area(app_id), XLSX_TYPE, size).await
 }
 
 fn too_large(size: u64) -> ApiError {
@@ -174,19 +174,24 @@ async fn read_upload(state: &AppState, app_id: &str, upload_id: &str) -> ApiResu
     }
     let staged = format!("uploads/{}/{upload_id}", upload_area(app_id));
     let head = state.s3.head_object().bucket(&*state.bucket).key(&staged).send().await;
-    let size = match head {
-        Ok(h) => u64::try_from(h.content_length().unwrap_or(0)).unwrap_or(0),
+    let (size, version_id) = match head {
+        Ok(h) => (
+            u64::try_from(h.content_length().unwrap_or(0)).unwrap_or(0),
+            h.version_id().map(str::to_owned),
+        ),
         Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => return Err(missing()),
         Err(e) => return Err(ApiError::internal(anyhow::Error::new(e).context("head import"))),
     };
     if size > MAX_FILE_BYTES {
         return Err(too_large(size));
     }
+    // Exactly the version whose size was checked.
     let object = state
         .s3
         .get_object()
         .bucket(&*state.bucket)
         .key(&staged)
+        .set_version_id(version_id.clone())
         .send()
         .await
         .or_internal("get import")?;
@@ -197,14 +202,11 @@ async fn read_upload(state: &AppState, app_id: &str, upload_id: &str) -> ApiResu
         .or_internal("read import")?
         .into_bytes()
         .to_vec();
-    // The staged copy is not needed once read; lifecycle would remove it anyway.
-    let _ = state
-        .s3
-        .delete_object()
-        .bucket(&*state.bucket)
-        .key(&staged)
-        .send()
-        .await;
+    if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > MAX_FILE_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    // A member list is personal data: once read, the staged version goes for good.
+    uploads::remove_staged(state, &staged, version_id.as_deref()).await;
     Ok(bytes)
 }
 

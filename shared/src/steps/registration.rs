@@ -9,7 +9,7 @@ use crate::platform::db::{self, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
 use crate::platform::state::AppState;
 use crate::platform::time;
-use crate::platform::uploads::{self, FileKind};
+use crate::platform::uploads::{self, FileKind, Inspected};
 use crate::records::sms_code::{self, CodePurpose};
 use crate::records::trail;
 use crate::records::unit::{ContactForm, RegistrationStatus, Unit, required, taken, unique_key, unit_pk};
@@ -187,9 +187,9 @@ async fn check_image(
     check: &mut FieldCheck,
     field: &str,
     upload_id: &str,
-) -> ApiResult<Option<FileKind>> {
+) -> ApiResult<Option<Inspected>> {
     let result = uploads::inspect(state, UPLOAD_AREA, upload_id.trim(), IMAGE_MAX_BYTES, &IMAGE_KINDS).await?;
-    Ok(check.take(field, result).map(|i| i.kind))
+    Ok(check.take(field, result))
 }
 
 /// 注册: checks every field, the SMS code and both images, then records the unit as pending.
@@ -220,12 +220,13 @@ pub async fn register(state: &AppState, form: RegistrationForm) -> ApiResult<Sub
     .await?;
     check.finish()?;
     let (license, union_cert) = (checked(license)?, checked(union_cert)?);
-    unit.unit_license_key = format!("registrations/{id}/unit-license.{}", license.extension());
-    unit.union_certificate_key = format!("registrations/{id}/union-certificate.{}", union_cert.extension());
+    unit.unit_license_key = format!("registrations/{id}/unit-license.{}", license.kind.extension());
+    unit.union_certificate_key = format!("registrations/{id}/union-certificate.{}", union_cert.kind.extension());
     uploads::claim(
         state,
         UPLOAD_AREA,
         form.unit_license_upload.trim(),
+        &license.version,
         &unit.unit_license_key,
     )
     .await?;
@@ -233,6 +234,7 @@ pub async fn register(state: &AppState, form: RegistrationForm) -> ApiResult<Sub
         state,
         UPLOAD_AREA,
         form.union_certificate_upload.trim(),
+        &union_cert.version,
         &unit.union_certificate_key,
     )
     .await?;

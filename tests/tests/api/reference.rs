@@ -204,3 +204,22 @@ fn an_import_lease_outlives_the_import_function() {
         shared::steps::member_import::LEASE_SECONDS
     );
 }
+
+#[test]
+fn deleted_files_do_not_outlive_thirty_days_in_the_versioned_bucket() {
+    let template = devstack::resources::load_template(&devstack::repo_root().join("template.yaml")).expect("template");
+    let bucket = &template["Resources"]["Bucket"]["Properties"];
+    assert_eq!(bucket["VersioningConfiguration"]["Status"].as_str(), Some("Enabled"));
+    let rules = bucket["LifecycleConfiguration"]["Rules"].as_sequence().expect("rules");
+    let noncurrent_days = |rule: &serde_yaml::Value| rule["NoncurrentVersionExpiration"]["NoncurrentDays"].as_i64();
+    // One rule covers the whole bucket, and every rule removes old versions within 30 days.
+    assert!(
+        rules
+            .iter()
+            .any(|r| r.get("Prefix").is_none() && noncurrent_days(r).is_some())
+    );
+    assert!(
+        rules.iter().all(|r| noncurrent_days(r).is_some_and(|d| d <= 30)),
+        "{rules:?}"
+    );
+}

@@ -418,6 +418,58 @@ async fn one_network_gets_thirty_codes_an_hour_and_the_system_its_daily_ceiling(
 }
 
 #[tokio::test]
+async fn an_upload_is_signed_for_its_size_and_leaves_no_staged_version_behind() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let r = browser
+        .post(
+            "/api/registration-uploads",
+            json!({ "content_type": "image/png", "size": 1234 }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["max_bytes"], 1234);
+    let url = r.body["url"].as_str().expect("url");
+    let signed = url
+        .split('&')
+        .find_map(|p| p.strip_prefix("X-Amz-SignedHeaders="))
+        .expect("signed headers");
+    assert!(signed.split("%3B").any(|h| h == "content-length"), "{signed}");
+    let r = browser
+        .post(
+            "/api/registration-uploads",
+            json!({ "content_type": "image/png", "size": 0 }),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (400, "FILE_EMPTY"), "{r:?}");
+
+    // A registration claims both images; their staged versions are gone for good (a plain
+    // delete in the versioned bucket would leave the image behind a delete marker).
+    app.register(&UnitFixture::new("411103")).await;
+    let versions = app
+        .state
+        .s3
+        .list_object_versions()
+        .bucket(&*app.state.bucket)
+        .prefix("uploads/")
+        .send()
+        .await
+        .expect("versions");
+    assert!(versions.versions().is_empty(), "{:?}", versions.versions());
+    assert!(versions.delete_markers().is_empty(), "{:?}", versions.delete_markers());
+    let kept = app
+        .state
+        .s3
+        .list_objects_v2()
+        .bucket(&*app.state.bucket)
+        .prefix("registrations/")
+        .send()
+        .await
+        .expect("objects");
+    assert_eq!(kept.contents().len(), 2);
+}
+
+#[tokio::test]
 async fn images_over_two_megabytes_or_not_images_are_refused() {
     let app = TestApp::spawn().await;
     let unit = UnitFixture::new("411103");
