@@ -55,7 +55,8 @@ async fn list(State(state): State<AppState>, unit: UnitUser) -> ApiResult<Json<V
 }
 
 /// 确认书打印: renders and stores the PDF, counts the print; answers a link that opens it
-#[utoipa::path(post, path = "/api/certificates/{number}/print", tag = "certificate",
+#[utoipa::path(post, path = "/api/certificates/{number}/print",
+    params(("number" = String, Path, description = "证书编号 (certificate number)")), tag = "certificate",
     responses((status = 200, body = PrintedCertificate), (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn print(
@@ -70,6 +71,7 @@ async fn print(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct VerifyQuery {
     /// 确认书号
     number: Option<String>,

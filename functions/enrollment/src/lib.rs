@@ -58,7 +58,8 @@ async fn list(State(state): State<AppState>, unit: UnitUser) -> ApiResult<Json<V
 }
 
 /// ③ 参保信息录入: base info and the activity table
-#[utoipa::path(get, path = "/api/applications/{id}", tag = "enrollment",
+#[utoipa::path(get, path = "/api/applications/{id}",
+    params(("id" = String, Path, description = "application id")), tag = "enrollment",
     responses((status = 200, body = ApplicationDetail), (status = 404, body = ErrorBody)))]
 async fn show(
     State(state): State<AppState>,
@@ -69,7 +70,8 @@ async fn show(
 }
 
 /// 在职职工人数, 在职女职工人数 and 参保说明 of a draft (all three replaced)
-#[utoipa::path(put, path = "/api/applications/{id}", tag = "enrollment", request_body = ApplicationEdit,
+#[utoipa::path(put, path = "/api/applications/{id}",
+    params(("id" = String, Path, description = "application id")), tag = "enrollment", request_body = ApplicationEdit,
     responses((status = 200, body = ApplicationDetail), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update(
@@ -82,7 +84,8 @@ async fn update(
 }
 
 /// 参保自核信息: over-age members first, then under-age ones
-#[utoipa::path(get, path = "/api/applications/{id}/self-check", tag = "enrollment",
+#[utoipa::path(get, path = "/api/applications/{id}/self-check",
+    params(("id" = String, Path, description = "application id")), tag = "enrollment",
     responses((status = 200, body = SelfCheck), (status = 404, body = ErrorBody)))]
 async fn self_check(
     State(state): State<AppState>,
@@ -93,7 +96,8 @@ async fn self_check(
 }
 
 /// 附件上传: a presigned PUT for one file (≤ 10 MB; PDF, JPG or PNG)
-#[utoipa::path(post, path = "/api/applications/{id}/attachment-uploads", tag = "enrollment",
+#[utoipa::path(post, path = "/api/applications/{id}/attachment-uploads",
+    params(("id" = String, Path, description = "application id")), tag = "enrollment",
     request_body = AttachmentUploadRequest,
     responses((status = 200, body = UploadTicket), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -107,7 +111,8 @@ async fn attachment_ticket(
 }
 
 /// 附件信息: attach an uploaded file (超龄证明 or 其他)
-#[utoipa::path(post, path = "/api/applications/{id}/attachments", tag = "enrollment", request_body = NewAttachment,
+#[utoipa::path(post, path = "/api/applications/{id}/attachments",
+    params(("id" = String, Path, description = "application id")), tag = "enrollment", request_body = NewAttachment,
     responses((status = 201, body = AttachmentView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn add_attachment(
@@ -123,7 +128,8 @@ async fn add_attachment(
 }
 
 /// 附件信息: the application's attachments
-#[utoipa::path(get, path = "/api/applications/{id}/attachments", tag = "enrollment",
+#[utoipa::path(get, path = "/api/applications/{id}/attachments",
+    params(("id" = String, Path, description = "application id")), tag = "enrollment",
     responses((status = 200, body = Vec<AttachmentView>), (status = 404, body = ErrorBody)))]
 async fn list_attachments(
     State(state): State<AppState>,
@@ -134,7 +140,8 @@ async fn list_attachments(
 }
 
 /// 附件下载: a short-lived link
-#[utoipa::path(get, path = "/api/applications/{id}/attachments/{attachment_id}", tag = "enrollment",
+#[utoipa::path(get, path = "/api/applications/{id}/attachments/{attachment_id}",
+    params(("id" = String, Path, description = "application id"), ("attachment_id" = String, Path, description = "attachment id")), tag = "enrollment",
     responses((status = 200, body = AttachmentLink), (status = 404, body = ErrorBody)))]
 async fn download_attachment(
     State(state): State<AppState>,
@@ -145,7 +152,8 @@ async fn download_attachment(
 }
 
 /// 附件删除 (drafts only)
-#[utoipa::path(delete, path = "/api/applications/{id}/attachments/{attachment_id}", tag = "enrollment",
+#[utoipa::path(delete, path = "/api/applications/{id}/attachments/{attachment_id}",
+    params(("id" = String, Path, description = "application id"), ("attachment_id" = String, Path, description = "attachment id")), tag = "enrollment",
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn delete_attachment(
     State(state): State<AppState>,
@@ -157,7 +165,8 @@ async fn delete_attachment(
 }
 
 /// 完成: submit the draft for 初审
-#[utoipa::path(post, path = "/api/applications/{id}/submit", tag = "enrollment",
+#[utoipa::path(post, path = "/api/applications/{id}/submit",
+    params(("id" = String, Path, description = "application id")), tag = "enrollment",
     responses((status = 200, body = ApplicationSummary), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
 async fn submit(
@@ -169,7 +178,8 @@ async fn submit(
 }
 
 /// 操作轨迹: who did what, when (oldest first)
-#[utoipa::path(get, path = "/api/applications/{id}/trail", tag = "enrollment",
+#[utoipa::path(get, path = "/api/applications/{id}/trail",
+    params(("id" = String, Path, description = "application id")), tag = "enrollment",
     responses((status = 200, body = Vec<TrailEntry>), (status = 404, body = ErrorBody)))]
 async fn trail(
     State(state): State<AppState>,

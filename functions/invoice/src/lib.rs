@@ -26,14 +26,16 @@ pub fn router(state: AppState) -> axum::Router {
 }
 
 /// 开票录入: fees, 剩余开票金额 per activity, the entries, whether submitted
-#[utoipa::path(get, path = "/api/applications/{id}/invoice", tag = "invoice",
+#[utoipa::path(get, path = "/api/applications/{id}/invoice",
+    params(("id" = String, Path, description = "application id")), tag = "invoice",
     responses((status = 200, body = InvoiceView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn show(State(state): State<AppState>, unit: UnitUser, Path(id): Path<String>) -> ApiResult<Json<InvoiceView>> {
     Ok(Json(invoice::view(&state, &unit, &id).await?))
 }
 
 /// 新增开票信息: never more than the remaining amount; gets a batch number
-#[utoipa::path(post, path = "/api/applications/{id}/invoice/entries", tag = "invoice", request_body = InvoiceEntryForm,
+#[utoipa::path(post, path = "/api/applications/{id}/invoice/entries",
+    params(("id" = String, Path, description = "application id")), tag = "invoice", request_body = InvoiceEntryForm,
     responses((status = 201, body = InvoiceEntry), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn add_entry(
@@ -49,7 +51,8 @@ async fn add_entry(
 }
 
 /// 详情/修改 an entry before submission (the batch number stays)
-#[utoipa::path(put, path = "/api/applications/{id}/invoice/entries/{entry_id}", tag = "invoice",
+#[utoipa::path(put, path = "/api/applications/{id}/invoice/entries/{entry_id}",
+    params(("id" = String, Path, description = "application id"), ("entry_id" = String, Path, description = "entry id")), tag = "invoice",
     request_body = InvoiceEntryForm,
     responses((status = 200, body = InvoiceEntry), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -63,7 +66,8 @@ async fn update_entry(
 }
 
 /// 删除 an entry before submission
-#[utoipa::path(delete, path = "/api/applications/{id}/invoice/entries/{entry_id}", tag = "invoice",
+#[utoipa::path(delete, path = "/api/applications/{id}/invoice/entries/{entry_id}",
+    params(("id" = String, Path, description = "application id"), ("entry_id" = String, Path, description = "entry id")), tag = "invoice",
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn delete_entry(
     State(state): State<AppState>,
@@ -75,7 +79,8 @@ async fn delete_entry(
 }
 
 /// 提交: only when the entries cover 应交保费 exactly → 待到账
-#[utoipa::path(post, path = "/api/applications/{id}/invoice/submit", tag = "invoice",
+#[utoipa::path(post, path = "/api/applications/{id}/invoice/submit",
+    params(("id" = String, Path, description = "application id")), tag = "invoice",
     responses((status = 200, body = InvoiceView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
 async fn submit(State(state): State<AppState>, unit: UnitUser, Path(id): Path<String>) -> ApiResult<Json<InvoiceView>> {

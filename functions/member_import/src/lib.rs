@@ -67,7 +67,8 @@ struct ImportUploadRequest {
 }
 
 /// 人员清单导入 ①: a presigned PUT for the filled-in template.
-#[utoipa::path(post, path = "/api/applications/{id}/import-uploads", tag = "members", request_body = ImportUploadRequest,
+#[utoipa::path(post, path = "/api/applications/{id}/import-uploads",
+    params(("id" = String, Path, description = "application id")), tag = "members", request_body = ImportUploadRequest,
     responses((status = 200, body = UploadTicket), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn import_upload(
     State(state): State<AppState>,
@@ -87,7 +88,8 @@ struct ImportRequest {
 }
 
 /// 人员清单导入 ②: validate the uploaded file; good rows become members, failed rows a file.
-#[utoipa::path(post, path = "/api/applications/{id}/imports", tag = "members", request_body = ImportRequest,
+#[utoipa::path(post, path = "/api/applications/{id}/imports",
+    params(("id" = String, Path, description = "application id")), tag = "members", request_body = ImportRequest,
     responses((status = 201, body = ImportBatch), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn import_file(
     State(state): State<AppState>,
@@ -100,7 +102,8 @@ async fn import_file(
 }
 
 /// 导入批次列表
-#[utoipa::path(get, path = "/api/applications/{id}/imports", tag = "members",
+#[utoipa::path(get, path = "/api/applications/{id}/imports",
+    params(("id" = String, Path, description = "application id")), tag = "members",
     responses((status = 200, body = Vec<ImportBatch>), (status = 404, body = ErrorBody)))]
 async fn list_batches(
     State(state): State<AppState>,
@@ -117,7 +120,8 @@ struct DownloadLink {
 }
 
 /// 失败人员名单下载 (a short-lived link)
-#[utoipa::path(get, path = "/api/applications/{id}/imports/{batch_no}/failed-rows", tag = "members",
+#[utoipa::path(get, path = "/api/applications/{id}/imports/{batch_no}/failed-rows",
+    params(("id" = String, Path, description = "application id"), ("batch_no" = u32, Path, description = "导入批次 number")), tag = "members",
     responses((status = 200, body = DownloadLink), (status = 404, body = ErrorBody)))]
 async fn failed_rows(
     State(state): State<AppState>,
@@ -132,6 +136,7 @@ async fn failed_rows(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct MemberQuery {
     /// From 1 (default 1)
     page: Option<u32>,
@@ -142,7 +147,8 @@ struct MemberQuery {
 }
 
 /// 人员详情 (masked), one page
-#[utoipa::path(get, path = "/api/applications/{id}/members", tag = "members", params(MemberQuery),
+#[utoipa::path(get, path = "/api/applications/{id}/members", tag = "members",
+    params(("id" = String, Path, description = "application id"), MemberQuery),
     responses((status = 200, body = Page<MemberView>), (status = 404, body = ErrorBody)))]
 async fn list_members(
     State(state): State<AppState>,
@@ -160,7 +166,8 @@ async fn list_members(
 }
 
 /// 人员修改
-#[utoipa::path(put, path = "/api/applications/{id}/members/{member_id}", tag = "members", request_body = MemberEdit,
+#[utoipa::path(put, path = "/api/applications/{id}/members/{member_id}",
+    params(("id" = String, Path, description = "application id"), ("member_id" = String, Path, description = "member id (20 hex characters)")), tag = "members", request_body = MemberEdit,
     responses((status = 200, body = MemberView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn edit_member(
     State(state): State<AppState>,
@@ -172,7 +179,8 @@ async fn edit_member(
 }
 
 /// 人员删除
-#[utoipa::path(delete, path = "/api/applications/{id}/members/{member_id}", tag = "members",
+#[utoipa::path(delete, path = "/api/applications/{id}/members/{member_id}",
+    params(("id" = String, Path, description = "application id"), ("member_id" = String, Path, description = "member id (20 hex characters)")), tag = "members",
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn remove_member(
     State(state): State<AppState>,
@@ -184,7 +192,8 @@ async fn remove_member(
 }
 
 /// 参保人员名单下载 (whole IDs; recorded in the trail)
-#[utoipa::path(get, path = "/api/applications/{id}/members/export", tag = "members",
+#[utoipa::path(get, path = "/api/applications/{id}/members/export",
+    params(("id" = String, Path, description = "application id")), tag = "members",
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 404, body = ErrorBody)))]
 async fn export_members(
     State(state): State<AppState>,
@@ -196,7 +205,8 @@ async fn export_members(
 }
 
 /// 新增无名单
-#[utoipa::path(post, path = "/api/applications/{id}/unnamed", tag = "members", request_body = NewUnnamed,
+#[utoipa::path(post, path = "/api/applications/{id}/unnamed",
+    params(("id" = String, Path, description = "application id")), tag = "members", request_body = NewUnnamed,
     responses((status = 201, body = UnnamedEntry), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn add_unnamed(
     State(state): State<AppState>,
@@ -211,7 +221,8 @@ async fn add_unnamed(
 }
 
 /// 无名单 entries
-#[utoipa::path(get, path = "/api/applications/{id}/unnamed", tag = "members",
+#[utoipa::path(get, path = "/api/applications/{id}/unnamed",
+    params(("id" = String, Path, description = "application id")), tag = "members",
     responses((status = 200, body = Vec<UnnamedEntry>), (status = 404, body = ErrorBody)))]
 async fn list_unnamed(
     State(state): State<AppState>,
@@ -222,7 +233,8 @@ async fn list_unnamed(
 }
 
 /// 删除无名单
-#[utoipa::path(delete, path = "/api/applications/{id}/unnamed/{entry_id}", tag = "members",
+#[utoipa::path(delete, path = "/api/applications/{id}/unnamed/{entry_id}",
+    params(("id" = String, Path, description = "application id"), ("entry_id" = String, Path, description = "entry id")), tag = "members",
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn remove_unnamed(
     State(state): State<AppState>,

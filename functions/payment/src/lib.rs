@@ -34,7 +34,8 @@ async fn queue(
 
 /// 到账确认: issues the certificate (201); the same confirmation again answers the same
 /// certificate (200)
-#[utoipa::path(post, path = "/api/staff/applications/{id}/payment", tag = "payment", request_body = PaymentForm,
+#[utoipa::path(post, path = "/api/staff/applications/{id}/payment",
+    params(("id" = String, Path, description = "application id")), tag = "payment", request_body = PaymentForm,
     responses((status = 201, body = PaymentConfirmed), (status = 200, body = PaymentConfirmed),
         (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]

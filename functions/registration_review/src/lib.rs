@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> axum::Router {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
     /// pending (default), approved or rejected
     status: Option<RegistrationStatus>,
@@ -70,7 +71,8 @@ async fn list(
 }
 
 /// 注册详情 (with the two images)
-#[utoipa::path(get, path = "/api/staff/registrations/{id}", tag = "registration review",
+#[utoipa::path(get, path = "/api/staff/registrations/{id}",
+    params(("id" = String, Path, description = "registration (unit) id")), tag = "registration review",
     responses((status = 200, body = RegistrationDetail), (status = 404, body = ErrorBody)))]
 async fn show(
     State(state): State<AppState>,
@@ -82,7 +84,8 @@ async fn show(
 }
 
 /// 审核通过 → unit account + SMS
-#[utoipa::path(post, path = "/api/staff/registrations/{id}/approve", tag = "registration review",
+#[utoipa::path(post, path = "/api/staff/registrations/{id}/approve",
+    params(("id" = String, Path, description = "registration (unit) id")), tag = "registration review",
     responses((status = 200, body = Decision), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn approve(State(state): State<AppState>, staff: StaffUser, Path(id): Path<String>) -> ApiResult<Json<Decision>> {
     staff.require(Permission::RegistrationReview)?;
@@ -96,7 +99,8 @@ struct RejectRequest {
 }
 
 /// 审核不通过 (with a reason, sent by SMS)
-#[utoipa::path(post, path = "/api/staff/registrations/{id}/reject", tag = "registration review", request_body = RejectRequest,
+#[utoipa::path(post, path = "/api/staff/registrations/{id}/reject",
+    params(("id" = String, Path, description = "registration (unit) id")), tag = "registration review", request_body = RejectRequest,
     responses((status = 200, body = Decision), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn reject(
     State(state): State<AppState>,

@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> axum::Router {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct QueueQuery {
     /// 1 初审, 2 复审, 3 终审
     level: Option<u64>,
@@ -58,7 +59,8 @@ async fn queue(
 }
 
 /// 审核详情: base info, activity table, fees, self-check, attachments (with links), trail
-#[utoipa::path(get, path = "/api/staff/applications/{id}", tag = "review",
+#[utoipa::path(get, path = "/api/staff/applications/{id}",
+    params(("id" = String, Path, description = "application id")), tag = "review",
     responses((status = 200, body = StaffApplicationView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn show(
     State(state): State<AppState>,
@@ -69,7 +71,8 @@ async fn show(
 }
 
 /// 人员清单: the members, a page at a time, names, IDs and phones masked
-#[utoipa::path(get, path = "/api/staff/applications/{id}/members", tag = "review", params(PageQuery),
+#[utoipa::path(get, path = "/api/staff/applications/{id}/members", tag = "review",
+    params(("id" = String, Path, description = "application id"), PageQuery),
     responses((status = 200, body = Page<MemberView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn members(
     State(state): State<AppState>,
@@ -81,7 +84,8 @@ async fn members(
 }
 
 /// 审核通过 at a level (终审: → 待开票, SMS with the amount due)
-#[utoipa::path(post, path = "/api/staff/applications/{id}/approve", tag = "review", request_body = ApproveRequest,
+#[utoipa::path(post, path = "/api/staff/applications/{id}/approve",
+    params(("id" = String, Path, description = "application id")), tag = "review", request_body = ApproveRequest,
     responses((status = 200, body = ReviewDecision), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn approve(
@@ -94,7 +98,8 @@ async fn approve(
 }
 
 /// 退回 with a reason: back to draft, SMS to the unit contact
-#[utoipa::path(post, path = "/api/staff/applications/{id}/return", tag = "review", request_body = ReturnRequest,
+#[utoipa::path(post, path = "/api/staff/applications/{id}/return",
+    params(("id" = String, Path, description = "application id")), tag = "review", request_body = ReturnRequest,
     responses((status = 200, body = ReviewDecision), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn return_application(
