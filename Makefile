@@ -26,12 +26,15 @@ web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
 test-browser: install web
 	CARGO=$(CARGO) bash infra/local/browser-test.sh
 
-## Every check CI runs: format, lints, unit + property + end-to-end tests, template lint.
+## Every check CI runs: format, lints, unit + property + end-to-end tests (schemathesis over the
+## OpenAPI document among them), the browser journey, the front end's types against the
+## document, template lint.
 test: install tools
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
 	$(CARGO) run --quiet -p devstack -- test --workspace --all-features
 	$(MAKE) test-browser
+	cd web && npm run --silent api-types:check
 	$(TOOLS)/cfn-lint template.yaml
 	$(TOOLS)/sam validate --lint --region us-east-1
 
@@ -46,9 +49,10 @@ build: tools
 deploy: build web
 	CARGO=$(CARGO) bash infra/deploy.sh
 
-## Regenerate functions/reference/openapi.json from the routes.
-openapi:
+## Regenerate functions/reference/openapi.json from the routes, and the front end's types from it.
+openapi: web/node_modules/.package-lock.json
 	$(CARGO) run --quiet -p devstack -- openapi
+	cd web && npm run --silent api-types
 
 ## Benchmarks (optimised builds): PDF rendering, the import pipeline vs openpyxl, HTTP import.
 bench: bench-http .local/bench/bin/python

@@ -191,7 +191,7 @@ test('3 a unit registers: tree pickers, inline API errors, 2 MB check, SMS code 
 
   // Corrected: 注册 → 发送验证码 (60 s countdown) → the code from the SMS → 确定.
   await p.locator('input[name=unit_code]').fill(unit.code)
-  p.expectHttp(400, '/api/registrations') // the field check passes; the code is asked for
+  p.expectHttp(422, '/api/registrations') // the field check passes; the code is asked for
   await clickButton(p, '注册')
   await p.locator('[data-test=send-code]').click()
   await p.getByText(/\d+秒后重新发送/).waitFor()

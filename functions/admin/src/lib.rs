@@ -1,10 +1,11 @@
 //! Administration: staff accounts bound to a node of the agency tree, and the activity
 //! catalogue (保障活动目录) maintained by the province office.
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use shared::platform::error::ErrorBody;
-use shared::platform::http::ApiJson;
+use shared::platform::http::{ApiJson, ApiPath, ApiQuery};
+use shared::platform::openapi::signed_in;
 use shared::platform::paging::{Page, PageQuery};
 use shared::records::catalogue::{self, Activity, ActivityForm};
 use shared::records::session::StaffUser;
@@ -15,16 +16,18 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_staff, create_staff))
-        .routes(routes!(set_permissions))
-        .routes(routes!(disable_staff))
-        .routes(routes!(enable_staff))
-        .routes(routes!(reset_password))
-        .routes(routes!(staff_history))
-        .routes(routes!(create_activity))
-        .routes(routes!(update_activity))
-        .routes(routes!(activity_history))
+    signed_in(
+        OpenApiRouter::new()
+            .routes(routes!(list_staff, create_staff))
+            .routes(routes!(set_permissions))
+            .routes(routes!(disable_staff))
+            .routes(routes!(enable_staff))
+            .routes(routes!(reset_password))
+            .routes(routes!(staff_history))
+            .routes(routes!(create_activity))
+            .routes(routes!(update_activity))
+            .routes(routes!(activity_history)),
+    )
 }
 
 pub fn router(state: AppState) -> axum::Router {
@@ -38,7 +41,7 @@ pub fn router(state: AppState) -> axum::Router {
 async fn list_staff(
     State(state): State<AppState>,
     admin: StaffUser,
-    Query(page): Query<PageQuery>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<StaffView>>> {
     Ok(Json(admin::list(&state, &admin, page).await?))
 }
@@ -61,7 +64,7 @@ async fn create_staff(
 async fn set_permissions(
     State(state): State<AppState>,
     admin: StaffUser,
-    Path(login): Path<String>,
+    ApiPath(login): ApiPath<String>,
     ApiJson(change): ApiJson<PermissionsChange>,
 ) -> ApiResult<Json<StaffView>> {
     Ok(Json(admin::set_permissions(&state, &admin, &login, change).await?))
@@ -74,7 +77,7 @@ async fn set_permissions(
 async fn disable_staff(
     State(state): State<AppState>,
     admin: StaffUser,
-    Path(login): Path<String>,
+    ApiPath(login): ApiPath<String>,
 ) -> ApiResult<Json<StaffView>> {
     Ok(Json(admin::set_disabled(&state, &admin, &login, true).await?))
 }
@@ -86,7 +89,7 @@ async fn disable_staff(
 async fn enable_staff(
     State(state): State<AppState>,
     admin: StaffUser,
-    Path(login): Path<String>,
+    ApiPath(login): ApiPath<String>,
 ) -> ApiResult<Json<StaffView>> {
     Ok(Json(admin::set_disabled(&state, &admin, &login, false).await?))
 }
@@ -98,7 +101,7 @@ async fn enable_staff(
 async fn reset_password(
     State(state): State<AppState>,
     admin: StaffUser,
-    Path(login): Path<String>,
+    ApiPath(login): ApiPath<String>,
 ) -> ApiResult<Json<StaffView>> {
     Ok(Json(admin::reset_password(&state, &admin, &login).await?))
 }
@@ -110,7 +113,7 @@ async fn reset_password(
 async fn staff_history(
     State(state): State<AppState>,
     admin: StaffUser,
-    Path(login): Path<String>,
+    ApiPath(login): ApiPath<String>,
 ) -> ApiResult<Json<Vec<TrailEntry>>> {
     Ok(Json(admin::history(&state, &admin, &login).await?))
 }
@@ -136,7 +139,7 @@ async fn create_activity(
 async fn update_activity(
     State(state): State<AppState>,
     admin: StaffUser,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(form): ApiJson<ActivityForm>,
 ) -> ApiResult<Json<Activity>> {
     Ok(Json(catalogue::update(&state, &admin, &code, form).await?))
@@ -149,7 +152,7 @@ async fn update_activity(
 async fn activity_history(
     State(state): State<AppState>,
     admin: StaffUser,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<Vec<TrailEntry>>> {
     Ok(Json(catalogue::history(&state, &admin, &code).await?))
 }

@@ -6,6 +6,7 @@ use axum::response::{AppendHeaders, IntoResponse};
 use serde::Deserialize;
 use shared::platform::error::{ApiError, ErrorBody};
 use shared::platform::http::{ApiJson, ClientAddress};
+use shared::platform::openapi::signed_in;
 use shared::records::account::normalize_login;
 use shared::records::session::{self, Session};
 use shared::records::sms_code::CodeSent;
@@ -18,11 +19,14 @@ use utoipa_axum::routes;
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(login))
-        .routes(routes!(logout))
-        .routes(routes!(change_password))
-        .routes(routes!(me))
         .routes(routes!(unlock_code))
         .routes(routes!(unlock))
+        .merge(signed_in(
+            OpenApiRouter::new()
+                .routes(routes!(logout))
+                .routes(routes!(change_password))
+                .routes(routes!(me)),
+        ))
 }
 
 pub fn router(state: AppState) -> axum::Router {
@@ -34,6 +38,7 @@ pub fn router(state: AppState) -> axum::Router {
 #[serde(default)]
 struct LoginRequest {
     /// 账号: the unit code for units, the login name for staff
+    #[schema(pattern = r"\S")]
     login: String,
     password: String,
 }
@@ -47,7 +52,8 @@ async fn login(
     source: ClientAddress,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<impl IntoResponse> {
-    let (account, token) = auth::sign_in(&state, &normalize_login(&req.login), &req.password, &source).await?;
+    let login = required_login(&req.login)?;
+    let (account, token) = auth::sign_in(&state, &login, &req.password, &source).await?;
     Ok((
         AppendHeaders([(header::SET_COOKIE, session::session_cookie(&token))]),
         Json(Me::from(&account)),
@@ -58,6 +64,7 @@ async fn login(
 #[serde(default)]
 struct UnlockCodeRequest {
     /// 账号: the unit code for units, the login name for staff
+    #[schema(pattern = r"\S")]
     login: String,
 }
 
@@ -78,6 +85,7 @@ async fn unlock_code(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default)]
 struct UnlockRequest {
+    #[schema(pattern = r"\S")]
     login: String,
     /// 6-digit SMS code
     code: String,
@@ -100,7 +108,7 @@ async fn unlock(
 fn required_login(raw: &str) -> ApiResult<String> {
     let login = normalize_login(raw);
     if login.is_empty() {
-        return Err(ApiError::bad_request("LOGIN_REQUIRED", "请输入账号"));
+        return Err(ApiError::refused("LOGIN_REQUIRED", "请输入账号"));
     }
     Ok(login)
 }

@@ -1,11 +1,13 @@
 //! 确认书打印 (unit, own certificates only): the list and printing; the public verification
 //! of a printed certificate; the 超龄人员在职证明 template (public: a blank form).
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use shared::platform::error::ErrorBody;
+use shared::platform::http::{ApiPath, ApiQuery};
+use shared::platform::openapi::signed_in;
 use shared::records::session::UnitUser;
 use shared::steps::certificate::{self, CertificateView, PrintedCertificate, Verification};
 use shared::{ApiResult, AppState};
@@ -15,10 +17,11 @@ use utoipa_axum::routes;
 
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list))
-        .routes(routes!(print))
         .routes(routes!(verify))
         .routes(routes!(overage_template))
+        .merge(signed_in(
+            OpenApiRouter::new().routes(routes!(list)).routes(routes!(print)),
+        ))
 }
 
 pub fn router(state: AppState) -> axum::Router {
@@ -62,7 +65,7 @@ async fn list(State(state): State<AppState>, unit: UnitUser) -> ApiResult<Json<V
 async fn print(
     State(state): State<AppState>,
     unit: UnitUser,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
     headers: HeaderMap,
 ) -> ApiResult<Json<PrintedCertificate>> {
     Ok(Json(
@@ -82,7 +85,7 @@ struct VerifyQuery {
 /// 确认书真伪核验 (no login): unit, activity, period, head count, status — no personal data
 #[utoipa::path(get, path = "/api/public/certificates/verify", tag = "certificate", params(VerifyQuery),
     responses((status = 200, body = Verification), (status = 404, body = ErrorBody)))]
-async fn verify(State(state): State<AppState>, Query(q): Query<VerifyQuery>) -> ApiResult<Json<Verification>> {
+async fn verify(State(state): State<AppState>, ApiQuery(q): ApiQuery<VerifyQuery>) -> ApiResult<Json<Verification>> {
     let (number, code) = (q.number.unwrap_or_default(), q.code.unwrap_or_default());
     Ok(Json(certificate::verify(&state, &number, &code).await?))
 }

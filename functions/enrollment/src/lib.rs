@@ -2,10 +2,11 @@
 //! activity table, 在职职工人数 and 参保说明, 参保自核信息, 附件信息, 完成 (submit for 初审) and
 //! 操作轨迹. Only the unit's own applications exist for it; only drafts change.
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use shared::platform::error::ErrorBody;
-use shared::platform::http::ApiJson;
+use shared::platform::http::{ApiJson, ApiPath};
+use shared::platform::openapi::signed_in;
 use shared::platform::uploads::UploadTicket;
 use shared::records::application::Application;
 use shared::records::application_detail::ApplicationDetail;
@@ -20,15 +21,17 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(create, list))
-        .routes(routes!(show, update))
-        .routes(routes!(self_check))
-        .routes(routes!(attachment_ticket))
-        .routes(routes!(add_attachment, list_attachments))
-        .routes(routes!(download_attachment, delete_attachment))
-        .routes(routes!(submit))
-        .routes(routes!(trail))
+    signed_in(
+        OpenApiRouter::new()
+            .routes(routes!(create, list))
+            .routes(routes!(show, update))
+            .routes(routes!(self_check))
+            .routes(routes!(attachment_ticket))
+            .routes(routes!(add_attachment, list_attachments))
+            .routes(routes!(download_attachment, delete_attachment))
+            .routes(routes!(submit))
+            .routes(routes!(trail)),
+    )
 }
 
 pub fn router(state: AppState) -> axum::Router {
@@ -64,7 +67,7 @@ async fn list(State(state): State<AppState>, unit: UnitUser) -> ApiResult<Json<V
 async fn show(
     State(state): State<AppState>,
     unit: UnitUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<ApplicationDetail>> {
     Ok(Json(enrollment::detail(&state, &unit, &id).await?))
 }
@@ -77,7 +80,7 @@ async fn show(
 async fn update(
     State(state): State<AppState>,
     unit: UnitUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(edit): ApiJson<ApplicationEdit>,
 ) -> ApiResult<Json<ApplicationDetail>> {
     Ok(Json(enrollment::update(&state, &unit, &id, &edit).await?))
@@ -90,7 +93,7 @@ async fn update(
 async fn self_check(
     State(state): State<AppState>,
     unit: UnitUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<SelfCheck>> {
     Ok(Json(enrollment::self_check_for_unit(&state, &unit, &id).await?))
 }
@@ -104,7 +107,7 @@ async fn self_check(
 async fn attachment_ticket(
     State(state): State<AppState>,
     unit: UnitUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<AttachmentUploadRequest>,
 ) -> ApiResult<Json<UploadTicket>> {
     Ok(Json(attachments::upload_ticket(&state, &unit, &id, &req).await?))
@@ -118,7 +121,7 @@ async fn attachment_ticket(
 async fn add_attachment(
     State(state): State<AppState>,
     unit: UnitUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<NewAttachment>,
 ) -> ApiResult<(StatusCode, Json<AttachmentView>)> {
     Ok((
@@ -134,7 +137,7 @@ async fn add_attachment(
 async fn list_attachments(
     State(state): State<AppState>,
     unit: UnitUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Vec<AttachmentView>>> {
     Ok(Json(attachments::list_for_unit(&state, &unit, &id).await?))
 }
@@ -146,7 +149,7 @@ async fn list_attachments(
 async fn download_attachment(
     State(state): State<AppState>,
     unit: UnitUser,
-    Path((id, attachment_id)): Path<(String, String)>,
+    ApiPath((id, attachment_id)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<AttachmentLink>> {
     Ok(Json(attachments::download(&state, &unit, &id, &attachment_id).await?))
 }
@@ -158,7 +161,7 @@ async fn download_attachment(
 async fn delete_attachment(
     State(state): State<AppState>,
     unit: UnitUser,
-    Path((id, attachment_id)): Path<(String, String)>,
+    ApiPath((id, attachment_id)): ApiPath<(String, String)>,
 ) -> ApiResult<StatusCode> {
     attachments::remove(&state, &unit, &id, &attachment_id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -172,7 +175,7 @@ async fn delete_attachment(
 async fn submit(
     State(state): State<AppState>,
     unit: UnitUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<ApplicationSummary>> {
     Ok(Json(enrollment::submit(&state, &unit, &id).await?))
 }
@@ -184,7 +187,7 @@ async fn submit(
 async fn trail(
     State(state): State<AppState>,
     unit: UnitUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Vec<TrailEntry>>> {
     Ok(Json(enrollment::trail_for_unit(&state, &unit, &id).await?))
 }

@@ -2,10 +2,11 @@
 //! together cover 应交保费 exactly, then 提交 (→ 待到账). Only the unit's own applications exist
 //! for it; nothing changes after submission.
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use shared::platform::error::ErrorBody;
-use shared::platform::http::ApiJson;
+use shared::platform::http::{ApiJson, ApiPath};
+use shared::platform::openapi::signed_in;
 use shared::records::session::UnitUser;
 use shared::steps::invoice::{self, InvoiceEntry, InvoiceEntryForm, InvoiceView};
 use shared::{ApiResult, AppState};
@@ -13,11 +14,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(show))
-        .routes(routes!(add_entry))
-        .routes(routes!(update_entry, delete_entry))
-        .routes(routes!(submit))
+    signed_in(
+        OpenApiRouter::new()
+            .routes(routes!(show))
+            .routes(routes!(add_entry))
+            .routes(routes!(update_entry, delete_entry))
+            .routes(routes!(submit)),
+    )
 }
 
 pub fn router(state: AppState) -> axum::Router {
@@ -29,7 +32,11 @@ pub fn router(state: AppState) -> axum::Router {
 #[utoipa::path(get, path = "/api/applications/{id}/invoice",
     params(("id" = String, Path, description = "application id")), tag = "invoice",
     responses((status = 200, body = InvoiceView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn show(State(state): State<AppState>, unit: UnitUser, Path(id): Path<String>) -> ApiResult<Json<InvoiceView>> {
+async fn show(
+    State(state): State<AppState>,
+    unit: UnitUser,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<InvoiceView>> {
     Ok(Json(invoice::view(&state, &unit, &id).await?))
 }
 
@@ -41,7 +48,7 @@ async fn show(State(state): State<AppState>, unit: UnitUser, Path(id): Path<Stri
 async fn add_entry(
     State(state): State<AppState>,
     unit: UnitUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(form): ApiJson<InvoiceEntryForm>,
 ) -> ApiResult<(StatusCode, Json<InvoiceEntry>)> {
     Ok((
@@ -59,7 +66,7 @@ async fn add_entry(
 async fn update_entry(
     State(state): State<AppState>,
     unit: UnitUser,
-    Path((id, entry_id)): Path<(String, String)>,
+    ApiPath((id, entry_id)): ApiPath<(String, String)>,
     ApiJson(form): ApiJson<InvoiceEntryForm>,
 ) -> ApiResult<Json<InvoiceEntry>> {
     Ok(Json(invoice::update_entry(&state, &unit, &id, &entry_id, &form).await?))
@@ -72,7 +79,7 @@ async fn update_entry(
 async fn delete_entry(
     State(state): State<AppState>,
     unit: UnitUser,
-    Path((id, entry_id)): Path<(String, String)>,
+    ApiPath((id, entry_id)): ApiPath<(String, String)>,
 ) -> ApiResult<StatusCode> {
     invoice::delete_entry(&state, &unit, &id, &entry_id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -83,6 +90,10 @@ async fn delete_entry(
     params(("id" = String, Path, description = "application id")), tag = "invoice",
     responses((status = 200, body = InvoiceView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
-async fn submit(State(state): State<AppState>, unit: UnitUser, Path(id): Path<String>) -> ApiResult<Json<InvoiceView>> {
+async fn submit(
+    State(state): State<AppState>,
+    unit: UnitUser,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<InvoiceView>> {
     Ok(Json(invoice::submit(&state, &unit, &id).await?))
 }

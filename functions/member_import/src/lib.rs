@@ -2,13 +2,14 @@
 //! as batches with failed-row files, the member list with edit and removal, 无名单 head counts,
 //! 未到期 members and the member list download.
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use shared::platform::error::ErrorBody;
-use shared::platform::http::ApiJson;
-use shared::platform::paging::{Page, PageQuery};
+use shared::platform::http::{ApiJson, ApiPath, ApiQuery};
+use shared::platform::openapi::signed_in;
+use shared::platform::paging::{self, Page, PageQuery};
 use shared::platform::uploads::UploadTicket;
 use shared::records::members::MemberView;
 use shared::records::session::UnitUser;
@@ -19,16 +20,17 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(template))
-        .routes(routes!(import_upload))
-        .routes(routes!(import_file, list_batches))
-        .routes(routes!(failed_rows))
-        .routes(routes!(list_members))
-        .routes(routes!(edit_member, remove_member))
-        .routes(routes!(export_members))
-        .routes(routes!(add_unnamed, list_unnamed))
-        .routes(routes!(remove_unnamed))
+    OpenApiRouter::new().routes(routes!(template)).merge(signed_in(
+        OpenApiRouter::new()
+            .routes(routes!(import_upload))
+            .routes(routes!(import_file, list_batches))
+            .routes(routes!(failed_rows))
+            .routes(routes!(list_members))
+            .routes(routes!(edit_member, remove_member))
+            .routes(routes!(export_members))
+            .routes(routes!(add_unnamed, list_unnamed))
+            .routes(routes!(remove_unnamed)),
+    ))
 }
 
 pub fn router(state: AppState) -> axum::Router {
@@ -63,6 +65,7 @@ async fn template() -> ApiResult<impl IntoResponse> {
 #[derive(Debug, Deserialize, ToSchema)]
 struct ImportUploadRequest {
     /// File size in bytes (≤ 5 MB)
+    #[schema(minimum = 1, maximum = 5242880)]
     size: u64,
 }
 
@@ -73,7 +76,7 @@ struct ImportUploadRequest {
 async fn import_upload(
     State(state): State<AppState>,
     unit: UnitUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<ImportUploadRequest>,
 ) -> ApiResult<Json<UploadTicket>> {
     Ok(Json(member_import::upload_ticket(&state, &unit, &id, req.size).await?))
@@ -94,7 +97,7 @@ struct ImportRequest {
 async fn import_file(
     State(state): State<AppState>,
     unit: UnitUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<ImportRequest>,
 ) -> ApiResult<(StatusCode, Json<ImportBatch>)> {
     let batch = member_import::import(&state, &unit, &id, req.upload_id.trim(), &req.file_name).await?;
@@ -108,7 +111,7 @@ async fn import_file(
 async fn list_batches(
     State(state): State<AppState>,
     unit: UnitUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Vec<ImportBatch>>> {
     Ok(Json(member_import::batches(&state, &unit, &id).await?))
 }
@@ -126,7 +129,7 @@ struct DownloadLink {
 async fn failed_rows(
     State(state): State<AppState>,
     unit: UnitUser,
-    Path((id, batch_no)): Path<(String, u32)>,
+    ApiPath((id, batch_no)): ApiPath<(String, u32)>,
 ) -> ApiResult<Json<DownloadLink>> {
     let url = member_import::failed_rows_url(&state, &unit, &id, batch_no).await?;
     Ok(Json(DownloadLink {
@@ -139,8 +142,12 @@ async fn failed_rows(
 #[into_params(parameter_in = Query)]
 struct MemberQuery {
     /// From 1 (default 1)
+    #[serde(default, deserialize_with = "paging::page_number")]
+    #[param(minimum = 1, maximum = 1000000)]
     page: Option<u32>,
-    /// 1 … 200 (default 20)
+    /// 1 … 200 (default 20) (a larger size is taken as the maximum)
+    #[serde(default, deserialize_with = "paging::page_size")]
+    #[param(minimum = 1, maximum = 1000)]
     page_size: Option<u32>,
     /// Only 未到期 members (未到期人员清单)
     expiring: Option<bool>,
@@ -153,8 +160,8 @@ struct MemberQuery {
 async fn list_members(
     State(state): State<AppState>,
     unit: UnitUser,
-    Path(id): Path<String>,
-    Query(q): Query<MemberQuery>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<MemberQuery>,
 ) -> ApiResult<Json<Page<MemberView>>> {
     let page = PageQuery {
         page: q.page,
@@ -172,7 +179,7 @@ async fn list_members(
 async fn edit_member(
     State(state): State<AppState>,
     unit: UnitUser,
-    Path((id, member_id)): Path<(String, String)>,
+    ApiPath((id, member_id)): ApiPath<(String, String)>,
     ApiJson(form): ApiJson<MemberEdit>,
 ) -> ApiResult<Json<MemberView>> {
     Ok(Json(member_import::edit(&state, &unit, &id, &member_id, form).await?))
@@ -185,7 +192,7 @@ async fn edit_member(
 async fn remove_member(
     State(state): State<AppState>,
     unit: UnitUser,
-    Path((id, member_id)): Path<(String, String)>,
+    ApiPath((id, member_id)): ApiPath<(String, String)>,
 ) -> ApiResult<StatusCode> {
     member_import::remove(&state, &unit, &id, &member_id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -198,7 +205,7 @@ async fn remove_member(
 async fn export_members(
     State(state): State<AppState>,
     unit: UnitUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<impl IntoResponse> {
     let bytes = member_import::export(&state, &unit, &id).await?;
     Ok(xlsx_download(member_import::EXPORT_FILE_NAME, bytes))
@@ -211,7 +218,7 @@ async fn export_members(
 async fn add_unnamed(
     State(state): State<AppState>,
     unit: UnitUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(form): ApiJson<NewUnnamed>,
 ) -> ApiResult<(StatusCode, Json<UnnamedEntry>)> {
     Ok((
@@ -227,7 +234,7 @@ async fn add_unnamed(
 async fn list_unnamed(
     State(state): State<AppState>,
     unit: UnitUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Vec<UnnamedEntry>>> {
     Ok(Json(member_import::unnamed(&state, &unit, &id).await?))
 }
@@ -239,7 +246,7 @@ async fn list_unnamed(
 async fn remove_unnamed(
     State(state): State<AppState>,
     unit: UnitUser,
-    Path((id, entry_id)): Path<(String, String)>,
+    ApiPath((id, entry_id)): ApiPath<(String, String)>,
 ) -> ApiResult<StatusCode> {
     member_import::remove_unnamed(&state, &unit, &id, &entry_id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -1,10 +1,11 @@
 //! 到账确认 (finance staff, within their jurisdiction): the queue of invoiced applications and
 //! the confirmation that issues the certificate.
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use shared::platform::error::ErrorBody;
-use shared::platform::http::ApiJson;
+use shared::platform::http::{ApiJson, ApiPath, ApiQuery};
+use shared::platform::openapi::signed_in;
 use shared::platform::paging::{Page, PageQuery};
 use shared::records::session::StaffUser;
 use shared::steps::payment::{self, PaymentConfirmed, PaymentForm, PaymentQueueItem};
@@ -13,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(queue)).routes(routes!(confirm))
+    signed_in(OpenApiRouter::new().routes(routes!(queue)).routes(routes!(confirm)))
 }
 
 pub fn router(state: AppState) -> axum::Router {
@@ -27,7 +28,7 @@ pub fn router(state: AppState) -> axum::Router {
 async fn queue(
     State(state): State<AppState>,
     staff: StaffUser,
-    Query(page): Query<PageQuery>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<PaymentQueueItem>>> {
     Ok(Json(payment::queue(&state, &staff, page).await?))
 }
@@ -42,7 +43,7 @@ async fn queue(
 async fn confirm(
     State(state): State<AppState>,
     staff: StaffUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(form): ApiJson<PaymentForm>,
 ) -> ApiResult<(StatusCode, Json<PaymentConfirmed>)> {
     let (issued, confirmed) = payment::confirm(&state, &staff, &id, &form).await?;

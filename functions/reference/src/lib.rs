@@ -3,9 +3,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use serde_json::Value;
+use serde::Serialize;
 use shared::records::catalogue::Activity;
-use shared::steps::reference;
+use shared::steps::reference::{self, AddressBookEntry, AgencyTreeNode, Office, RegionTreeNode};
 use shared::{ApiResult, AppState};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -31,24 +31,24 @@ pub fn router(state: AppState) -> axum::Router {
     shared::platform::http::finish(router, state)
 }
 
-fn cached(body: Value) -> impl IntoResponse {
+fn cached<T: Serialize>(body: T) -> impl IntoResponse {
     ([(header::CACHE_CONTROL, "public, max-age=3600")], Json(body))
 }
 
 /// 所属机构 tree (河南省办事处 and below); `selectable` marks nodes a unit may pick.
-#[utoipa::path(get, path = "/api/reference/agencies", tag = "reference", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/api/reference/agencies", tag = "reference", responses((status = 200, body = AgencyTreeNode)))]
 async fn agencies() -> impl IntoResponse {
     cached(reference::agencies())
 }
 
 /// 办事处 list; only 河南省办事处 is served.
-#[utoipa::path(get, path = "/api/reference/offices", tag = "reference", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/api/reference/offices", tag = "reference", responses((status = 200, body = Vec<Office>)))]
 async fn offices() -> impl IntoResponse {
     cached(reference::offices())
 }
 
 /// 经办机构通讯录
-#[utoipa::path(get, path = "/api/reference/address-book", tag = "reference", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/api/reference/address-book", tag = "reference", responses((status = 200, body = Vec<AddressBookEntry>)))]
 async fn address_book() -> impl IntoResponse {
     cached(reference::address_book())
 }
@@ -66,7 +66,7 @@ async fn certificate_types() -> impl IntoResponse {
 }
 
 /// 省-市-区/县 (河南省)
-#[utoipa::path(get, path = "/api/reference/regions", tag = "reference", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/api/reference/regions", tag = "reference", responses((status = 200, body = RegionTreeNode)))]
 async fn regions() -> impl IntoResponse {
     cached(reference::regions())
 }

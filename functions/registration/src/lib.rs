@@ -31,6 +31,8 @@ pub fn router(state: AppState) -> axum::Router {
 #[derive(Debug, Deserialize, ToSchema)]
 struct CodeRequest {
     mobile: String,
+    /// Only `register` here: the other codes are asked for where they are used.
+    #[schema(value_type = String, pattern = "^register$")]
     purpose: CodePurpose,
 }
 
@@ -43,7 +45,7 @@ async fn send_code(
     ApiJson(req): ApiJson<CodeRequest>,
 ) -> ApiResult<Json<CodeSent>> {
     if req.purpose != CodePurpose::Register {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::refused(
             "CODE_PURPOSE",
             "此处只能获取注册验证码；账号解锁请在登录页点击“短信解锁”",
         ));
@@ -55,8 +57,10 @@ async fn send_code(
 #[derive(Debug, Deserialize, ToSchema)]
 struct UploadRequest {
     /// image/jpeg or image/png
+    #[schema(pattern = "^image/(jpeg|png)$")]
     content_type: String,
-    /// Size in bytes, checked here for quick feedback and again after the upload.
+    /// Size in bytes (at most 2 MB), checked here for quick feedback and again after the upload.
+    #[schema(minimum = 1, maximum = 2097152)]
     size: u64,
 }
 
@@ -68,10 +72,10 @@ async fn upload_ticket(
     ApiJson(req): ApiJson<UploadRequest>,
 ) -> ApiResult<Json<UploadTicket>> {
     if !matches!(req.content_type.as_str(), "image/jpeg" | "image/png") {
-        return Err(ApiError::bad_request("FILE_TYPE", "只能上传JPG或PNG图片"));
+        return Err(ApiError::refused("FILE_TYPE", "只能上传JPG或PNG图片"));
     }
     if req.size > registration::IMAGE_MAX_BYTES {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::refused(
             "FILE_TOO_LARGE",
             format!("图片大小不能超过2MB（当前{}）", uploads::human_size(req.size)),
         ));

@@ -2,13 +2,15 @@
 //! account, reject with a reason, change an approved unit's contact person (asked by one
 //! reviewer with the new mobile's code, approved by another).
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use shared::domain::Mobile;
 use shared::platform::error::{ApiError, ErrorBody};
-use shared::platform::http::{ApiJson, ClientAddress};
-use shared::platform::paging::{Page, PageQuery};
+use shared::platform::http::ApiQuery;
+use shared::platform::http::{ApiJson, ApiPath, ClientAddress};
+use shared::platform::openapi::signed_in;
+use shared::platform::paging::{self, Page, PageQuery};
 use shared::records::account::Permission;
 use shared::records::session::StaffUser;
 use shared::records::sms_code::CodeSent;
@@ -21,15 +23,17 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list))
-        .routes(routes!(show))
-        .routes(routes!(approve))
-        .routes(routes!(reject))
-        .routes(routes!(contact_code))
-        .routes(routes!(request_contact_change))
-        .routes(routes!(approve_contact_change))
-        .routes(routes!(reject_contact_change))
+    signed_in(
+        OpenApiRouter::new()
+            .routes(routes!(list))
+            .routes(routes!(show))
+            .routes(routes!(approve))
+            .routes(routes!(reject))
+            .routes(routes!(contact_code))
+            .routes(routes!(request_contact_change))
+            .routes(routes!(approve_contact_change))
+            .routes(routes!(reject_contact_change)),
+    )
 }
 
 pub fn router(state: AppState) -> axum::Router {
@@ -45,8 +49,12 @@ struct ListQuery {
     /// Part of the unit's name, or the start of its 单位代码
     q: Option<String>,
     /// 1-based
+    #[serde(default, deserialize_with = "paging::page_number")]
+    #[param(minimum = 1, maximum = 1000000)]
     page: Option<u32>,
-    /// 10 by default, at most 100
+    /// 10 by default, at most 100 (a larger size is taken as the maximum)
+    #[serde(default, deserialize_with = "paging::page_size")]
+    #[param(minimum = 1, maximum = 1000)]
     page_size: Option<u32>,
 }
 
@@ -56,7 +64,7 @@ struct ListQuery {
 async fn list(
     State(state): State<AppState>,
     staff: StaffUser,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<RegistrationSummary>>> {
     staff.require(Permission::RegistrationReview)?;
     let filter = RegistrationFilter {
@@ -77,7 +85,7 @@ async fn list(
 async fn show(
     State(state): State<AppState>,
     staff: StaffUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<RegistrationDetail>> {
     staff.require(Permission::RegistrationReview)?;
     Ok(Json(registration_review::detail_for_staff(&state, &staff, &id).await?))
@@ -87,7 +95,11 @@ async fn show(
 #[utoipa::path(post, path = "/api/staff/registrations/{id}/approve",
     params(("id" = String, Path, description = "registration (unit) id")), tag = "registration review",
     responses((status = 200, body = Decision), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn approve(State(state): State<AppState>, staff: StaffUser, Path(id): Path<String>) -> ApiResult<Json<Decision>> {
+async fn approve(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<Decision>> {
     staff.require(Permission::RegistrationReview)?;
     Ok(Json(registration_review::approve(&state, &staff, &id).await?))
 }
@@ -105,7 +117,7 @@ struct RejectRequest {
 async fn reject(
     State(state): State<AppState>,
     staff: StaffUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<RejectRequest>,
 ) -> ApiResult<Json<Decision>> {
     staff.require(Permission::RegistrationReview)?;
@@ -130,7 +142,7 @@ async fn contact_code(
     State(state): State<AppState>,
     staff: StaffUser,
     source: ClientAddress,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<ContactCodeRequest>,
 ) -> ApiResult<Json<CodeSent>> {
     staff.require(Permission::RegistrationReview)?;
@@ -159,7 +171,7 @@ struct ContactChangeRequest {
 async fn request_contact_change(
     State(state): State<AppState>,
     staff: StaffUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<ContactChangeRequest>,
 ) -> ApiResult<(StatusCode, Json<PendingContact>)> {
     staff.require(Permission::RegistrationReview)?;
@@ -175,7 +187,7 @@ async fn request_contact_change(
 async fn approve_contact_change(
     State(state): State<AppState>,
     staff: StaffUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Contact>> {
     staff.require(Permission::RegistrationReview)?;
     Ok(Json(contact_change::approve(&state, &staff, &id).await?))
@@ -189,7 +201,7 @@ async fn approve_contact_change(
 async fn reject_contact_change(
     State(state): State<AppState>,
     staff: StaffUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<RejectRequest>,
 ) -> ApiResult<StatusCode> {
     staff.require(Permission::RegistrationReview)?;

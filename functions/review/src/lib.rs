@@ -2,11 +2,12 @@
 //! with members, self-check, attachments and trail; approve or return; 费用调整 (补贴金额,
 //! 赠险金额) before invoice data exists.
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use serde::Deserialize;
 use shared::platform::error::ErrorBody;
-use shared::platform::http::ApiJson;
-use shared::platform::paging::{Page, PageQuery};
+use shared::platform::http::{ApiJson, ApiPath, ApiQuery};
+use shared::platform::openapi::signed_in;
+use shared::platform::paging::{self, Page, PageQuery};
 use shared::records::members::MemberView;
 use shared::records::session::StaffUser;
 use shared::steps::review::{
@@ -18,12 +19,14 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(queue))
-        .routes(routes!(show))
-        .routes(routes!(members))
-        .routes(routes!(approve))
-        .routes(routes!(return_application))
+    signed_in(
+        OpenApiRouter::new()
+            .routes(routes!(queue))
+            .routes(routes!(show))
+            .routes(routes!(members))
+            .routes(routes!(approve))
+            .routes(routes!(return_application)),
+    )
 }
 
 pub fn router(state: AppState) -> axum::Router {
@@ -35,20 +38,26 @@ pub fn router(state: AppState) -> axum::Router {
 #[into_params(parameter_in = Query)]
 struct QueueQuery {
     /// 1 初审, 2 复审, 3 终审
+    #[param(required = true, minimum = 1, maximum = 3)]
     level: Option<u64>,
     /// From 1 (default 1)
+    #[serde(default, deserialize_with = "paging::page_number")]
+    #[param(minimum = 1, maximum = 1000000)]
     page: Option<u32>,
-    /// 1 … 100 (default 20)
+    /// 1 … 100 (default 20) (a larger size is taken as the maximum)
+    #[serde(default, deserialize_with = "paging::page_size")]
+    #[param(minimum = 1, maximum = 1000)]
     page_size: Option<u32>,
 }
 
 /// 审核列表: applications waiting at one level in the caller's jurisdiction, oldest first
 #[utoipa::path(get, path = "/api/staff/reviews", tag = "review", params(QueueQuery),
-    responses((status = 200, body = Page<ReviewRow>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Page<ReviewRow>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 async fn queue(
     State(state): State<AppState>,
     staff: StaffUser,
-    Query(q): Query<QueueQuery>,
+    ApiQuery(q): ApiQuery<QueueQuery>,
 ) -> ApiResult<Json<Page<ReviewRow>>> {
     let level = ReviewLevel::parse(q.level)?;
     let page = PageQuery {
@@ -65,7 +74,7 @@ async fn queue(
 async fn show(
     State(state): State<AppState>,
     staff: StaffUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<StaffApplicationView>> {
     Ok(Json(review::view(&state, &staff, &id).await?))
 }
@@ -77,8 +86,8 @@ async fn show(
 async fn members(
     State(state): State<AppState>,
     staff: StaffUser,
-    Path(id): Path<String>,
-    Query(page): Query<PageQuery>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<MemberView>>> {
     Ok(Json(review::members_page(&state, &staff, &id, page).await?))
 }
@@ -91,7 +100,7 @@ async fn members(
 async fn approve(
     State(state): State<AppState>,
     staff: StaffUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<ApproveRequest>,
 ) -> ApiResult<Json<ReviewDecision>> {
     Ok(Json(review::approve(&state, &staff, &id, &req).await?))
@@ -105,7 +114,7 @@ async fn approve(
 async fn return_application(
     State(state): State<AppState>,
     staff: StaffUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<ReturnRequest>,
 ) -> ApiResult<Json<ReviewDecision>> {
     Ok(Json(review::return_application(&state, &staff, &id, &req).await?))

@@ -58,6 +58,7 @@ pub fn openapi() -> OpenApi {
         let (_, part) = api.split_for_parts();
         doc.merge(part);
     }
+    shared::platform::openapi::complete(&mut doc);
     doc
 }
 

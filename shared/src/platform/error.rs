@@ -48,8 +48,14 @@ impl ApiError {
             fields: Vec::new(),
         }
     }
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    /// A request that is not of the documented shape: malformed JSON or parameters (400).
+    pub fn malformed(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+    /// A request of the right shape that a rule refuses: a wrong check digit, a code that
+    /// expired, a file of another type (422). The schema cannot say these; the message does.
+    pub fn refused(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
     }
     pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, code, message)
@@ -66,9 +72,9 @@ impl ApiError {
     pub fn too_many(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::TOO_MANY_REQUESTS, code, message)
     }
-    /// A parser's refusal as a 400.
+    /// A parser's refusal of one value (422).
     pub fn from_reason(reason: &impl Reason) -> Self {
-        Self::bad_request(reason.code(), reason.to_string())
+        Self::refused(reason.code(), reason.to_string())
     }
     /// Several refused fields at once (422), so a clerk fixes the whole form in one go.
     pub fn invalid_fields(fields: Vec<FieldError>) -> Self {

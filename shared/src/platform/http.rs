@@ -22,18 +22,83 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Self(value)),
+        match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(value)) if !value.is_object() => {
+                Err(ApiError::malformed("BAD_REQUEST_BODY", "请求内容应为 JSON 对象（{…}）"))
+            }
+            Ok(axum::Json(mut value)) => {
+                whole_numbers_as_integers(&mut value);
+                serde_json::from_value(value)
+                    .map(Self)
+                    .map_err(|e| ApiError::malformed("BAD_REQUEST_BODY", format!("请求内容的字段不正确：{e}")))
+            }
             Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
                 axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "NOT_JSON",
                 "请求格式应为 JSON（Content-Type: application/json）",
             )),
-            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::bad_request(
-                "BAD_REQUEST_BODY",
-                format!("请求内容的字段不正确：{}", e.body_text()),
+            Err(_) => Err(ApiError::malformed("BAD_REQUEST_BODY", "请求内容不是有效的 JSON")),
+        }
+    }
+}
+
+/// JSON has one kind of number: `2.0` is the integer 2 (as JSON Schema counts it), so a whole
+/// number written with a fraction is read as an integer rather than refused.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(number) => {
+            if let Some(float) = number.as_f64().filter(|f| number.is_f64() && f.fract() == 0.0) {
+                // Within ±2^53 a float holds whole numbers exactly.
+                if float.abs() <= 9_007_199_254_740_992.0 {
+                    *value = Value::from(float as i64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
+}
+
+/// `Path<T>` whose rejections are our error shape in Chinese.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Self(value)),
+            Err(e) => Err(ApiError::malformed(
+                "BAD_PATH",
+                format!("网址中的编号不正确：{}", e.body_text()),
             )),
-            Err(_) => Err(ApiError::bad_request("BAD_REQUEST_BODY", "请求内容不是有效的 JSON")),
+        }
+    }
+}
+
+/// `Query<T>` whose rejections are our error shape in Chinese.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Self(value)),
+            Err(e) => Err(ApiError::malformed(
+                "BAD_QUERY",
+                format!("查询条件不正确：{}", e.body_text()),
+            )),
         }
     }
 }
@@ -47,6 +112,9 @@ where
 pub struct ClientAddress(String);
 
 pub const VIEWER_ADDRESS_HEADER: &str = "x-viewer-address";
+
+/// The session cookie's name (the session itself is a record; its cookie is HTTP).
+pub const SESSION_COOKIE: &str = "sid";
 
 impl ClientAddress {
     pub fn as_str(&self) -> &str {
@@ -215,6 +283,17 @@ pub fn whole_number(value: &serde_json::Value) -> Result<Option<u64>, ()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_numbers_written_with_a_fraction_are_integers() {
+        let mut value = serde_json::json!({ "a": 1.0, "b": [2.5, -3.0, 7], "c": "4.0", "d": 1e300 });
+        whole_numbers_as_integers(&mut value);
+        assert_eq!(
+            value,
+            serde_json::json!({ "a": 1, "b": [2.5, -3, 7], "c": "4.0", "d": 1e300 })
+        );
+        assert!(value["a"].is_i64());
+    }
 
     #[test]
     fn viewer_address_is_an_ip_or_local() {

@@ -17,6 +17,8 @@ use crate::platform::state::AppState;
 use crate::platform::time;
 
 pub const HEADER: &str = "idempotency-key";
+/// What `valid` accepts, for the API description.
+pub const KEY_PATTERN: &str = "^[A-Za-z0-9_-]{8,64}$";
 const KEEP_SECONDS: i64 = 86_400;
 /// Request bodies are small JSON (files go to S3 directly); Lambda takes 6 MB at most.
 const MAX_BODY: usize = 6 * 1024 * 1024;
@@ -38,7 +40,7 @@ fn scope(headers: &HeaderMap) -> String {
     let session = cookie
         .split(';')
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == "sid")
+        .find(|(name, _)| *name == crate::platform::http::SESSION_COOKIE)
         .map(|(_, value)| value.to_owned())
         .unwrap_or_default();
     hex::encode(&Sha256::digest(format!("idem|{session}").as_bytes())[..16])
@@ -53,16 +55,13 @@ pub async fn idempotent(State(state): State<AppState>, request: Request, next: N
     if request.method() != Method::POST {
         return next.run(request).await;
     }
-    let Some(raw) = request
-        .headers()
-        .get(HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-    else {
+    let Some(raw) = request.headers().get(HEADER) else {
         return next.run(request).await;
     };
+    // A key of other than visible ASCII is refused like any malformed key, not ignored.
+    let raw = raw.to_str().unwrap_or_default().to_owned();
     if !valid(&raw) {
-        return ApiError::bad_request(
+        return ApiError::malformed(
             "IDEMPOTENCY_KEY_INVALID",
             "请求标识（Idempotency-Key）应为8到64位字母、数字、-或_",
         )
@@ -71,7 +70,7 @@ pub async fn idempotent(State(state): State<AppState>, request: Request, next: N
     let scope = scope(request.headers());
     let (parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
-        return ApiError::bad_request("BODY_TOO_LARGE", "请求内容过大").into_response();
+        return ApiError::malformed("BODY_TOO_LARGE", "请求内容过大").into_response();
     };
     let fingerprint = hex::encode(Sha256::digest(
         [parts.method.as_str().as_bytes(), parts.uri.path().as_bytes(), &bytes].concat(),

@@ -4,6 +4,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod idempotency;
+pub mod openapi;
 pub mod paging;
 pub mod password;
 pub mod sms;

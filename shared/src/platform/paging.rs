@@ -9,9 +9,36 @@ use utoipa::{IntoParams, ToSchema};
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// From 1 (default 1)
+    #[serde(default, deserialize_with = "page_number")]
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
-    /// Rows per page; each list has its own default and maximum
+    /// Rows per page; each list has its own default and maximum, and a larger size is taken
+    /// as that maximum
+    #[serde(default, deserialize_with = "page_size")]
+    #[param(minimum = 1, maximum = 1000)]
     pub page_size: Option<u32>,
+}
+
+/// The largest page number and page size a query may name (as documented above).
+pub const MAX_PAGE: u32 = 1_000_000;
+pub const MAX_PAGE_SIZE: u32 = 1_000;
+
+fn in_range<'de, D: serde::Deserializer<'de>>(d: D, max: u32, what: &str) -> Result<Option<u32>, D::Error> {
+    let value = Option::<u32>::deserialize(d)?;
+    match value {
+        Some(n) if n == 0 || n > max => Err(serde::de::Error::custom(format!("{what}应为1到{max}"))),
+        _ => Ok(value),
+    }
+}
+
+/// `page` of a query: 1 … `MAX_PAGE`.
+pub fn page_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    in_range(d, MAX_PAGE, "页码")
+}
+
+/// `page_size` of a query: 1 … `MAX_PAGE_SIZE`.
+pub fn page_size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    in_range(d, MAX_PAGE_SIZE, "每页条数")
 }
 
 /// One page of a list, with the total the pager shows as "共 N 条".

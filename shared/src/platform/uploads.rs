@@ -81,7 +81,7 @@ fn staging_key(area: &str, upload_id: &str) -> String {
 /// the staging area `uploads/{area}/`, which expires after a day.
 pub async fn ticket(state: &AppState, area: &str, content_type: &str, size: u64) -> ApiResult<UploadTicket> {
     if size == 0 {
-        return Err(crate::platform::error::ApiError::bad_request(
+        return Err(crate::platform::error::ApiError::refused(
             "FILE_EMPTY",
             "文件是空的，请重新选择",
         ));

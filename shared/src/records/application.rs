@@ -266,7 +266,7 @@ impl Application {
         Fen::new(self.fee_per_share_fen)
             .checked_mul(u64::from(self.shares))
             .and_then(|f| f.checked_mul(u64::from(self.insured_count())))
-            .ok_or_else(|| ApiError::bad_request("AMOUNT_TOO_LARGE", "会费金额超出范围"))
+            .ok_or_else(|| ApiError::refused("AMOUNT_TOO_LARGE", "会费金额超出范围"))
     }
 
     /// 应交保费 = 总保费 − 补贴金额 − 赠险金额, in fen.
@@ -333,7 +333,7 @@ pub fn due_after(total: Fen, subsidy: u64, gift: u64) -> ApiResult<Fen> {
         .checked_add(Fen::new(gift))
         .and_then(|off| total.checked_sub(off))
         .ok_or_else(|| {
-            ApiError::bad_request(
+            ApiError::refused(
                 "ADJUSTMENT_TOO_LARGE",
                 format!("补贴金额与赠险金额之和不能超过总保费（{total}元），请核对"),
             )
@@ -416,13 +416,13 @@ pub async fn create_draft(
 ) -> ApiResult<Application> {
     let activities = catalogue::list(state).await?;
     let Some(activity) = activities.into_iter().find(|a| a.code == activity_code && a.active) else {
-        return Err(ApiError::bad_request("ACTIVITY_UNKNOWN", "请选择保障活动"));
+        return Err(ApiError::refused("ACTIVITY_UNKNOWN", "请选择保障活动"));
     };
     let Some(sub) = activity.sub_categories.iter().find(|c| c.code == sub_category_code) else {
-        return Err(ApiError::bad_request("SUB_CATEGORY_UNKNOWN", "请选择保障活动细类"));
+        return Err(ApiError::refused("SUB_CATEGORY_UNKNOWN", "请选择保障活动细类"));
     };
     if shares == 0 || shares > activity.max_shares {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::refused(
             "SHARES_INVALID",
             format!("份数应为1到{}之间的整数", activity.max_shares),
         ));

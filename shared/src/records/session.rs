@@ -15,7 +15,7 @@ use crate::platform::time;
 use crate::records::account::{Account, Permission, Role};
 use crate::reference;
 
-pub const SESSION_COOKIE: &str = "sid";
+pub use crate::platform::http::SESSION_COOKIE;
 const SESSION_SECONDS: i64 = 8 * 3600;
 
 /// The stored session, as the extractors see it.

@@ -69,7 +69,7 @@ pub fn put(
 }
 
 fn too_many_attempts() -> ApiError {
-    ApiError::bad_request("CODE_TOO_MANY_ATTEMPTS", "验证码错误次数过多，请重新获取")
+    ApiError::refused("CODE_TOO_MANY_ATTEMPTS", "验证码错误次数过多，请重新获取")
 }
 
 /// Checks a code; on success returns the write that consumes it, to commit with the action
@@ -78,7 +78,7 @@ fn too_many_attempts() -> ApiError {
 pub async fn verify(state: &AppState, purpose: CodePurpose, subject: &str, code: &str) -> ApiResult<TransactWriteItem> {
     let code = code.trim();
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::bad_request("CODE_FORMAT", "请输入6位数字短信验证码"));
+        return Err(ApiError::refused("CODE_FORMAT", "请输入6位数字短信验证码"));
     }
     let now = time::now().timestamp();
     let claimed = state
@@ -110,7 +110,7 @@ pub async fn verify(state: &AppState, purpose: CodePurpose, subject: &str, code:
     if stored_hash != code_hash(purpose, subject, code) {
         let left = MAX_ATTEMPTS.saturating_sub(attempts);
         return Err(if left > 0 {
-            ApiError::bad_request("CODE_WRONG", format!("验证码不正确，还可尝试{left}次"))
+            ApiError::refused("CODE_WRONG", format!("验证码不正确，还可尝试{left}次"))
         } else {
             too_many_attempts()
         });
@@ -135,9 +135,9 @@ async fn why_unclaimed(state: &AppState, purpose: CodePurpose, subject: &str, no
         Err(e) => return e,
     };
     match item {
-        None => ApiError::bad_request("CODE_NOT_SENT", "请先获取短信验证码"),
+        None => ApiError::refused("CODE_NOT_SENT", "请先获取短信验证码"),
         Some(item) if db::number::<i64>(Some(&item), "valid_until").unwrap_or(0) <= now => {
-            ApiError::bad_request("CODE_EXPIRED", "验证码已过期，请重新获取")
+            ApiError::refused("CODE_EXPIRED", "验证码已过期，请重新获取")
         }
         Some(_) => too_many_attempts(),
     }

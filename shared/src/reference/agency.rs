@@ -233,13 +233,15 @@ pub fn is_selectable(code: &str) -> bool {
 }
 
 /// A node of the tree picker.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AgencyTreeNode {
     pub code: &'static str,
     pub name: &'static str,
     pub phone: Option<&'static str>,
     pub email: Option<&'static str>,
+    /// Whether a unit may choose this node as its 所属机构 (group nodes may not).
     pub selectable: bool,
+    #[schema(no_recursion)]
     pub children: Vec<AgencyTreeNode>,
 }
 
@@ -264,7 +266,7 @@ pub fn tree() -> AgencyTreeNode {
 }
 
 /// One line of the 经办机构通讯录.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AddressBookEntry {
     pub agency_code: &'static str,
     pub name: &'static str,

@@ -259,10 +259,11 @@ pub fn is_county_level(code: &str) -> bool {
     region(code).is_some_and(|r| r.parent.is_some() && !has_children(r.code))
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RegionTreeNode {
     pub code: &'static str,
     pub name: &'static str,
+    #[schema(no_recursion)]
     pub children: Vec<RegionTreeNode>,
 }
 

@@ -99,7 +99,7 @@ pub fn clean_file_name(raw: &str) -> Result<String, Refusal> {
 }
 
 fn too_many() -> ApiError {
-    ApiError::bad_request(
+    ApiError::refused(
         "ATTACHMENTS_LIMIT",
         format!("每份申请最多上传{MAX_PER_APPLICATION}个附件，请先删除不需要的附件"),
     )

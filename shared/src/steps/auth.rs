@@ -168,14 +168,14 @@ pub async fn unlock(state: &AppState, login: &str, code: &str, source: &ClientAd
 pub async fn change_password(state: &AppState, session: &Session, current: &str, new: &str) -> ApiResult<String> {
     let account = load_account(state, &session.login).await?.ok_or_else(not_signed_in)?;
     if !password::verify(&account.password_hash, current) {
-        return Err(ApiError::bad_request("CURRENT_PASSWORD_WRONG", "原密码不正确"));
+        return Err(ApiError::refused("CURRENT_PASSWORD_WRONG", "原密码不正确"));
     }
     // The mobile a password must not contain.
     let mobile = mobile_on_record(state, &account).await?;
     password::check_new(new, &account.login, mobile.as_ref().map(Mobile::as_str))
         .map_err(|r| ApiError::from_reason(&r))?;
     if current == new {
-        return Err(ApiError::bad_request("PASSWORD_UNCHANGED", "新密码不能与原密码相同"));
+        return Err(ApiError::refused("PASSWORD_UNCHANGED", "新密码不能与原密码相同"));
     }
     let hash = password::hash(new).or_internal("hash password")?;
     state

@@ -52,7 +52,7 @@ fn print_key(number: &str, print_no: u32) -> String {
 
 fn document_error(err: DocumentError) -> ApiError {
     match err {
-        DocumentError::MissingGlyph { .. } => ApiError::bad_request(err.code(), err.to_string()),
+        DocumentError::MissingGlyph { .. } => ApiError::refused(err.code(), err.to_string()),
         DocumentError::Render(_) => ApiError::internal(anyhow::anyhow!("render certificate: {err}")),
     }
 }
@@ -61,7 +61,7 @@ fn document_error(err: DocumentError) -> ApiError {
 fn check_names(members: &[Member]) -> ApiResult<()> {
     for (i, m) in members.iter().enumerate() {
         if let Some(ch) = missing_glyphs(&m.name).first() {
-            return Err(ApiError::bad_request(
+            return Err(ApiError::refused(
                 "FONT_MISSING_GLYPH",
                 format!(
                     "会员名单第{}行（{}）的姓名中有字符“{ch}”无法打印，请联系经办机构更正姓名用字后再打印",

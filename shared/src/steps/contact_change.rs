@@ -136,7 +136,7 @@ pub async fn request(
         if cancelled.failed_at(0) {
             already_pending()
         } else {
-            ApiError::bad_request("CODE_USED", "验证码已被使用，请重新获取")
+            ApiError::refused("CODE_USED", "验证码已被使用，请重新获取")
         }
     })?;
     Ok(pending)
@@ -220,10 +220,7 @@ pub async fn approve(state: &AppState, staff: &StaffUser, id: &str) -> ApiResult
 pub async fn reject(state: &AppState, staff: &StaffUser, id: &str, reason: &str) -> ApiResult<()> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 200 {
-        return Err(ApiError::bad_request(
-            "REASON_REQUIRED",
-            "请填写驳回的原因（200字以内）",
-        ));
+        return Err(ApiError::refused("REASON_REQUIRED", "请填写驳回的原因（200字以内）"));
     }
     let unit = unit_for_staff(state, staff, id).await?;
     let Some(pending) = unit.pending_contact else {

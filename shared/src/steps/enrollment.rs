@@ -47,7 +47,7 @@ pub struct NewApplication {
 }
 
 fn shares_invalid() -> ApiError {
-    ApiError::bad_request("SHARES_INVALID", "请填写份数（正整数）")
+    ApiError::refused("SHARES_INVALID", "请填写份数（正整数）")
 }
 
 /// A new draft for the caller's unit.
@@ -355,7 +355,7 @@ pub async fn submit(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<Ap
     let over = over_age(&app, &members, effective).len();
     let problems = submit_problems(&app, &members, over, proof.is_some());
     if let Some(first) = problems.first() {
-        let mut err = ApiError::bad_request(first.code, first.message.clone());
+        let mut err = ApiError::refused(first.code, first.message.clone());
         err.fields = problems;
         return Err(err);
     }
@@ -398,7 +398,7 @@ pub async fn submit(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<Ap
         return Err(if now_status != Some(ApplicationStatus::Draft) {
             application::locked()
         } else if cancelled.failed_at(proof_index) {
-            ApiError::bad_request(
+            ApiError::refused(
                 "OVERAGE_PROOF_REQUIRED",
                 "有超龄人员，请在【附件信息】-【超龄证明】处上传加盖单位公章的超龄证明",
             )

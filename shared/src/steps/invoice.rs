@@ -406,7 +406,7 @@ fn remaining(app: &Application) -> ApiResult<Fen> {
 }
 
 fn exceeds(amount: Fen, remaining: Fen) -> ApiError {
-    ApiError::bad_request(
+    ApiError::refused(
         "INVOICE_EXCEEDS_REMAINING",
         format!("开票金额（{amount}元）超过剩余开票金额（{remaining}元），请核对"),
     )
@@ -695,7 +695,7 @@ pub async fn submit(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<In
                 due.checked_sub(invoiced).unwrap_or(Fen::ZERO)
             ),
         };
-        return Err(ApiError::bad_request("INVOICE_NOT_COVERED", message));
+        return Err(ApiError::refused("INVOICE_NOT_COVERED", message));
     }
     let now = time::now();
     let (fees, fee_values) = application::fees_unchanged(&app);

@@ -85,7 +85,7 @@ pub async fn upload_ticket(
 }
 
 fn too_large(size: u64) -> ApiError {
-    ApiError::bad_request(
+    ApiError::refused(
         "FILE_TOO_LARGE",
         format!(
             "文件大小不能超过5MB（当前{}），请分成几个文件导入",
@@ -168,7 +168,7 @@ pub async fn import(
 }
 
 async fn read_upload(state: &AppState, app_id: &str, upload_id: &str) -> ApiResult<Vec<u8>> {
-    let missing = || ApiError::bad_request("UPLOAD_MISSING", "文件未上传成功或已过期，请重新选择文件导入");
+    let missing = || ApiError::refused("UPLOAD_MISSING", "文件未上传成功或已过期，请重新选择文件导入");
     if uuid::Uuid::parse_str(upload_id).is_err() {
         return Err(missing());
     }
@@ -242,7 +242,7 @@ async fn import_locked(
             .or_internal("import task")?;
     let outcome = parsed.map_err(|e| {
         if e.is_clients_fault() {
-            ApiError::bad_request(e.code(), e.to_string())
+            ApiError::refused(e.code(), e.to_string())
         } else {
             ApiError::internal(e)
         }
@@ -593,10 +593,7 @@ pub struct NewUnnamed {
 pub async fn add_unnamed(state: &AppState, unit: &UnitUser, app_id: &str, form: NewUnnamed) -> ApiResult<UnnamedEntry> {
     application::load_draft(state, unit, app_id).await?;
     if form.count == 0 || form.count > 100_000 {
-        return Err(ApiError::bad_request(
-            "COUNT_INVALID",
-            "无名单人数应为1到100000之间的整数",
-        ));
+        return Err(ApiError::refused("COUNT_INVALID", "无名单人数应为1到100000之间的整数"));
     }
     let entry = UnnamedEntry {
         entry_id: uuid::Uuid::new_v4().simple().to_string(),

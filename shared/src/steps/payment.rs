@@ -229,7 +229,7 @@ pub async fn confirm(
         }
         let due = app.due()?;
         if confirmation.amount != due {
-            return Err(ApiError::bad_request(
+            return Err(ApiError::refused(
                 "AMOUNT_MISMATCH",
                 format!("到账金额{}元与应交保费{due}元不符，请核对", confirmation.amount),
             ));

@@ -268,7 +268,7 @@ pub async fn register(state: &AppState, form: RegistrationForm) -> ApiResult<Sub
             } else if c.failed_at(1) {
                 duplicate_union_code()
             } else if c.failed_at(3) {
-                ApiError::bad_request("CODE_EXPIRED", "验证码已失效，请重新获取")
+                ApiError::refused("CODE_EXPIRED", "验证码已失效，请重新获取")
             } else {
                 ApiError::internal(anyhow::anyhow!("registration transaction: {c:?}"))
             }

@@ -195,10 +195,7 @@ pub async fn approve(state: &AppState, staff: &StaffUser, id: &str) -> ApiResult
 pub async fn reject(state: &AppState, staff: &StaffUser, id: &str, reason: &str) -> ApiResult<Decision> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 200 {
-        return Err(ApiError::bad_request(
-            "REASON_REQUIRED",
-            "请填写不通过的原因（200字以内）",
-        ));
+        return Err(ApiError::refused("REASON_REQUIRED", "请填写不通过的原因（200字以内）"));
     }
     let unit = unit_for_staff(state, staff, id).await?;
     if unit.status != RegistrationStatus::Pending {

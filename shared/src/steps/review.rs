@@ -60,7 +60,7 @@ impl ReviewLevel {
             Some(1) => Ok(Self::L1),
             Some(2) => Ok(Self::L2),
             Some(3) => Ok(Self::L3),
-            _ => Err(ApiError::bad_request(
+            _ => Err(ApiError::refused(
                 "LEVEL_INVALID",
                 "审核级别应为1（初审）、2（复审）或3（终审）",
             )),
@@ -356,13 +356,13 @@ fn clean_zero_due_reason(raw: Option<&str>) -> ApiResult<String> {
         .collect();
     let len = reason.chars().count();
     if len == 0 {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::refused(
             "ZERO_DUE_REASON_REQUIRED",
             "补贴金额与赠险金额合计等于总保费，应交保费为0元：请填写原因（如政策全额补贴的文件名称）",
         ));
     }
     if len > REASON_MAX_CHARS {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::refused(
             "REASON_TOO_LONG",
             format!("原因不能超过{REASON_MAX_CHARS}字（当前{len}字）"),
         ));
@@ -426,7 +426,7 @@ pub async fn approve(state: &AppState, staff: &StaffUser, id: &str, req: &Approv
     }
     let adjusting = req.subsidy_fen.is_some() || req.gift_fen.is_some();
     if adjusting && level != ReviewLevel::L3 {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::refused(
             "ADJUSTMENT_ONLY_AT_FINAL",
             "补贴金额和赠险金额只能在终审时设置",
         ));
@@ -504,10 +504,10 @@ pub fn clean_reason(raw: &str) -> ApiResult<String> {
     let reason: String = raw.trim().chars().filter(|c| !c.is_control()).collect();
     let len = reason.chars().count();
     if len == 0 {
-        return Err(ApiError::bad_request("REASON_REQUIRED", "请填写退回原因"));
+        return Err(ApiError::refused("REASON_REQUIRED", "请填写退回原因"));
     }
     if len > REASON_MAX_CHARS {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::refused(
             "REASON_TOO_LONG",
             format!("退回原因不能超过{REASON_MAX_CHARS}字（当前{len}字）"),
         ));

@@ -71,7 +71,7 @@ async fn logout_and_password_change_end_sessions() {
             json!({ "current_password": "wrong", "new_password": "Newpass2025@hn" }),
         )
         .await;
-    assert_eq!((r.status, r.code()), (400, "CURRENT_PASSWORD_WRONG"));
+    assert_eq!((r.status, r.code()), (422, "CURRENT_PASSWORD_WRONG"));
     let stale = e2e::Browser::with_cookie(&app.base, second.session_cookie());
     let r = second
         .post(
@@ -267,7 +267,7 @@ async fn guesses_from_many_machines_lock_an_account_and_its_holder_unlocks_it_by
     let r = holder
         .post("/api/auth/unlock", json!({ "login": login, "code": wrong }))
         .await;
-    assert_eq!((r.status, r.code()), (400, "CODE_WRONG"), "{r:?}");
+    assert_eq!((r.status, r.code()), (422, "CODE_WRONG"), "{r:?}");
     let r = holder
         .post("/api/auth/unlock", json!({ "login": login, "code": code }))
         .await;
@@ -280,7 +280,7 @@ async fn guesses_from_many_machines_lock_an_account_and_its_holder_unlocks_it_by
     let r = holder
         .post("/api/auth/unlock", json!({ "login": login, "code": code }))
         .await;
-    assert_eq!(r.status, 400, "{r:?}");
+    assert_eq!(r.status, 422, "{r:?}");
 
     // An unknown login answers the same and sends nothing.
     let sent_before = app.sms_to(&unit.mobile).await.len();
@@ -291,7 +291,7 @@ async fn guesses_from_many_machines_lock_an_account_and_its_holder_unlocks_it_by
     let r = holder
         .post("/api/auth/unlock", json!({ "login": "nobody.here", "code": "123456" }))
         .await;
-    assert_eq!((r.status, r.code()), (400, "CODE_WRONG"), "{r:?}");
+    assert_eq!((r.status, r.code()), (422, "CODE_WRONG"), "{r:?}");
     assert_eq!(app.sms_to(&unit.mobile).await.len(), sent_before);
 }
 
@@ -359,6 +359,6 @@ async fn a_wrong_password_says_how_many_tries_are_left_and_a_weak_new_password_i
                 json!({ "current_password": "Passw0rd!", "new_password": new }),
             )
             .await;
-        assert_eq!((r.status, r.code()), (400, code), "{new}: {r:?}");
+        assert_eq!((r.status, r.code()), (422, code), "{new}: {r:?}");
     }
 }

@@ -143,7 +143,7 @@ async fn a_fee_change_applies_to_new_applications_only_and_deactivating_stops_ne
             json!({ "activity_code": "ZYYL", "sub_category_code": "ZYYL-01", "shares": 1 }),
         )
         .await;
-    assert_eq!((r.status, r.code()), (400, "ACTIVITY_UNKNOWN"), "{r:?}");
+    assert_eq!((r.status, r.code()), (422, "ACTIVITY_UNKNOWN"), "{r:?}");
 
     let history = admin.get("/api/admin/activities/ZYYL/history").await;
     let summaries: Vec<&str> = history

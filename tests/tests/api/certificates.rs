@@ -109,7 +109,7 @@ async fn payment_is_refused_before_invoicing_and_for_wrong_amounts_dates_or_refe
     let id = app.invoiced_application(&clerk, &people()).await;
     // 3 members × 1 share × 80.00 元.
     let r = confirm(&fin, &id, confirmation(23_999)).await;
-    assert_eq!((r.status, r.code()), (400, "AMOUNT_MISMATCH"), "{r:?}");
+    assert_eq!((r.status, r.code()), (422, "AMOUNT_MISMATCH"), "{r:?}");
     assert!(r.body["message"].as_str().unwrap_or("").contains("240.00"), "{r:?}");
 
     let tomorrow = today().succ_opt().expect("date").to_string();
@@ -481,7 +481,7 @@ async fn a_name_the_font_cannot_print_is_refused_with_its_row() {
         .browser
         .post(&format!("/api/certificates/{number}/print"), json!({}))
         .await;
-    assert_eq!((r.status, r.code()), (400, "FONT_MISSING_GLYPH"), "{r:?}");
+    assert_eq!((r.status, r.code()), (422, "FONT_MISSING_GLYPH"), "{r:?}");
     assert!(r.body["message"].as_str().unwrap_or("").contains("第4行"), "{r:?}");
     assert!(!object_exists(&app, &format!("certificates/{number}/1.pdf")).await);
     assert_eq!(clerk.browser.get("/api/certificates").await.body[0]["print_count"], 0);

@@ -84,7 +84,7 @@ async fn the_final_reviewer_cannot_confirm_the_payment_and_a_zero_due_needs_a_re
     // 补贴 covers the whole fee: refused without a reason, nothing written.
     let whole = json!({ "level": 3, "subsidy_fen": 16000, "gift_fen": 0 });
     let r = both.post(&final_review, whole.clone()).await;
-    assert_eq!((r.status, r.code()), (400, "ZERO_DUE_REASON_REQUIRED"), "{r:?}");
+    assert_eq!((r.status, r.code()), (422, "ZERO_DUE_REASON_REQUIRED"), "{r:?}");
     let stored = stored_application(&app, &id).await;
     assert_eq!((stored.subsidy_fen, stored.l3_persons.len()), (0, 0));
     let mut with_reason = whole;

@@ -273,7 +273,7 @@ async fn a_unit_creates_drafts_lists_them_newest_first_and_reads_the_summary() {
         ),
     ] {
         let r = clerk.post("/api/applications", body).await;
-        assert_eq!((r.status, r.code()), (400, code), "{r:?}");
+        assert_eq!((r.status, r.code()), (422, code), "{r:?}");
         assert!(!r.body["message"].as_str().unwrap_or("").is_empty());
     }
     let r = clerk.get("/api/applications").await;
@@ -626,7 +626,7 @@ async fn submit_is_refused_without_members_or_staff_counts() {
     let submit = format!("/api/applications/{id}/submit");
 
     let r = clerk.post(&submit, json!({})).await;
-    assert_eq!((r.status, r.code()), (400, "NO_MEMBERS"), "{r:?}");
+    assert_eq!((r.status, r.code()), (422, "NO_MEMBERS"), "{r:?}");
     assert_eq!(r.field_code("members"), Some("NO_MEMBERS"));
     assert_eq!(r.field_code("employees"), Some("EMPLOYEES_REQUIRED"));
 
@@ -642,7 +642,7 @@ async fn submit_is_refused_without_members_or_staff_counts() {
     )
     .await;
     let r = clerk.post(&submit, json!({})).await;
-    assert_eq!((r.status, r.code()), (400, "EMPLOYEES_REQUIRED"), "{r:?}");
+    assert_eq!((r.status, r.code()), (422, "EMPLOYEES_REQUIRED"), "{r:?}");
 
     let r = clerk
         .put(
@@ -729,7 +729,7 @@ async fn over_age_members_need_a_proof_and_of_two_submits_exactly_one_wins() {
     // Submit: refused until a 超龄证明 is attached; an 其他 attachment is not one.
     let submit = format!("/api/applications/{id}/submit");
     let r = clerk.post(&submit, json!({})).await;
-    assert_eq!((r.status, r.code()), (400, "OVERAGE_PROOF_REQUIRED"), "{r:?}");
+    assert_eq!((r.status, r.code()), (422, "OVERAGE_PROOF_REQUIRED"), "{r:?}");
     assert!(
         r.body["message"].as_str().is_some_and(|m| m.contains("超龄证明")),
         "{r:?}"
@@ -1013,7 +1013,7 @@ async fn the_whole_wizard_from_a_spreadsheet_to_submission() {
     let check = clerk.get(&format!("/api/applications/{id}/self-check")).await;
     assert!(check.body.to_string().contains("超龄"), "{check:?}");
     let r = clerk.post(&format!("/api/applications/{id}/submit"), json!({})).await;
-    assert_eq!((r.status, r.code()), (400, "OVERAGE_PROOF_REQUIRED"), "{r:?}");
+    assert_eq!((r.status, r.code()), (422, "OVERAGE_PROOF_REQUIRED"), "{r:?}");
     attach_pdf(&clerk, &id, "overage_proof").await;
     let r = clerk.post(&format!("/api/applications/{id}/submit"), json!({})).await;
     assert_eq!(r.status, 200, "{r:?}");

@@ -216,7 +216,7 @@ async fn good_rows_become_members_and_failed_rows_are_fixed_and_reimported_alone
             json!({ "count": 0, "occupation": "general" }),
         )
         .await;
-    assert_eq!((r.status, r.code()), (400, "COUNT_INVALID"));
+    assert_eq!((r.status, r.code()), (422, "COUNT_INVALID"));
     let r = clerk
         .browser
         .post(
@@ -269,7 +269,7 @@ async fn files_that_are_not_the_template_are_refused_whole_and_nothing_is_writte
     ];
     for (bytes, code) in cases {
         let r = app.import(&clerk.browser, &id, bytes, "x.xlsx").await;
-        assert_eq!((r.status, r.code()), (400, code), "{r:?}");
+        assert_eq!((r.status, r.code()), (422, code), "{r:?}");
         assert!(
             r.body["message"]
                 .as_str()
@@ -283,7 +283,7 @@ async fn files_that_are_not_the_template_are_refused_whole_and_nothing_is_writte
     let r = app
         .import(&clerk.browser, &id, other.save_to_buffer().expect("xlsx"), "x.xlsx")
         .await;
-    assert_eq!((r.status, r.code()), (400, "WRONG_TEMPLATE"), "{r:?}");
+    assert_eq!((r.status, r.code()), (422, "WRONG_TEMPLATE"), "{r:?}");
     let r = clerk
         .browser
         .post(
@@ -291,7 +291,7 @@ async fn files_that_are_not_the_template_are_refused_whole_and_nothing_is_writte
             json!({ "size": 5 * 1024 * 1024 + 1 }),
         )
         .await;
-    assert_eq!((r.status, r.code()), (400, "FILE_TOO_LARGE"));
+    assert_eq!((r.status, r.code()), (422, "FILE_TOO_LARGE"));
     let stored = application(&app, &id).await;
     assert_eq!((stored.batch_seq, stored.named_count), (0, 0));
     // The lease was released: a good file still imports.
@@ -517,7 +517,7 @@ async fn hostile_workbooks_are_refused_without_harm() {
     ];
     for (what, bytes, codes) in cases {
         let r = app.import(&clerk.browser, &id, bytes, "x.xlsx").await;
-        assert_eq!(r.status, 400, "{what}: {r:?}");
+        assert_eq!(r.status, 422, "{what}: {r:?}");
         assert!(codes.contains(&r.code()), "{what}: {r:?}");
     }
     assert_eq!(application(&app, &id).await.batch_seq, 0);

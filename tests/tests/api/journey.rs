@@ -110,7 +110,7 @@ async fn a_unit_goes_from_registration_to_a_printed_certificate() {
     let r = clerk
         .post(&format!("{invoice}/entries"), entry("行政经费", "测试单位", 2))
         .await;
-    assert_eq!((r.status, r.code()), (400, "INVOICE_EXCEEDS_REMAINING"), "{r:?}");
+    assert_eq!((r.status, r.code()), (422, "INVOICE_EXCEEDS_REMAINING"), "{r:?}");
     let r = clerk
         .post(&format!("{invoice}/entries"), entry("行政经费", "测试单位", 1))
         .await;
@@ -126,7 +126,7 @@ async fn a_unit_goes_from_registration_to_a_printed_certificate() {
     let pay =
         |amount: u64| json!({ "received_on": today.to_string(), "amount_fen": amount, "reference": "HX20261129001" });
     let r = finance.post(&payment, pay(47_999)).await;
-    assert_eq!((r.status, r.code()), (400, "AMOUNT_MISMATCH"), "{r:?}");
+    assert_eq!((r.status, r.code()), (422, "AMOUNT_MISMATCH"), "{r:?}");
     let r = finance.post(&payment, pay(48_000)).await;
     assert_eq!(r.status, 201, "{r:?}");
     let number = r.body["certificate_number"].as_str().expect("number").to_owned();

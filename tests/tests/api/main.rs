@@ -2,6 +2,7 @@
 mod auth;
 mod catalogue;
 mod certificates;
+mod contract;
 mod duties;
 mod enrollment;
 mod idempotency;

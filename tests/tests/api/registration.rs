@@ -129,7 +129,7 @@ async fn a_unit_registers_is_approved_and_signs_in_with_the_password_from_the_sm
             json!({ "current_password": password, "new_password": "short" }),
         )
         .await;
-    assert_eq!((r.status, r.code()), (400, "PASSWORD_WEAK"));
+    assert_eq!((r.status, r.code()), (422, "PASSWORD_WEAK"));
     let r = clerk
         .post(
             "/api/auth/password",
@@ -222,7 +222,7 @@ async fn wrong_expired_and_over_tried_codes_are_refused() {
     let r = browser
         .post("/api/registrations", unit.form(&license, &union, "123456"))
         .await;
-    assert_eq!((r.status, r.code()), (400, "CODE_NOT_SENT"));
+    assert_eq!((r.status, r.code()), (422, "CODE_NOT_SENT"));
 
     browser
         .post(
@@ -245,7 +245,7 @@ async fn wrong_expired_and_over_tried_codes_are_refused() {
     let r = browser
         .post("/api/registrations", unit.form(&license, &union, wrong))
         .await;
-    assert_eq!((r.status, r.code()), (400, "CODE_WRONG"));
+    assert_eq!((r.status, r.code()), (422, "CODE_WRONG"));
     assert!(r.body["message"].as_str().expect("msg").contains("还可尝试4次"));
     for _ in 0..4 {
         browser
@@ -256,7 +256,7 @@ async fn wrong_expired_and_over_tried_codes_are_refused() {
     let r = browser
         .post("/api/registrations", unit.form(&license, &union, &code))
         .await;
-    assert_eq!((r.status, r.code()), (400, "CODE_TOO_MANY_ATTEMPTS"));
+    assert_eq!((r.status, r.code()), (422, "CODE_TOO_MANY_ATTEMPTS"));
 
     // An expired code: move the clock of the stored code back past its 5 minutes.
     let other = UnitFixture::new("411103");
@@ -287,7 +287,7 @@ async fn wrong_expired_and_over_tried_codes_are_refused() {
     let r = browser
         .post("/api/registrations", other.form(&license, &union, &code))
         .await;
-    assert_eq!((r.status, r.code()), (400, "CODE_EXPIRED"));
+    assert_eq!((r.status, r.code()), (422, "CODE_EXPIRED"));
     assert_eq!(count_items(&app, "UNIT#").await, 0);
 }
 
@@ -351,7 +351,7 @@ async fn the_daily_code_limit_is_ten() {
             json!({ "mobile": "1381234567", "purpose": "register" }),
         )
         .await;
-    assert_eq!((r.status, r.code()), (400, "MOBILE_INVALID"));
+    assert_eq!((r.status, r.code()), (422, "MOBILE_INVALID"));
 }
 
 #[tokio::test]
@@ -441,7 +441,7 @@ async fn an_upload_is_signed_for_its_size_and_leaves_no_staged_version_behind() 
             json!({ "content_type": "image/png", "size": 0 }),
         )
         .await;
-    assert_eq!((r.status, r.code()), (400, "FILE_EMPTY"), "{r:?}");
+    assert_eq!((r.status, r.code()), (422, "FILE_EMPTY"), "{r:?}");
 
     // A registration claims both images; their staged versions are gone for good (a plain
     // delete in the versioned bucket would leave the image behind a delete marker).
@@ -482,14 +482,14 @@ async fn images_over_two_megabytes_or_not_images_are_refused() {
             json!({ "content_type": "image/jpeg", "size": 2 * 1024 * 1024 + 1 }),
         )
         .await;
-    assert_eq!((r.status, r.code()), (400, "FILE_TOO_LARGE"));
+    assert_eq!((r.status, r.code()), (422, "FILE_TOO_LARGE"));
     let r = browser
         .post(
             "/api/registration-uploads",
             json!({ "content_type": "application/pdf", "size": 100 }),
         )
         .await;
-    assert_eq!((r.status, r.code()), (400, "FILE_TYPE"));
+    assert_eq!((r.status, r.code()), (422, "FILE_TYPE"));
 
     // Declared small, but 2 MB + 1 byte arrived; and a PDF renamed .jpg.
     let big = app.upload(&browser, jpeg(2 * 1024 * 1024 + 1), "image/jpeg").await;
@@ -550,7 +550,7 @@ async fn a_unit_code_registers_once_until_rejected() {
             json!({ "reason": "" }),
         )
         .await;
-    assert_eq!((r.status, r.code()), (400, "REASON_REQUIRED"));
+    assert_eq!((r.status, r.code()), (422, "REASON_REQUIRED"));
     let r = reviewer
         .post(
             &format!("/api/staff/registrations/{id}/reject"),

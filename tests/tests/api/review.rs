@@ -149,7 +149,7 @@ async fn a_contact_change_needs_the_new_mobiles_code_tells_the_old_contact_and_t
     let r = reviewer
         .put(&format!("/api/staff/units/{id}/contact"), contact.clone())
         .await;
-    assert_eq!((r.status, r.code()), (400, "CODE_FORMAT"), "{r:?}");
+    assert_eq!((r.status, r.code()), (422, "CODE_FORMAT"), "{r:?}");
     let r = reviewer
         .post(
             &format!("/api/staff/units/{id}/contact-codes"),
@@ -250,7 +250,7 @@ async fn a_pending_contact_change_can_be_rejected_and_the_contact_stays() {
             json!({ "reason": " " }),
         )
         .await;
-    assert_eq!((r.status, r.code()), (400, "REASON_REQUIRED"), "{r:?}");
+    assert_eq!((r.status, r.code()), (422, "REASON_REQUIRED"), "{r:?}");
     let r = reviewer
         .post(
             &format!("/api/staff/units/{id}/contact/reject"),

@@ -123,7 +123,7 @@ async fn three_levels_in_turn_each_queue_in_its_jurisdiction_and_the_final_sms_s
     let r = l1.get("/api/staff/reviews?level=2").await;
     assert_eq!((r.status, r.code()), (403, "PERMISSION_DENIED"));
     let r = l1.get("/api/staff/reviews?level=4").await;
-    assert_eq!((r.status, r.code()), (400, "LEVEL_INVALID"));
+    assert_eq!((r.status, r.code()), (422, "LEVEL_INVALID"));
     let r = clerk.browser.get("/api/staff/reviews?level=1").await;
     assert_eq!((r.status, r.code()), (403, "STAFF_ONLY"));
     // Not approved yet: no invoice data.
@@ -177,7 +177,7 @@ async fn three_levels_in_turn_each_queue_in_its_jurisdiction_and_the_final_sms_s
             json!({ "level": 2, "subsidy_fen": 100 }),
         )
         .await;
-    assert_eq!((r.status, r.code()), (400, "ADJUSTMENT_ONLY_AT_FINAL"));
+    assert_eq!((r.status, r.code()), (422, "ADJUSTMENT_ONLY_AT_FINAL"));
     let r = approve(&l2, &id, 2).await;
     assert_eq!(
         (r.status, r.body["status"].as_str()),
@@ -197,7 +197,7 @@ async fn three_levels_in_turn_each_queue_in_its_jurisdiction_and_the_final_sms_s
             json!({ "level": 3, "subsidy_fen": 30000 }),
         )
         .await;
-    assert_eq!((r.status, r.code()), (400, "ADJUSTMENT_TOO_LARGE"));
+    assert_eq!((r.status, r.code()), (422, "ADJUSTMENT_TOO_LARGE"));
     let r = l3
         .post(
             &format!("/api/staff/applications/{id}/approve"),
@@ -303,13 +303,13 @@ async fn a_return_goes_back_to_draft_with_the_reason_and_the_unit_fixes_and_resu
 
     let ret = format!("/api/staff/applications/{id}/return");
     for (body, status, code) in [
-        (json!({ "level": 2, "reason": "  " }), 400, "REASON_REQUIRED"),
+        (json!({ "level": 2, "reason": "  " }), 422, "REASON_REQUIRED"),
         (
             json!({ "level": 2, "reason": "字".repeat(201) }),
-            400,
+            422,
             "REASON_TOO_LONG",
         ),
-        (json!({ "level": 7, "reason": "x" }), 400, "LEVEL_INVALID"),
+        (json!({ "level": 7, "reason": "x" }), 422, "LEVEL_INVALID"),
         (json!({ "level": 1, "reason": "x" }), 409, "APPLICATION_ALREADY_DECIDED"),
     ] {
         let r = l2.post(&ret, body).await;
@@ -474,7 +474,7 @@ async fn invoice_entries_cover_the_due_exactly_then_submission_freezes_them() {
             json!({ "level": 3, "subsidy_fen": 20000, "gift_fen": 4001 }),
         )
         .await;
-    assert_eq!((r.status, r.code()), (400, "ADJUSTMENT_TOO_LARGE"));
+    assert_eq!((r.status, r.code()), (422, "ADJUSTMENT_TOO_LARGE"));
     let r = l3
         .post(
             &final_review,
@@ -538,9 +538,9 @@ async fn invoice_entries_cover_the_due_exactly_then_submission_freezes_them() {
     let r = unit
         .post(&format!("{base}/entries"), entry("行政经费", "B", 1, 8001))
         .await;
-    assert_eq!((r.status, r.code()), (400, "INVOICE_EXCEEDS_REMAINING"), "{r:?}");
+    assert_eq!((r.status, r.code()), (422, "INVOICE_EXCEEDS_REMAINING"), "{r:?}");
     let r = unit.post(&format!("{base}/submit"), json!({})).await;
-    assert_eq!((r.status, r.code()), (400, "INVOICE_NOT_COVERED"), "{r:?}");
+    assert_eq!((r.status, r.code()), (422, "INVOICE_NOT_COVERED"), "{r:?}");
     assert!(
         r.body["message"].as_str().is_some_and(|m| m.contains("还差80.00元")),
         "{r:?}"
@@ -570,7 +570,7 @@ async fn invoice_entries_cover_the_due_exactly_then_submission_freezes_them() {
     let r = unit
         .put(&second_url, entry("会员自付", "郾城区应急管理局", 1, 8001))
         .await;
-    assert_eq!((r.status, r.code()), (400, "INVOICE_EXCEEDS_REMAINING"));
+    assert_eq!((r.status, r.code()), (422, "INVOICE_EXCEEDS_REMAINING"));
     let r = unit.send_delete(&second_url).await;
     assert_eq!(r.status, 204, "{r:?}");
     assert_eq!(unit.get(&base).await.body["remaining_fen"], 8000);
@@ -691,7 +691,7 @@ async fn concurrent_invoice_entries_never_exceed_the_due_and_batch_numbers_are_u
         .browser
         .post(&format!("{base}/entries"), entry("工会经费", "多余", 1, 1))
         .await;
-    assert_eq!((r.status, r.code()), (400, "INVOICE_EXCEEDS_REMAINING"));
+    assert_eq!((r.status, r.code()), (422, "INVOICE_EXCEEDS_REMAINING"));
 
     let view = clerk.browser.get(&base).await;
     let entries = view.body["entries"].as_array().cloned().unwrap_or_default();

@@ -1,12 +1,12 @@
 import { get } from './http'
-import type { Activity, AddressBookEntry, Office, TreeNode } from './types'
+import type { Activity, AddressBookEntry, AgencyTreeNode, Office, RegionTreeNode } from './types'
 
-export const agencies = () => get<TreeNode>('/api/reference/agencies')
+export const agencies = () => get<AgencyTreeNode>('/api/reference/agencies')
 export const offices = () => get<Office[]>('/api/reference/offices')
 export const addressBook = () => get<AddressBookEntry[]>('/api/reference/address-book')
 export const unitNatures = () => get<string[]>('/api/reference/unit-natures')
 export const certificateTypes = () => get<string[]>('/api/reference/certificate-types')
-export const regions = () => get<TreeNode>('/api/reference/regions')
+export const regions = () => get<RegionTreeNode>('/api/reference/regions')
 export const activities = () => get<Activity[]>('/api/reference/activities')
 
 /** Template downloads (same origin: plain links). */
