@@ -225,3 +225,44 @@ fn deleted_files_do_not_outlive_thirty_days_in_the_versioned_bucket() {
         "{rules:?}"
     );
 }
+
+/// Issue 11 item 11, as the template states it: every function's logs are kept 180 days, every
+/// route is throttled, both CloudFront behaviours carry the security headers, and the API is
+/// reachable only through CloudFront (its own origin domain with execute-api disabled, or
+/// else the origin-verify header).
+#[test]
+fn the_api_is_reached_only_through_cloudfront_and_its_logs_are_kept_six_months() {
+    let template = devstack::resources::load_template(&devstack::repo_root().join("template.yaml")).expect("template");
+    let resources = template["Resources"].as_mapping().expect("resources");
+    let text = |v: &serde_yaml::Value| serde_yaml::to_string(v).expect("yaml");
+    assert_eq!(
+        template["Parameters"]["LogRetentionDays"]["Default"].as_i64(),
+        Some(180)
+    );
+    for (name, resource) in resources {
+        if resource["Type"].as_str() == Some("AWS::Serverless::Function") {
+            let name = name.as_str().expect("name");
+            let group = resources
+                .values()
+                .find(|r| {
+                    r["Type"].as_str() == Some("AWS::Logs::LogGroup")
+                        && text(&r["Properties"]["LogGroupName"]).contains(&format!("${{{name}}}"))
+                })
+                .unwrap_or_else(|| panic!("{name} has no log group with a retention"));
+            assert!(text(&group["Properties"]["RetentionInDays"]).contains("LogRetentionDays"));
+        }
+    }
+    let api = &template["Resources"]["Api"]["Properties"];
+    assert!(text(&api["DefaultRouteSettings"]["ThrottlingRateLimit"]).contains("ApiRateLimit"));
+    assert!(text(&api["DisableExecuteApiEndpoint"]).contains("HasApiOriginDomain"));
+    let distribution = text(&template["Resources"]["WebDistribution"]);
+    assert!(distribution.contains("x-origin-verify"));
+    assert!(distribution.contains("ApiOriginDomain"));
+    assert_eq!(
+        distribution.matches("ResponseHeadersPolicyId").count(),
+        2,
+        "web and /api/* both"
+    );
+    let policy = text(&template["Resources"]["SecurityHeaders"]);
+    assert!(policy.contains("ContentSecurityPolicy"), "{policy}");
+}
