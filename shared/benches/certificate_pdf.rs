@@ -23,6 +23,9 @@ const GIVEN: &[&str] = &[
     "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞",
     "平", "刚", "桂英", "喆", "堃", "玥", "珺", "昇", "祎", "建国", "淑珍",
 ];
+/// Given names with rare ideographs (Extensions A–F, a compatibility ideograph): drawn from
+/// the fallback fonts.
+const RARE: &[&str] = &["𠮷", "𠀀", "㐂", "𪜀", "𫝀", "𫠠", "𬺰", "\u{2F800}"];
 const ACTIVITIES: &[&str] = &[
     "在职职工住院医疗互助保障活动",
     "女职工安康互助保障活动",
@@ -143,6 +146,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
         println!("        written to {}", path.display());
     }
+
+    // The fallback in use: one member in 50 has a rare name. The first render parses the
+    // rare fonts (a cold start's cost, once per Lambda instance); the median is the rest.
+    let mut rare = doc(1_500);
+    for (i, m) in rare.members.iter_mut().enumerate().step_by(50) {
+        m.name = format!("{}{}", SURNAMES[i % SURNAMES.len()], RARE[(i / 50) % RARE.len()]);
+    }
+    let cold = Instant::now();
+    let pdf = render_certificate(&rare)?;
+    let cold = cold.elapsed();
+    let runs = if quick { 1 } else { 15 };
+    let times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            let _ = render_certificate(&rare);
+            t.elapsed()
+        })
+        .collect();
+    let path = out_dir.join("certificate-1500-rare-names.pdf");
+    std::fs::write(&path, &pdf)?;
+    println!(
+        "  1500 members, 30 rare names: first render {:.3} s (parses the rare fonts), then median {:.3} s \
+         ({runs} runs), {:.2} MB ({} bytes)",
+        cold.as_secs_f64(),
+        median(times).as_secs_f64(),
+        pdf.len() as f64 / (1024.0 * 1024.0),
+        pdf.len(),
+    );
+    println!("        written to {}", path.display());
 
     let largest = out_dir.join(if quick {
         "certificate-1500.pdf"

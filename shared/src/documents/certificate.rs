@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use qrcode::{Color as QrColor, EcLevel, QrCode};
 
 use super::DocumentError;
-use super::font::{ensure_printable, face, single_line};
+use super::font::{ensure_printable, fonts, single_line};
 use super::layout::{
     Align, CONTENT_W, Canvas, Column, Flow, MARGIN_X, TableStyle, baseline_in_box, draw_footer, fit_columns,
     new_document, paragraph, save, wrap,
@@ -136,8 +136,8 @@ pub fn render_certificate(doc: &CertificateDoc) -> Result<Vec<u8>, DocumentError
     let c = check_all(doc)?;
     let qr = qr_modules(&doc.verification_url)?;
 
-    let (pdf, font) = new_document(&format!("{TITLE_DOCUMENT} {}", c.number));
-    let mut flow = Flow::new(font);
+    let pdf = new_document(&format!("{TITLE_DOCUMENT} {}", c.number));
+    let mut flow = Flow::new();
 
     draw_title(&mut flow);
     draw_particulars(&mut flow, &c, qr.as_ref());
@@ -225,7 +225,7 @@ fn draw_particulars(flow: &mut Flow, c: &Checked, qr: Option<&QrGrid>) {
         ("联系电话：", &c.phone),
         ("单位地址：", &c.address),
     ];
-    let f = face();
+    let f = fonts();
     let mut y = top;
     for (label, value) in fields {
         let label_w = f.width(label, BODY_SIZE);
@@ -375,7 +375,7 @@ fn draw_activities(flow: &mut Flow, activities: &[CertificateActivity]) {
 
 /// A period "A至B" that does not fit on one line breaks after 至 rather than inside a date.
 fn period_lines(period: &str, size: f32, width: f32) -> Vec<String> {
-    if face().width(period, size) <= width {
+    if fonts().width(period, size) <= width {
         return vec![period.to_string()];
     }
     match period.split_once('至') {
@@ -629,7 +629,10 @@ mod tests {
         assert_eq!(font_lines.len(), 1, "{fonts}");
         let cols: Vec<&str> = font_lines[0].split_whitespace().collect();
         let (prefix, name) = cols[0].split_once('+').expect("subset tag");
-        assert!(prefix.len() == 6 && prefix.chars().all(|c| c.is_ascii_uppercase()));
+        assert!(
+            prefix.len() == 6 && prefix.chars().all(|c| c.is_ascii_uppercase()),
+            "{fonts}"
+        );
         assert_eq!(name, "NotoSansCJKsc-Regular");
         assert!(font_lines[0].contains("yes yes yes"), "{fonts}");
         let (text, layout) = pdf_texts(&pdf, "certificate-3");
@@ -690,14 +693,36 @@ mod tests {
     }
 
     #[test]
+    fn rare_names_print_from_the_fallback_fonts() {
+        let mut doc = sample(3);
+        doc.members[0].name = "吉𠮷".into(); // Noto
+        doc.members[1].name = "王𠀀".into(); // HanaMin A
+        doc.members[2].name = "张𪜀".into(); // HanaMin B
+        let pdf = render_certificate(&doc).expect("render");
+        let (text, _) = pdf_texts(&pdf, "certificate-rare");
+        for name in ["吉𠮷", "王𠀀", "张𪜀"] {
+            assert!(text.contains(name), "{name}:\n{text}");
+        }
+        // Three fonts, each a subset of the glyphs used.
+        let fonts = pdf_fonts(&pdf, "certificate-rare");
+        let lines: Vec<&str> = fonts.lines().skip(2).collect();
+        assert_eq!(lines.len(), 3, "{fonts}");
+        assert!(lines.iter().all(|l| l.contains("yes yes yes")), "{fonts}");
+        assert!(pdf.len() < 200 * 1024, "{} bytes", pdf.len());
+        // Without rare names, only the primary font is embedded.
+        let plain = render_certificate(&sample(3)).expect("render");
+        assert_eq!(pdf_fonts(&plain, "certificate-plain").lines().skip(2).count(), 1);
+    }
+
+    #[test]
     fn unprintable_member_name_is_refused() {
         let mut doc = sample(3);
-        doc.members[1].name = "张𠀀".into();
+        doc.members[1].name = "张\u{30000}".into();
         assert_eq!(
             render_certificate(&doc),
             Err(DocumentError::MissingGlyph {
                 field: "会员姓名",
-                ch: '𠀀'
+                ch: '\u{30000}'
             })
         );
         doc.members[1].name = "李😀".into();
@@ -773,7 +798,7 @@ mod tests {
 
     #[test]
     fn period_breaks_after_zhi() {
-        let width = face().width("2025年02月26日至", 9.5) + 1.0;
+        let width = fonts().width("2025年02月26日至", 9.5) + 1.0;
         let lines = period_lines("2025年02月26日至2026年02月25日", 9.5, width);
         assert_eq!(lines, vec!["2025年02月26日至", "2026年02月25日"]);
     }

@@ -1,77 +1,182 @@
-//! The one embedded CJK font: parsed once, measured by us, subset by printpdf per document.
+//! The embedded fonts, a chain tried character by character: Noto Sans SC (GBK, punctuation
+//! and every ideograph it has), then HanaMin A and B for the rare ideographs of names it
+//! lacks (Extensions B–F above all). Each is parsed on first use — a document of common
+//! characters never loads the rare ones — measured by us, subset by printpdf per document.
+//! `infra/fonts/make-subset.sh` prepares them and `coverage.txt`, what they print together.
 
 use std::sync::LazyLock;
 
-use printpdf::ParsedFont;
+use printpdf::{FontId, ParsedFont};
 
 use super::DocumentError;
 
-/// Noto Sans SC Regular subset to GBK + CJK Ext-A + ASCII + common punctuation
-/// (OFL-1.1; `infra/fonts/make-subset.sh` rebuilds it, `infra/fonts/OFL.txt` is its licence).
-static FONT_FILE: &[u8] = include_bytes!("../../../infra/fonts/NotoSansSC-Regular-GBK.otf");
+/// The chain's files, in the order they are tried (licences beside them in `infra/fonts/`).
+static FILES: [(&str, &[u8]); 3] = [
+    (
+        "NotoSansSC-Regular-subset.otf",
+        include_bytes!("../../../infra/fonts/NotoSansSC-Regular-subset.otf"),
+    ),
+    (
+        "HanaMinA-names.ttf",
+        include_bytes!("../../../infra/fonts/HanaMinA-names.ttf"),
+    ),
+    (
+        "HanaMinB-names.ttf",
+        include_bytes!("../../../infra/fonts/HanaMinB-names.ttf"),
+    ),
+];
 
-/// The parsed face plus what the layout needs, precomputed.
+/// What the chain prints, as `XXXX-YYYY` ranges: small, so that the import can check names
+/// without carrying the fonts themselves.
+static COVERAGE_TEXT: &str = include_str!("../../../infra/fonts/coverage.txt");
+
+static COVERAGE: LazyLock<Vec<(u32, u32)>> = LazyLock::new(|| {
+    COVERAGE_TEXT
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+        .filter_map(|line| {
+            let (a, b) = line.trim().split_once('-').unwrap_or((line.trim(), line.trim()));
+            Some((u32::from_str_radix(a, 16).ok()?, u32::from_str_radix(b, 16).ok()?))
+        })
+        .collect()
+});
+
+/// Whether some font of the chain has a glyph for `ch`.
+pub(crate) fn printable(ch: char) -> bool {
+    let cp = u32::from(ch);
+    let ranges = &*COVERAGE;
+    let at = ranges.partition_point(|&(_, end)| end < cp);
+    ranges.get(at).is_some_and(|&(start, _)| start <= cp)
+}
+
+/// One font of the chain, with what the layout needs precomputed.
 ///
 /// Glyph look-ups are the hot path (every character is checked, measured, and later
-/// encoded by printpdf), and the font parser's cmap look-up scans the format-4 segments
-/// one by one (354 of them in our subset, CJK at the end). So the BMP cmap and the advance
-/// widths are read once, here, into flat tables.
+/// encoded by printpdf), and the font parser's cmap look-up scans the segments one by one.
+/// So the cmap and the advance widths are read once, here, into flat tables.
 pub(crate) struct Face {
     parsed: ParsedFont,
     /// Glyph id per BMP code point (0 = no glyph).
     bmp_glyph: Vec<u16>,
+    /// (code point, glyph id) beyond the BMP, sorted.
+    supplementary: Vec<(u32, u16)>,
     /// Advance width per glyph id, in em.
     advance_em: Vec<f32>,
 }
 
-static FACE: LazyLock<Face> = LazyLock::new(|| {
-    // The font is compiled into the binary (`include_bytes!`), so parsing it cannot depend
-    // on input or environment: it either always works or never does, and the tests in this
-    // module parse it. A failure here is a build defect, hence `expect` rather than an error
-    // every caller would have to carry.
-    #[allow(clippy::expect_used)]
-    let parsed = ParsedFont::from_bytes(FONT_FILE, 0, &mut Vec::new())
-        .expect("the embedded font infra/fonts/NotoSansSC-Regular-GBK.otf must parse");
-    #[allow(clippy::expect_used)]
-    let tables =
-        sfnt::Tables::read(FONT_FILE).expect("the embedded font must have head, hhea, hmtx and a format-4 cmap");
-    Face {
-        parsed,
-        bmp_glyph: tables.bmp_glyph,
-        advance_em: tables.advance_em,
-    }
-});
-
-/// The shared face (parsed on first use).
-pub(crate) fn face() -> &'static Face {
-    &FACE
-}
-
 impl Face {
+    fn load(index: usize) -> Face {
+        let (name, bytes) = FILES[index];
+        // The fonts are compiled into the binary (`include_bytes!`), so parsing them cannot
+        // depend on input or environment: it either always works or never does, and the tests
+        // in this module parse them. A failure is a build defect, hence a panic rather than
+        // an error every caller would have to carry.
+        let parsed = ParsedFont::from_bytes(bytes, 0, &mut Vec::new())
+            .unwrap_or_else(|| panic!("the embedded font infra/fonts/{name} must parse"));
+        let tables = sfnt::Tables::read(bytes)
+            .unwrap_or_else(|| panic!("infra/fonts/{name} must have head, hhea, maxp, hmtx and a Unicode cmap"));
+        Face {
+            parsed,
+            bmp_glyph: tables.bmp_glyph,
+            supplementary: tables.supplementary,
+            advance_em: tables.advance_em,
+        }
+    }
+
     pub(crate) fn parsed(&self) -> &ParsedFont {
         &self.parsed
     }
 
     /// Glyph id of `ch`, `None` when the font has no real glyph for it (gid 0 is .notdef).
     pub(crate) fn glyph(&self, ch: char) -> Option<u16> {
-        let gid = match self.bmp_glyph.get(ch as usize) {
+        let cp = u32::from(ch);
+        let gid = match self.bmp_glyph.get(cp as usize) {
             Some(&gid) => gid,
-            // Beyond the BMP (the subset maps nothing there): ask the parser.
-            None => self.parsed.lookup_glyph_index(u32::from(ch)).unwrap_or(0),
+            None => self
+                .supplementary
+                .binary_search_by_key(&cp, |&(c, _)| c)
+                .map_or(0, |at| self.supplementary[at].1),
         };
         (gid != 0).then_some(gid)
     }
 
-    /// Advance width of `ch` in em (0 for a character the font lacks; callers check first).
+    fn advance_of(&self, gid: u16) -> f32 {
+        self.advance_em.get(usize::from(gid)).copied().unwrap_or(0.0)
+    }
+}
+
+static FACES: [LazyLock<Face>; 3] = [
+    LazyLock::new(|| Face::load(0)),
+    LazyLock::new(|| Face::load(1)),
+    LazyLock::new(|| Face::load(2)),
+];
+
+/// How many fonts the chain has.
+pub(crate) const FACE_COUNT: usize = 3;
+
+/// The chain's font `index` (parsed on first use).
+pub(crate) fn face(index: usize) -> &'static Face {
+    &FACES[index.min(FACE_COUNT - 1)]
+}
+
+/// The name a document knows font `index` by: fixed, so pages can be drawn before the
+/// document knows which fonts they use (`layout::save` registers those). printpdf prefixes
+/// the subset's name with it, so it is the six capital letters PDF readers take for a
+/// subset tag.
+pub(crate) fn font_id(index: usize) -> FontId {
+    const TAGS: [&str; FACE_COUNT] = ["NOTOSC", "HANAMA", "HANAMB"];
+    FontId(TAGS[index.min(FACE_COUNT - 1)].to_owned())
+}
+
+/// The chain as the layout sees it: one set of metrics over all its fonts.
+pub(crate) struct Fonts;
+
+/// The chain.
+pub(crate) fn fonts() -> &'static Fonts {
+    &Fonts
+}
+
+impl Fonts {
+    /// The font that draws `ch` and its glyph: the first of the chain that has it. A rare
+    /// font is parsed only for a character the primary lacks and the chain prints.
+    pub(crate) fn face_of(&self, ch: char) -> Option<(usize, u16)> {
+        if let Some(gid) = face(0).glyph(ch) {
+            return Some((0, gid));
+        }
+        if !printable(ch) {
+            return None;
+        }
+        (1..FACE_COUNT).find_map(|index| face(index).glyph(ch).map(|gid| (index, gid)))
+    }
+
+    /// Advance width of `ch` in em (0 for a character no font has; callers check first).
     pub(crate) fn advance(&self, ch: char) -> f32 {
-        self.glyph(ch)
-            .and_then(|gid| self.advance_em.get(usize::from(gid)).copied())
-            .unwrap_or(0.0)
+        self.face_of(ch).map_or(0.0, |(index, gid)| face(index).advance_of(gid))
     }
 
     /// Width of `text` set at `size` points, in points.
     pub(crate) fn width(&self, text: &str, size: f32) -> f32 {
         text.chars().map(|c| self.advance(c)).sum::<f32>() * size
+    }
+
+    /// `text` cut into runs drawn by one font each (font index, run); a character no font
+    /// has stays with the run before it.
+    pub(crate) fn runs<'a>(&self, text: &'a str) -> Vec<(usize, &'a str)> {
+        let mut runs: Vec<(usize, &'a str)> = Vec::new();
+        let mut start = 0;
+        let mut current = 0;
+        for (at, ch) in text.char_indices() {
+            let index = self.face_of(ch).map_or(current, |(index, _)| index);
+            if index != current && at > start {
+                runs.push((current, &text[start..at]));
+                start = at;
+            }
+            current = index;
+        }
+        if start < text.len() {
+            runs.push((current, &text[start..]));
+        }
+        runs
     }
 }
 
@@ -79,6 +184,7 @@ impl Face {
 mod sfnt {
     pub(super) struct Tables {
         pub(super) bmp_glyph: Vec<u16>,
+        pub(super) supplementary: Vec<(u32, u16)>,
         pub(super) advance_em: Vec<f32>,
     }
 
@@ -108,17 +214,44 @@ mod sfnt {
         })
     }
 
-    /// Glyph ids of U+0000..U+FFFF from the Unicode BMP format-4 subtable.
-    fn cmap_format4(cmap: &[u8]) -> Option<Vec<u16>> {
+    /// The first Unicode cmap subtable of `format` (4: BMP, 12: every plane).
+    fn subtable(cmap: &[u8], format: u16) -> Option<&[u8]> {
         let count = usize::from(u16_at(cmap, 2)?);
-        let sub = (0..count).find_map(|i| {
+        (0..count).find_map(|i| {
             let rec = 4 + 8 * i;
             let platform = u16_at(cmap, rec)?;
             let encoding = u16_at(cmap, rec + 2)?;
             let offset = u32_at(cmap, rec + 4)? as usize;
-            let unicode_bmp = (platform == 3 && encoding == 1) || platform == 0;
-            (unicode_bmp && u16_at(cmap, offset)? == 4).then(|| cmap.get(offset..))?
-        })?;
+            let unicode = (platform == 3 && matches!(encoding, 1 | 10)) || platform == 0;
+            (unicode && u16_at(cmap, offset)? == format).then(|| cmap.get(offset..))?
+        })
+    }
+
+    /// (code point, glyph id) beyond the BMP from the format-12 subtable, sorted.
+    fn cmap_format12(cmap: &[u8]) -> Option<Vec<(u32, u16)>> {
+        let Some(sub) = subtable(cmap, 12) else {
+            return Some(Vec::new());
+        };
+        let groups = u32_at(sub, 12)? as usize;
+        let mut mapped = Vec::new();
+        for group in 0..groups {
+            let at = 16 + 12 * group;
+            let (start, end, first_gid) = (u32_at(sub, at)?, u32_at(sub, at + 4)?, u32_at(sub, at + 8)?);
+            for cp in start.max(0x1_0000)..=end {
+                let gid = u16::try_from(first_gid + (cp - start)).ok()?;
+                mapped.push((cp, gid));
+            }
+        }
+        mapped.sort_unstable();
+        Some(mapped)
+    }
+
+    /// Glyph ids of U+0000..U+FFFF from the Unicode BMP format-4 subtable (none when the font
+    /// has no such table: a font of supplementary characters only).
+    fn cmap_format4(cmap: &[u8]) -> Option<Vec<u16>> {
+        let Some(sub) = subtable(cmap, 4) else {
+            return Some(vec![0u16; 0x1_0000]);
+        };
         let seg_count = usize::from(u16_at(sub, 6)? / 2);
         let ends = 14;
         let starts = ends + 2 * seg_count + 2;
@@ -164,31 +297,36 @@ mod sfnt {
                 }
                 advance_em.push(f32::from(last) / units_per_em);
             }
-            let bmp_glyph = cmap_format4(table(font, b"cmap")?)?;
-            Some(Tables { bmp_glyph, advance_em })
+            let cmap = table(font, b"cmap")?;
+            let bmp_glyph = cmap_format4(cmap)?;
+            let supplementary = cmap_format12(cmap)?;
+            Some(Tables {
+                bmp_glyph,
+                supplementary,
+                advance_em,
+            })
         }
     }
 }
 
-/// Characters of `text` the embedded font cannot draw, each once, in order of appearance.
+/// Characters of `text` no font of the chain can draw, each once, in order of appearance.
 ///
 /// Control characters count as missing: they have no glyph either.
 pub fn missing_glyphs(text: &str) -> Vec<char> {
-    let face = face();
     let mut missing: Vec<char> = Vec::new();
     for ch in text.chars() {
         if ch.is_ascii_graphic() || ch == ' ' {
             continue;
         }
-        if face.glyph(ch).is_none() && !missing.contains(&ch) {
+        if !printable(ch) && !missing.contains(&ch) {
             missing.push(ch);
         }
     }
     missing
 }
 
-/// Fails with [`DocumentError::MissingGlyph`] on the first character of `text` the font
-/// cannot draw.
+/// Fails with [`DocumentError::MissingGlyph`] on the first character of `text` no font can
+/// draw.
 pub(crate) fn ensure_printable(field: &'static str, text: &str) -> Result<(), DocumentError> {
     match missing_glyphs(text).first() {
         Some(&ch) => Err(DocumentError::MissingGlyph { field, ch }),
@@ -222,9 +360,25 @@ mod tests {
     }
 
     #[test]
+    fn rare_name_characters_have_a_font() {
+        // Extension B (𠮷 in Noto itself, 𠀀 𪚥 from HanaMin A), C, D, E, F (HanaMin B), a
+        // compatibility ideograph and its supplement.
+        for ch in ['𠮷', '𠀀', '𪚥', '𪜀', '𫝀', '𫠠', '𬺰', '\u{2F800}', '\u{FA6D}', '鿕'] {
+            assert!(printable(ch), "U+{:04X}", u32::from(ch));
+            let (index, _) = fonts().face_of(ch).expect("a font of the chain");
+            assert!(fonts().advance(ch) > 0.5, "U+{:04X} in font {index}", u32::from(ch));
+        }
+        assert_eq!(fonts().face_of('张').map(|(i, _)| i), Some(0));
+        assert_eq!(fonts().face_of('𠀀').map(|(i, _)| i), Some(1));
+        assert_eq!(fonts().face_of('𪜀').map(|(i, _)| i), Some(2));
+    }
+
+    #[test]
     fn reports_each_missing_character_once_in_order() {
-        assert_eq!(missing_glyphs("张𠀀三😀𠀀"), vec!['𠀀', '😀']);
+        assert_eq!(missing_glyphs("张𠀀三😀😀"), vec!['😀']);
         assert_eq!(missing_glyphs("a\u{7}b"), vec!['\u{7}']);
+        // Extension G has no font here.
+        assert_eq!(missing_glyphs("王\u{30000}"), vec!['\u{30000}']);
     }
 
     #[test]
@@ -246,7 +400,7 @@ mod tests {
 
     #[test]
     fn widths_come_from_the_font() {
-        let f = face();
+        let f = fonts();
         // Ideographs are one em wide in Noto Sans CJK; Latin is narrower.
         assert!((f.width("中国", 10.0) - 20.0).abs() < 0.01);
         let w = f.width("1", 10.0);
@@ -254,19 +408,51 @@ mod tests {
     }
 
     #[test]
+    fn text_is_cut_into_runs_per_font() {
+        assert_eq!(fonts().runs("张三"), vec![(0, "张三")]);
+        assert_eq!(fonts().runs("吉𠀀先生"), vec![(0, "吉"), (1, "𠀀"), (0, "先生")]);
+        assert_eq!(fonts().runs("张𪜀𠀀"), vec![(0, "张"), (2, "𪜀"), (1, "𠀀")]);
+        assert_eq!(fonts().runs(""), Vec::<(usize, &str)>::new());
+    }
+
+    /// coverage.txt is what the fonts map, exactly: a name the import accepts always prints,
+    /// and nothing printable is refused.
+    #[test]
+    fn coverage_is_what_the_fonts_map() {
+        let mut mapped: Vec<u32> = Vec::new();
+        for index in 0..FACE_COUNT {
+            let f = face(index);
+            mapped.extend((0u32..0x1_0000).filter(|&cp| f.bmp_glyph[cp as usize] != 0));
+            mapped.extend(f.supplementary.iter().filter(|&&(_, gid)| gid != 0).map(|&(cp, _)| cp));
+        }
+        mapped.sort_unstable();
+        mapped.dedup();
+        let covered: Vec<u32> = COVERAGE.iter().flat_map(|&(a, b)| a..=b).collect();
+        assert_eq!(covered.len(), mapped.len());
+        assert!(
+            covered == mapped,
+            "infra/fonts/coverage.txt is stale: run make-subset.sh"
+        );
+    }
+
+    #[test]
     fn our_tables_agree_with_the_font_parser() {
-        let f = face();
-        // Every BMP code point: same glyph as printpdf will encode, same advance it writes.
-        for cp in 0u32..=0xFFFF {
-            let Some(ch) = char::from_u32(cp) else {
-                continue;
-            };
-            let theirs = f.parsed.lookup_glyph_index(cp).filter(|&g| g != 0);
-            assert_eq!(f.glyph(ch), theirs, "U+{cp:04X}");
-            if let Some(gid) = theirs {
-                let em =
-                    f32::from(f.parsed.get_horizontal_advance(gid)) / f32::from(f.parsed.pdf_font_metrics.units_per_em);
-                assert!((f.advance(ch) - em).abs() < 1e-6, "U+{cp:04X}");
+        for index in 0..FACE_COUNT {
+            let f = face(index);
+            // Every BMP code point and every mapped one beyond: same glyph as printpdf will
+            // encode, same advance it writes.
+            let beyond = f.supplementary.iter().map(|&(cp, _)| cp);
+            for cp in (0u32..=0xFFFF).chain(beyond) {
+                let Some(ch) = char::from_u32(cp) else {
+                    continue;
+                };
+                let theirs = f.parsed.lookup_glyph_index(cp).filter(|&g| g != 0);
+                assert_eq!(f.glyph(ch), theirs, "font {index} U+{cp:04X}");
+                if let Some(gid) = theirs {
+                    let em = f32::from(f.parsed.get_horizontal_advance(gid))
+                        / f32::from(f.parsed.pdf_font_metrics.units_per_em);
+                    assert!((f.advance_of(gid) - em).abs() < 1e-6, "font {index} U+{cp:04X}");
+                }
             }
         }
     }

@@ -7,11 +7,11 @@
 //! conversion to PDF's bottom-left origin happens only when ops are emitted.
 
 use printpdf::{
-    Color, FontId, Greyscale, Op, PaintMode, PdfFontHandle, PdfPage, Pt, Rect, TextItem, TextMatrix, TextRenderingMode,
+    Color, Greyscale, Op, PaintMode, PdfFontHandle, PdfPage, Pt, Rect, TextItem, TextMatrix, TextRenderingMode,
     WindingOrder,
 };
 
-use super::font::face;
+use super::font::{self, FACE_COUNT, fonts};
 
 /// A4 portrait (210 mm × 297 mm), in points.
 pub(crate) const PAGE_W: f32 = 210.0 * 72.0 / 25.4;
@@ -51,31 +51,33 @@ fn grey(level: f32) -> Color {
 pub(crate) struct Canvas {
     shapes: Vec<Op>,
     text: Vec<Op>,
-    font: FontId,
+    /// The font of the chain the text object is set in (`font::face`).
+    text_face: usize,
     text_size: f32,
     text_grey: f32,
     shape_grey: f32,
 }
 
 impl Canvas {
-    pub(crate) fn new(font: FontId) -> Self {
+    pub(crate) fn new() -> Self {
         Canvas {
             shapes: Vec::new(),
             text: Vec::new(),
-            font,
+            text_face: 0,
             text_size: 0.0,
             text_grey: 0.0,
             shape_grey: 0.0,
         }
     }
 
-    fn set_text_state(&mut self, size: f32, grey_level: f32) {
-        if size != self.text_size {
+    fn set_text_state(&mut self, face: usize, size: f32, grey_level: f32) {
+        if size != self.text_size || face != self.text_face {
             self.text.push(Op::SetFont {
-                font: PdfFontHandle::External(self.font.clone()),
+                font: PdfFontHandle::External(font::font_id(face)),
                 size: Pt(size),
             });
             self.text_size = size;
+            self.text_face = face;
         }
         if grey_level != self.text_grey {
             self.text.push(Op::SetFillColor { col: grey(grey_level) });
@@ -90,23 +92,33 @@ impl Canvas {
 
     /// Like [`Canvas::text`], in a shade of grey (0 black, 1 white).
     pub(crate) fn text_grey_level(&mut self, x: f32, baseline: f32, size: f32, s: &str, grey_level: f32) {
-        if s.is_empty() {
-            return;
+        // A run per font of the chain: almost always one, in the primary font.
+        let mut x = x;
+        for (face, run) in fonts().runs(s) {
+            self.set_text_state(face, size, grey_level);
+            self.text.push(Op::SetTextMatrix {
+                matrix: TextMatrix::Translate(Pt(x), Pt(PAGE_H - baseline)),
+            });
+            self.text.push(Op::ShowText {
+                items: vec![TextItem::Text(run.to_string())],
+            });
+            x += fonts().width(run, size);
         }
-        self.set_text_state(size, grey_level);
-        self.text.push(Op::SetTextMatrix {
-            matrix: TextMatrix::Translate(Pt(x), Pt(PAGE_H - baseline)),
-        });
-        self.text.push(Op::ShowText {
-            items: vec![TextItem::Text(s.to_string())],
-        });
     }
 
     /// Draws several pieces on one baseline, each at its own x (ascending), as a single text
     /// run whose pieces are spaced with TJ offsets: one `Tm` + `TJ` instead of one per piece,
     /// which keeps big tables small and quick to write.
     pub(crate) fn text_runs(&mut self, baseline: f32, size: f32, runs: &[(f32, &str)]) {
-        let f = face();
+        let f = fonts();
+        // A piece with a rare character needs a font change inside the run: draw the pieces
+        // one by one instead.
+        if runs.iter().any(|(_, s)| f.runs(s).iter().any(|&(face, _)| face != 0)) {
+            for &(x, s) in runs {
+                self.text(x, baseline, size, s);
+            }
+            return;
+        }
         let mut items = Vec::with_capacity(runs.len() * 2);
         let mut start = None;
         let mut pen = 0.0f32;
@@ -127,7 +139,7 @@ impl Canvas {
         let Some(x0) = start else {
             return;
         };
-        self.set_text_state(size, 0.0);
+        self.set_text_state(0, size, 0.0);
         self.text.push(Op::SetTextMatrix {
             matrix: TextMatrix::Translate(Pt(x0), Pt(PAGE_H - baseline)),
         });
@@ -138,8 +150,8 @@ impl Canvas {
     pub(crate) fn text_aligned(&mut self, x: f32, width: f32, baseline: f32, size: f32, s: &str, align: Align) {
         let x = match align {
             Align::Left => x,
-            Align::Center => x + (width - face().width(s, size)) / 2.0,
-            Align::Right => x + width - face().width(s, size),
+            Align::Center => x + (width - fonts().width(s, size)) / 2.0,
+            Align::Right => x + width - fonts().width(s, size),
         };
         self.text(x, baseline, size, s);
     }
@@ -201,16 +213,14 @@ impl Canvas {
 pub(crate) struct Flow {
     done: Vec<Canvas>,
     current: Canvas,
-    font: FontId,
     pub(crate) y: f32,
 }
 
 impl Flow {
-    pub(crate) fn new(font: FontId) -> Self {
+    pub(crate) fn new() -> Self {
         Flow {
             done: Vec::new(),
-            current: Canvas::new(font.clone()),
-            font,
+            current: Canvas::new(),
             y: MARGIN_TOP,
         }
     }
@@ -220,7 +230,7 @@ impl Flow {
     }
 
     pub(crate) fn new_page(&mut self) {
-        let full = std::mem::replace(&mut self.current, Canvas::new(self.font.clone()));
+        let full = std::mem::replace(&mut self.current, Canvas::new());
         self.done.push(full);
         self.y = MARGIN_TOP;
     }
@@ -264,7 +274,7 @@ pub(crate) fn draw_footer(canvas: &mut Canvas, page: usize, total: usize, left_n
     let gap = 0.6 * size;
     let (page, total) = (page.to_string(), total.to_string());
     let words = ["第", page.as_str(), "页", "/", "共", total.as_str(), "页"];
-    let f = face();
+    let f = fonts();
     let width: f32 = words.iter().map(|w| f.width(w, size)).sum::<f32>() + gap * (words.len() - 1) as f32;
     let mut x = MARGIN_X + (CONTENT_W - width) / 2.0;
     for word in words {
@@ -353,7 +363,7 @@ fn tokens(text: &str) -> impl Iterator<Item = &str> {
 /// Wraps `text` at `size` points into lines no wider than `first_width` (first line) and
 /// `width` (the others). Explicit `\n` starts a new line.
 pub(crate) fn wrap(text: &str, size: f32, first_width: f32, width: f32) -> Vec<String> {
-    let f = face();
+    let f = fonts();
     // Fast path: one short line.
     if !text.contains('\n') && f.width(text, size) <= first_width + EPSILON {
         return vec![text.to_string()];
@@ -510,7 +520,7 @@ impl TableStyle {
         canvas.hrule(MARGIN_X, right, top, self.rule);
         if !fill && row.cells.iter().all(|lines| lines.len() <= 1) {
             // The common case (every member row): one line per cell, drawn as one run.
-            let f = face();
+            let f = fonts();
             let baseline = baseline_in_box(top + self.pad_y, self.line_height, self.size);
             let mut x = MARGIN_X;
             let mut runs: Vec<(f32, &str)> = Vec::with_capacity(columns.len());
@@ -606,8 +616,20 @@ pub(crate) fn paragraph(flow: &mut Flow, text: &str, size: f32, line_height: f32
     }
 }
 
-/// Serialises the pages into PDF bytes, the font subset to the glyphs used.
+/// Serialises the pages into PDF bytes, each font of the chain they use registered and subset
+/// to the glyphs used (a document without rare characters carries only the primary font).
 pub(crate) fn save(mut doc: printpdf::PdfDocument, pages: Vec<PdfPage>) -> Result<Vec<u8>, super::DocumentError> {
+    for index in 0..FACE_COUNT {
+        let id = font::font_id(index);
+        let used = pages
+            .iter()
+            .flat_map(|page| &page.ops)
+            .any(|op| matches!(op, Op::SetFont { font: PdfFontHandle::External(used), .. } if *used == id));
+        if used {
+            let parsed = font::face(index).parsed().clone();
+            doc.resources.fonts.map.insert(id, printpdf::PdfFont::new(parsed));
+        }
+    }
     let options = printpdf::PdfSaveOptions {
         optimize: true,
         subset_fonts: true,
@@ -628,8 +650,8 @@ pub(crate) fn save(mut doc: printpdf::PdfDocument, pages: Vec<PdfPage>) -> Resul
     Ok(bytes)
 }
 
-/// A new document titled `title`, dated now, with the embedded font registered.
-pub(crate) fn new_document(title: &str) -> (printpdf::PdfDocument, FontId) {
+/// A new document titled `title`, dated now (its fonts are registered by `save`).
+pub(crate) fn new_document(title: &str) -> printpdf::PdfDocument {
     let mut doc = printpdf::PdfDocument::new(title);
     let now = printpdf::OffsetDateTime::now();
     let info = &mut doc.metadata.info;
@@ -637,8 +659,7 @@ pub(crate) fn new_document(title: &str) -> (printpdf::PdfDocument, FontId) {
     info.creation_date = now;
     info.modification_date = now;
     info.metadata_date = now;
-    let font = doc.add_font(face().parsed());
-    (doc, font)
+    doc
 }
 
 #[cfg(test)]
@@ -646,7 +667,7 @@ mod tests {
     use super::*;
 
     fn w(s: &str) -> f32 {
-        face().width(s, 10.0)
+        fonts().width(s, 10.0)
     }
 
     #[test]

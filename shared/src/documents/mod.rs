@@ -3,11 +3,11 @@
 //!
 //! Pure functions: strings in, PDF bytes out. Callers format money, dates and capitals.
 //!
-//! Text is drawn with one embedded CJK font (Noto Sans SC subset to GBK + CJK Ext-A, see
-//! `infra/fonts/`), which printpdf subsets again per document, so a PDF carries only the
-//! glyphs it uses. printpdf draws a character the font lacks as a blank, silently, so every
-//! string is checked with [`missing_glyphs`] before anything is drawn and a
-//! [`DocumentError::MissingGlyph`] names the field instead.
+//! Text is drawn with a chain of embedded CJK fonts (Noto Sans SC, then HanaMin A and B for
+//! the rare ideographs of names, see `infra/fonts/`), which printpdf subsets again per
+//! document, so a PDF carries only the glyphs and fonts it uses. printpdf draws a character
+//! no font has as a blank, silently, so every string is checked with [`missing_glyphs`]
+//! before anything is drawn and a [`DocumentError::MissingGlyph`] names the field instead.
 //!
 //! Layout (tables, wrapping, pagination, page numbers) is ours: see `layout`.
 
@@ -23,8 +23,8 @@ pub use overage_template::render_overage_template;
 /// Why a document could not be produced.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DocumentError {
-    /// A character in `field` has no glyph in the embedded font (e.g. a CJK Extension B
-    /// character or an emoji); the document would print it as a blank.
+    /// A character in `field` has no glyph in any embedded font (e.g. an emoji or a CJK
+    /// Extension G character); the document would print it as a blank.
     #[error("“{field}”中的字符“{ch}”无法打印，请改用常用汉字或联系经办机构")]
     MissingGlyph { field: &'static str, ch: char },
     /// The PDF could not be produced (a defect, not a data problem).

@@ -2,7 +2,7 @@
 //! stamps and uploads under 【附件信息】-【超龄证明】 when a member is over the age limit.
 
 use super::DocumentError;
-use super::font::{ensure_printable, face};
+use super::font::{ensure_printable, fonts};
 use super::layout::{Align, CONTENT_W, Flow, MARGIN_X, baseline_in_box, new_document, save, wrap};
 
 /// A piece of the letter: text, or a blank to be filled in by hand (width in ideographs).
@@ -53,7 +53,7 @@ enum Run {
 /// Lays `pieces` out into lines `width` wide, the first indented by `indent`. Text wraps
 /// like any paragraph; a blank is never split (it moves to the next line whole).
 fn lay_out(pieces: &[Piece], indent: f32, width: f32) -> Vec<Vec<Run>> {
-    let f = face();
+    let f = fonts();
     let mut lines: Vec<Vec<Run>> = vec![Vec::new()];
     let mut x = indent;
     for piece in pieces {
@@ -101,8 +101,8 @@ pub fn render_overage_template() -> Result<Vec<u8>, DocumentError> {
         ensure_printable("超龄人员在职证明", s)?;
     }
 
-    let (pdf, font) = new_document(TITLE);
-    let mut flow = Flow::new(font);
+    let pdf = new_document(TITLE);
+    let mut flow = Flow::new();
     let rule = 0.6;
 
     flow.y += 40.0;
@@ -143,7 +143,7 @@ pub fn render_overage_template() -> Result<Vec<u8>, DocumentError> {
 
     // Signature: right half of the page.
     let x0 = MARGIN_X + CONTENT_W * 0.45;
-    let f = face();
+    let f = fonts();
     let y = flow.y;
     let baseline = baseline_in_box(y, LINE, SIZE);
     let label = "参保单位：";
@@ -210,7 +210,7 @@ mod tests {
         for line in &lines {
             for run in line {
                 let end = match run {
-                    Run::Text(x, s) => x + face().width(s, SIZE),
+                    Run::Text(x, s) => x + fonts().width(s, SIZE),
                     Run::Blank(x, w) => x + w,
                 };
                 // Hanging punctuation may pass the edge by one ideograph at most.

@@ -25,4 +25,6 @@ pub use members::{ImportOutcome, SheetRow, import_members, read_member_rows};
 pub use template::{
     DATA_SHEET, HEADER, MARKER_SHEET, TEMPLATE_FILE_NAME, TEMPLATE_ROWS, TEMPLATE_VERSION, member_template,
 };
-pub use validate::{ImportContext, MAX_NAME_CHARS, MAX_REMARK_CHARS, MemberDraft, RowFailure, validate_row};
+pub use validate::{
+    ImportContext, MAX_NAME_CHARS, MAX_REMARK_CHARS, MemberDraft, RowFailure, member_name, validate_row,
+};

@@ -154,7 +154,14 @@ fn quoted(text: &str) -> String {
 
 fn check_name(cell: &Cell) -> Result<String, Reason> {
     formula_error(cell, COL_NAME)?;
-    let name = clean_name(&cell.text);
+    member_name(&cell.text)
+}
+
+/// A member's name as recorded, imported or edited: cleaned, 1–50 characters of the kinds a
+/// name has, and every one printable on the certificate — a name accepted here can never
+/// stop the certificate from printing after payment.
+pub fn member_name(raw: &str) -> Result<String, Reason> {
+    let name = clean_name(raw);
     if name.is_empty() {
         return Err(("NAME_REQUIRED", "请填写姓名".to_owned()));
     }
@@ -173,6 +180,15 @@ fn check_name(cell: &Cell) -> Result<String, Reason> {
         return Err((
             "NAME_INVALID",
             format!("姓名含有不允许的字符“{c}”，只能填写汉字、字母、间隔号“·”和空格"),
+        ));
+    }
+    if let Some(&c) = crate::documents::missing_glyphs(&name).first() {
+        return Err((
+            "NAME_UNPRINTABLE",
+            format!(
+                "姓名中的“{c}”（U+{:04X}）无法打印在确认书上，请核对是否录入有误，或改用身份证上的规范汉字",
+                u32::from(c)
+            ),
         ));
     }
     Ok(name)

@@ -477,10 +477,13 @@ pub async fn edit(
     let app = application::load_draft(state, unit, app_id).await?;
     let old = load_member(state, &app, member).await?;
     let mut check = FieldCheck::new();
-    let name = form.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > spreadsheet::MAX_NAME_CHARS {
-        check.push("name", "NAME_INVALID", "请填写姓名（50字以内）");
-    }
+    let name = match spreadsheet::member_name(&form.name) {
+        Ok(name) => Some(name),
+        Err((code, message)) => {
+            check.push("name", code, message);
+            None
+        }
+    };
     let mobile = match form.mobile.trim() {
         "" => Some(None),
         raw => check.take("mobile", Mobile::parse(raw)).map(Some),
@@ -491,7 +494,7 @@ pub async fn edit(
     check.finish()?;
     let mobile = checked(mobile)?;
     let updated = Member {
-        name,
+        name: checked(name)?,
         mobile,
         occupation: form.occupation,
         remark: form.remark.trim().to_owned(),

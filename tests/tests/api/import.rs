@@ -576,3 +576,66 @@ async fn put_coverage(app: &TestApp, id_number: &str, until: chrono::NaiveDate, 
         .await
         .expect("coverage");
 }
+
+/// A name is refused at import only when no shipped font can print it, with the character and
+/// its code point; a rare name that prints is accepted; an edit keeps to the same rule.
+#[tokio::test]
+async fn only_a_name_no_font_can_print_is_refused_and_the_reason_names_the_character() {
+    let app = TestApp::spawn().await;
+    let clerk = app.clerk("411103").await;
+    let id = app.draft(&clerk, 1).await;
+    let printable = resident_id("19850315", 31);
+    let unprintable = resident_id("19850315", 32);
+    // U+30000 is a CJK Extension G ideograph: a letter, but no font here has it.
+    let file = member_workbook(&[
+        ["1", "吉𠮷", "居民身份证", &printable, "", "", "", "一般职业", ""],
+        [
+            "2",
+            "王\u{30000}",
+            "居民身份证",
+            &unprintable,
+            "",
+            "",
+            "",
+            "一般职业",
+            "",
+        ],
+    ]);
+    let r = app.import(&clerk.browser, &id, file, "生僻字.xlsx").await;
+    assert_eq!(r.status, 201, "{r:?}");
+    assert_eq!(
+        (r.body["success"].as_u64(), r.body["failed"].as_u64()),
+        (Some(1), Some(1)),
+        "{r:?}"
+    );
+    let link = clerk
+        .browser
+        .get(&format!("/api/applications/{id}/imports/1/failed-rows"))
+        .await;
+    let url = link.body["url"].as_str().expect("url");
+    let failed = reqwest::get(url).await.expect("get").bytes().await.expect("bytes");
+    let rows = rows_of(&failed);
+    let reason_col = rows[0].iter().position(|h| h == "失败原因").expect("失败原因 column");
+    let reason = &rows[1][reason_col];
+    assert!(
+        reason.contains("\u{30000}") && reason.contains("U+30000") && reason.contains("无法打印"),
+        "{reason}"
+    );
+
+    // Editing the accepted member to an unprintable name is refused the same way.
+    let members = clerk.browser.get(&format!("/api/applications/{id}/members")).await;
+    let member = members.body["items"][0]["member_id"].as_str().expect("member id").to_owned();
+    let r = clerk
+        .browser
+        .put(
+            &format!("/api/applications/{id}/members/{member}"),
+            json!({ "name": "王\u{30000}", "mobile": "", "occupation": "general", "remark": "" }),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.field_code("name")),
+        (422, Some("NAME_UNPRINTABLE")),
+        "{r:?}"
+    );
+    assert_eq!(application(&app, &id).await.named_count, 1);
+}
