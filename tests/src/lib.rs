@@ -35,8 +35,25 @@ fn moto_url() -> String {
 }
 
 impl TestApp {
-    /// A running system with the notifier sending SMS every 100 ms.
+    /// A running system with the notifier sending SMS and the import worker running imports,
+    /// every 100 ms.
     pub async fn spawn() -> Self {
+        let mut app = Self::spawn_without_import_worker().await;
+        let state = app.state.clone();
+        app.tasks.push(tokio::spawn(async move {
+            loop {
+                if let Err(e) = shared::steps::member_import::run_due_imports(&state).await {
+                    eprintln!("import worker pass failed: {e:#}");
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }));
+        app
+    }
+
+    /// A running system whose imports wait until the test runs the worker
+    /// (`shared::steps::member_import::run_due_imports`); SMS are sent as in `spawn`.
+    pub async fn spawn_without_import_worker() -> Self {
         let mut app = Self::spawn_without_notifier().await;
         let state = app.state.clone();
         app.tasks.push(tokio::spawn(async move {
@@ -613,8 +630,52 @@ impl TestApp {
         self.submitted_with(clerk, &people).await
     }
 
-    /// Uploads a workbook through the presigned flow and imports it; returns the response.
+    /// Uploads a workbook through the presigned flow, queues its import (202) and waits for the
+    /// import worker to end it. Returns what the clerk ends up seeing, as one answer: 201 with
+    /// the batch when 完成, 422 with the job's code and reason when 失败, or the refusal of the
+    /// upload or of the queueing itself.
     pub async fn import(&self, browser: &Browser, app_id: &str, bytes: Vec<u8>, file_name: &str) -> Resp {
+        let r = self.queue_import(browser, app_id, bytes, file_name).await;
+        if r.status != 202 {
+            return r;
+        }
+        let started = Instant::now();
+        loop {
+            // The worker of `spawn` runs in the background; this pass makes the wait the same
+            // under `spawn_without_notifier`.
+            shared::steps::member_import::run_due_imports(&self.state)
+                .await
+                .expect("import worker pass");
+            let job = browser
+                .get(&format!("/api/applications/{app_id}/imports/current"))
+                .await;
+            assert_eq!(job.status, 200, "{job:?}");
+            match job.body["state"].as_str() {
+                Some("done") => {
+                    return Resp {
+                        status: 201,
+                        body: job.body["batch"].clone(),
+                    };
+                }
+                Some("failed") => {
+                    return Resp {
+                        status: 422,
+                        body: json!({ "code": job.body["error_code"], "message": job.body["error_message"] }),
+                    };
+                }
+                _ => {}
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "import never ended: {job:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Uploads a workbook through the presigned flow and queues its import; returns the answer
+    /// to the queueing (202 and the job's progress when accepted).
+    pub async fn queue_import(&self, browser: &Browser, app_id: &str, bytes: Vec<u8>, file_name: &str) -> Resp {
         let r = browser
             .post(
                 &format!("/api/applications/{app_id}/import-uploads"),

@@ -13,7 +13,7 @@ use shared::platform::paging::{self, Page, PageQuery};
 use shared::platform::uploads::UploadTicket;
 use shared::records::members::MemberView;
 use shared::records::session::UnitUser;
-use shared::steps::member_import::{self, ImportBatch, MemberEdit, NewUnnamed, UnnamedEntry};
+use shared::steps::member_import::{self, ImportBatch, ImportProgress, MemberEdit, NewUnnamed, UnnamedEntry};
 use shared::{ApiResult, AppState};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -24,6 +24,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         OpenApiRouter::new()
             .routes(routes!(import_upload))
             .routes(routes!(import_file, list_batches))
+            .routes(routes!(import_progress))
             .routes(routes!(failed_rows))
             .routes(routes!(list_members))
             .routes(routes!(edit_member, remove_member))
@@ -90,18 +91,36 @@ struct ImportRequest {
     file_name: String,
 }
 
-/// 人员清单导入 ②: validate the uploaded file; good rows become members, failed rows a file.
+/// 人员清单导入 ②: queues the uploaded file's import and answers at once (202, 处理中); the
+/// import worker validates it (good rows become members, failed rows a file). Progress and the
+/// result: `GET …/imports/current`.
 #[utoipa::path(post, path = "/api/applications/{id}/imports",
     params(("id" = String, Path, description = "application id")), tag = "members", request_body = ImportRequest,
-    responses((status = 201, body = ImportBatch), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 202, body = ImportProgress), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn import_file(
     State(state): State<AppState>,
     unit: UnitUser,
     ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<ImportRequest>,
-) -> ApiResult<(StatusCode, Json<ImportBatch>)> {
-    let batch = member_import::import(&state, &unit, &id, req.upload_id.trim(), &req.file_name).await?;
-    Ok((StatusCode::CREATED, Json(batch)))
+) -> ApiResult<(StatusCode, Json<ImportProgress>)> {
+    let job = member_import::start_import(&state, &unit, &id, req.upload_id.trim(), &req.file_name).await?;
+    Ok((StatusCode::ACCEPTED, Json(job)))
+}
+
+/// 导入进度: the latest import of the application — 处理中 with rows read and written, then
+/// 完成 with its batch or 失败 with the reason; 204 before the first import.
+#[utoipa::path(get, path = "/api/applications/{id}/imports/current",
+    params(("id" = String, Path, description = "application id")), tag = "members",
+    responses((status = 200, body = ImportProgress), (status = 204, description = "no import yet"), (status = 404, body = ErrorBody)))]
+async fn import_progress(
+    State(state): State<AppState>,
+    unit: UnitUser,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<axum::response::Response> {
+    Ok(match member_import::progress(&state, &unit, &id).await? {
+        Some(job) => Json(job).into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
+    })
 }
 
 /// 导入批次列表

@@ -2,9 +2,11 @@
 //! with their failed rows, editing and removing members, 无名单 head counts, 未到期 members
 //! and the member list download.
 //!
-//! An import takes a lease on the application (so two imports never interleave), validates
-//! every row in memory, writes the new members, then commits the batch, the counts and the
-//! trail in one transaction that also releases the lease. A failed commit removes what it wrote.
+//! An import is queued with a lease on the application (so two imports never interleave) and
+//! answered at once; the import worker validates every row in memory, writes the new members
+//! with its progress, then commits the batch, the counts, the trail and the job's end in one
+//! transaction that also releases the lease. A failed commit removes what it wrote; a worker
+//! that dies leaves members nobody counts, and the next run clears them.
 
 use aws_sdk_dynamodb::types::{PutRequest, TransactWriteItem, WriteRequest};
 use chrono::Duration as Days;
@@ -36,9 +38,9 @@ pub fn template() -> ApiResult<Vec<u8>> {
 }
 
 pub const MAX_FILE_BYTES: u64 = 5 * 1024 * 1024;
-/// Longer than the import function may run (its Timeout in template.yaml; a test holds this), so
-/// a lease that ran out belongs to an import that is gone.
-pub const LEASE_SECONDS: i64 = 120;
+/// Longer than the import worker may run (its Timeout in template.yaml; a test holds this), so
+/// a lease that ran out belongs to a worker that is gone.
+pub const LEASE_SECONDS: i64 = 360;
 const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 fn upload_area(app_id: &str) -> String {
@@ -107,77 +109,214 @@ fn clean_file_name(raw: &str) -> String {
     }
 }
 
-async fn take_lease(state: &AppState, app_id: &str) -> ApiResult<String> {
-    let token = uuid::Uuid::new_v4().to_string();
-    let now = time::now().timestamp();
-    let result = state
-        .db
-        .update_item()
-        .table_name(&*state.table)
-        .set_key(Some(app_key(app_id)))
-        .update_expression("SET import_lease = :t, import_lease_until = :until")
-        .condition_expression(
-            "#st = :draft AND (attribute_not_exists(import_lease_until) OR import_lease_until < :now)",
-        )
-        .expression_attribute_names("#st", "status")
-        .expression_attribute_values(":t", s(token.clone()))
-        .expression_attribute_values(":until", n(now + LEASE_SECONDS))
-        .expression_attribute_values(":now", n(now))
-        .expression_attribute_values(":draft", s(ApplicationStatus::Draft.as_str()))
-        .send()
-        .await;
-    match result {
-        Ok(_) => Ok(token),
-        Err(e) if db::is_condition_failed(&e) => Err(ApiError::conflict(
-            "IMPORT_IN_PROGRESS",
-            "该申请正在导入其他文件或已提交，请稍后刷新再试",
-        )),
-        Err(e) => Err(ApiError::internal(anyhow::Error::new(e).context("take import lease"))),
+/// The application's import job: one at a time, `IMPORTJOB` under the application.
+const JOB_SK: &str = "IMPORTJOB";
+/// gsi1 partition of the jobs a worker should run now (queued, or running past its lease).
+const JOBS_DUE: &str = "IMPORTJOBS";
+/// A job that failed this often inside (not for its file) is given up as 失败.
+const MAX_ATTEMPTS: u32 = 3;
+/// Progress is saved after every this many members written.
+const PROGRESS_EVERY: usize = 5_000;
+
+/// 导入状态: 排队中 → 处理中 → 完成 / 失败.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportState {
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+impl ImportState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Done => "done",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Queued | Self::Running => "处理中",
+            Self::Done => "完成",
+            Self::Failed => "失败",
+        }
     }
 }
 
-async fn release_lease(state: &AppState, app_id: &str, token: &str) {
-    let _ = state
-        .db
-        .update_item()
-        .table_name(&*state.table)
-        .set_key(Some(app_key(app_id)))
-        .update_expression("REMOVE import_lease, import_lease_until")
-        .condition_expression("import_lease = :t")
-        .expression_attribute_values(":t", s(token))
-        .send()
-        .await;
+/// The import job as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ImportJob {
+    job_id: String,
+    app_id: String,
+    unit_id: String,
+    login: String,
+    file_name: String,
+    /// The claimed file (the staged upload, copied when the job was queued).
+    object_key: String,
+    job_state: ImportState,
+    #[serde(default)]
+    attempts: u32,
+    #[serde(default)]
+    rows_read: u32,
+    #[serde(default)]
+    rows_failed: u32,
+    #[serde(default)]
+    rows_to_write: u32,
+    #[serde(default)]
+    rows_written: u32,
+    #[serde(default)]
+    batch: Option<ImportBatch>,
+    #[serde(default)]
+    error_code: Option<String>,
+    #[serde(default)]
+    error_message: Option<String>,
+    started_at: String,
 }
 
-/// 人员清单导入 step 2: validate the uploaded file and store its good rows as a batch.
-pub async fn import(
+/// 导入进度: the application's latest import, as the page polls it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ImportProgress {
+    pub job_id: String,
+    pub file_name: String,
+    pub state: ImportState,
+    /// 处理中 / 完成 / 失败
+    pub state_label: String,
+    /// Rows read from the file and checked (0 until the file is parsed)
+    pub rows_read: u32,
+    /// Of those, rows refused (see the failed-rows file once done)
+    pub rows_failed: u32,
+    /// Good rows to write, and how many are written so far
+    pub rows_to_write: u32,
+    pub rows_written: u32,
+    /// The batch, once 完成
+    pub batch: Option<ImportBatch>,
+    /// Why it failed (失败): a stable code and a Chinese reason
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub started_at: String,
+}
+
+impl From<ImportJob> for ImportProgress {
+    fn from(job: ImportJob) -> Self {
+        ImportProgress {
+            job_id: job.job_id,
+            file_name: job.file_name,
+            state: job.job_state,
+            state_label: job.job_state.label().to_owned(),
+            rows_read: job.rows_read,
+            rows_failed: job.rows_failed,
+            rows_to_write: job.rows_to_write,
+            rows_written: job.rows_written,
+            batch: job.batch,
+            error_code: job.error_code,
+            error_message: job.error_message,
+            started_at: job.started_at,
+        }
+    }
+}
+
+fn job_key(app_id: &str) -> db::Item {
+    key(app_pk(app_id), JOB_SK)
+}
+
+/// 人员清单导入 step 2: claims the uploaded file and queues its import; the answer comes at
+/// once (202), the work in the import worker (`run_due_imports`), the progress from
+/// [`progress`]. One import at a time per application.
+pub async fn start_import(
     state: &AppState,
     unit: &UnitUser,
     app_id: &str,
     upload_id: &str,
     file_name: &str,
-) -> ApiResult<ImportBatch> {
+) -> ApiResult<ImportProgress> {
     let app = application::load_draft(state, unit, app_id).await?;
-    let bytes = read_upload(state, app_id, upload_id).await?;
-    let lease = take_lease(state, app_id).await?;
-    let result = import_locked(state, unit, &app, &bytes, &clean_file_name(file_name), &lease).await;
-    if result.is_err() {
-        release_lease(state, app_id, &lease).await;
+    let job_id = uuid::Uuid::new_v4().to_string();
+    let object_key = format!("units/{}/applications/{app_id}/imports/{job_id}.xlsx", unit.unit_id);
+    claim_upload(state, app_id, upload_id, &object_key).await?;
+    let now = time::now();
+    let job = ImportJob {
+        job_id: job_id.clone(),
+        app_id: app.id.clone(),
+        unit_id: unit.unit_id.clone(),
+        login: unit.login.clone(),
+        file_name: clean_file_name(file_name),
+        object_key: object_key.clone(),
+        job_state: ImportState::Queued,
+        attempts: 0,
+        rows_read: 0,
+        rows_failed: 0,
+        rows_to_write: 0,
+        rows_written: 0,
+        batch: None,
+        error_code: None,
+        error_message: None,
+        started_at: time::display(now),
+    };
+    let mut item = db::to_item(&job).or_internal("encode import job")?;
+    item.extend(job_key(app_id));
+    item.insert("gsi1pk".into(), s(JOBS_DUE));
+    item.insert("gsi1sk".into(), s(time::stamp(now)));
+    let table = &*state.table;
+    let items = vec![
+        db::update_if(
+            table,
+            app_key(app_id),
+            "SET import_lease = :job, import_lease_until = :until",
+            Some("#st = :draft AND (attribute_not_exists(import_lease_until) OR import_lease_until < :now)"),
+            &[("#st", "status")],
+            &[
+                (":job", s(&job_id)),
+                (":until", n(now.timestamp() + LEASE_SECONDS)),
+                (":now", n(now.timestamp())),
+                (":draft", s(ApplicationStatus::Draft.as_str())),
+            ],
+        )
+        .or_internal("build lease")?,
+        db::put_if(
+            table,
+            item,
+            Some("attribute_not_exists(pk) OR job_state IN (:done, :failed)"),
+            &[(":done", s("done")), (":failed", s("failed"))],
+        )
+        .or_internal("build job")?,
+    ];
+    if let Err(err) = db::transact(state, items).await {
+        uploads::discard(state, &[object_key]).await;
+        return Err(
+            err.refusal(|_| ApiError::conflict("IMPORT_IN_PROGRESS", "该申请正在导入其他文件或已提交，请稍后刷新再试"))
+        );
     }
-    result
+    Ok(job.into())
 }
 
-async fn read_upload(state: &AppState, app_id: &str, upload_id: &str) -> ApiResult<Vec<u8>> {
+/// 导入进度 of the application's latest import (none before the first).
+pub async fn progress(state: &AppState, unit: &UnitUser, app_id: &str) -> ApiResult<Option<ImportProgress>> {
+    let app = application::load_for_unit(state, unit, app_id).await?;
+    Ok(db::get_as::<ImportJob>(state, job_key(&app.id), "get import job")
+        .await?
+        .map(ImportProgress::from))
+}
+
+/// Checks the staged upload's size and copies exactly that version to `dest`; the staged copy
+/// goes for good (a member list is personal data).
+async fn claim_upload(state: &AppState, app_id: &str, upload_id: &str, dest: &str) -> ApiResult<()> {
     let missing = || ApiError::refused("UPLOAD_MISSING", "文件未上传成功或已过期，请重新选择文件导入");
     if uuid::Uuid::parse_str(upload_id).is_err() {
         return Err(missing());
     }
     let staged = format!("uploads/{}/{upload_id}", upload_area(app_id));
     let head = state.s3.head_object().bucket(&*state.bucket).key(&staged).send().await;
-    let (size, version_id) = match head {
+    let (size, version) = match head {
         Ok(h) => (
             u64::try_from(h.content_length().unwrap_or(0)).unwrap_or(0),
-            h.version_id().map(str::to_owned),
+            uploads::StagedVersion {
+                etag: h.e_tag().unwrap_or_default().to_owned(),
+                version_id: h.version_id().map(str::to_owned),
+            },
         ),
         Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => return Err(missing()),
         Err(e) => return Err(ApiError::internal(anyhow::Error::new(e).context("head import"))),
@@ -185,46 +324,197 @@ async fn read_upload(state: &AppState, app_id: &str, upload_id: &str) -> ApiResu
     if size > MAX_FILE_BYTES {
         return Err(too_large(size));
     }
-    // Exactly the version whose size was checked.
+    uploads::claim(state, &upload_area(app_id), upload_id, &version, dest).await
+}
+
+/// The import worker: runs every job that is due — queued, or running past its lease (its
+/// worker is gone). The table's stream starts it for a new job in AWS and a schedule for
+/// leftovers; locally the dev stack and the tests call it in a loop, as they do the notifier.
+/// Returns how many jobs ended (完成 or 失败).
+pub async fn run_due_imports(state: &AppState) -> anyhow::Result<usize> {
+    let now = time::stamp(time::now());
+    let mut ended = 0;
+    let mut start = None;
+    loop {
+        let page = db::index_query(state, db::Index::Gsi1(JOBS_DUE, None))
+            .set_exclusive_start_key(start)
+            .limit(25)
+            .send()
+            .await?;
+        for item in page.items() {
+            let due = item
+                .get("gsi1sk")
+                .and_then(|v| v.as_s().ok())
+                .is_some_and(|at| *at <= now);
+            let app_id = item.get("app_id").and_then(|v| v.as_s().ok()).cloned();
+            if let (true, Some(app_id)) = (due, app_id)
+                && run_job(state, &app_id).await?
+            {
+                ended += 1;
+            }
+        }
+        start = page.last_evaluated_key;
+        if start.is_none() {
+            return Ok(ended);
+        }
+    }
+}
+
+/// Claims the job (a lease on it and on the application) and runs it; false when another
+/// worker has it or it is not due.
+async fn run_job(state: &AppState, app_id: &str) -> anyhow::Result<bool> {
+    let until_at = time::now() + Days::seconds(LEASE_SECONDS);
+    let until = until_at.timestamp();
+    let Some(job) = db::get_as::<ImportJob>(state, job_key(app_id), "get import job")
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))?
+    else {
+        return Ok(false);
+    };
+    let claim = vec![
+        db::update_if(
+            &state.table,
+            job_key(app_id),
+            "SET job_state = :running, attempts = attempts + :one, gsi1sk = :due",
+            Some("job_id = :job AND (job_state = :queued OR (job_state = :running AND gsi1sk < :now_stamp))"),
+            &[],
+            &[
+                (":running", s("running")),
+                (":queued", s("queued")),
+                (":one", n(1)),
+                (":job", s(&job.job_id)),
+                (":due", s(time::stamp(until_at))),
+                (":now_stamp", s(time::stamp(time::now()))),
+            ],
+        )?,
+        db::update_if(
+            &state.table,
+            app_key(app_id),
+            "SET import_lease_until = :until",
+            Some("import_lease = :job"),
+            &[],
+            &[(":until", n(until)), (":job", s(&job.job_id))],
+        )?,
+    ];
+    if db::transact(state, claim).await.is_err() {
+        return Ok(false);
+    }
+    if job.attempts + 1 > MAX_ATTEMPTS {
+        fail(
+            state,
+            &job,
+            "IMPORT_FAILED",
+            "导入处理未能完成，请重新导入；如多次失败请联系经办机构",
+        )
+        .await?;
+        return Ok(true);
+    }
+    match import_job(state, &job).await {
+        Ok(()) => Ok(true),
+        // A problem of the file: the job ends 失败 with the reason.
+        Err(err) if err.status.is_client_error() => {
+            fail(state, &job, err.code, &err.message).await?;
+            Ok(true)
+        }
+        // Ours (storage, a defect): the lease runs out and the job is tried again.
+        Err(err) => {
+            tracing::error!(application = %app_id, code = err.code, "import job failed inside; will retry");
+            Ok(false)
+        }
+    }
+}
+
+/// Ends the job 失败: the reason kept for the page, the lease released, the file gone.
+async fn fail(state: &AppState, job: &ImportJob, code: &str, message: &str) -> anyhow::Result<()> {
+    let items = vec![
+        db::update_if(
+            &state.table,
+            job_key(&job.app_id),
+            "SET job_state = :failed, error_code = :code, error_message = :message REMOVE gsi1pk, gsi1sk",
+            Some("job_id = :job"),
+            &[],
+            &[
+                (":failed", s("failed")),
+                (":code", s(code)),
+                (":message", s(message)),
+                (":job", s(&job.job_id)),
+            ],
+        )?,
+        db::update_if(
+            &state.table,
+            app_key(&job.app_id),
+            "REMOVE import_lease, import_lease_until",
+            Some("import_lease = :job"),
+            &[],
+            &[(":job", s(&job.job_id))],
+        )?,
+    ];
+    if let Err(db::TransactError::Other(err)) = db::transact(state, items).await {
+        return Err(err.context("end import job"));
+    }
+    uploads::discard(state, std::slice::from_ref(&job.object_key)).await;
+    Ok(())
+}
+
+async fn save_progress(state: &AppState, job: &ImportJob, fields: &[(&str, u32)]) {
+    let set: Vec<String> = fields.iter().map(|(name, _)| format!("{name} = :{name}")).collect();
+    let mut update = state
+        .db
+        .update_item()
+        .table_name(&*state.table)
+        .set_key(Some(job_key(&job.app_id)))
+        .update_expression(format!("SET {}", set.join(", ")))
+        .condition_expression("job_id = :job")
+        .expression_attribute_values(":job", s(&job.job_id));
+    for (name, value) in fields {
+        update = update.expression_attribute_values(format!(":{name}"), n(*value));
+    }
+    if let Err(e) = update.send().await {
+        tracing::warn!(error = %aws_sdk_dynamodb::error::DisplayErrorContext(&e), "could not save import progress");
+    }
+}
+
+async fn read_job_file(state: &AppState, job: &ImportJob) -> ApiResult<Vec<u8>> {
     let object = state
         .s3
         .get_object()
         .bucket(&*state.bucket)
-        .key(&staged)
-        .set_version_id(version_id.clone())
+        .key(&job.object_key)
         .send()
         .await
-        .or_internal("get import")?;
+        .or_internal("get import file")?;
     let bytes = object
         .body
         .collect()
         .await
-        .or_internal("read import")?
+        .or_internal("read import file")?
         .into_bytes()
         .to_vec();
     if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > MAX_FILE_BYTES {
         return Err(too_large(bytes.len() as u64));
     }
-    // A member list is personal data: once read, the staged version goes for good.
-    uploads::remove_staged(state, &staged, version_id.as_deref()).await;
     Ok(bytes)
 }
 
-async fn import_locked(
-    state: &AppState,
-    unit: &UnitUser,
-    app: &Application,
-    bytes: &[u8],
-    file_name: &str,
-    lease: &str,
-) -> ApiResult<ImportBatch> {
+/// The import itself: validate every row in memory, write the new members (saving progress),
+/// then commit the batch, the counts, the trail and the job's end in one transaction that
+/// also releases the lease. Until that commit nothing of it is counted, listed or printed
+/// (members of a batch past `batch_seq` do not exist for anyone); a later run clears them.
+async fn import_job(state: &AppState, job: &ImportJob) -> ApiResult<()> {
+    let app = application::load(state, &job.app_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("NOT_FOUND", "未找到该参保申请"))?;
+    if app.status != ApplicationStatus::Draft {
+        return Err(ApiError::conflict("NOT_DRAFT", "该申请已提交，不能再导入"));
+    }
+    let bytes = read_job_file(state, job).await?;
     let (existing, unfinished): (Vec<Member>, Vec<Member>) = members::stored(state, &app.id)
         .await?
         .into_iter()
-        .partition(|m| m.committed_in(app));
+        .partition(|m| m.committed_in(&app));
     if !unfinished.is_empty() {
-        // An earlier import wrote these and never committed (the lease outlives any function
-        // run, so that import is gone): clear them before this one writes the same batch number.
+        // An earlier run wrote these and never committed: clear them before this one writes
+        // the same batch number.
         tracing::warn!(application = %app.id, members = unfinished.len(), "clearing an import that never committed");
         db::batch_write(state, delete_requests(&app.id, &unfinished)).await?;
     }
@@ -233,11 +523,9 @@ async fn import_locked(
     for member in &existing {
         ctx.add_earlier(&member.id, format!("第{}批", member.batch_no), member.row);
     }
-    // Parsing and checking 50,000 rows is ~0.3 s of CPU: off the async workers, so one big
-    // import does not stall the other requests a local or long-lived server is handling.
-    let input = bytes.to_vec();
+    // Parsing and checking 50,000 rows is ~0.3 s of CPU: off the async workers.
     let parsed =
-        tokio::task::spawn_blocking(move || spreadsheet::import_members(&input, &XlsxLimits::default(), &mut ctx))
+        tokio::task::spawn_blocking(move || spreadsheet::import_members(&bytes, &XlsxLimits::default(), &mut ctx))
             .await
             .or_internal("import task")?;
     let outcome = parsed.map_err(|e| {
@@ -247,6 +535,16 @@ async fn import_locked(
             ApiError::internal(e)
         }
     })?;
+    save_progress(
+        state,
+        job,
+        &[
+            ("rows_read", outcome.total as u32),
+            ("rows_failed", outcome.failures.len() as u32),
+            ("rows_to_write", outcome.members.len() as u32),
+        ],
+    )
+    .await;
     let coverage = covered_until(
         state,
         &app.unit_id,
@@ -279,7 +577,7 @@ async fn import_locked(
             spreadsheet::failed_rows_xlsx(&outcome.failures).map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
         let key = format!(
             "units/{}/applications/{}/batches/{batch_no}/failed-rows.xlsx",
-            unit.unit_id, app.id
+            job.unit_id, app.id
         );
         state
             .s3
@@ -294,14 +592,19 @@ async fn import_locked(
         Some(key)
     };
 
-    write_members(state, &app.id, &new_members).await?;
+    let mut written = 0;
+    for part in new_members.chunks(PROGRESS_EVERY) {
+        write_members(state, &app.id, part).await?;
+        written += part.len();
+        save_progress(state, job, &[("rows_written", written as u32)]).await;
+    }
 
     let expiring = new_members.iter().filter(|m| m.covered_until.is_some()).count() as u32;
     let charged: Vec<&Member> = new_members.iter().filter(|m| m.covered_until.is_none()).collect();
     let high_risk = charged.iter().filter(|m| m.occupation == Occupation::HighRisk).count() as u32;
     let batch = ImportBatch {
         batch_no,
-        file_name: file_name.to_owned(),
+        file_name: job.file_name.clone(),
         total: outcome.total as u32,
         success: new_members.len() as u32,
         failed: outcome.failures.len() as u32,
@@ -326,21 +629,37 @@ async fn import_locked(
                 (":named", n(charged.len())),
                 (":exp", n(expiring)),
                 (":hr", n(high_risk)),
-                (":lease", s(lease)),
+                (":lease", s(&job.job_id)),
                 (":draft", s(ApplicationStatus::Draft.as_str())),
             ],
         )
         .or_internal("build counts")?,
         db::put_new(table, batch_item).or_internal("build batch")?,
+        db::update_if(
+            table,
+            job_key(&app.id),
+            "SET job_state = :done, #batch = :batch, rows_written = :written REMOVE gsi1pk, gsi1sk",
+            Some("job_id = :job AND job_state = :running"),
+            // BATCH is a reserved word of DynamoDB's expressions.
+            &[("#batch", "batch")],
+            &[
+                (":done", s("done")),
+                (":batch", db::to_item_value(&batch).or_internal("encode batch")?),
+                (":written", n(new_members.len())),
+                (":job", s(&job.job_id)),
+                (":running", s("running")),
+            ],
+        )
+        .or_internal("build job end")?,
         trail::record(
             table,
             &app_pk(&app.id),
-            &unit.login,
+            &job.login,
             Some(Role::Unit),
             "members_imported",
             &format!(
-                "导入人员清单《{file_name}》：共{}人，成功{}人，失败{}人",
-                batch.total, batch.success, batch.failed
+                "导入人员清单《{}》：共{}人，成功{}人，失败{}人",
+                job.file_name, batch.total, batch.success, batch.failed
             ),
         )
         .or_internal("build trail")?,
@@ -351,8 +670,9 @@ async fn import_locked(
             err.refusal(|_| ApiError::conflict("IMPORT_IN_PROGRESS", "该申请正在导入其他文件或已提交，请稍后刷新再试"))
         );
     }
+    uploads::discard(state, std::slice::from_ref(&job.object_key)).await;
     tracing::info!(application = %app.id, batch_no, total = batch.total, failed = batch.failed, "members imported");
-    Ok(batch)
+    Ok(())
 }
 
 /// BatchWriteItem takes at most 25 requests; several batches run at once.

@@ -624,7 +624,10 @@ async fn only_a_name_no_font_can_print_is_refused_and_the_reason_names_the_chara
 
     // Editing the accepted member to an unprintable name is refused the same way.
     let members = clerk.browser.get(&format!("/api/applications/{id}/members")).await;
-    let member = members.body["items"][0]["member_id"].as_str().expect("member id").to_owned();
+    let member = members.body["items"][0]["member_id"]
+        .as_str()
+        .expect("member id")
+        .to_owned();
     let r = clerk
         .browser
         .put(
@@ -638,4 +641,127 @@ async fn only_a_name_no_font_can_print_is_refused_and_the_reason_names_the_chara
         "{r:?}"
     );
     assert_eq!(application(&app, &id).await.named_count, 1);
+}
+
+/// The import runs in the background: the queueing answers 202 at once with 处理中; the worker
+/// ends it 完成 with its counts. A worker that died part-way (members written, nothing
+/// committed, its lease run out) leaves nothing counted or listed, and the next run completes
+/// the import exactly once.
+#[tokio::test]
+async fn an_import_runs_in_the_background_and_a_dead_worker_leaves_nothing_counted() {
+    let app = TestApp::spawn_without_import_worker().await;
+    let clerk = app.clerk("411103").await;
+    let id = app.draft(&clerk, 1).await;
+    let people: Vec<String> = (0..3).map(|i| resident_id("19850315", 200 + i)).collect();
+    let file = member_workbook(&[
+        ["1", "张一", "居民身份证", &people[0], "", "", "", "一般职业", ""],
+        ["2", "张二", "居民身份证", &people[1], "", "", "", "一般职业", ""],
+        ["3", "张三", "居民身份证", &people[2], "", "", "", "一般职业", ""],
+    ]);
+    let r = app.queue_import(&clerk.browser, &id, file, "后台.xlsx").await;
+    assert_eq!((r.status, r.body["state"].as_str()), (202, Some("queued")), "{r:?}");
+    assert_eq!(r.body["state_label"], "处理中");
+    // A second file while the first is queued is refused.
+    let again = app
+        .queue_import(&clerk.browser, &id, member_workbook(&[]), "又一个.xlsx")
+        .await;
+    assert_eq!((again.status, again.code()), (409, "IMPORT_IN_PROGRESS"), "{again:?}");
+
+    // A worker that dies after writing two members: the job claimed (running, lease run out),
+    // members of batch 1 in the table, nothing committed.
+    let table = &*app.state.table;
+    let pk = shared::records::application::app_pk(&id);
+    app.state
+        .db
+        .update_item()
+        .table_name(table)
+        .key("pk", shared::platform::db::s(&pk))
+        .key("sk", shared::platform::db::s("IMPORTJOB"))
+        .update_expression("SET job_state = :running, attempts = :one, gsi1sk = :past")
+        .expression_attribute_values(":running", shared::platform::db::s("running"))
+        .expression_attribute_values(":one", shared::platform::db::n(1))
+        .expression_attribute_values(":past", shared::platform::db::s("2000-01-01T00:00:00.000Z"))
+        .send()
+        .await
+        .expect("claim as a dead worker");
+    for (i, number) in people.iter().take(2).enumerate() {
+        let person = shared::domain::PersonId::parse(shared::domain::IdType::ResidentIdCard, number).expect("id");
+        let member = shared::records::members::Member {
+            member_id: shared::records::members::member_id(person.as_str()),
+            name: "半途".into(),
+            gender: shared::domain::Gender::Male,
+            birth_date: chrono::NaiveDate::from_ymd_opt(1985, 3, 15).expect("date"),
+            id: person,
+            mobile: None,
+            occupation: shared::domain::Occupation::General,
+            remark: String::new(),
+            batch_no: 1,
+            row: 7 + i as u32,
+            covered_until: None,
+        };
+        app.state
+            .db
+            .put_item()
+            .table_name(table)
+            .set_item(Some(member.to_item(&id).expect("item")))
+            .send()
+            .await
+            .expect("write a member as the dead worker did");
+    }
+    // Nothing of it exists for anyone.
+    let stored = application(&app, &id).await;
+    assert_eq!((stored.named_count, stored.batch_seq), (0, 0));
+    let list = clerk.browser.get(&format!("/api/applications/{id}/members")).await;
+    assert_eq!(list.body["total"], 0, "{list:?}");
+    let job = clerk
+        .browser
+        .get(&format!("/api/applications/{id}/imports/current"))
+        .await;
+    assert_eq!(
+        (job.body["state"].as_str(), job.body["state_label"].as_str()),
+        (Some("running"), Some("处理中"))
+    );
+
+    // The next worker run takes the job over, clears the leftovers and commits once.
+    let ended = shared::steps::member_import::run_due_imports(&app.state)
+        .await
+        .expect("worker");
+    assert_eq!(ended, 1);
+    let job = clerk
+        .browser
+        .get(&format!("/api/applications/{id}/imports/current"))
+        .await;
+    assert_eq!(job.body["state"], "done", "{job:?}");
+    assert_eq!(
+        (
+            job.body["rows_read"].as_u64(),
+            job.body["rows_to_write"].as_u64(),
+            job.body["rows_written"].as_u64()
+        ),
+        (Some(3), Some(3), Some(3)),
+        "{job:?}"
+    );
+    assert_eq!(job.body["batch"]["success"], 3);
+    let stored = application(&app, &id).await;
+    assert_eq!((stored.named_count, stored.batch_seq), (3, 1));
+    let list = clerk.browser.get(&format!("/api/applications/{id}/members")).await;
+    assert_eq!(list.body["total"], 3, "{list:?}");
+    assert!(!list.body.to_string().contains("半途"), "{list:?}");
+    // Nothing is left to run, and the claimed file is gone.
+    assert_eq!(
+        shared::steps::member_import::run_due_imports(&app.state)
+            .await
+            .expect("worker"),
+        0
+    );
+    let objects = app
+        .state
+        .s3
+        .list_objects_v2()
+        .bucket(&*app.state.bucket)
+        .prefix(format!("units/{}/applications/{id}/imports/", clerk.unit_id))
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(objects.key_count(), Some(0));
 }

@@ -195,11 +195,11 @@ async fn every_api_answer_carries_the_security_headers() {
 }
 
 #[test]
-fn an_import_lease_outlives_the_import_function() {
+fn an_import_lease_outlives_the_import_worker() {
     let template = devstack::resources::load_template(&devstack::repo_root().join("template.yaml")).expect("template");
-    let timeout = template["Resources"]["MemberImportFunction"]["Properties"]["Timeout"]
+    let timeout = template["Resources"]["ImportWorkerFunction"]["Properties"]["Timeout"]
         .as_i64()
-        .expect("the import function's own Timeout");
+        .expect("the import worker's own Timeout");
     assert!(
         timeout < shared::steps::member_import::LEASE_SECONDS,
         "an import may still be writing when its lease runs out ({timeout} s ≥ {} s)",

@@ -1,6 +1,7 @@
 // 参保录入 (the unit's wizard) and 人员清单 (member import): served today.
 import { del, get, post, put, qs } from './http'
 import type {
+  ImportProgress,
   Application,
   ApplicationDetail,
   ApplicationSummary,
@@ -42,7 +43,9 @@ export const removeAttachment = (id: string, attachmentId: string) => del(`${bas
 export const importTicket = (id: string, size: number) => post<UploadTicket>(`${base(id)}/import-uploads`, { size })
 /** The staged file is the intent: importing it again (a double click, a retry) imports once. */
 export const runImport = (id: string, upload_id: string, file_name: string) =>
-  post<ImportBatch>(`${base(id)}/imports`, { upload_id, file_name }, `import-${upload_id}`)
+  post<ImportProgress>(`${base(id)}/imports`, { upload_id, file_name }, `import-${upload_id}`)
+/** The latest import of the application: 处理中 with its progress, then 完成 or 失败. */
+export const importProgress = (id: string) => get<ImportProgress | undefined>(`${base(id)}/imports/current`)
 export const batches = (id: string) => get<ImportBatch[]>(`${base(id)}/imports`)
 export const failedRows = (id: string, batchNo: number) => get<DownloadLink>(`${base(id)}/imports/${batchNo}/failed-rows`)
 export const members = (id: string, page: number, page_size: number, expiring = false) =>

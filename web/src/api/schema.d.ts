@@ -274,8 +274,32 @@ export interface paths {
         /** 导入批次列表 */
         get: operations["list_batches"];
         put?: never;
-        /** 人员清单导入 ②: validate the uploaded file; good rows become members, failed rows a file. */
+        /**
+         * 人员清单导入 ②: queues the uploaded file's import and answers at once (202, 处理中); the
+         *     import worker validates it (good rows become members, failed rows a file). Progress and the
+         *     result: `GET …/imports/current`.
+         */
         post: operations["import_file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/applications/{id}/imports/current": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 导入进度: the latest import of the application — 处理中 with rows read and written, then
+         *     完成 with its batch or 失败 with the reason; 204 before the first import.
+         */
+        get: operations["import_progress"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1734,6 +1758,36 @@ export interface components {
              */
             total: number;
         };
+        /** @description 导入进度: the application's latest import, as the page polls it. */
+        ImportProgress: {
+            batch?: null | components["schemas"]["ImportBatch"];
+            /** @description Why it failed (失败): a stable code and a Chinese reason */
+            error_code?: string | null;
+            error_message?: string | null;
+            file_name: string;
+            job_id: string;
+            /**
+             * Format: int32
+             * @description Of those, rows refused (see the failed-rows file once done)
+             */
+            rows_failed: number;
+            /**
+             * Format: int32
+             * @description Rows read from the file and checked (0 until the file is parsed)
+             */
+            rows_read: number;
+            /**
+             * Format: int32
+             * @description Good rows to write, and how many are written so far
+             */
+            rows_to_write: number;
+            /** Format: int32 */
+            rows_written: number;
+            started_at: string;
+            state: components["schemas"]["ImportState"];
+            /** @description 处理中 / 完成 / 失败 */
+            state_label: string;
+        };
         ImportRequest: {
             /**
              * @description The file's name as the clerk chose it (shown in the batch list).
@@ -1743,6 +1797,11 @@ export interface components {
             /** @default  */
             upload_id: string;
         };
+        /**
+         * @description 导入状态: 排队中 → 处理中 → 完成 / 失败.
+         * @enum {string}
+         */
+        ImportState: "queued" | "running" | "done" | "failed";
         ImportUploadRequest: {
             /**
              * Format: int64
@@ -3807,12 +3866,12 @@ export interface operations {
             };
         };
         responses: {
-            201: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ImportBatch"];
+                    "application/json": components["schemas"]["ImportProgress"];
                 };
             };
             400: {
@@ -3843,6 +3902,46 @@ export interface operations {
             };
             415: components["responses"]["NotJson"];
             422: components["responses"]["Refused"];
+        };
+    };
+    import_progress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description application id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportProgress"];
+                };
+            };
+            /** @description no import yet */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["NotSignedIn"];
+            403: components["responses"]["Forbidden"];
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     failed_rows: {
