@@ -9,6 +9,8 @@ use std::sync::LazyLock;
 use printpdf::{FontId, ParsedFont};
 
 use super::DocumentError;
+pub use crate::reference::printable::missing_glyphs;
+use crate::reference::printable::printable;
 
 /// The chain's files, in the order they are tried (licences beside them in `infra/fonts/`).
 static FILES: [(&str, &[u8]); 3] = [
@@ -25,29 +27,6 @@ static FILES: [(&str, &[u8]); 3] = [
         include_bytes!("../../../infra/fonts/HanaMinB-names.ttf"),
     ),
 ];
-
-/// What the chain prints, as `XXXX-YYYY` ranges: small, so that the import can check names
-/// without carrying the fonts themselves.
-static COVERAGE_TEXT: &str = include_str!("../../../infra/fonts/coverage.txt");
-
-static COVERAGE: LazyLock<Vec<(u32, u32)>> = LazyLock::new(|| {
-    COVERAGE_TEXT
-        .lines()
-        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
-        .filter_map(|line| {
-            let (a, b) = line.trim().split_once('-').unwrap_or((line.trim(), line.trim()));
-            Some((u32::from_str_radix(a, 16).ok()?, u32::from_str_radix(b, 16).ok()?))
-        })
-        .collect()
-});
-
-/// Whether some font of the chain has a glyph for `ch`.
-pub(crate) fn printable(ch: char) -> bool {
-    let cp = u32::from(ch);
-    let ranges = &*COVERAGE;
-    let at = ranges.partition_point(|&(_, end)| end < cp);
-    ranges.get(at).is_some_and(|&(start, _)| start <= cp)
-}
 
 /// One font of the chain, with what the layout needs precomputed.
 ///
@@ -307,22 +286,6 @@ mod sfnt {
             })
         }
     }
-}
-
-/// Characters of `text` no font of the chain can draw, each once, in order of appearance.
-///
-/// Control characters count as missing: they have no glyph either.
-pub fn missing_glyphs(text: &str) -> Vec<char> {
-    let mut missing: Vec<char> = Vec::new();
-    for ch in text.chars() {
-        if ch.is_ascii_graphic() || ch == ' ' {
-            continue;
-        }
-        if !printable(ch) && !missing.contains(&ch) {
-            missing.push(ch);
-        }
-    }
-    missing
 }
 
 /// Fails with [`DocumentError::MissingGlyph`] on the first character of `text` no font can

@@ -198,7 +198,7 @@ pub fn required(check: &mut FieldCheck, field: &str, label: &str, value: &str, m
     } else if value.chars().count() > max_chars {
         check.push(field, "TOO_LONG", format!("{label}不能超过{max_chars}个字"));
         None
-    } else if let Some(&c) = crate::documents::missing_glyphs(value).first() {
+    } else if let Some(&c) = crate::reference::printable::missing_glyphs(value).first() {
         // What a unit records is printed on its certificate: a character no font has would
         // stop the printing after payment.
         check.push(

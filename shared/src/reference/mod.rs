@@ -3,6 +3,7 @@
 pub mod activity;
 pub mod agency;
 pub mod office;
+pub mod printable;
 pub mod region;
 pub mod unit;
 

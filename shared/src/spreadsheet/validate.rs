@@ -182,7 +182,7 @@ pub fn member_name(raw: &str) -> Result<String, Reason> {
             format!("姓名含有不允许的字符“{c}”，只能填写汉字、字母、间隔号“·”和空格"),
         ));
     }
-    if let Some(&c) = crate::documents::missing_glyphs(&name).first() {
+    if let Some(&c) = crate::reference::printable::missing_glyphs(&name).first() {
         return Err((
             "NAME_UNPRINTABLE",
             format!(
