@@ -390,7 +390,10 @@ mod tests {
         }
         mapped.sort_unstable();
         mapped.dedup();
-        let covered: Vec<u32> = COVERAGE.iter().flat_map(|&(a, b)| a..=b).collect();
+        let covered: Vec<u32> = crate::reference::printable::COVERAGE
+            .iter()
+            .flat_map(|&(a, b)| a..=b)
+            .collect();
         assert_eq!(covered.len(), mapped.len());
         assert!(
             covered == mapped,

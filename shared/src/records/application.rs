@@ -248,6 +248,11 @@ pub fn app_key(id: &str) -> db::Item {
     key(app_pk(id), "APP")
 }
 
+/// The most people one application may list (named, 未到期 and 无名单 together). Henan's
+/// largest employers have tens of thousands of workers; above this a unit splits its
+/// enrolment by branch, and every count stays far from `u32`'s limit.
+pub const MAX_LISTED: u32 = 200_000;
+
 impl Application {
     /// The other duty `person` already holds on this application, if any.
     pub fn duty_conflict(&self, duty: Duty, person: &str) -> Option<Duty> {
@@ -258,7 +263,36 @@ impl Application {
 
     /// 参保人数: named (not 未到期) plus 无名单.
     pub fn insured_count(&self) -> u32 {
-        self.named_count + self.unnamed_count
+        self.named_count.saturating_add(self.unnamed_count)
+    }
+
+    /// People the application lists (named, 未到期 included, and 无名单), against
+    /// [`MAX_LISTED`].
+    pub fn listed_count(&self) -> u32 {
+        self.named_count
+            .saturating_add(self.expiring_count)
+            .saturating_add(self.unnamed_count)
+    }
+
+    /// How many more people may be added before [`MAX_LISTED`].
+    pub fn listed_room(&self) -> u32 {
+        MAX_LISTED.saturating_sub(self.listed_count())
+    }
+
+    /// Refuses adding `adding` people when that would pass [`MAX_LISTED`].
+    pub fn ensure_room_for(&self, adding: u32) -> ApiResult<()> {
+        let room = self.listed_room();
+        if adding <= room {
+            return Ok(());
+        }
+        Err(ApiError::refused(
+            "APPLICATION_FULL",
+            format!(
+                "每份参保申请最多{MAX_LISTED}人，本申请已有{}人，还可增加{room}人，本次{adding}人超出上限；\
+                 请减少人数，或将其余人员另建一份参保申请",
+                self.listed_count()
+            ),
+        ))
     }
 
     /// 会费 = 会费标准 × 份数 × 参保人数, in fen.

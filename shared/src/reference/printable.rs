@@ -7,7 +7,8 @@ use std::sync::LazyLock;
 
 static COVERAGE_TEXT: &str = include_str!("../../../infra/fonts/coverage.txt");
 
-static COVERAGE: LazyLock<Vec<(u32, u32)>> = LazyLock::new(|| {
+/// The ranges, sorted (the font module's test compares them with the fonts).
+pub(crate) static COVERAGE: LazyLock<Vec<(u32, u32)>> = LazyLock::new(|| {
     COVERAGE_TEXT
         .lines()
         .filter(|line| !line.starts_with('#') && !line.trim().is_empty())

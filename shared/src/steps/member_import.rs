@@ -22,7 +22,7 @@ use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::platform::uploads;
 use crate::records::account::Role;
-use crate::records::application::{self, Application, ApplicationStatus, app_key, app_pk};
+use crate::records::application::{self, Application, ApplicationStatus, MAX_LISTED, app_key, app_pk};
 use crate::records::coverage::covered_until;
 pub use crate::records::coverage::{coverage_item, coverage_key};
 use crate::records::members::{self, Member, MemberView, member_id, member_sk};
@@ -234,6 +234,7 @@ pub async fn start_import(
     file_name: &str,
 ) -> ApiResult<ImportProgress> {
     let app = application::load_draft(state, unit, app_id).await?;
+    app.ensure_room_for(1)?;
     let job_id = uuid::Uuid::new_v4().to_string();
     let object_key = format!("units/{}/applications/{app_id}/imports/{job_id}.xlsx", unit.unit_id);
     claim_upload(state, app_id, upload_id, &object_key).await?;
@@ -569,6 +570,15 @@ async fn import_job(state: &AppState, job: &ImportJob) -> ApiResult<()> {
             covered_until: coverage.get(m.id.as_str()).copied(),
         })
         .collect();
+    let adding = u32::try_from(new_members.len()).unwrap_or(u32::MAX);
+    app.ensure_room_for(adding)?;
+    // 无名单 added while this import ran must still leave room for it (named counts cannot
+    // grow meanwhile: only this import's commit raises them, guarded by `batch_seq`).
+    let unnamed_room = MAX_LISTED.saturating_sub(
+        app.named_count
+            .saturating_add(app.expiring_count)
+            .saturating_add(adding),
+    );
 
     let failed_rows_key = if outcome.failures.is_empty() {
         None
@@ -621,9 +631,10 @@ async fn import_job(state: &AppState, job: &ImportJob) -> ApiResult<()> {
             app_key(&app.id),
             "SET batch_seq = :n, named_count = named_count + :named, expiring_count = expiring_count + :exp, \
              high_risk_count = high_risk_count + :hr REMOVE import_lease, import_lease_until",
-            Some("import_lease = :lease AND #st = :draft AND batch_seq = :prev"),
+            Some("import_lease = :lease AND #st = :draft AND batch_seq = :prev AND unnamed_count <= :unnamed_room"),
             &[("#st", "status")],
             &[
+                (":unnamed_room", n(unnamed_room)),
                 (":n", n(batch_no)),
                 (":prev", n(app.batch_seq)),
                 (":named", n(charged.len())),
@@ -914,10 +925,11 @@ pub struct NewUnnamed {
 
 /// 新增无名单
 pub async fn add_unnamed(state: &AppState, unit: &UnitUser, app_id: &str, form: NewUnnamed) -> ApiResult<UnnamedEntry> {
-    application::load_draft(state, unit, app_id).await?;
+    let app = application::load_draft(state, unit, app_id).await?;
     if form.count == 0 || form.count > 100_000 {
         return Err(ApiError::refused("COUNT_INVALID", "无名单人数应为1到100000之间的整数"));
     }
+    app.ensure_room_for(form.count)?;
     let entry = UnnamedEntry {
         entry_id: uuid::Uuid::new_v4().simple().to_string(),
         count: form.count,
@@ -929,7 +941,7 @@ pub async fn add_unnamed(state: &AppState, unit: &UnitUser, app_id: &str, form: 
     let table = &*state.table;
     let items = vec![
         db::put_new(table, item).or_internal("build entry")?,
-        unnamed_counts_change(table, app_id, &entry, '+')?,
+        unnamed_counts_change(table, app_id, &entry, '+', Some(&app))?,
         trail::record(
             table,
             &app_pk(app_id),
@@ -972,7 +984,7 @@ pub async fn remove_unnamed(state: &AppState, unit: &UnitUser, app_id: &str, ent
             &[],
         )
         .or_internal("build delete")?,
-        unnamed_counts_change(table, app_id, &entry, '-')?,
+        unnamed_counts_change(table, app_id, &entry, '-', None)?,
         trail::record(
             table,
             &app_pk(app_id),
@@ -987,8 +999,15 @@ pub async fn remove_unnamed(state: &AppState, unit: &UnitUser, app_id: &str, ent
 }
 
 /// The draft's unnamed and high-risk counts moved by one entry (`sign` is '+' or '-'), written
-/// only while the application is still a draft.
-fn unnamed_counts_change(table: &str, app_id: &str, entry: &UnnamedEntry, sign: char) -> ApiResult<TransactWriteItem> {
+/// only while the application is still a draft. An addition checked against `counted` (its
+/// room under [`MAX_LISTED`]) is written only if no count grew since.
+fn unnamed_counts_change(
+    table: &str,
+    app_id: &str,
+    entry: &UnnamedEntry,
+    sign: char,
+    counted: Option<&Application>,
+) -> ApiResult<TransactWriteItem> {
     let risk = if entry.occupation == Occupation::HighRisk {
         entry.count
     } else {
@@ -998,13 +1017,25 @@ fn unnamed_counts_change(table: &str, app_id: &str, entry: &UnnamedEntry, sign: 
         table,
         app_key(app_id),
         &format!("SET unnamed_count = unnamed_count {sign} :c, high_risk_count = high_risk_count {sign} :r"),
-        Some("#st = :draft"),
+        Some(if counted.is_some() {
+            "#st = :draft AND unnamed_count = :uc AND batch_seq = :bs"
+        } else {
+            "#st = :draft"
+        }),
         &[("#st", "status")],
         &[
             (":c", n(entry.count)),
             (":r", n(risk)),
             (":draft", s(ApplicationStatus::Draft.as_str())),
-        ],
+        ]
+        .into_iter()
+        .chain(
+            counted
+                .map(|app| [(":uc", n(app.unnamed_count)), (":bs", n(app.batch_seq))])
+                .into_iter()
+                .flatten(),
+        )
+        .collect::<Vec<_>>(),
     )
     .or_internal("build counts")
 }

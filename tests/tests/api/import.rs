@@ -765,3 +765,83 @@ async fn an_import_runs_in_the_background_and_a_dead_worker_leaves_nothing_count
         .expect("list");
     assert_eq!(objects.key_count(), Some(0));
 }
+
+/// An application lists at most `MAX_LISTED` people: 无名单 and imports past it are refused
+/// with the room left, and nothing of a refused import is counted.
+#[tokio::test]
+async fn an_application_holds_at_most_its_cap_of_people() {
+    use shared::records::application::MAX_LISTED;
+    let app = TestApp::spawn().await;
+    let clerk = app.clerk("411103").await;
+    let id = app.draft(&clerk, 1).await;
+    let path = format!("/api/applications/{id}/unnamed");
+    let add = |count: u32| {
+        let browser = &clerk.browser;
+        let path = path.clone();
+        async move {
+            browser
+                .post(&path, json!({ "count": count, "occupation": "general" }))
+                .await
+        }
+    };
+    assert_eq!(add(100_000).await.status, 201);
+    assert_eq!(add(MAX_LISTED - 100_000 - 1).await.status, 201);
+    let r = add(2).await;
+    assert_eq!((r.status, r.code()), (422, "APPLICATION_FULL"), "{r:?}");
+    assert!(
+        r.body["message"].as_str().unwrap_or_default().contains("还可增加1人"),
+        "{r:?}"
+    );
+    assert_eq!(application(&app, &id).await.unnamed_count, MAX_LISTED - 1);
+
+    // Two rows into room for one: the import ends 失败 and counts nothing.
+    let file = member_workbook(&[
+        [
+            "1",
+            "张三",
+            "居民身份证",
+            &resident_id("19850315", 41),
+            "",
+            "",
+            "",
+            "一般职业",
+            "",
+        ],
+        [
+            "2",
+            "李四",
+            "居民身份证",
+            &resident_id("19850315", 42),
+            "",
+            "",
+            "",
+            "一般职业",
+            "",
+        ],
+    ]);
+    let r = app.import(&clerk.browser, &id, file, "两人.xlsx").await;
+    assert_eq!((r.status, r.code()), (422, "APPLICATION_FULL"), "{r:?}");
+    let stored = application(&app, &id).await;
+    assert_eq!(
+        (stored.named_count, stored.batch_seq, stored.listed_count()),
+        (0, 0, MAX_LISTED - 1)
+    );
+    let members = clerk.browser.get(&format!("/api/applications/{id}/members")).await;
+    assert_eq!(members.body["total"], 0, "{members:?}");
+
+    // Full: the next file is refused before it is queued.
+    assert_eq!(add(1).await.status, 201);
+    let file = member_workbook(&[[
+        "1",
+        "张三",
+        "居民身份证",
+        &resident_id("19850315", 41),
+        "",
+        "",
+        "",
+        "一般职业",
+        "",
+    ]]);
+    let r = app.queue_import(&clerk.browser, &id, file, "一人.xlsx").await;
+    assert_eq!((r.status, r.code()), (422, "APPLICATION_FULL"), "{r:?}");
+}
