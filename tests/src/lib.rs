@@ -639,6 +639,12 @@ impl TestApp {
         if r.status != 202 {
             return r;
         }
+        self.finish_import(browser, app_id).await
+    }
+
+    /// Waits for the queued import of the application to end: its batch (201) when done, its
+    /// error (422) when failed.
+    pub async fn finish_import(&self, browser: &Browser, app_id: &str) -> Resp {
         let started = Instant::now();
         loop {
             // The worker of `spawn` runs in the background; this pass makes the wait the same

@@ -4,14 +4,15 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use shared::platform::cursor::CursorQuery;
 use shared::platform::error::ErrorBody;
-use shared::platform::http::{ApiJson, ApiPath};
+use shared::platform::http::{ApiJson, ApiPath, ApiQuery};
 use shared::platform::openapi::signed_in;
 use shared::platform::uploads::UploadTicket;
 use shared::records::application::Application;
 use shared::records::application_detail::ApplicationDetail;
 use shared::records::attachment::AttachmentView;
-use shared::records::self_check::SelfCheck;
+use shared::records::self_check::{self, SelfCheck};
 use shared::records::session::UnitUser;
 use shared::records::trail::TrailEntry;
 use shared::steps::attachments::{self, AttachmentLink, AttachmentUploadRequest, NewAttachment};
@@ -86,16 +87,18 @@ async fn update(
     Ok(Json(enrollment::update(&state, &unit, &id, &edit).await?))
 }
 
-/// 参保自核信息: over-age members first, then under-age ones
+/// 参保自核信息, one page: over-age members first, then under-age ones
 #[utoipa::path(get, path = "/api/applications/{id}/self-check",
-    params(("id" = String, Path, description = "application id")), tag = "enrollment",
-    responses((status = 200, body = SelfCheck), (status = 404, body = ErrorBody)))]
+    params(("id" = String, Path, description = "application id"), CursorQuery), tag = "enrollment",
+    responses((status = 200, body = SelfCheck), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn self_check(
     State(state): State<AppState>,
     unit: UnitUser,
     ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<CursorQuery>,
 ) -> ApiResult<Json<SelfCheck>> {
-    Ok(Json(enrollment::self_check_for_unit(&state, &unit, &id).await?))
+    let at = q.at(self_check::PAGE_SIZE_DEFAULT, self_check::PAGE_SIZE_MAX)?;
+    Ok(Json(enrollment::self_check_for_unit(&state, &unit, &id, &at).await?))
 }
 
 /// 附件上传: a presigned PUT for one file (≤ 10 MB; PDF, JPG or PNG)

@@ -6,16 +6,16 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
+use shared::platform::cursor::CursorPage;
 use shared::platform::error::ErrorBody;
 use shared::platform::http::{ApiJson, ApiPath, ApiQuery};
 use shared::platform::openapi::signed_in;
-use shared::platform::paging::{self, Page, PageQuery};
 use shared::platform::uploads::UploadTicket;
-use shared::records::members::MemberView;
+use shared::records::members::{MemberQuery, MemberView};
 use shared::records::session::UnitUser;
 use shared::steps::member_import::{self, ImportBatch, ImportProgress, MemberEdit, NewUnnamed, UnnamedEntry};
 use shared::{ApiResult, AppState};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -157,38 +157,18 @@ async fn failed_rows(
     }))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-struct MemberQuery {
-    /// From 1 (default 1)
-    #[serde(default, deserialize_with = "paging::page_number")]
-    #[param(minimum = 1, maximum = 1000000)]
-    page: Option<u32>,
-    /// 1 … 200 (default 20) (a larger size is taken as the maximum)
-    #[serde(default, deserialize_with = "paging::page_size")]
-    #[param(minimum = 1, maximum = 1000)]
-    page_size: Option<u32>,
-    /// Only 未到期 members (未到期人员清单)
-    expiring: Option<bool>,
-}
-
-/// 人员详情 (masked), one page
+/// 人员详情 (masked), one page; 上一页/下一页 with the cursors given, or a search by name or ID
 #[utoipa::path(get, path = "/api/applications/{id}/members", tag = "members",
     params(("id" = String, Path, description = "application id"), MemberQuery),
-    responses((status = 200, body = Page<MemberView>), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = CursorPage<MemberView>), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn list_members(
     State(state): State<AppState>,
     unit: UnitUser,
     ApiPath(id): ApiPath<String>,
     ApiQuery(q): ApiQuery<MemberQuery>,
-) -> ApiResult<Json<Page<MemberView>>> {
-    let page = PageQuery {
-        page: q.page,
-        page_size: q.page_size,
-    };
-    Ok(Json(
-        member_import::list(&state, &unit, &id, page, q.expiring.unwrap_or(false)).await?,
-    ))
+) -> ApiResult<Json<CursorPage<MemberView>>> {
+    let (filter, at) = q.parse()?;
+    Ok(Json(member_import::list(&state, &unit, &id, &filter, &at).await?))
 }
 
 /// 人员修改

@@ -4,11 +4,13 @@
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
+use shared::platform::cursor::{CursorPage, CursorQuery};
 use shared::platform::error::ErrorBody;
 use shared::platform::http::{ApiJson, ApiPath, ApiQuery};
 use shared::platform::openapi::signed_in;
 use shared::platform::paging::{self, Page, PageQuery};
-use shared::records::members::MemberView;
+use shared::records::members::{MemberQuery, MemberView};
+use shared::records::self_check::{self, SelfCheck};
 use shared::records::session::StaffUser;
 use shared::steps::review::{
     self, ApproveRequest, ReturnRequest, ReviewDecision, ReviewLevel, ReviewRow, StaffApplicationView,
@@ -24,6 +26,7 @@ pub fn api() -> OpenApiRouter<AppState> {
             .routes(routes!(queue))
             .routes(routes!(show))
             .routes(routes!(members))
+            .routes(routes!(self_check_page))
             .routes(routes!(approve))
             .routes(routes!(return_application)),
     )
@@ -79,17 +82,35 @@ async fn show(
     Ok(Json(review::view(&state, &staff, &id).await?))
 }
 
-/// 人员清单: the members, a page at a time, names, IDs and phones masked
+/// 人员清单: the members, a page at a time (上一页/下一页) or searched by name or ID, names,
+/// IDs and phones masked
 #[utoipa::path(get, path = "/api/staff/applications/{id}/members", tag = "review",
-    params(("id" = String, Path, description = "application id"), PageQuery),
-    responses((status = 200, body = Page<MemberView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("id" = String, Path, description = "application id"), MemberQuery),
+    responses((status = 200, body = CursorPage<MemberView>), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
 async fn members(
     State(state): State<AppState>,
     staff: StaffUser,
     ApiPath(id): ApiPath<String>,
-    ApiQuery(page): ApiQuery<PageQuery>,
-) -> ApiResult<Json<Page<MemberView>>> {
-    Ok(Json(review::members_page(&state, &staff, &id, page).await?))
+    ApiQuery(q): ApiQuery<MemberQuery>,
+) -> ApiResult<Json<CursorPage<MemberView>>> {
+    let (filter, at) = q.parse()?;
+    Ok(Json(review::members_page(&state, &staff, &id, &filter, &at).await?))
+}
+
+/// 参保自核信息, one page (the full view carries the first): over-age, then under-age members
+#[utoipa::path(get, path = "/api/staff/applications/{id}/self-check", tag = "review",
+    params(("id" = String, Path, description = "application id"), CursorQuery),
+    responses((status = 200, body = SelfCheck), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+async fn self_check_page(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<CursorQuery>,
+) -> ApiResult<Json<SelfCheck>> {
+    let at = q.at(self_check::PAGE_SIZE_DEFAULT, self_check::PAGE_SIZE_MAX)?;
+    Ok(Json(review::self_check_page(&state, &staff, &id, &at).await?))
 }
 
 /// 审核通过 at a level (终审: → 待开票, SMS with the amount due)

@@ -1,5 +1,6 @@
 //! What any step needs and no step owns: clients, storage helpers, HTTP glue, errors, paging,
 //! time, logging, uploads, the SMS outbox and transport, password hashing.
+pub mod cursor;
 pub mod db;
 pub mod error;
 pub mod http;

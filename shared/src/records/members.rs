@@ -1,15 +1,17 @@
 //! 参保人: the named members of an application, one item each under the application's
 //! partition (`MEMBER#<hash of the ID>`), so the same ID can be stored only once and URLs
 //! never carry an ID number.
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::{Gender, IdType, Mobile, Occupation, PersonId, mask_name};
+
+use crate::platform::cursor::{CursorPage, IndexList, IndexName, PageAt, Segment, SortRange};
 use crate::platform::db::{self, s};
-use crate::platform::error::ApiResult;
-use crate::platform::paging::{Page, PageQuery, PageRequest};
+use crate::platform::error::{ApiError, ApiResult, OrInternal};
 use crate::platform::state::AppState;
 use crate::records::application::{Application, app_pk};
 
@@ -137,22 +139,194 @@ impl Member {
         }
     }
 
+    /// The member's item with the index keys it is listed by (written with every put, so an
+    /// edit moves it in the name index): gsi1 = the list in import order, 未到期 members in a
+    /// partition of their own; gsi2 = by name (按姓名查询); gsi3 = by gender and birth date (the
+    /// age checks of 参保自核 are ranges of it).
     pub fn to_item(&self, app_id: &str) -> anyhow::Result<db::Item> {
         let mut item = db::to_item(self)?;
         item.extend(db::key(app_pk(app_id), member_sk(&self.member_id)));
+        let order = order_key(self.batch_no, self.row);
+        let listed = if self.covered_until.is_some() {
+            expiring_pk(app_id)
+        } else {
+            charged_pk(app_id)
+        };
+        for (name, value) in [
+            ("gsi1pk", listed),
+            ("gsi1sk", order.clone()),
+            ("gsi2pk", names_pk(app_id)),
+            ("gsi2sk", format!("{}#{order}", self.name)),
+            ("gsi3pk", ages_pk(app_id, self.gender)),
+            ("gsi3sk", format!("{}#{order}", self.birth_date)),
+        ] {
+            item.insert(name.to_owned(), s(value));
+        }
         Ok(item)
     }
 }
 
+/// Sort key of import order: batch, then row in that batch's file, fixed-width so that text
+/// order is number order.
+fn order_key(batch_no: u32, row: u32) -> String {
+    format!("{batch_no:06}#{row:07}")
+}
+
+/// Sort keys below this one belong to committed imports (`batch_no <= batch_seq`).
+fn committed_bound(app: &Application) -> String {
+    format!("{:06}", app.batch_seq.saturating_add(1))
+}
+
+fn charged_pk(app_id: &str) -> String {
+    format!("MEMBERS#{app_id}")
+}
+
+fn expiring_pk(app_id: &str) -> String {
+    format!("MEMBERS#{app_id}#EXPIRING")
+}
+
+fn names_pk(app_id: &str) -> String {
+    format!("MEMBERNAMES#{app_id}")
+}
+
+/// Partition of one gender's members by birth date (see [`crate::records::self_check`]).
+pub fn ages_pk(app_id: &str, gender: Gender) -> String {
+    let gender = match gender {
+        Gender::Male => "male",
+        Gender::Female => "female",
+    };
+    format!("MEMBERAGES#{app_id}#{gender}")
+}
+
+/// Keeps the members of committed imports only, where a key range cannot (indexes not ordered
+/// by batch first).
+pub fn committed_filter(app: &Application) -> (&'static str, [(&'static str, AttributeValue); 1]) {
+    ("batch_no <= :committed", [(":committed", db::n(app.batch_seq))])
+}
+
 pub const PAGE_SIZE_DEFAULT: u32 = 20;
 pub const PAGE_SIZE_MAX: u32 = 200;
+/// Longest search text: a name or a whole ID number.
+pub const MAX_SEARCH_CHARS: usize = 50;
 
-/// One page of members as lists show them (import order: batch, row), masked.
-pub fn page(mut members: Vec<Member>, query: PageQuery, today: NaiveDate) -> Page<MemberView> {
-    members.sort_by_key(|m| (m.batch_no, m.row));
-    PageRequest::new(query, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX)
-        .cut(members)
-        .map(|m| m.view(today))
+/// `?cursor=&page_size=&expiring=&q=` of the member lists (the unit's and the reviewers').
+#[derive(Debug, Default, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MemberQuery {
+    /// `next` of the page before (absent: the first page)
+    #[param(max_length = 1024)]
+    pub cursor: Option<String>,
+    /// 1 … 200 (default 20) (a larger size is taken as the maximum)
+    #[serde(default, deserialize_with = "crate::platform::paging::page_size")]
+    #[param(minimum = 1, maximum = 1000)]
+    pub page_size: Option<u32>,
+    /// Only 未到期 members (未到期人员清单)
+    pub expiring: Option<bool>,
+    /// 按姓名或证件号码查询: a name's beginning, or a whole ID number
+    #[param(max_length = 50)]
+    pub q: Option<String>,
+}
+
+impl MemberQuery {
+    pub fn parse(&self) -> ApiResult<(MemberFilter, PageAt)> {
+        let filter = MemberFilter::from_query(self.q.as_deref(), self.expiring.unwrap_or(false))?;
+        let at = PageAt::new(self.cursor.as_deref(), self.page_size, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX)?;
+        Ok((filter, at))
+    }
+}
+
+/// Which members a list shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberFilter {
+    /// Everyone: those charged this time in import order, then the 未到期 ones.
+    All,
+    /// 未到期人员清单
+    Expiring,
+    /// Names beginning with this text.
+    NamePrefix(String),
+    /// The one person with this whole ID number.
+    IdNumber(String),
+}
+
+impl MemberFilter {
+    /// From the list's query: a search text with a digit is an ID number (names have none), any
+    /// other text a name prefix; none lists everyone (or the 未到期 ones).
+    pub fn from_query(search: Option<&str>, expiring: bool) -> ApiResult<Self> {
+        let search = search.map(str::trim).unwrap_or_default();
+        if search.chars().count() > MAX_SEARCH_CHARS {
+            return Err(ApiError::malformed(
+                "SEARCH_TOO_LONG",
+                format!("查询内容不能超过{MAX_SEARCH_CHARS}个字，请输入姓名或完整的证件号码"),
+            ));
+        }
+        Ok(if search.is_empty() {
+            if expiring { Self::Expiring } else { Self::All }
+        } else if search.chars().any(|c| c.is_ascii_digit()) {
+            Self::IdNumber(
+                search
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect::<String>()
+                    .to_uppercase(),
+            )
+        } else {
+            Self::NamePrefix(search.to_owned())
+        })
+    }
+}
+
+/// One page of an application's members as lists show them, masked, read from the indexes:
+/// the page and one more item, whatever the application's size.
+pub async fn page_of(
+    state: &AppState,
+    app: &Application,
+    filter: &MemberFilter,
+    request: &PageAt,
+    today: NaiveDate,
+) -> ApiResult<CursorPage<MemberView>> {
+    let committed = || SortRange::Below(committed_bound(app));
+    let (list, total) = match filter {
+        MemberFilter::IdNumber(number) => {
+            let found = db::get_as::<Member>(
+                state,
+                db::key(app_pk(&app.id), member_sk(&member_id(number))),
+                "get member",
+            )
+            .await?
+            .filter(|m| m.committed_in(app));
+            let items = found.iter().map(|m| m.view(today)).collect();
+            return Ok(CursorPage::whole(items, request.size));
+        }
+        MemberFilter::All => (
+            IndexList::new(vec![
+                Segment::new(IndexName::Gsi1, charged_pk(&app.id), committed()),
+                Segment::new(IndexName::Gsi1, expiring_pk(&app.id), committed()),
+            ]),
+            Some(app.named_count.saturating_add(app.expiring_count)),
+        ),
+        MemberFilter::Expiring => (
+            IndexList::new(vec![Segment::new(IndexName::Gsi1, expiring_pk(&app.id), committed())]),
+            Some(app.expiring_count),
+        ),
+        MemberFilter::NamePrefix(prefix) => {
+            let (expression, values) = committed_filter(app);
+            (
+                IndexList::new(vec![Segment::new(
+                    IndexName::Gsi2,
+                    names_pk(&app.id),
+                    SortRange::BeginsWith(prefix.clone()),
+                )])
+                .filtered(expression, &values),
+                None,
+            )
+        }
+    };
+    let (items, next) = list.read_page(state, request).await?;
+    let members = items
+        .into_iter()
+        .map(|(_, item)| db::from_item::<Member>(item).or_internal("decode member"))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(request.page(members.iter().map(|m| m.view(today)).collect(), total, next))
 }
 
 /// Opaque, stable id of a person within an application: the same ID number always maps to

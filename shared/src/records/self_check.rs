@@ -1,16 +1,23 @@
 //! 参保自核信息: members outside the activity's age limits, over-age first; over-age members
 //! need the 超龄证明 attachment.
-use chrono::{Days, NaiveDate};
+//!
+//! Findings are not computed by reading every member: a member is written with its gender and
+//! birth date as keys of an index (gsi3), and "older than L on E" is a range of it: born on or
+//! before (E.year − L − 1, E.month, E.day), as chrono's `years_since` compares month and day. So
+//! a page of findings reads that page, and the counts cost the findings, not the members.
+use chrono::{Datelike, Days, NaiveDate};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::{Gender, mask_name};
-use crate::platform::error::ApiResult;
+use crate::platform::cursor::{IndexList, IndexName, PageAt, Segment, SortRange};
+use crate::platform::db;
+use crate::platform::error::{ApiResult, OrInternal};
 use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::records::application::Application;
 use crate::records::attachment::{self, AttachmentKind};
-use crate::records::members::{self, Member};
+use crate::records::members::{Member, ages_pk, committed_filter};
 
 /// 自核规则
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -64,11 +71,16 @@ pub struct SelfCheckFinding {
     pub status: String,
 }
 
-/// 参保自核信息 of one application.
+/// 参保自核信息 of one application: the counts, and one page of findings.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SelfCheck {
-    /// Over-age members first, then under-age ones.
+    /// One page: over-age members first (men, then women, oldest first), then under-age ones.
     pub findings: Vec<SelfCheckFinding>,
+    /// Findings before this page (序号 of the first is offset + 1)
+    pub offset: u32,
+    pub page_size: u32,
+    /// `cursor` of the next page of findings; absent on the last page
+    pub next: Option<String>,
     pub over_age_count: u32,
     pub under_age_count: u32,
     /// 高危职业人数
@@ -80,6 +92,9 @@ pub struct SelfCheck {
     /// 自核日期
     pub checked_on: String,
 }
+
+pub const PAGE_SIZE_DEFAULT: u32 = 10;
+pub const PAGE_SIZE_MAX: u32 = 200;
 
 fn age_limit(app: &Application, gender: Gender) -> u32 {
     match gender {
@@ -96,66 +111,60 @@ pub fn over_age<'a>(app: &Application, members: &'a [Member], effective: NaiveDa
         .collect()
 }
 
-/// The self-check as a pure function of the application, its members and the dates.
-pub fn self_check(
-    app: &Application,
-    members: &[Member],
-    proof_uploaded: bool,
-    today: NaiveDate,
-    effective: NaiveDate,
-) -> SelfCheck {
-    let mut sorted: Vec<&Member> = members.iter().collect();
-    sorted.sort_by(|a, b| (a.batch_no, a.row, &a.member_id).cmp(&(b.batch_no, b.row, &b.member_id)));
-    let mut flagged: Vec<(SelfCheckRule, &Member, u32)> = Vec::new();
-    for m in &sorted {
-        let limit = age_limit(app, m.gender);
-        if m.age_on(effective) > limit {
-            flagged.push((SelfCheckRule::OverAge, m, limit));
-        }
-    }
-    for m in &sorted {
-        if m.age_on(effective) < app.min_age {
-            flagged.push((SelfCheckRule::UnderAge, m, app.min_age));
-        }
-    }
-    let checked_on = today.to_string();
-    let findings: Vec<SelfCheckFinding> = flagged
+/// The birth-date sort key just above every member born on (E.year − years, E.month, E.day):
+/// those at or below it are at least `years` old on E. The day need not exist (29 February of a
+/// common year): text order is the (year, month, day) order `years_since` uses.
+fn born_by(effective: NaiveDate, years: u32) -> String {
+    let year = effective.year() - i32::try_from(years).unwrap_or(i32::MAX / 2);
+    format!("{year:04}-{:02}-{:02}$", effective.month(), effective.day())
+}
+
+/// The index ranges of one rule, a segment per gender, each with the limit it checks.
+fn rule_segments(app: &Application, rule: SelfCheckRule, effective: NaiveDate) -> Vec<(Segment, u32)> {
+    [Gender::Male, Gender::Female]
         .into_iter()
-        .zip(1u32..)
-        .map(|((rule, m, limit), seq)| SelfCheckFinding {
-            seq,
-            number: app.number.clone(),
-            activity_name: app.activity_name.clone(),
-            rule_code: rule,
-            rule: rule.label().to_owned(),
-            member_id: m.member_id.clone(),
-            member_name: mask_name(&m.name),
-            id_number: m.id.masked(),
-            gender: m.gender.label().to_owned(),
-            age: m.age_on(effective),
-            age_limit: limit,
-            checked_on: checked_on.clone(),
-            status: if rule == SelfCheckRule::OverAge && proof_uploaded {
-                STATUS_PROOF_UPLOADED
-            } else {
-                STATUS_PENDING
+        .filter_map(|gender| {
+            let pk = ages_pk(&app.id, gender);
+            match rule {
+                SelfCheckRule::OverAge => {
+                    let limit = age_limit(app, gender);
+                    let range = SortRange::Below(born_by(effective, limit.saturating_add(1)));
+                    Some((Segment::new(IndexName::Gsi3, pk, range), limit))
+                }
+                // No one is younger than 0.
+                SelfCheckRule::UnderAge if app.min_age == 0 => None,
+                SelfCheckRule::UnderAge => {
+                    let range = SortRange::Above(born_by(effective, app.min_age));
+                    Some((Segment::new(IndexName::Gsi3, pk, range), app.min_age))
+                }
             }
-            .to_owned(),
         })
-        .collect();
-    let over = findings
-        .iter()
-        .filter(|f| f.rule_code == SelfCheckRule::OverAge)
-        .count();
-    SelfCheck {
-        over_age_count: u32::try_from(over).unwrap_or(u32::MAX),
-        under_age_count: u32::try_from(findings.len() - over).unwrap_or(u32::MAX),
-        findings,
-        high_risk_count: app.high_risk_count,
-        overage_proof_uploaded: proof_uploaded,
-        effective_date: effective.to_string(),
-        checked_on,
+        .collect()
+}
+
+/// The findings of `rules` as one list, with each segment's rule and limit.
+fn findings_list(
+    app: &Application,
+    rules: &[SelfCheckRule],
+    effective: NaiveDate,
+) -> (IndexList, Vec<(SelfCheckRule, u32)>) {
+    let mut segments = Vec::new();
+    let mut meaning = Vec::new();
+    for &rule in rules {
+        for (segment, limit) in rule_segments(app, rule, effective) {
+            segments.push(segment);
+            meaning.push((rule, limit));
+        }
     }
+    let (expression, values) = committed_filter(app);
+    (IndexList::new(segments).filtered(expression, &values), meaning)
+}
+
+/// How many committed members are over-age and under-age on `effective`.
+pub async fn counts(state: &AppState, app: &Application, effective: NaiveDate) -> ApiResult<(u32, u32)> {
+    let (over, _) = findings_list(app, &[SelfCheckRule::OverAge], effective);
+    let (under, _) = findings_list(app, &[SelfCheckRule::UnderAge], effective);
+    Ok((over.count(state).await?, under.count(state).await?))
 }
 
 /// (today, planned effective date = tomorrow), Beijing.
@@ -164,13 +173,89 @@ pub fn check_dates() -> (NaiveDate, NaiveDate) {
     (today, today.checked_add_days(Days::new(1)).unwrap_or(today))
 }
 
-/// 参保自核信息 of any application (callers check who may read it).
-pub async fn self_check_of(state: &AppState, app: &Application) -> ApiResult<SelfCheck> {
-    let members = members::all(state, app).await?;
+/// 参保自核信息 of any application (callers check who may read it), one page of findings.
+pub async fn self_check_of(state: &AppState, app: &Application, request: &PageAt) -> ApiResult<SelfCheck> {
     let proof = attachment::list(state, &app.id)
         .await?
         .iter()
         .any(|a| a.kind == AttachmentKind::OverageProof);
     let (today, effective) = check_dates();
-    Ok(self_check(app, &members, proof, today, effective))
+    let (list, meaning) = findings_list(app, &[SelfCheckRule::OverAge, SelfCheckRule::UnderAge], effective);
+    let (items, next) = list.read_page(state, request).await?;
+    let checked_on = today.to_string();
+    let mut findings = Vec::with_capacity(items.len());
+    for ((segment, item), seq) in items.into_iter().zip(request.offset().saturating_add(1)..) {
+        let member: Member = db::from_item(item).or_internal("decode member")?;
+        let Some(&(rule, limit)) = meaning.get(segment) else {
+            continue;
+        };
+        findings.push(SelfCheckFinding {
+            seq,
+            number: app.number.clone(),
+            activity_name: app.activity_name.clone(),
+            rule_code: rule,
+            rule: rule.label().to_owned(),
+            member_id: member.member_id.clone(),
+            member_name: mask_name(&member.name),
+            id_number: member.id.masked(),
+            gender: member.gender.label().to_owned(),
+            age: member.age_on(effective),
+            age_limit: limit,
+            checked_on: checked_on.clone(),
+            status: if rule == SelfCheckRule::OverAge && proof {
+                STATUS_PROOF_UPLOADED
+            } else {
+                STATUS_PENDING
+            }
+            .to_owned(),
+        });
+    }
+    let (over_age_count, under_age_count) = counts(state, app, effective).await?;
+    Ok(SelfCheck {
+        findings,
+        offset: request.offset(),
+        page_size: request.size,
+        next,
+        over_age_count,
+        under_age_count,
+        high_risk_count: app.high_risk_count,
+        overage_proof_uploaded: proof,
+        effective_date: effective.to_string(),
+        checked_on,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("a real date")
+    }
+
+    /// The key range and the age rule agree for every birth date of six years around the
+    /// limits, on ordinary days and on the days around 29 February.
+    #[test]
+    fn the_birth_date_ranges_are_the_age_rule() {
+        let effectives = [
+            date(2025, 3, 1),
+            date(2024, 2, 29),
+            date(2025, 2, 28),
+            date(2026, 12, 31),
+            date(2027, 1, 1),
+        ];
+        for effective in effectives {
+            for years in [16u32, 60, 61, 66] {
+                let bound = born_by(effective, years);
+                let mut birth = date(effective.year() - years as i32 - 3, 1, 1);
+                let last = date(effective.year() - years as i32 + 3, 12, 31);
+                while birth <= last {
+                    let key = format!("{birth}#000001#0000001");
+                    let old_enough = effective.years_since(birth).unwrap_or(0) >= years;
+                    assert_eq!(key < bound, old_enough, "born {birth}, {years} years on {effective}");
+                    birth = birth.succ_opt().expect("next day");
+                }
+            }
+        }
+    }
 }

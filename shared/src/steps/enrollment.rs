@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use crate::platform::cursor::PageAt;
 use crate::platform::db::{self, Index, OnCancel, key, n, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, FieldError, OrInternal};
 use crate::platform::http::whole_number;
@@ -19,8 +20,7 @@ use crate::records::account::Role;
 use crate::records::application::{self, Application, ApplicationStatus, app_key, app_pk};
 use crate::records::application_detail::{ApplicationDetail, detail_of};
 use crate::records::attachment::{self, AttachmentKind, attachment_sk};
-use crate::records::members::{self, Member};
-use crate::records::self_check::{SelfCheck, check_dates, over_age, self_check_of};
+use crate::records::self_check::{self, SelfCheck, check_dates, self_check_of};
 use crate::records::session::UnitUser;
 use crate::records::trail::{self, TrailEntry};
 use crate::records::transition::Transition;
@@ -286,16 +286,21 @@ pub async fn update(
 // 参保自核信息
 
 /// 参保自核信息 of the caller's own application.
-pub async fn self_check_for_unit(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<SelfCheck> {
+pub async fn self_check_for_unit(
+    state: &AppState,
+    unit: &UnitUser,
+    id: &str,
+    request: &PageAt,
+) -> ApiResult<SelfCheck> {
     let app = application::load_for_unit(state, unit, id).await?;
-    self_check_of(state, &app).await
+    self_check_of(state, &app, request).await
 }
 
 // ---------------------------------------------------------------------------------------------
 // 提交 (完成)
 
 /// Why a draft cannot be submitted yet, every reason at once; empty when it can.
-pub fn submit_problems(app: &Application, members: &[Member], over_age_count: usize, proof: bool) -> Vec<FieldError> {
+pub fn submit_problems(app: &Application, over_age_count: u32, proof: bool) -> Vec<FieldError> {
     let mut problems = Vec::new();
     let mut push = |field: &str, code: &'static str, message: &str| {
         problems.push(FieldError {
@@ -305,7 +310,7 @@ pub fn submit_problems(app: &Application, members: &[Member], over_age_count: us
         });
     };
     if app.insured_count() == 0 {
-        if members.is_empty() {
+        if app.expiring_count == 0 {
             push(
                 "members",
                 "NO_MEMBERS",
@@ -348,12 +353,11 @@ fn changed_meanwhile() -> ApiError {
 /// satisfied the check still exists.
 pub async fn submit(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<ApplicationSummary> {
     let app = application::load_draft(state, unit, id).await?;
-    let members = members::all(state, &app).await?;
     let attachments = attachment::list(state, &app.id).await?;
     let proof = attachments.iter().find(|a| a.kind == AttachmentKind::OverageProof);
     let (_, effective) = check_dates();
-    let over = over_age(&app, &members, effective).len();
-    let problems = submit_problems(&app, &members, over, proof.is_some());
+    let (over, _) = self_check::counts(state, &app, effective).await?;
+    let problems = submit_problems(&app, over, proof.is_some());
     if let Some(first) = problems.first() {
         let mut err = ApiError::refused(first.code, first.message.clone());
         err.fields = problems;
@@ -442,7 +446,8 @@ mod tests {
     use super::*;
     use crate::domain::{Gender, IdType, Occupation, PersonId};
     use crate::records::application_detail::{beijing_date, insured_rate};
-    use crate::records::self_check::{STATUS_PENDING, STATUS_PROOF_UPLOADED, self_check};
+    use crate::records::members::{self, Member};
+    use crate::records::self_check::over_age;
 
     fn app() -> Application {
         Application {
@@ -618,7 +623,7 @@ mod tests {
     }
 
     #[test]
-    fn over_age_comes_first_then_under_age_with_data_masked() {
+    fn over_age_is_taken_on_the_effective_date_per_gender() {
         let app = app();
         let effective = date(2025, 3, 1);
         let members = vec![
@@ -628,34 +633,12 @@ mod tests {
             member("赵敏", "410102196903021227", Gender::Female, date(1969, 3, 2), 4),
             member("钱多", "410102196503011230", Gender::Male, date(1965, 3, 1), 5),
         ];
-        let check = self_check(&app, &members, false, date(2025, 2, 28), effective);
-        let rows: Vec<(u32, &str, &str, u32)> = check
-            .findings
-            .iter()
-            .map(|f| (f.seq, f.rule.as_str(), f.member_name.as_str(), f.age))
-            .collect();
         // 张三丰 65 > 60; 王芳 turns 56 on the effective date (> 55); 赵敏 is still 55.
-        assert_eq!(
-            rows,
-            vec![
-                (1, "超龄", "张**", 65),
-                (2, "超龄", "王*", 56),
-                (3, "未满最低年龄", "李**", 15)
-            ]
-        );
-        assert_eq!(check.findings[0].id_number, "410***********1238");
-        assert_eq!(check.findings[0].status, STATUS_PENDING);
-        assert_eq!(check.findings[0].checked_on, "2025-02-28");
-        assert_eq!((check.over_age_count, check.under_age_count), (2, 1));
-        assert_eq!(check.effective_date, "2025-03-01");
-
-        let with_proof = self_check(&app, &members, true, date(2025, 2, 28), effective);
-        let statuses: Vec<&str> = with_proof.findings.iter().map(|f| f.status.as_str()).collect();
-        assert_eq!(
-            statuses,
-            vec![STATUS_PROOF_UPLOADED, STATUS_PROOF_UPLOADED, STATUS_PENDING]
-        );
-        assert_eq!(over_age(&app, &members, effective).len(), 2);
+        let names: Vec<&str> = over_age(&app, &members, effective)
+            .iter()
+            .map(|m| m.name.as_str())
+            .collect();
+        assert_eq!(names, vec!["张三丰", "王芳"]);
     }
 
     #[test]
@@ -663,18 +646,15 @@ mod tests {
         let mut app = app();
         let codes = |problems: Vec<FieldError>| problems.into_iter().map(|p| p.code).collect::<Vec<_>>();
         assert_eq!(
-            codes(submit_problems(&app, &[], 0, false)),
+            codes(submit_problems(&app, 0, false)),
             vec!["NO_MEMBERS", "EMPLOYEES_REQUIRED"]
         );
         app.unnamed_count = 3;
         app.employees = Some(5);
-        assert_eq!(codes(submit_problems(&app, &[], 0, false)), vec!["EMPLOYEES_REQUIRED"]);
+        assert_eq!(codes(submit_problems(&app, 0, false)), vec!["EMPLOYEES_REQUIRED"]);
         app.female_employees = Some(0);
-        assert!(submit_problems(&app, &[], 0, false).is_empty());
-        assert_eq!(
-            codes(submit_problems(&app, &[], 1, false)),
-            vec!["OVERAGE_PROOF_REQUIRED"]
-        );
-        assert!(submit_problems(&app, &[], 1, true).is_empty());
+        assert!(submit_problems(&app, 0, false).is_empty());
+        assert_eq!(codes(submit_problems(&app, 1, false)), vec!["OVERAGE_PROOF_REQUIRED"]);
+        assert!(submit_problems(&app, 1, true).is_empty());
     }
 }

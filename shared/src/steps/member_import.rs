@@ -15,9 +15,9 @@ use utoipa::ToSchema;
 
 use crate::domain::Mobile;
 use crate::domain::Occupation;
+use crate::platform::cursor::{CursorPage, PageAt};
 use crate::platform::db::{self, OnCancel, key, n, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
-use crate::platform::paging::{Page, PageQuery};
 use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::platform::uploads;
@@ -25,7 +25,7 @@ use crate::records::account::Role;
 use crate::records::application::{self, Application, ApplicationStatus, MAX_LISTED, app_key, app_pk};
 use crate::records::coverage::covered_until;
 pub use crate::records::coverage::{coverage_item, coverage_key};
-use crate::records::members::{self, Member, MemberView, member_id, member_sk};
+use crate::records::members::{self, Member, MemberFilter, MemberView, member_id, member_sk};
 use crate::records::session::UnitUser;
 use crate::records::trail;
 use crate::spreadsheet::{self, ExportMember, ImportContext, XlsxLimits};
@@ -761,20 +761,17 @@ pub async fn failed_rows_url(state: &AppState, unit: &UnitUser, app_id: &str, ba
     uploads::download_url(state, &key, 300).await
 }
 
-/// 人员详情: the members of an application, masked, a page at a time (ordered by batch and row).
+/// 人员详情: the members of an application, masked, one page read at a time (import order;
+/// see [`MemberFilter`] for the 未到期 list and the search).
 pub async fn list(
     state: &AppState,
     unit: &UnitUser,
     app_id: &str,
-    page: PageQuery,
-    expiring_only: bool,
-) -> ApiResult<Page<MemberView>> {
+    filter: &MemberFilter,
+    request: &PageAt,
+) -> ApiResult<CursorPage<MemberView>> {
     let app = application::load_for_unit(state, unit, app_id).await?;
-    let mut all = members::all(state, &app).await?;
-    if expiring_only {
-        all.retain(|m| m.covered_until.is_some());
-    }
-    Ok(members::page(all, page, time::today_beijing()))
+    members::page_of(state, &app, filter, request, time::today_beijing()).await
 }
 
 async fn load_member(state: &AppState, app: &Application, member: &str) -> ApiResult<Member> {

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::{Fen, Mobile};
+use crate::platform::cursor::{CursorPage, PageAt};
 use crate::platform::db::{self, Index, n, s};
 use crate::platform::error::{ApiError, ApiResult, OrInternal};
 use crate::platform::paging::{Page, PageQuery, PageRequest};
@@ -21,7 +22,7 @@ use crate::records::account::{Permission, Role};
 use crate::records::application::{self, Application, ApplicationStatus, Duty, FeeSummary, app_pk};
 use crate::records::application_detail::{self, ApplicationDetail};
 use crate::records::attachment::{self, AttachmentView};
-use crate::records::members::{self, MemberView};
+use crate::records::members::{self, MemberFilter, MemberView};
 use crate::records::self_check::{self, SelfCheck};
 use crate::records::session::StaffUser;
 use crate::records::trail::{self, TrailEntry};
@@ -304,7 +305,7 @@ pub async fn view(state: &AppState, staff: &StaffUser, id: &str) -> ApiResult<St
     Ok(StaffApplicationView {
         unit_id: app.unit_id.clone(),
         fees: FeeSummary::of(&app)?,
-        self_check: self_check::self_check_of(state, &app).await?,
+        self_check: self_check::self_check_of(state, &app, &PageAt::first(self_check::PAGE_SIZE_DEFAULT)).await?,
         attachments: links,
         trail: trail::list(state, &app_pk(&app.id)).await?,
         reviewers: Reviewers {
@@ -321,12 +322,19 @@ pub async fn members_page(
     state: &AppState,
     staff: &StaffUser,
     id: &str,
-    page: PageQuery,
-) -> ApiResult<Page<MemberView>> {
+    filter: &MemberFilter,
+    request: &PageAt,
+) -> ApiResult<CursorPage<MemberView>> {
     staff.require_any(&READERS)?;
     let app = application::load_for_staff(state, staff, id).await?;
-    let all = members::all(state, &app).await?;
-    Ok(members::page(all, page, time::today_beijing()))
+    members::page_of(state, &app, filter, request, time::today_beijing()).await
+}
+
+/// 参保自核信息 for a reviewer, one page of findings (the full view carries the first).
+pub async fn self_check_page(state: &AppState, staff: &StaffUser, id: &str, request: &PageAt) -> ApiResult<SelfCheck> {
+    staff.require_any(&READERS)?;
+    let app = application::load_for_staff(state, staff, id).await?;
+    self_check::self_check_of(state, &app, request).await
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -725,6 +725,30 @@ async fn over_age_members_need_a_proof_and_of_two_submits_exactly_one_wins() {
     assert_eq!(under["rule"], "未满最低年龄");
     assert_eq!(under["member_name"], "陈*");
     assert!(!r.body.to_string().contains(&ids[0]), "ID numbers never appear whole");
+    // A page at a time: the cursor of the first finding's page starts the second.
+    let first = clerk
+        .get(&format!("/api/applications/{id}/self-check?page_size=1"))
+        .await;
+    let next = first.body["next"].as_str().expect("a next page").to_owned();
+    assert_eq!(first.body["findings"][0]["rule"], "超龄", "{first:?}");
+    let second = clerk
+        .get(&format!("/api/applications/{id}/self-check?page_size=1&cursor={next}"))
+        .await;
+    assert_eq!(
+        (
+            second.body["findings"][0]["seq"].as_u64(),
+            second.body["findings"][0]["member_name"].as_str(),
+            second.body["offset"].as_u64(),
+            second.body["next"].is_null(),
+            second.body["over_age_count"].as_u64()
+        ),
+        (Some(2), Some("陈*"), Some(1), true, Some(1)),
+        "{second:?}"
+    );
+    let bad = clerk
+        .get(&format!("/api/applications/{id}/self-check?cursor=x{next}"))
+        .await;
+    assert_eq!((bad.status, bad.code()), (422, "CURSOR_INVALID"), "{bad:?}");
 
     // Submit: refused until a 超龄证明 is attached; an 其他 attachment is not one.
     let submit = format!("/api/applications/{id}/submit");

@@ -1,5 +1,5 @@
 use calamine::{Data, Reader, Xlsx};
-use e2e::{TestApp, member_workbook, resident_id};
+use e2e::{Resp, TestApp, member_workbook, resident_id};
 use serde_json::json;
 
 async fn application(app: &TestApp, id: &str) -> shared::records::application::Application {
@@ -159,22 +159,93 @@ async fn good_rows_become_members_and_failed_rows_are_fixed_and_reimported_alone
     // Members list: masked IDs and phones; edit and remove.
     let list = clerk
         .browser
-        .get(&format!("/api/applications/{id}/members?page=1&page_size=10"))
+        .get(&format!("/api/applications/{id}/members?page_size=10"))
         .await;
-    assert_eq!(list.body["total"], 4, "{list:?}");
-    let last = clerk
+    let names = |r: &Resp| -> Vec<String> {
+        r.body["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|m| m["name"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        (list.body["total"].as_u64(), names(&list), list.body["next"].is_null()),
+        (
+            Some(4),
+            vec!["张*".to_owned(), "李*".into(), "王*".into(), "孙*".into()],
+            true
+        ),
+        "import order, one page, no next: {list:?}"
+    );
+    // 上一页/下一页: the cursor of one page starts the next, numbered on from its offset.
+    let page1 = clerk
         .browser
-        .get(&format!("/api/applications/{id}/members?page=2&page_size=3"))
+        .get(&format!("/api/applications/{id}/members?page_size=3"))
+        .await;
+    let next = page1.body["next"].as_str().expect("a next page").to_owned();
+    let page2 = clerk
+        .browser
+        .get(&format!("/api/applications/{id}/members?page_size=3&cursor={next}"))
         .await;
     assert_eq!(
         (
-            last.body["items"].as_array().map(Vec::len),
-            last.body["page"].as_u64(),
-            last.body["page_size"].as_u64()
+            names(&page1).len(),
+            names(&page2),
+            page2.body["offset"].as_u64(),
+            page2.body["page_size"].as_u64(),
+            page2.body["total"].as_u64(),
+            page2.body["next"].is_null()
         ),
-        (Some(1), Some(2), Some(3)),
-        "{last:?}"
+        (3, vec!["孙*".to_owned()], Some(3), Some(3), Some(4), true),
+        "{page2:?}"
     );
+    for cursor in [
+        "bm9wZQ",
+        "%E2%9C%93",
+        &"A".repeat(1100),
+        "eyJzIjo5LCJvIjowLCJrIjpbImEiLCJiIiwiYyJdfQ",
+    ] {
+        let r = clerk
+            .browser
+            .get(&format!("/api/applications/{id}/members?cursor={cursor}"))
+            .await;
+        assert_eq!((r.status, r.code()), (422, "CURSOR_INVALID"), "{cursor}: {r:?}");
+        assert!(
+            r.body["message"].as_str().unwrap_or_default().contains("第一页"),
+            "{r:?}"
+        );
+    }
+    // 按姓名或证件号码查询: a name's beginning, or a whole ID (typed lowercase, with spaces).
+    let by_name = clerk.browser.get(&format!("/api/applications/{id}/members?q=王")).await;
+    assert_eq!(
+        (names(&by_name), by_name.body["total"].is_null()),
+        (vec!["王*".to_owned()], true),
+        "{by_name:?}"
+    );
+    let typed = format!("{} {}", &with_x[..6], with_x[6..].to_lowercase());
+    let by_id = clerk
+        .browser
+        .get(&format!("/api/applications/{id}/members?q={typed}"))
+        .await;
+    assert_eq!(
+        (names(&by_id), by_id.body["total"].as_u64()),
+        (vec!["孙*".to_owned()], Some(1)),
+        "{by_id:?}"
+    );
+    let nobody = clerk
+        .browser
+        .get(&format!(
+            "/api/applications/{id}/members?q={}",
+            resident_id("19700101", 9)
+        ))
+        .await;
+    assert_eq!((nobody.status, names(&nobody).len()), (200, 0), "{nobody:?}");
+    let long = clerk
+        .browser
+        .get(&format!("/api/applications/{id}/members?q={}", "张".repeat(51)))
+        .await;
+    assert_eq!((long.status, long.code()), (400, "SEARCH_TOO_LONG"), "{long:?}");
     let first = &list.body["items"][0];
     assert_eq!(
         first["id_number"],
@@ -377,7 +448,18 @@ async fn members_of_an_import_that_never_committed_are_never_counted_listed_or_k
     leave_unfinished_import(&app, &id, 2, &[&orphan, &orphan_again]).await;
 
     let list = clerk.browser.get(&format!("/api/applications/{id}/members")).await;
-    assert_eq!(list.body["total"], 1, "{list:?}");
+    assert_eq!(
+        (list.body["total"].as_u64(), list.body["items"].as_array().map(Vec::len)),
+        (Some(1), Some(1)),
+        "{list:?}"
+    );
+    let by_name = clerk.browser.get(&format!("/api/applications/{id}/members?q=半")).await;
+    assert_eq!(by_name.body["items"].as_array().map(Vec::len), Some(0), "{by_name:?}");
+    let by_id = clerk
+        .browser
+        .get(&format!("/api/applications/{id}/members?q={orphan}"))
+        .await;
+    assert_eq!(by_id.body["items"].as_array().map(Vec::len), Some(0), "{by_id:?}");
     let check = clerk.browser.get(&format!("/api/applications/{id}/self-check")).await;
     assert_eq!(check.status, 200, "{check:?}");
     let export = clerk

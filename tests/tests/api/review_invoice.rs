@@ -140,7 +140,7 @@ async fn three_levels_in_turn_each_queue_in_its_jurisdiction_and_the_final_sms_s
     assert!(r.body["attachments"].as_array().is_some_and(Vec::is_empty), "{r:?}");
     assert!(actions(&r.body["trail"]).contains(&"application_submitted".to_owned()));
     let r = l1
-        .get(&format!("/api/staff/applications/{id}/members?page=1&page_size=2"))
+        .get(&format!("/api/staff/applications/{id}/members?page_size=2"))
         .await;
     assert_eq!((r.status, r.body["total"].as_u64()), (200, Some(3)), "{r:?}");
     let items = r.body["items"].as_array().expect("items");
@@ -151,10 +151,41 @@ async fn three_levels_in_turn_each_queue_in_its_jurisdiction_and_the_final_sms_s
         items[0]["id_number"],
         format!("{}***********{}", &whole[..3], &whole[14..])
     );
+    let next = r.body["next"].as_str().expect("a next page").to_owned();
     let r = l1
-        .get(&format!("/api/staff/applications/{id}/members?page=2&page_size=2"))
+        .get(&format!(
+            "/api/staff/applications/{id}/members?page_size=2&cursor={next}"
+        ))
         .await;
-    assert_eq!(r.body["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        (
+            r.body["items"].as_array().map(Vec::len),
+            r.body["offset"].as_u64(),
+            r.body["next"].is_null()
+        ),
+        (Some(1), Some(2), true),
+        "{r:?}"
+    );
+    let r = l1.get(&format!("/api/staff/applications/{id}/members?q={whole}")).await;
+    assert_eq!(r.body["items"][0]["id_number"], items[0]["id_number"], "{r:?}");
+    let r = l1.get(&format!("/api/staff/applications/{id}/self-check")).await;
+    assert_eq!(
+        (
+            r.status,
+            r.body["over_age_count"].as_u64(),
+            r.body["findings"].as_array().map(Vec::len)
+        ),
+        (200, Some(0), Some(0)),
+        "{r:?}"
+    );
+    let r = clerk
+        .browser
+        .get(&format!("/api/staff/applications/{id}/self-check"))
+        .await;
+    assert!(
+        matches!(r.status, 401 | 403),
+        "a unit cannot read the staff view: {r:?}"
+    );
 
     // 初审 → 待复审: it leaves the L1 queue and enters L2's.
     let r = approve(&l1, &id, 1).await;

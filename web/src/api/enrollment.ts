@@ -8,10 +8,11 @@ import type {
   AttachmentKind,
   AttachmentView,
   DownloadLink,
+  CursorPage,
   ImportBatch,
+  MemberQuery,
   MemberView,
   OccupationClass,
-  Page,
   SelfCheck,
   TrailEntry,
   UnnamedEntry,
@@ -28,7 +29,7 @@ export const edit = (id: string, body: { employees: number | null; female_employ
   put<ApplicationDetail>(base(id), body)
 export const submit = (id: string) => post<ApplicationSummary>(`${base(id)}/submit`)
 export const trail = (id: string) => get<TrailEntry[]>(`${base(id)}/trail`)
-export const selfCheck = (id: string) => get<SelfCheck>(`${base(id)}/self-check`)
+export const selfCheck = (id: string, cursor?: string) => get<SelfCheck>(`${base(id)}/self-check${qs({ cursor })}`)
 
 export const attachments = (id: string) => get<AttachmentView[]>(`${base(id)}/attachments`)
 export const attachmentTicket = (id: string, kind: AttachmentKind, file_name: string, content_type: string, size: number) =>
@@ -48,8 +49,8 @@ export const runImport = (id: string, upload_id: string, file_name: string) =>
 export const importProgress = (id: string) => get<ImportProgress | undefined>(`${base(id)}/imports/current`)
 export const batches = (id: string) => get<ImportBatch[]>(`${base(id)}/imports`)
 export const failedRows = (id: string, batchNo: number) => get<DownloadLink>(`${base(id)}/imports/${batchNo}/failed-rows`)
-export const members = (id: string, page: number, page_size: number, expiring = false) =>
-  get<Page<MemberView>>(`${base(id)}/members${qs({ page, page_size, expiring: expiring || undefined })}`)
+export const members = (id: string, query: MemberQuery) =>
+  get<CursorPage<MemberView>>(`${base(id)}/members${qs({ ...query, expiring: query.expiring || undefined })}`)
 export const membersExportUrl = (id: string) => `${base(id)}/members/export`
 export const editMember = (
   id: string,

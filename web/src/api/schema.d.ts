@@ -399,7 +399,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 人员详情 (masked), one page */
+        /** 人员详情 (masked), one page; 上一页/下一页 with the cursors given, or a search by name or ID */
         get: operations["list_members"];
         put?: never;
         post?: never;
@@ -451,7 +451,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 参保自核信息: over-age members first, then under-age ones */
+        /** 参保自核信息, one page: over-age members first, then under-age ones */
         get: operations["self_check"];
         put?: never;
         post?: never;
@@ -914,7 +914,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 人员清单: the members, a page at a time, names, IDs and phones masked */
+        /**
+         * 人员清单: the members, a page at a time (上一页/下一页) or searched by name or ID, names,
+         *     IDs and phones masked
+         */
         get: operations["members"];
         put?: never;
         post?: never;
@@ -955,6 +958,23 @@ export interface paths {
         put?: never;
         /** 退回 with a reason: back to draft, SMS to the unit contact */
         post: operations["return_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/applications/{id}/self-check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 参保自核信息, one page (the full view carries the first): over-age, then under-age members */
+        get: operations["self_check_page"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1677,6 +1697,45 @@ export interface components {
             /** @default  */
             office_phone_number: string;
         };
+        /** @description One page of a list read a page at a time. */
+        CursorPage_MemberView: {
+            items: {
+                /**
+                 * Format: int32
+                 * @description Age today; never the birth date next to a masked ID (together they rebuild the ID).
+                 */
+                age: number;
+                /** Format: int32 */
+                batch_no: number;
+                covered_until?: string | null;
+                gender: string;
+                /** @description e.g. 410***********1238 */
+                id_number: string;
+                id_type: string;
+                member_id: string;
+                mobile?: string | null;
+                name: string;
+                occupation: components["schemas"]["OccupationClass"];
+                remark: string;
+                /** Format: int32 */
+                row: number;
+            }[];
+            /** @description `cursor` of the next page; absent on the last page */
+            next?: string | null;
+            /**
+             * Format: int32
+             * @description Items before this page: 序号 of the first row is offset + 1
+             */
+            offset: number;
+            /** Format: int32 */
+            page_size: number;
+            /**
+             * Format: int32
+             * @description Items in the whole list, from counters kept as items are written; absent where none is
+             *     kept (a search)
+             */
+            total?: number | null;
+        };
         Decision: {
             account?: string | null;
             id: string;
@@ -2100,42 +2159,6 @@ export interface components {
             code: string;
             name: string;
             served: boolean;
-        };
-        /** @description One page of a list, with the total the pager shows as "共 N 条". */
-        Page_MemberView: {
-            items: {
-                /**
-                 * Format: int32
-                 * @description Age today; never the birth date next to a masked ID (together they rebuild the ID).
-                 */
-                age: number;
-                /** Format: int32 */
-                batch_no: number;
-                covered_until?: string | null;
-                gender: string;
-                /** @description e.g. 410***********1238 */
-                id_number: string;
-                id_type: string;
-                member_id: string;
-                mobile?: string | null;
-                name: string;
-                occupation: components["schemas"]["OccupationClass"];
-                remark: string;
-                /** Format: int32 */
-                row: number;
-            }[];
-            /**
-             * Format: int32
-             * @description From 1
-             */
-            page: number;
-            /** Format: int32 */
-            page_size: number;
-            /**
-             * Format: int32
-             * @description Items in the whole list (every page)
-             */
-            total: number;
         };
         /** @description One page of a list, with the total the pager shows as "共 N 条". */
         Page_PaymentQueueItem: {
@@ -2563,23 +2586,32 @@ export interface components {
         };
         /** @enum {string} */
         Role: "unit" | "staff";
-        /** @description 参保自核信息 of one application. */
+        /** @description 参保自核信息 of one application: the counts, and one page of findings. */
         SelfCheck: {
             /** @description 自核日期 */
             checked_on: string;
             /** @description Ages are taken on this date: the day after the check (planned 生效日期). */
             effective_date: string;
-            /** @description Over-age members first, then under-age ones. */
+            /** @description One page: over-age members first (men, then women, oldest first), then under-age ones. */
             findings: components["schemas"]["SelfCheckFinding"][];
             /**
              * Format: int32
              * @description 高危职业人数
              */
             high_risk_count: number;
+            /** @description `cursor` of the next page of findings; absent on the last page */
+            next?: string | null;
+            /**
+             * Format: int32
+             * @description Findings before this page (序号 of the first is offset + 1)
+             */
+            offset: number;
             /** Format: int32 */
             over_age_count: number;
             /** @description Whether a 超龄证明 is attached. */
             overage_proof_uploaded: boolean;
+            /** Format: int32 */
+            page_size: number;
             /** Format: int32 */
             under_age_count: number;
         };
@@ -4243,12 +4275,14 @@ export interface operations {
     list_members: {
         parameters: {
             query?: {
-                /** @description From 1 (default 1) */
-                page?: number;
+                /** @description `next` of the page before (absent: the first page) */
+                cursor?: string;
                 /** @description 1 … 200 (default 20) (a larger size is taken as the maximum) */
                 page_size?: number;
                 /** @description Only 未到期 members (未到期人员清单) */
                 expiring?: boolean;
+                /** @description 按姓名或证件号码查询: a name's beginning, or a whole ID number */
+                q?: string;
             };
             header?: never;
             path: {
@@ -4264,13 +4298,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_MemberView"];
+                    "application/json": components["schemas"]["CursorPage_MemberView"];
                 };
             };
-            400: components["responses"]["Malformed"];
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: components["responses"]["NotSignedIn"];
             403: components["responses"]["Forbidden"];
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4412,7 +4461,15 @@ export interface operations {
     };
     self_check: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `next` of the page before (absent: the first page) */
+                cursor?: string;
+                /**
+                 * @description Rows per page; each list has its own default and maximum, and a larger size is taken
+                 *     as that maximum
+                 */
+                page_size?: number;
+            };
             header?: never;
             path: {
                 /** @description application id */
@@ -4430,10 +4487,25 @@ export interface operations {
                     "application/json": components["schemas"]["SelfCheck"];
                 };
             };
-            400: components["responses"]["Malformed"];
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: components["responses"]["NotSignedIn"];
             403: components["responses"]["Forbidden"];
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5425,13 +5497,14 @@ export interface operations {
     members: {
         parameters: {
             query?: {
-                /** @description From 1 (default 1) */
-                page?: number;
-                /**
-                 * @description Rows per page; each list has its own default and maximum, and a larger size is taken
-                 *     as that maximum
-                 */
+                /** @description `next` of the page before (absent: the first page) */
+                cursor?: string;
+                /** @description 1 … 200 (default 20) (a larger size is taken as the maximum) */
                 page_size?: number;
+                /** @description Only 未到期 members (未到期人员清单) */
+                expiring?: boolean;
+                /** @description 按姓名或证件号码查询: a name's beginning, or a whole ID number */
+                q?: string;
             };
             header?: never;
             path: {
@@ -5447,10 +5520,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_MemberView"];
+                    "application/json": components["schemas"]["CursorPage_MemberView"];
                 };
             };
-            400: components["responses"]["Malformed"];
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: components["responses"]["NotSignedIn"];
             403: {
                 headers: {
@@ -5461,6 +5541,14 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5611,6 +5699,69 @@ export interface operations {
             };
             415: components["responses"]["NotJson"];
             422: components["responses"]["Refused"];
+        };
+    };
+    self_check_page: {
+        parameters: {
+            query?: {
+                /** @description `next` of the page before (absent: the first page) */
+                cursor?: string;
+                /**
+                 * @description Rows per page; each list has its own default and maximum, and a larger size is taken
+                 *     as that maximum
+                 */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description application id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SelfCheck"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["NotSignedIn"];
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     queue: {
