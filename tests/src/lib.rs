@@ -267,7 +267,9 @@ impl TestApp {
                 vec![Permission::RegistrationReview],
             )
             .await;
-        let list = reviewer.get("/api/staff/registrations?limit=100").await;
+        let list = reviewer
+            .get(&format!("/api/staff/registrations?q={}&page_size=100", unit.unit_code))
+            .await;
         let id = list.body["items"]
             .as_array()
             .and_then(|items| items.iter().find(|i| i["unit_code"] == unit.unit_code.as_str()))

@@ -3,10 +3,10 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use shared::platform::cursor::{CursorPage, CursorQuery};
 use shared::platform::error::ErrorBody;
 use shared::platform::http::{ApiJson, ApiPath, ApiQuery};
 use shared::platform::openapi::signed_in;
-use shared::platform::paging::{Page, PageQuery};
 use shared::records::catalogue::{self, Activity, ActivityForm};
 use shared::records::session::StaffUser;
 use shared::records::trail::TrailEntry;
@@ -36,14 +36,16 @@ pub fn router(state: AppState) -> axum::Router {
 }
 
 /// 工作人员列表 (own subtree), server-paged: 10 a page by default, at most 100
-#[utoipa::path(get, path = "/api/admin/staff", tag = "admin", params(PageQuery),
-    responses((status = 200, body = Page<StaffView>), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/admin/staff", tag = "admin", params(CursorQuery),
+    responses((status = 200, body = CursorPage<StaffView>), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 async fn list_staff(
     State(state): State<AppState>,
     admin: StaffUser,
-    ApiQuery(page): ApiQuery<PageQuery>,
-) -> ApiResult<Json<Page<StaffView>>> {
-    Ok(Json(admin::list(&state, &admin, page).await?))
+    ApiQuery(page): ApiQuery<CursorQuery>,
+) -> ApiResult<Json<CursorPage<StaffView>>> {
+    let at = page.at(admin::PAGE_SIZE_DEFAULT, admin::PAGE_SIZE_MAX)?;
+    Ok(Json(admin::list(&state, &admin, &at).await?))
 }
 
 /// 新增工作人员账号

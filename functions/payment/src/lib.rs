@@ -3,10 +3,10 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use shared::platform::cursor::{CursorPage, CursorQuery};
 use shared::platform::error::ErrorBody;
 use shared::platform::http::{ApiJson, ApiPath, ApiQuery};
 use shared::platform::openapi::signed_in;
-use shared::platform::paging::{Page, PageQuery};
 use shared::records::session::StaffUser;
 use shared::steps::payment::{self, PaymentConfirmed, PaymentForm, PaymentQueueItem};
 use shared::{ApiResult, AppState};
@@ -22,15 +22,18 @@ pub fn router(state: AppState) -> axum::Router {
     shared::platform::http::finish(router, state)
 }
 
-/// 待到账: invoiced applications in the caller's jurisdiction, oldest invoice first, 20 a page
-#[utoipa::path(get, path = "/api/staff/payments", tag = "payment", params(PageQuery),
-    responses((status = 200, body = Page<PaymentQueueItem>), (status = 403, body = ErrorBody)))]
+/// 待到账: invoiced applications in the caller's jurisdiction, agency by agency and oldest
+/// first, 20 a page
+#[utoipa::path(get, path = "/api/staff/payments", tag = "payment", params(CursorQuery),
+    responses((status = 200, body = CursorPage<PaymentQueueItem>), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 async fn queue(
     State(state): State<AppState>,
     staff: StaffUser,
-    ApiQuery(page): ApiQuery<PageQuery>,
-) -> ApiResult<Json<Page<PaymentQueueItem>>> {
-    Ok(Json(payment::queue(&state, &staff, page).await?))
+    ApiQuery(page): ApiQuery<CursorQuery>,
+) -> ApiResult<Json<CursorPage<PaymentQueueItem>>> {
+    let at = page.at(payment::PAGE_SIZE_DEFAULT, payment::PAGE_SIZE_MAX)?;
+    Ok(Json(payment::queue(&state, &staff, &at).await?))
 }
 
 /// 到账确认: issues the certificate (201); the same confirmation again answers the same

@@ -6,11 +6,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use shared::domain::Mobile;
+use shared::platform::cursor::{CursorPage, PageAt};
 use shared::platform::error::{ApiError, ErrorBody};
 use shared::platform::http::ApiQuery;
 use shared::platform::http::{ApiJson, ApiPath, ClientAddress};
 use shared::platform::openapi::signed_in;
-use shared::platform::paging::{self, Page, PageQuery};
+use shared::platform::paging;
 use shared::records::account::Permission;
 use shared::records::session::StaffUser;
 use shared::records::sms_code::CodeSent;
@@ -47,11 +48,11 @@ struct ListQuery {
     /// pending (default), approved or rejected
     status: Option<RegistrationStatus>,
     /// Part of the unit's name, or the start of its 单位代码
+    #[param(max_length = 50)]
     q: Option<String>,
-    /// 1-based
-    #[serde(default, deserialize_with = "paging::page_number")]
-    #[param(minimum = 1, maximum = 1000000)]
-    page: Option<u32>,
+    /// `next` of the page before (absent: the first page)
+    #[param(max_length = 1024)]
+    cursor: Option<String>,
     /// 10 by default, at most 100 (a larger size is taken as the maximum)
     #[serde(default, deserialize_with = "paging::page_size")]
     #[param(minimum = 1, maximum = 1000)]
@@ -60,22 +61,27 @@ struct ListQuery {
 
 /// 注册审核列表
 #[utoipa::path(get, path = "/api/staff/registrations", tag = "registration review", params(ListQuery),
-    responses((status = 200, body = Page<RegistrationSummary>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = CursorPage<RegistrationSummary>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 async fn list(
     State(state): State<AppState>,
     staff: StaffUser,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> ApiResult<Json<Page<RegistrationSummary>>> {
+) -> ApiResult<Json<CursorPage<RegistrationSummary>>> {
     staff.require(Permission::RegistrationReview)?;
+    let at = PageAt::new(
+        q.cursor.as_deref(),
+        q.page_size,
+        registration_review::PAGE_SIZE_DEFAULT,
+        registration_review::PAGE_SIZE_MAX,
+    )?;
     let filter = RegistrationFilter {
         status: q.status.unwrap_or_default(),
         search: q.q.as_deref(),
-        page: PageQuery {
-            page: q.page,
-            page_size: q.page_size,
-        },
     };
-    Ok(Json(registration_review::list_for_staff(&state, &staff, filter).await?))
+    Ok(Json(
+        registration_review::list_for_staff(&state, &staff, filter, &at).await?,
+    ))
 }
 
 /// 注册详情 (with the two images)

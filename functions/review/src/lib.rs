@@ -4,11 +4,11 @@
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
-use shared::platform::cursor::{CursorPage, CursorQuery};
+use shared::platform::cursor::{CursorPage, CursorQuery, PageAt};
 use shared::platform::error::ErrorBody;
 use shared::platform::http::{ApiJson, ApiPath, ApiQuery};
 use shared::platform::openapi::signed_in;
-use shared::platform::paging::{self, Page, PageQuery};
+use shared::platform::paging;
 use shared::records::members::{MemberQuery, MemberView};
 use shared::records::self_check::{self, SelfCheck};
 use shared::records::session::StaffUser;
@@ -43,31 +43,33 @@ struct QueueQuery {
     /// 1 初审, 2 复审, 3 终审
     #[param(required = true, minimum = 1, maximum = 3)]
     level: Option<u64>,
-    /// From 1 (default 1)
-    #[serde(default, deserialize_with = "paging::page_number")]
-    #[param(minimum = 1, maximum = 1000000)]
-    page: Option<u32>,
+    /// `next` of the page before (absent: the first page)
+    #[param(max_length = 1024)]
+    cursor: Option<String>,
     /// 1 … 100 (default 20) (a larger size is taken as the maximum)
     #[serde(default, deserialize_with = "paging::page_size")]
     #[param(minimum = 1, maximum = 1000)]
     page_size: Option<u32>,
 }
 
-/// 审核列表: applications waiting at one level in the caller's jurisdiction, oldest first
+/// 审核列表: applications waiting at one level in the caller's jurisdiction, agency by agency
+/// and oldest first, a page at a time
 #[utoipa::path(get, path = "/api/staff/reviews", tag = "review", params(QueueQuery),
-    responses((status = 200, body = Page<ReviewRow>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 200, body = CursorPage<ReviewRow>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn queue(
     State(state): State<AppState>,
     staff: StaffUser,
     ApiQuery(q): ApiQuery<QueueQuery>,
-) -> ApiResult<Json<Page<ReviewRow>>> {
+) -> ApiResult<Json<CursorPage<ReviewRow>>> {
     let level = ReviewLevel::parse(q.level)?;
-    let page = PageQuery {
-        page: q.page,
-        page_size: q.page_size,
-    };
-    Ok(Json(review::queue(&state, &staff, level, page).await?))
+    let at = PageAt::new(
+        q.cursor.as_deref(),
+        q.page_size,
+        review::PAGE_SIZE_DEFAULT,
+        review::PAGE_SIZE_MAX,
+    )?;
+    Ok(Json(review::queue(&state, &staff, level, &at).await?))
 }
 
 /// 审核详情: base info, activity table, fees, self-check, attachments (with links), trail

@@ -7,12 +7,26 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::platform::db::{Item, s};
 use crate::platform::error::{ApiError, ApiResult, OrInternal};
 use crate::platform::state::AppState;
+
+/// Items a filtered list reads per query at least.
+const FILTERED_READ: usize = 100;
+
+/// One work queue of gsi1 (a status partition) within an agency's subtree: its sort keys start
+/// with the agency path, so the queue reads agency by agency, oldest first within each.
+pub fn subtree_queue(queue: impl Into<String>, subtree_prefix: &str) -> IndexList {
+    IndexList::new(vec![Segment::new(
+        IndexName::Gsi1,
+        queue,
+        SortRange::BeginsWith(subtree_prefix.to_owned()),
+    )])
+}
 
 /// Longest cursor accepted: a position is a few keys, far below this.
 pub const MAX_CURSOR_CHARS: usize = 1024;
@@ -158,7 +172,11 @@ impl IndexList {
             None => (0, None, false),
         };
         while seg < self.segments.len() && got.len() < want {
-            let limit = i32::try_from(want - got.len()).unwrap_or(i32::MAX);
+            // A filter is applied after `Limit`: read a little ahead so that a selective one
+            // (a search) takes a few queries, not one per shown row. Items read past the page
+            // are not lost: the cursor is the last item shown.
+            let ahead = if self.filter.is_some() { FILTERED_READ } else { 0 };
+            let limit = i32::try_from((want - got.len()).max(ahead)).unwrap_or(i32::MAX);
             let out = self
                 .query(state, &self.segments[seg])
                 .limit(limit)
@@ -180,6 +198,7 @@ impl IndexList {
                 None => seg += 1,
             }
         }
+        got.truncate(want);
         let next = if got.len() > request.size as usize {
             got.truncate(request.size as usize);
             match got.last() {
@@ -192,6 +211,20 @@ impl IndexList {
             None
         };
         Ok((got, next))
+    }
+
+    /// [`Self::read_page`], each item decoded as a `T`.
+    pub async fn read_page_as<T: DeserializeOwned>(
+        &self,
+        state: &AppState,
+        request: &PageAt,
+    ) -> ApiResult<(Vec<T>, Option<String>)> {
+        let (items, next) = self.read_page(state, request).await?;
+        let decoded = items
+            .into_iter()
+            .map(|(_, item)| crate::platform::db::from_item::<T>(item).or_internal("decode listed item"))
+            .collect::<ApiResult<Vec<_>>>()?;
+        Ok((decoded, next))
     }
 
     /// How many items the list holds: counted by the table over the segments' key ranges, so

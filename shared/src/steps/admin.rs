@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::{Mobile, mask_name};
-use crate::platform::db::{self, Index, OnCancel, key, s};
+use crate::platform::cursor::{self, CursorPage, PageAt};
+use crate::platform::db::{self, OnCancel, key, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, FieldError, OrInternal, checked};
-use crate::platform::paging::{Page, PageQuery, PageRequest};
 use crate::platform::password;
 use crate::platform::sms::{self, SmsText};
 use crate::platform::state::AppState;
@@ -481,13 +481,13 @@ pub async fn history(state: &AppState, admin: &StaffUser, login: &str) -> ApiRes
 pub const PAGE_SIZE_DEFAULT: u32 = 10;
 pub const PAGE_SIZE_MAX: u32 = 100;
 
-/// One page of the staff accounts in the admin's subtree, ordered by agency then login.
-pub async fn list(state: &AppState, admin: &StaffUser, query: PageQuery) -> ApiResult<Page<StaffView>> {
+/// One page of the staff accounts in the admin's subtree, ordered by agency then login, read a
+/// page at a time.
+pub async fn list(state: &AppState, admin: &StaffUser, at: &PageAt) -> ApiResult<CursorPage<StaffView>> {
     admin.require(Permission::Admin)?;
-    let request = PageRequest::new(query, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX);
-    let accounts = db::index_query(state, Index::Gsi1(STAFF_INDEX_KEY, Some(&admin.subtree_prefix())));
-    let accounts: Vec<Account> = db::query_as(accounts, "query staff").await?;
-    Ok(request.cut(accounts).map(StaffView::of))
+    let list = cursor::subtree_queue(STAFF_INDEX_KEY, &admin.subtree_prefix());
+    let (accounts, next) = list.read_page_as::<Account>(state, at).await?;
+    Ok(at.page(accounts.into_iter().map(StaffView::of).collect(), None, next))
 }
 
 #[cfg(test)]

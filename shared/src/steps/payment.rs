@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::Fen;
-use crate::platform::db::{self, Index, key, n, s};
+use crate::platform::cursor::{self, CursorPage, PageAt};
+use crate::platform::db::{self, key, n, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
-use crate::platform::paging::{Page, PageQuery, PageRequest};
 use crate::platform::sms::SmsText;
 use crate::platform::state::AppState;
 use crate::platform::time;
@@ -24,7 +24,8 @@ use crate::records::transition::{Transition, Workflow};
 use crate::records::unit;
 
 const MAX_REFERENCE_CHARS: usize = 64;
-const MAX_PAGE_SIZE: u32 = 100;
+pub const PAGE_SIZE_DEFAULT: u32 = 20;
+pub const PAGE_SIZE_MAX: u32 = 100;
 
 /// One application waiting for its money (待到账).
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -47,38 +48,34 @@ pub struct PaymentQueueItem {
     pub zero_due_reason: Option<String>,
 }
 
-/// 到账确认 list: invoiced applications in the staff member's subtree, oldest invoice first.
-/// The queue is a month's invoices at most, so it is read whole and paged here (with a total).
-pub async fn queue(state: &AppState, staff: &StaffUser, query: PageQuery) -> ApiResult<Page<PaymentQueueItem>> {
+/// 到账确认 list: invoiced applications in the staff member's subtree, agency by agency and
+/// oldest first within each, read a page at a time (no total: none is kept per subtree).
+pub async fn queue(state: &AppState, staff: &StaffUser, at: &PageAt) -> ApiResult<CursorPage<PaymentQueueItem>> {
     staff.require(Permission::Finance)?;
-    let request = PageRequest::new(query, 20, MAX_PAGE_SIZE);
-    let mut apps: Vec<Application> = db::query_as(
-        db::index_query(
-            state,
-            Index::Gsi1(&ApplicationStatus::Invoiced.queue(), Some(&staff.subtree_prefix())),
-        ),
-        "query payment queue",
-    )
-    .await?;
+    let list = cursor::subtree_queue(ApplicationStatus::Invoiced.queue(), &staff.subtree_prefix());
+    let (mut apps, next) = list.read_page_as::<Application>(state, at).await?;
     // The index lags the table a little; a row is listed only if it still waits for payment.
     apps.retain(|a| a.status == ApplicationStatus::Invoiced);
-    apps.sort_by(|a, b| (&a.invoiced_at, &a.id).cmp(&(&b.invoiced_at, &b.id)));
-    request.cut(apps).try_map(|app| {
-        Ok(PaymentQueueItem {
-            fee_fen: app.fee()?.value(),
-            due_fen: app.due()?.value(),
-            insured_count: app.insured_count(),
-            application_id: app.id,
-            application_number: app.number,
-            unit_name: app.unit_name,
-            agency_code: app.agency_code,
-            activity_name: app.activity_name,
-            subsidy_fen: app.subsidy_fen,
-            gift_fen: app.gift_fen,
-            invoiced_at: app.invoiced_at,
-            zero_due_reason: app.zero_due_reason,
+    let rows = apps
+        .into_iter()
+        .map(|app| {
+            Ok(PaymentQueueItem {
+                fee_fen: app.fee()?.value(),
+                due_fen: app.due()?.value(),
+                insured_count: app.insured_count(),
+                application_id: app.id,
+                application_number: app.number,
+                unit_name: app.unit_name,
+                agency_code: app.agency_code,
+                activity_name: app.activity_name,
+                subsidy_fen: app.subsidy_fen,
+                gift_fen: app.gift_fen,
+                invoiced_at: app.invoiced_at,
+                zero_due_reason: app.zero_due_reason,
+            })
         })
-    })
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(at.page(rows, None, next))
 }
 
 /// 到账确认 form.

@@ -4,9 +4,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::mask_name;
-use crate::platform::db::{self, Index, OnCancel, s};
+use crate::platform::cursor::{self, CursorPage, IndexList, PageAt};
+use crate::platform::db::{self, OnCancel, s};
 use crate::platform::error::{ApiError, ApiResult, OrInternal};
-use crate::platform::paging::{Page, PageQuery, PageRequest};
 use crate::platform::password;
 use crate::platform::sms::SmsText;
 use crate::platform::state::AppState;
@@ -43,6 +43,8 @@ pub struct PendingContactSummary {
 
 pub const PAGE_SIZE_DEFAULT: u32 = 10;
 pub const PAGE_SIZE_MAX: u32 = 100;
+/// Longest search text (a unit name is at most this long).
+pub const MAX_SEARCH_CHARS: usize = 50;
 
 /// Which registrations a staff list shows: a status, optionally narrowed by unit name or code.
 #[derive(Debug, Default)]
@@ -50,36 +52,41 @@ pub struct RegistrationFilter<'a> {
     pub status: RegistrationStatus,
     /// Part of the 单位名称, or the start of the 单位代码 (case-insensitive).
     pub search: Option<&'a str>,
-    pub page: PageQuery,
 }
 
 impl RegistrationFilter<'_> {
-    fn matches(&self, unit: &Unit) -> bool {
-        match self.search.map(str::trim).filter(|q| !q.is_empty()) {
-            None => true,
-            Some(q) => unit.unit_name.contains(q) || unit.unit_code.as_str().starts_with(&q.to_ascii_uppercase()),
-        }
+    /// The list in the staff member's subtree, narrowed by the search as the table reads it.
+    fn list(&self, staff: &StaffUser) -> ApiResult<IndexList> {
+        let list = cursor::subtree_queue(self.status.queue(), &staff.subtree_prefix());
+        Ok(match self.search.map(str::trim).filter(|q| !q.is_empty()) {
+            None => list,
+            Some(q) if q.chars().count() > MAX_SEARCH_CHARS => {
+                return Err(ApiError::malformed(
+                    "SEARCH_TOO_LONG",
+                    format!("查询内容不能超过{MAX_SEARCH_CHARS}个字，请输入单位名称的一部分或单位代码的开头"),
+                ));
+            }
+            Some(q) => list.filtered(
+                "contains(unit_name, :q) OR begins_with(unit_code, :code)",
+                &[(":q", s(q)), (":code", s(q.to_ascii_uppercase()))],
+            ),
+        })
     }
 }
 
-/// One page of the registrations with the filter's status in the staff member's subtree.
-/// The whole status partition of the subtree is read (a few thousand units at most), so the
-/// pager can show the total and jump to any page.
+/// One page of the registrations with the filter's status in the staff member's subtree,
+/// agency by agency and oldest first within each, read a page at a time (no total: none is
+/// kept per status and subtree).
 pub async fn list_for_staff(
     state: &AppState,
     staff: &StaffUser,
     filter: RegistrationFilter<'_>,
-) -> ApiResult<Page<RegistrationSummary>> {
-    let request = PageRequest::new(filter.page, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX);
-    let query = db::index_query(
-        state,
-        Index::Gsi1(&filter.status.queue(), Some(&staff.subtree_prefix())),
-    );
-    let mut units: Vec<Unit> = db::query_as(query, "query registrations").await?;
+    at: &PageAt,
+) -> ApiResult<CursorPage<RegistrationSummary>> {
+    let (mut units, next) = filter.list(staff)?.read_page_as::<Unit>(state, at).await?;
     // The index lags the table a little; a row is listed only if it still has the status.
-    units.retain(|unit| unit.status == filter.status && filter.matches(unit));
-    units.sort_by(|a, b| (&a.submitted_at, &a.id).cmp(&(&b.submitted_at, &b.id)));
-    Ok(request.cut(units).map(|unit| RegistrationSummary {
+    units.retain(|unit| unit.status == filter.status);
+    let rows = units.into_iter().map(|unit| RegistrationSummary {
         contact_name: mask_name(&unit.contact.name),
         contact_mobile: unit.contact.mobile.masked(),
         id: unit.id,
@@ -94,7 +101,8 @@ pub async fn list_for_staff(
             requested_by: p.requested_by,
             requested_at: p.requested_at,
         }),
-    }))
+    });
+    Ok(at.page(rows.collect(), None, next))
 }
 
 /// What a reviewer sees: the whole record (they call the contact), images by short-lived URL.

@@ -10,10 +10,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::{Fen, Mobile};
-use crate::platform::cursor::{CursorPage, PageAt};
-use crate::platform::db::{self, Index, n, s};
+use crate::platform::cursor::{self, CursorPage, PageAt};
+use crate::platform::db::{self, n, s};
 use crate::platform::error::{ApiError, ApiResult, OrInternal};
-use crate::platform::paging::{Page, PageQuery, PageRequest};
 use crate::platform::sms::SmsText;
 use crate::platform::state::AppState;
 use crate::platform::time;
@@ -218,25 +217,22 @@ impl ReviewRow {
 pub const PAGE_SIZE_DEFAULT: u32 = 20;
 pub const PAGE_SIZE_MAX: u32 = 100;
 
-/// One page of the queue of `level` in the caller's subtree, oldest submission first (index
-/// gsi1: `APPQ#<status>`, agency path).
+/// One page of the queue of `level` in the caller's subtree (index gsi1: `APPQ#<status>`,
+/// agency path): agency by agency, oldest first within each, read a page at a time. No total:
+/// none is kept per queue and subtree.
 pub async fn queue(
     state: &AppState,
     staff: &StaffUser,
     level: ReviewLevel,
-    page: PageQuery,
-) -> ApiResult<Page<ReviewRow>> {
+    at: &PageAt,
+) -> ApiResult<CursorPage<ReviewRow>> {
     staff.require(level.permission())?;
-    let request = PageRequest::new(page, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX);
-    let query = db::index_query(
-        state,
-        Index::Gsi1(&level.pending().queue(), Some(&staff.subtree_prefix())),
-    );
-    let mut apps: Vec<Application> = db::query_as(query, "query review queue").await?;
+    let list = cursor::subtree_queue(level.pending().queue(), &staff.subtree_prefix());
+    let (mut apps, next) = list.read_page_as::<Application>(state, at).await?;
     // The index lags the table a little; a row is listed only if it still waits here.
     apps.retain(|app| app.status == level.pending() && reference::is_within(&app.agency_code, &staff.agency_code));
-    apps.sort_by(|a, b| (&a.submitted_at, &a.id).cmp(&(&b.submitted_at, &b.id)));
-    request.cut(apps).try_map(|app| ReviewRow::of(&app))
+    let rows = apps.iter().map(ReviewRow::of).collect::<ApiResult<Vec<_>>>()?;
+    Ok(at.page(rows, None, next))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -89,7 +89,10 @@ fn every_reference_in_the_openapi_document_resolves() {
             _ => {}
         }
     }
-    assert!(schemas.contains_key("Page_StaffView"), "paged lists share Page<T>");
+    assert!(
+        schemas.contains_key("CursorPage_StaffView"),
+        "paged lists share CursorPage<T>"
+    );
     assert!(references > 100, "only {references} references found");
 }
 

@@ -617,13 +617,19 @@ async fn the_review_list_pages_with_a_total_and_finds_a_unit_by_code() {
     let reviewer = app
         .staff("luohe.rev", "411100", vec![Permission::RegistrationReview])
         .await;
-    let first = reviewer.get("/api/staff/registrations?page=1&page_size=2").await;
+    // A page at a time: the second page continues from the first one's cursor.
+    let first = reviewer.get("/api/staff/registrations?page_size=2").await;
     assert_eq!(first.status, 200, "{first:?}");
+    assert_eq!(first.body["items"].as_array().map(Vec::len), Some(2), "{first:?}");
+    assert_eq!(first.body["offset"], 0);
+    let next = first.body["next"].as_str().expect("a second page");
+    let second = reviewer
+        .get(&format!("/api/staff/registrations?page_size=2&cursor={next}"))
+        .await;
     assert_eq!(
-        (first.body["total"].as_u64(), first.body["page"].as_u64()),
-        (Some(3), Some(1))
+        (second.body["offset"].as_u64(), second.body["next"].as_str()),
+        (Some(2), None)
     );
-    let second = reviewer.get("/api/staff/registrations?page=2&page_size=2").await;
     let mut listed: Vec<String> = [&first, &second]
         .iter()
         .flat_map(|r| r.body["items"].as_array().cloned().unwrap_or_default())
@@ -640,21 +646,34 @@ async fn the_review_list_pages_with_a_total_and_finds_a_unit_by_code() {
     let found = reviewer
         .get(&format!("/api/staff/registrations?q={}", wanted[..12].to_lowercase()))
         .await;
-    assert_eq!(found.body["total"], 1, "{found:?}");
+    assert_eq!(found.body["items"].as_array().map(Vec::len), Some(1), "{found:?}");
     assert_eq!(found.body["items"][0]["unit_code"], wanted.as_str());
 
     // A reviewer of another city sees none; once approved, a unit leaves the pending list.
     let other = app
         .staff("py.rev", "410900", vec![Permission::RegistrationReview])
         .await;
-    assert_eq!(other.get("/api/staff/registrations").await.body["total"], 0);
+    assert_eq!(listed_count(&other.get("/api/staff/registrations").await), 0);
     let id = found.body["items"][0]["id"].as_str().expect("id").to_owned();
     let r = reviewer
         .post(&format!("/api/staff/registrations/{id}/approve"), json!({}))
         .await;
     assert_eq!(r.status, 200, "{r:?}");
-    assert_eq!(reviewer.get("/api/staff/registrations").await.body["total"], 2);
+    assert_eq!(listed_count(&reviewer.get("/api/staff/registrations").await), 2);
     let approved = reviewer.get("/api/staff/registrations?status=approved").await;
-    assert_eq!(approved.body["total"], 1, "{approved:?}");
+    assert_eq!(listed_count(&approved), 1, "{approved:?}");
+
+    // A search longer than any unit name, and a made-up cursor, are refused with a reason.
+    let long = reviewer
+        .get(&format!("/api/staff/registrations?q={}", "单".repeat(51)))
+        .await;
+    assert_eq!((long.status, long.code()), (400, "SEARCH_TOO_LONG"), "{long:?}");
+    let bad = reviewer.get("/api/staff/registrations?cursor=bm90LWEtY3Vyc29y").await;
+    assert_eq!((bad.status, bad.code()), (422, "CURSOR_INVALID"), "{bad:?}");
     assert_eq!(approved.body["items"][0]["id"], id.as_str());
+}
+
+/// Rows of a list page that are on it.
+fn listed_count(r: &e2e::Resp) -> usize {
+    r.body["items"].as_array().map_or(0, Vec::len)
 }

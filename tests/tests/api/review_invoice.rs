@@ -110,11 +110,11 @@ async fn three_levels_in_turn_each_queue_in_its_jurisdiction_and_the_final_sms_s
     let r = l1.get("/api/staff/reviews?level=1").await;
     assert_eq!(r.status, 200, "{r:?}");
     assert_eq!(queue_ids(&r), vec![id.clone()]);
-    assert_eq!((r.body["total"].as_u64(), r.body["page"].as_u64()), (Some(1), Some(1)));
+    assert_eq!((r.body["offset"].as_u64(), r.body["next"].as_str()), (Some(0), None));
     assert_eq!(r.body["items"][0]["fee_fen"], 24000);
     assert_eq!(r.body["items"][0]["status"], "submitted");
     let r = kaifeng.get("/api/staff/reviews?level=1").await;
-    assert_eq!((r.status, r.body["total"].as_u64()), (200, Some(0)), "{r:?}");
+    assert_eq!((r.status, &r.body["items"]), (200, &json!([])), "{r:?}");
     let r = kaifeng.get(&format!("/api/staff/applications/{id}")).await;
     assert_eq!((r.status, r.code()), (404, "NOT_FOUND"));
     let r = approve(&kaifeng, &id, 1).await;
@@ -194,7 +194,7 @@ async fn three_levels_in_turn_each_queue_in_its_jurisdiction_and_the_final_sms_s
         (200, Some("l1_approved")),
         "{r:?}"
     );
-    assert_eq!(l1.get("/api/staff/reviews?level=1").await.body["total"], 0);
+    assert_eq!(l1.get("/api/staff/reviews?level=1").await.body["items"], json!([]));
     let l2 = reviewer(&app, "lh.l2", CITY, vec![Permission::ReviewL2]).await;
     assert_eq!(queue_ids(&l2.get("/api/staff/reviews?level=2").await), vec![id.clone()]);
     // Approving the wrong level: the application does not wait there any more.
@@ -359,7 +359,7 @@ async fn a_return_goes_back_to_draft_with_the_reason_and_the_unit_fixes_and_resu
         )]
     );
     let r = l2.get("/api/staff/reviews?level=2").await;
-    assert_eq!(r.body["total"], 0);
+    assert_eq!(r.body["items"], json!([]));
 
     // The unit reads the reason, edits and submits again; the reason is then gone.
     let detail = clerk.browser.get(&format!("/api/applications/{id}")).await;

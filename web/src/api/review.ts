@@ -1,11 +1,11 @@
 // 初审 / 复审 / 终审: the review queue, the reviewer's view, 通过 / 退回 (终审 sets 补贴 / 赠险).
 import { get, post, qs } from './http'
-import type { CursorPage, MemberQuery, MemberView, Page, ReviewDecision, ReviewRow, SelfCheck, StaffApplicationView } from './types'
+import type { CursorPage, MemberQuery, MemberView, ReviewDecision, ReviewRow, SelfCheck, StaffApplicationView } from './types'
 
 export type Level = 1 | 2 | 3
 
-export const queue = (level: Level, page: number, page_size: number) =>
-  get<Page<ReviewRow>>(`/api/staff/reviews${qs({ level, page, page_size })}`)
+export const queue = (level: Level, cursor: string | undefined, page_size: number) =>
+  get<CursorPage<ReviewRow>>(`/api/staff/reviews${qs({ level, cursor, page_size })}`)
 export const application = (id: string) => get<StaffApplicationView>(`/api/staff/applications/${id}`)
 export const members = (id: string, query: MemberQuery) =>
   get<CursorPage<MemberView>>(`/api/staff/applications/${id}/members${qs({ ...query })}`)

@@ -988,7 +988,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 待到账: invoiced applications in the caller's jurisdiction, oldest invoice first, 20 a page */
+        /**
+         * 待到账: invoiced applications in the caller's jurisdiction, agency by agency and oldest
+         *     first, 20 a page
+         */
         get: operations["queue"];
         put?: never;
         post?: never;
@@ -1073,7 +1076,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 审核列表: applications waiting at one level in the caller's jurisdiction, oldest first */
+        /**
+         * 审核列表: applications waiting at one level in the caller's jurisdiction, agency by agency
+         *     and oldest first, a page at a time
+         */
         get: operations["queue"];
         put?: never;
         post?: never;
@@ -1736,6 +1742,163 @@ export interface components {
              */
             total?: number | null;
         };
+        /** @description One page of a list read a page at a time. */
+        CursorPage_PaymentQueueItem: {
+            items: {
+                activity_name: string;
+                agency_code: string;
+                application_id: string;
+                /** @description 申请书号 */
+                application_number: string;
+                /**
+                 * Format: int64
+                 * @description 应交保费: the amount to confirm
+                 */
+                due_fen: number;
+                /**
+                 * Format: int64
+                 * @description 总保费
+                 */
+                fee_fen: number;
+                /** Format: int64 */
+                gift_fen: number;
+                /** Format: int32 */
+                insured_count: number;
+                invoiced_at?: string | null;
+                /** Format: int64 */
+                subsidy_fen: number;
+                unit_name: string;
+                /** @description Set when 应交保费 is 0.00 元: why, as 终审 recorded it */
+                zero_due_reason?: string | null;
+            }[];
+            /** @description `cursor` of the next page; absent on the last page */
+            next?: string | null;
+            /**
+             * Format: int32
+             * @description Items before this page: 序号 of the first row is offset + 1
+             */
+            offset: number;
+            /** Format: int32 */
+            page_size: number;
+            /**
+             * Format: int32
+             * @description Items in the whole list, from counters kept as items are written; absent where none is
+             *     kept (a search)
+             */
+            total?: number | null;
+        };
+        /** @description One page of a list read a page at a time. */
+        CursorPage_RegistrationSummary: {
+            items: {
+                agency_name: string;
+                contact_mobile: string;
+                contact_name: string;
+                id: string;
+                pending_contact?: null | components["schemas"]["PendingContactSummary"];
+                status: components["schemas"]["RegistrationStatus"];
+                submitted_at: string;
+                unit_code: string;
+                unit_name: string;
+            }[];
+            /** @description `cursor` of the next page; absent on the last page */
+            next?: string | null;
+            /**
+             * Format: int32
+             * @description Items before this page: 序号 of the first row is offset + 1
+             */
+            offset: number;
+            /** Format: int32 */
+            page_size: number;
+            /**
+             * Format: int32
+             * @description Items in the whole list, from counters kept as items are written; absent where none is
+             *     kept (a search)
+             */
+            total?: number | null;
+        };
+        /** @description One page of a list read a page at a time. */
+        CursorPage_ReviewRow: {
+            items: {
+                /** @description 保障活动名称 */
+                activity_name: string;
+                /** @description 所属机构 */
+                agency_name: string;
+                /**
+                 * Format: int64
+                 * @description 应交保费, fen
+                 */
+                due_fen: number;
+                /**
+                 * Format: int64
+                 * @description 总保费, fen
+                 */
+                fee_fen: number;
+                id: string;
+                /**
+                 * Format: int32
+                 * @description 参保人数
+                 */
+                insured_count: number;
+                /** @description 申请书号 */
+                number: string;
+                /**
+                 * Format: int32
+                 * @description 份数
+                 */
+                shares: number;
+                status: components["schemas"]["ApplicationStatus"];
+                status_label: string;
+                submitted_at?: string | null;
+                unit_id: string;
+                /** @description 单位名称 */
+                unit_name: string;
+            }[];
+            /** @description `cursor` of the next page; absent on the last page */
+            next?: string | null;
+            /**
+             * Format: int32
+             * @description Items before this page: 序号 of the first row is offset + 1
+             */
+            offset: number;
+            /** Format: int32 */
+            page_size: number;
+            /**
+             * Format: int32
+             * @description Items in the whole list, from counters kept as items are written; absent where none is
+             *     kept (a search)
+             */
+            total?: number | null;
+        };
+        /** @description One page of a list read a page at a time. */
+        CursorPage_StaffView: {
+            items: {
+                agency_code: string;
+                agency_name: string;
+                created_at: string;
+                /** @description 已停用 */
+                disabled: boolean;
+                display_name: string;
+                login: string;
+                /** @description 本人手机号, masked; empty for the first admin seeded at deployment */
+                mobile: string;
+                permissions: components["schemas"]["Permission"][];
+            }[];
+            /** @description `cursor` of the next page; absent on the last page */
+            next?: string | null;
+            /**
+             * Format: int32
+             * @description Items before this page: 序号 of the first row is offset + 1
+             */
+            offset: number;
+            /** Format: int32 */
+            page_size: number;
+            /**
+             * Format: int32
+             * @description Items in the whole list, from counters kept as items are written; absent where none is
+             *     kept (a search)
+             */
+            total?: number | null;
+        };
         Decision: {
             account?: string | null;
             id: string;
@@ -2159,151 +2322,6 @@ export interface components {
             code: string;
             name: string;
             served: boolean;
-        };
-        /** @description One page of a list, with the total the pager shows as "共 N 条". */
-        Page_PaymentQueueItem: {
-            items: {
-                activity_name: string;
-                agency_code: string;
-                application_id: string;
-                /** @description 申请书号 */
-                application_number: string;
-                /**
-                 * Format: int64
-                 * @description 应交保费: the amount to confirm
-                 */
-                due_fen: number;
-                /**
-                 * Format: int64
-                 * @description 总保费
-                 */
-                fee_fen: number;
-                /** Format: int64 */
-                gift_fen: number;
-                /** Format: int32 */
-                insured_count: number;
-                invoiced_at?: string | null;
-                /** Format: int64 */
-                subsidy_fen: number;
-                unit_name: string;
-                /** @description Set when 应交保费 is 0.00 元: why, as 终审 recorded it */
-                zero_due_reason?: string | null;
-            }[];
-            /**
-             * Format: int32
-             * @description From 1
-             */
-            page: number;
-            /** Format: int32 */
-            page_size: number;
-            /**
-             * Format: int32
-             * @description Items in the whole list (every page)
-             */
-            total: number;
-        };
-        /** @description One page of a list, with the total the pager shows as "共 N 条". */
-        Page_RegistrationSummary: {
-            items: {
-                agency_name: string;
-                contact_mobile: string;
-                contact_name: string;
-                id: string;
-                pending_contact?: null | components["schemas"]["PendingContactSummary"];
-                status: components["schemas"]["RegistrationStatus"];
-                submitted_at: string;
-                unit_code: string;
-                unit_name: string;
-            }[];
-            /**
-             * Format: int32
-             * @description From 1
-             */
-            page: number;
-            /** Format: int32 */
-            page_size: number;
-            /**
-             * Format: int32
-             * @description Items in the whole list (every page)
-             */
-            total: number;
-        };
-        /** @description One page of a list, with the total the pager shows as "共 N 条". */
-        Page_ReviewRow: {
-            items: {
-                /** @description 保障活动名称 */
-                activity_name: string;
-                /** @description 所属机构 */
-                agency_name: string;
-                /**
-                 * Format: int64
-                 * @description 应交保费, fen
-                 */
-                due_fen: number;
-                /**
-                 * Format: int64
-                 * @description 总保费, fen
-                 */
-                fee_fen: number;
-                id: string;
-                /**
-                 * Format: int32
-                 * @description 参保人数
-                 */
-                insured_count: number;
-                /** @description 申请书号 */
-                number: string;
-                /**
-                 * Format: int32
-                 * @description 份数
-                 */
-                shares: number;
-                status: components["schemas"]["ApplicationStatus"];
-                status_label: string;
-                submitted_at?: string | null;
-                unit_id: string;
-                /** @description 单位名称 */
-                unit_name: string;
-            }[];
-            /**
-             * Format: int32
-             * @description From 1
-             */
-            page: number;
-            /** Format: int32 */
-            page_size: number;
-            /**
-             * Format: int32
-             * @description Items in the whole list (every page)
-             */
-            total: number;
-        };
-        /** @description One page of a list, with the total the pager shows as "共 N 条". */
-        Page_StaffView: {
-            items: {
-                agency_code: string;
-                agency_name: string;
-                created_at: string;
-                /** @description 已停用 */
-                disabled: boolean;
-                display_name: string;
-                login: string;
-                /** @description 本人手机号, masked; empty for the first admin seeded at deployment */
-                mobile: string;
-                permissions: components["schemas"]["Permission"][];
-            }[];
-            /**
-             * Format: int32
-             * @description From 1
-             */
-            page: number;
-            /** Format: int32 */
-            page_size: number;
-            /**
-             * Format: int32
-             * @description Items in the whole list (every page)
-             */
-            total: number;
         };
         PasswordChange: {
             /** @default  */
@@ -3040,8 +3058,8 @@ export interface operations {
     list_staff: {
         parameters: {
             query?: {
-                /** @description From 1 (default 1) */
-                page?: number;
+                /** @description `next` of the page before (absent: the first page) */
+                cursor?: string;
                 /**
                  * @description Rows per page; each list has its own default and maximum, and a larger size is taken
                  *     as that maximum
@@ -3059,12 +3077,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_StaffView"];
+                    "application/json": components["schemas"]["CursorPage_StaffView"];
                 };
             };
             400: components["responses"]["Malformed"];
             401: components["responses"]["NotSignedIn"];
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5767,8 +5793,8 @@ export interface operations {
     queue: {
         parameters: {
             query?: {
-                /** @description From 1 (default 1) */
-                page?: number;
+                /** @description `next` of the page before (absent: the first page) */
+                cursor?: string;
                 /**
                  * @description Rows per page; each list has its own default and maximum, and a larger size is taken
                  *     as that maximum
@@ -5786,12 +5812,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_PaymentQueueItem"];
+                    "application/json": components["schemas"]["CursorPage_PaymentQueueItem"];
                 };
             };
             400: components["responses"]["Malformed"];
             401: components["responses"]["NotSignedIn"];
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5808,8 +5842,8 @@ export interface operations {
                 status?: components["schemas"]["RegistrationStatus"];
                 /** @description Part of the unit's name, or the start of its 单位代码 */
                 q?: string;
-                /** @description 1-based */
-                page?: number;
+                /** @description `next` of the page before (absent: the first page) */
+                cursor?: string;
                 /** @description 10 by default, at most 100 (a larger size is taken as the maximum) */
                 page_size?: number;
             };
@@ -5824,12 +5858,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_RegistrationSummary"];
+                    "application/json": components["schemas"]["CursorPage_RegistrationSummary"];
                 };
             };
-            400: components["responses"]["Malformed"];
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: components["responses"]["NotSignedIn"];
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5972,8 +6021,8 @@ export interface operations {
             query: {
                 /** @description 1 初审, 2 复审, 3 终审 */
                 level: number;
-                /** @description From 1 (default 1) */
-                page?: number;
+                /** @description `next` of the page before (absent: the first page) */
+                cursor?: string;
                 /** @description 1 … 100 (default 20) (a larger size is taken as the maximum) */
                 page_size?: number;
             };
@@ -5988,7 +6037,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_ReviewRow"];
+                    "application/json": components["schemas"]["CursorPage_ReviewRow"];
                 };
             };
             400: {

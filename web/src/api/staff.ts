@@ -7,7 +7,7 @@ import type {
   ContactForm,
   Decision,
   NewStaff,
-  Page,
+  CursorPage,
   PendingContact,
   Permission,
   RegistrationDetail,
@@ -18,8 +18,8 @@ import type {
   TrailEntry,
 } from './types'
 
-export const registrations = (status: RegistrationStatus, page: number, page_size: number, q = '') =>
-  get<Page<RegistrationSummary>>(`/api/staff/registrations${qs({ status, q, page, page_size })}`)
+export const registrations = (status: RegistrationStatus, cursor: string | undefined, page_size: number, q = '') =>
+  get<CursorPage<RegistrationSummary>>(`/api/staff/registrations${qs({ status, q, cursor, page_size })}`)
 export const registration = (id: string) => get<RegistrationDetail>(`/api/staff/registrations/${id}`)
 export const approveRegistration = (id: string) => post<Decision>(`/api/staff/registrations/${id}/approve`)
 export const rejectRegistration = (id: string, reason: string) =>
@@ -34,8 +34,8 @@ export const approveContactChange = (unitId: string) => post<Contact>(`/api/staf
 export const rejectContactChange = (unitId: string, reason: string) =>
   post<void>(`/api/staff/units/${unitId}/contact/reject`, { reason })
 
-export const staffList = (page: number, page_size: number) =>
-  get<Page<StaffView>>(`/api/admin/staff${qs({ page, page_size })}`)
+export const staffList = (cursor: string | undefined, page_size: number) =>
+  get<CursorPage<StaffView>>(`/api/admin/staff${qs({ cursor, page_size })}`)
 export const createStaff = (form: NewStaff, intentKey?: string) =>
   post<StaffCreated>('/api/admin/staff', form, intentKey)
 const account = (login: string) => `/api/admin/staff/${encodeURIComponent(login)}`

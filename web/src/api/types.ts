@@ -72,8 +72,6 @@ export interface TreeNode {
 export type AgencyTreeNode = Schemas['AgencyTreeNode']
 export type RegionTreeNode = Schemas['RegionTreeNode']
 
-/** One page of a server-paged list (Page<T>); total is the pager's "共 N 条". */
-export type Page<T> = Omit<Schemas['Page_StaffView'], 'items'> & { items: T[] }
 /** One page of a list read a page at a time (CursorPage<T>): 上一页/下一页 with `next`. */
 export type CursorPage<T> = Omit<Schemas['CursorPage_MemberView'], 'items'> & { items: T[] }
 /** Which members a list asks for: a page after `cursor`, 未到期 only, or a search. */
