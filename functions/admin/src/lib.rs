@@ -9,7 +9,7 @@ use shared::platform::http::{ApiJson, ApiPath, ApiQuery};
 use shared::platform::openapi::signed_in;
 use shared::records::catalogue::{self, Activity, ActivityForm};
 use shared::records::session::StaffUser;
-use shared::records::trail::TrailEntry;
+use shared::records::trail::{self, TrailEntry};
 use shared::steps::admin::{self, NewStaff, PermissionsChange, StaffCreated, StaffView};
 use shared::{ApiResult, AppState};
 use utoipa_axum::router::OpenApiRouter;
@@ -110,14 +110,17 @@ async fn reset_password(
 
 /// 账号修改记录: every admin action on the account, who and when
 #[utoipa::path(get, path = "/api/admin/staff/{login}/history", tag = "admin",
-    params(("login" = String, Path, description = "登录名")),
-    responses((status = 200, body = Vec<TrailEntry>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("login" = String, Path, description = "登录名"), CursorQuery),
+    responses((status = 200, body = CursorPage<TrailEntry>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 async fn staff_history(
     State(state): State<AppState>,
     admin: StaffUser,
     ApiPath(login): ApiPath<String>,
-) -> ApiResult<Json<Vec<TrailEntry>>> {
-    Ok(Json(admin::history(&state, &admin, &login).await?))
+    ApiQuery(page): ApiQuery<CursorQuery>,
+) -> ApiResult<Json<CursorPage<TrailEntry>>> {
+    let at = page.at(trail::PAGE_SIZE_DEFAULT, trail::PAGE_SIZE_MAX)?;
+    Ok(Json(admin::history(&state, &admin, &login, &at).await?))
 }
 
 /// 新增保障活动
@@ -149,12 +152,15 @@ async fn update_activity(
 
 /// 保障活动修改记录
 #[utoipa::path(get, path = "/api/admin/activities/{code}/history", tag = "admin",
-    params(("code" = String, Path, description = "活动编码")),
-    responses((status = 200, body = Vec<TrailEntry>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("code" = String, Path, description = "活动编码"), CursorQuery),
+    responses((status = 200, body = CursorPage<TrailEntry>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 async fn activity_history(
     State(state): State<AppState>,
     admin: StaffUser,
     ApiPath(code): ApiPath<String>,
-) -> ApiResult<Json<Vec<TrailEntry>>> {
-    Ok(Json(catalogue::history(&state, &admin, &code).await?))
+    ApiQuery(page): ApiQuery<CursorQuery>,
+) -> ApiResult<Json<CursorPage<TrailEntry>>> {
+    let at = page.at(trail::PAGE_SIZE_DEFAULT, trail::PAGE_SIZE_MAX)?;
+    Ok(Json(catalogue::history(&state, &admin, &code, &at).await?))
 }

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use shared::platform::cursor::CursorQuery;
+use shared::platform::cursor::{CursorPage, CursorQuery};
 use shared::platform::error::ErrorBody;
 use shared::platform::http::{ApiJson, ApiPath, ApiQuery};
 use shared::platform::openapi::signed_in;
@@ -14,7 +14,7 @@ use shared::records::application_detail::ApplicationDetail;
 use shared::records::attachment::AttachmentView;
 use shared::records::self_check::{self, SelfCheck};
 use shared::records::session::UnitUser;
-use shared::records::trail::TrailEntry;
+use shared::records::trail::{self, TrailEntry};
 use shared::steps::attachments::{self, AttachmentLink, AttachmentUploadRequest, NewAttachment};
 use shared::steps::enrollment::{self, ApplicationEdit, ApplicationSummary, NewApplication};
 use shared::{ApiResult, AppState};
@@ -183,14 +183,17 @@ async fn submit(
     Ok(Json(enrollment::submit(&state, &unit, &id).await?))
 }
 
-/// 操作轨迹: who did what, when (oldest first)
+/// 操作轨迹: who did what, when (newest first)
 #[utoipa::path(get, path = "/api/applications/{id}/trail",
-    params(("id" = String, Path, description = "application id")), tag = "enrollment",
-    responses((status = 200, body = Vec<TrailEntry>), (status = 404, body = ErrorBody)))]
+    params(("id" = String, Path, description = "application id"), CursorQuery), tag = "enrollment",
+    responses((status = 200, body = CursorPage<TrailEntry>), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 async fn trail(
     State(state): State<AppState>,
     unit: UnitUser,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<Json<Vec<TrailEntry>>> {
-    Ok(Json(enrollment::trail_for_unit(&state, &unit, &id).await?))
+    ApiQuery(page): ApiQuery<CursorQuery>,
+) -> ApiResult<Json<CursorPage<TrailEntry>>> {
+    let at = page.at(trail::PAGE_SIZE_DEFAULT, trail::PAGE_SIZE_MAX)?;
+    Ok(Json(enrollment::trail_for_unit(&state, &unit, &id, &at).await?))
 }

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
-use shared::platform::cursor::CursorPage;
+use shared::platform::cursor::{CursorPage, CursorQuery};
 use shared::platform::error::ErrorBody;
 use shared::platform::http::{ApiJson, ApiPath, ApiQuery};
 use shared::platform::openapi::signed_in;
@@ -123,16 +123,19 @@ async fn import_progress(
     })
 }
 
-/// 导入批次列表
+/// 导入批次列表, the latest first
 #[utoipa::path(get, path = "/api/applications/{id}/imports",
-    params(("id" = String, Path, description = "application id")), tag = "members",
-    responses((status = 200, body = Vec<ImportBatch>), (status = 404, body = ErrorBody)))]
+    params(("id" = String, Path, description = "application id"), CursorQuery), tag = "members",
+    responses((status = 200, body = CursorPage<ImportBatch>), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 async fn list_batches(
     State(state): State<AppState>,
     unit: UnitUser,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<Json<Vec<ImportBatch>>> {
-    Ok(Json(member_import::batches(&state, &unit, &id).await?))
+    ApiQuery(page): ApiQuery<CursorQuery>,
+) -> ApiResult<Json<CursorPage<ImportBatch>>> {
+    let at = page.at(member_import::BATCH_PAGE_DEFAULT, member_import::BATCH_PAGE_MAX)?;
+    Ok(Json(member_import::batches(&state, &unit, &id, &at).await?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

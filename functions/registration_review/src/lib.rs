@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use shared::domain::Mobile;
-use shared::platform::cursor::{CursorPage, PageAt};
+use shared::platform::cursor::{CursorPage, CursorQuery, PageAt};
 use shared::platform::error::{ApiError, ErrorBody};
 use shared::platform::http::ApiQuery;
 use shared::platform::http::{ApiJson, ApiPath, ClientAddress};
@@ -15,6 +15,7 @@ use shared::platform::paging;
 use shared::records::account::Permission;
 use shared::records::session::StaffUser;
 use shared::records::sms_code::CodeSent;
+use shared::records::trail::{self, TrailEntry};
 use shared::records::unit::{Contact, ContactForm, PendingContact, RegistrationStatus};
 use shared::steps::contact_change;
 use shared::steps::registration_review::{self, Decision, RegistrationDetail, RegistrationFilter, RegistrationSummary};
@@ -28,6 +29,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         OpenApiRouter::new()
             .routes(routes!(list))
             .routes(routes!(show))
+            .routes(routes!(trail))
             .routes(routes!(approve))
             .routes(routes!(reject))
             .routes(routes!(contact_code))
@@ -84,7 +86,22 @@ async fn list(
     ))
 }
 
-/// 注册详情 (with the two images)
+/// 操作轨迹 of the unit (registration, contact changes, every look at its record), newest first
+#[utoipa::path(get, path = "/api/staff/registrations/{id}/trail",
+    params(("id" = String, Path, description = "registration (unit) id"), CursorQuery), tag = "registration review",
+    responses((status = 200, body = CursorPage<TrailEntry>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn trail(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(page): ApiQuery<CursorQuery>,
+) -> ApiResult<Json<CursorPage<TrailEntry>>> {
+    let at = page.at(trail::PAGE_SIZE_DEFAULT, trail::PAGE_SIZE_MAX)?;
+    Ok(Json(registration_review::trail(&state, &staff, &id, &at).await?))
+}
+
+/// 注册详情 (with the two images; the trail is read from `…/trail`)
 #[utoipa::path(get, path = "/api/staff/registrations/{id}",
     params(("id" = String, Path, description = "registration (unit) id")), tag = "registration review",
     responses((status = 200, body = RegistrationDetail), (status = 404, body = ErrorBody)))]

@@ -12,6 +12,7 @@ use shared::platform::paging;
 use shared::records::members::{MemberQuery, MemberView};
 use shared::records::self_check::{self, SelfCheck};
 use shared::records::session::StaffUser;
+use shared::records::trail::{self, TrailEntry};
 use shared::steps::review::{
     self, ApproveRequest, ReturnRequest, ReviewDecision, ReviewLevel, ReviewRow, StaffApplicationView,
 };
@@ -25,6 +26,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         OpenApiRouter::new()
             .routes(routes!(queue))
             .routes(routes!(show))
+            .routes(routes!(trail))
             .routes(routes!(members))
             .routes(routes!(self_check_page))
             .routes(routes!(approve))
@@ -72,7 +74,8 @@ async fn queue(
     Ok(Json(review::queue(&state, &staff, level, &at).await?))
 }
 
-/// 审核详情: base info, activity table, fees, self-check, attachments (with links), trail
+/// 审核详情: base info, activity table, fees, self-check, attachments (with links); the trail
+/// is read a page at a time from `…/trail`
 #[utoipa::path(get, path = "/api/staff/applications/{id}",
     params(("id" = String, Path, description = "application id")), tag = "review",
     responses((status = 200, body = StaffApplicationView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -82,6 +85,21 @@ async fn show(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<StaffApplicationView>> {
     Ok(Json(review::view(&state, &staff, &id).await?))
+}
+
+/// 操作轨迹 of the application, newest first
+#[utoipa::path(get, path = "/api/staff/applications/{id}/trail",
+    params(("id" = String, Path, description = "application id"), CursorQuery), tag = "review",
+    responses((status = 200, body = CursorPage<TrailEntry>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn trail(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(page): ApiQuery<CursorQuery>,
+) -> ApiResult<Json<CursorPage<TrailEntry>>> {
+    let at = page.at(trail::PAGE_SIZE_DEFAULT, trail::PAGE_SIZE_MAX)?;
+    Ok(Json(review::trail(&state, &staff, &id, &at).await?))
 }
 
 /// 人员清单: the members, a page at a time (上一页/下一页) or searched by name or ID, names,

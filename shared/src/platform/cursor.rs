@@ -58,21 +58,42 @@ impl<T> CursorPage<T> {
     }
 }
 
-/// Which secondary index a list reads.
+/// The items of one partition of the table itself whose sort keys start with `prefix` (a
+/// subject's trail, an application's batches).
+pub fn table_prefix(pk: impl Into<String>, prefix: &str) -> IndexList {
+    IndexList::new(vec![Segment::new(
+        IndexName::Table,
+        pk,
+        SortRange::BeginsWith(prefix.to_owned()),
+    )])
+}
+
+/// Which index a list reads: the table's own keys or a secondary index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IndexName {
+    Table,
     Gsi1,
     Gsi2,
     Gsi3,
 }
 
 impl IndexName {
-    fn as_str(self) -> &'static str {
+    /// The secondary index's name; none for the table.
+    fn index(self) -> Option<&'static str> {
         match self {
-            Self::Gsi1 => "gsi1",
-            Self::Gsi2 => "gsi2",
-            Self::Gsi3 => "gsi3",
+            Self::Table => None,
+            Self::Gsi1 => Some("gsi1"),
+            Self::Gsi2 => Some("gsi2"),
+            Self::Gsi3 => Some("gsi3"),
         }
+    }
+
+    fn pk_name(self) -> String {
+        self.index().map_or_else(|| "pk".to_owned(), |i| format!("{i}pk"))
+    }
+
+    fn sk_name(self) -> String {
+        self.index().map_or_else(|| "sk".to_owned(), |i| format!("{i}sk"))
     }
 }
 
@@ -111,11 +132,23 @@ impl Segment {
 pub struct IndexList {
     pub segments: Vec<Segment>,
     pub filter: Option<(String, Vec<(String, AttributeValue)>)>,
+    /// Sort keys read in descending order (newest first where they begin with a time)
+    pub descending: bool,
 }
 
 impl IndexList {
     pub fn new(segments: Vec<Segment>) -> Self {
-        Self { segments, filter: None }
+        Self {
+            segments,
+            filter: None,
+            descending: false,
+        }
+    }
+
+    /// Read each segment from its highest sort key down.
+    pub fn newest_first(mut self) -> Self {
+        self.descending = true;
+        self
     }
 
     pub fn filtered(mut self, expression: &str, values: &[(&str, AttributeValue)]) -> Self {
@@ -131,18 +164,19 @@ impl IndexList {
         state: &AppState,
         segment: &Segment,
     ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
-        let name = segment.index.as_str();
+        let (pk, sk) = (segment.index.pk_name(), segment.index.sk_name());
         let mut query = state
             .db
             .query()
             .table_name(&*state.table)
-            .index_name(name)
+            .set_index_name(segment.index.index().map(str::to_owned))
+            .scan_index_forward(!self.descending)
             .expression_attribute_values(":seg_pk", s(&segment.pk));
         let condition = match &segment.range {
-            SortRange::All => format!("{name}pk = :seg_pk"),
-            SortRange::BeginsWith(_) => format!("{name}pk = :seg_pk AND begins_with({name}sk, :seg_sk)"),
-            SortRange::Below(_) => format!("{name}pk = :seg_pk AND {name}sk < :seg_sk"),
-            SortRange::Above(_) => format!("{name}pk = :seg_pk AND {name}sk > :seg_sk"),
+            SortRange::All => format!("{pk} = :seg_pk"),
+            SortRange::BeginsWith(_) => format!("{pk} = :seg_pk AND begins_with({sk}, :seg_sk)"),
+            SortRange::Below(_) => format!("{pk} = :seg_pk AND {sk} < :seg_sk"),
+            SortRange::Above(_) => format!("{pk} = :seg_pk AND {sk} > :seg_sk"),
         };
         query = query.key_condition_expression(condition);
         if let SortRange::BeginsWith(v) | SortRange::Below(v) | SortRange::Above(v) = &segment.range {
@@ -265,15 +299,15 @@ pub struct Position {
     segment: usize,
     #[serde(rename = "o")]
     offset: u32,
-    /// Table pk and sk and the index sort key of the last item shown; the index partition is
-    /// the segment's own, never taken from the cursor.
+    /// Table pk and sk and the index sort key of the last item shown (the sk again when the
+    /// list reads the table); the partition is the segment's own, never taken from the cursor.
     #[serde(rename = "k")]
     keys: [String; 3],
 }
 
 impl Position {
     fn after(list: &IndexList, segment: usize, item: &Item, offset: u32) -> ApiResult<Self> {
-        let index = list.segments.get(segment).map(|s| s.index.as_str()).unwrap_or("gsi1");
+        let index = list.segments.get(segment).map_or(IndexName::Table, |s| s.index);
         let text = |name: &str| {
             item.get(name)
                 .and_then(|v| v.as_s().ok())
@@ -283,20 +317,22 @@ impl Position {
         Ok(Self {
             segment,
             offset,
-            keys: [text("pk")?, text("sk")?, text(&format!("{index}sk"))?],
+            keys: [text("pk")?, text("sk")?, text(&index.sk_name())?],
         })
     }
 
     fn start_key(&self, list: &IndexList) -> ApiResult<Item> {
         let segment = list.segments.get(self.segment).ok_or_else(bad_cursor)?;
-        let index = segment.index.as_str();
         let [pk, sk, index_sk] = self.keys.clone();
-        Ok(Item::from([
-            ("pk".to_owned(), s(pk)),
-            ("sk".to_owned(), s(sk)),
-            (format!("{index}pk"), s(&segment.pk)),
-            (format!("{index}sk"), s(index_sk)),
-        ]))
+        Ok(match segment.index {
+            IndexName::Table => Item::from([("pk".to_owned(), s(&segment.pk)), ("sk".to_owned(), s(sk))]),
+            index => Item::from([
+                ("pk".to_owned(), s(pk)),
+                ("sk".to_owned(), s(sk)),
+                (index.pk_name(), s(&segment.pk)),
+                (index.sk_name(), s(index_sk)),
+            ]),
+        })
     }
 
     fn encode(&self) -> ApiResult<String> {
@@ -431,5 +467,19 @@ mod tests {
             beyond.start_key(&list).expect_err("no such segment").code,
             "CURSOR_INVALID"
         );
+    }
+
+    #[test]
+    fn a_table_list_starts_from_the_table_keys_in_its_own_partition() {
+        let list = table_prefix("APP#a", "TRAIL#");
+        let position = Position {
+            segment: 0,
+            offset: 20,
+            keys: ["APP#other".into(), "TRAIL#20250218#x".into(), "TRAIL#20250218#x".into()],
+        };
+        let key = position.start_key(&list).expect("in range");
+        assert_eq!(key.len(), 2);
+        assert_eq!(key.get("pk"), Some(&s("APP#a")));
+        assert_eq!(key.get("sk"), Some(&s("TRAIL#20250218#x")));
     }
 }

@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::Fen;
+use crate::platform::cursor::{CursorPage, PageAt};
 use crate::platform::db::{self, OnCancel, key, n, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal};
 use crate::platform::state::AppState;
@@ -345,13 +346,18 @@ pub async fn update(state: &AppState, staff: &StaffUser, code: &str, form: Activ
     Ok(activity)
 }
 
-/// The activity's change history, oldest first.
-pub async fn history(state: &AppState, staff: &StaffUser, code: &str) -> ApiResult<Vec<TrailEntry>> {
+/// The activity's change history, a page of it, newest first.
+pub async fn history(
+    state: &AppState,
+    staff: &StaffUser,
+    code: &str,
+    at: &PageAt,
+) -> ApiResult<CursorPage<TrailEntry>> {
     require_catalogue_admin(staff)?;
     if get(state, code).await?.is_none() {
         return Err(not_found());
     }
-    trail::list(state, &trail_pk(code)).await
+    trail::page(state, &trail_pk(code), at).await
 }
 
 fn not_found() -> ApiError {

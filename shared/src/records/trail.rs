@@ -4,7 +4,8 @@ use aws_sdk_dynamodb::types::TransactWriteItem;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::platform::db::{self, OnCancel, key, s};
+use crate::platform::cursor::{self, CursorPage, PageAt};
+use crate::platform::db::{self, OnCancel, key};
 use crate::platform::error::{ApiError, ApiResult, OrInternal};
 use crate::platform::state::AppState;
 use crate::platform::time;
@@ -67,17 +68,16 @@ pub async fn record_read(
         .on_cancel(|c| ApiError::internal(anyhow::anyhow!("trail entry cancelled: {c:?}")))
 }
 
-/// The whole trail of a subject, oldest first.
-pub async fn list(state: &AppState, subject_pk: &str) -> ApiResult<Vec<TrailEntry>> {
-    db::query_as(
-        state
-            .db
-            .query()
-            .table_name(&*state.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :t)")
-            .expression_attribute_values(":pk", s(subject_pk))
-            .expression_attribute_values(":t", s("TRAIL#")),
-        "query trail",
-    )
-    .await
+/// Entries a trail page shows unless asked otherwise, and at most.
+pub const PAGE_SIZE_DEFAULT: u32 = 20;
+pub const PAGE_SIZE_MAX: u32 = 100;
+
+/// One page of a subject's trail, newest first: every look at whole data adds an entry, so a
+/// busy application's trail grows long and the latest decisions belong on the first page.
+pub async fn page(state: &AppState, subject_pk: &str, at: &PageAt) -> ApiResult<CursorPage<TrailEntry>> {
+    let (entries, next) = cursor::table_prefix(subject_pk, "TRAIL#")
+        .newest_first()
+        .read_page_as(state, at)
+        .await?;
+    Ok(at.page(entries, None, next))
 }

@@ -467,15 +467,20 @@ pub async fn reset_password(state: &AppState, admin: &StaffUser, login: &str) ->
     Ok(StaffView::of(account))
 }
 
-/// 修改记录 of one account: who did what, when.
-pub async fn history(state: &AppState, admin: &StaffUser, login: &str) -> ApiResult<Vec<TrailEntry>> {
+/// 修改记录 of one account: who did what, when, a page of it, newest first.
+pub async fn history(
+    state: &AppState,
+    admin: &StaffUser,
+    login: &str,
+    at: &PageAt,
+) -> ApiResult<CursorPage<TrailEntry>> {
     admin.require(Permission::Admin)?;
     let account = load_account(state, login)
         .await?
         .filter(|a| a.role == Role::Staff)
         .ok_or_else(|| ApiError::not_found("NOT_FOUND", "未找到该工作人员账号，或不在您的管辖范围内"))?;
     admin.require_jurisdiction(&account.agency_code)?;
-    trail::list(state, &account_pk(login)).await
+    trail::page(state, &account_pk(login), at).await
 }
 
 pub const PAGE_SIZE_DEFAULT: u32 = 10;

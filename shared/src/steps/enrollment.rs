@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::platform::cursor::PageAt;
+use crate::platform::cursor::{CursorPage, PageAt};
 use crate::platform::db::{self, Index, OnCancel, key, n, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, FieldError, OrInternal};
 use crate::platform::http::whole_number;
@@ -432,10 +432,15 @@ fn proof_still_there(table: &str, app_id: &str, attachment_id: &str) -> anyhow::
 // ---------------------------------------------------------------------------------------------
 // 操作轨迹
 
-/// 操作轨迹 of the caller's own application, oldest first.
-pub async fn trail_for_unit(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<Vec<TrailEntry>> {
+/// 操作轨迹 of the caller's own application, a page of it, newest first.
+pub async fn trail_for_unit(
+    state: &AppState,
+    unit: &UnitUser,
+    id: &str,
+    at: &PageAt,
+) -> ApiResult<CursorPage<TrailEntry>> {
     let app = application::load_for_unit(state, unit, id).await?;
-    trail::list(state, &app_pk(&app.id)).await
+    trail::page(state, &app_pk(&app.id), at).await
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 use crate::domain::Mobile;
 use crate::domain::Occupation;
-use crate::platform::cursor::{CursorPage, PageAt};
+use crate::platform::cursor::{self, CursorPage, PageAt};
 use crate::platform::db::{self, OnCancel, key, n, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
 use crate::platform::state::AppState;
@@ -720,23 +720,24 @@ async fn delete_members(state: &AppState, app_id: &str, gone: &[Member]) {
     }
 }
 
-pub async fn batches(state: &AppState, unit: &UnitUser, app_id: &str) -> ApiResult<Vec<ImportBatch>> {
+/// Import batches a page shows unless asked otherwise, and at most.
+pub const BATCH_PAGE_DEFAULT: u32 = 10;
+pub const BATCH_PAGE_MAX: u32 = 100;
+
+/// 导入批次 of the caller's application, a page of them, the latest first (the one in
+/// progress, if any, heads the first page).
+pub async fn batches(
+    state: &AppState,
+    unit: &UnitUser,
+    app_id: &str,
+    at: &PageAt,
+) -> ApiResult<CursorPage<ImportBatch>> {
     application::load_for_unit(state, unit, app_id).await?;
-    let out = state
-        .db
-        .query()
-        .table_name(&*state.table)
-        .key_condition_expression("pk = :pk AND begins_with(sk, :b)")
-        .expression_attribute_values(":pk", s(app_pk(app_id)))
-        .expression_attribute_values(":b", s("BATCH#"))
-        .scan_index_forward(false)
-        .send()
-        .await
-        .or_internal("query batches")?;
-    out.items()
-        .iter()
-        .map(|i| db::from_item(i.clone()).or_internal("decode batch"))
-        .collect()
+    let (batches, next) = cursor::table_prefix(app_pk(app_id), "BATCH#")
+        .newest_first()
+        .read_page_as(state, at)
+        .await?;
+    Ok(at.page(batches, None, next))
 }
 
 /// 失败人员名单下载: a short-lived link to the failed rows of one batch.

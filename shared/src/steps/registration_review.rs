@@ -12,7 +12,7 @@ use crate::platform::sms::SmsText;
 use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::platform::uploads;
-use crate::records::account::{Account, Role};
+use crate::records::account::{Account, Permission, Role};
 use crate::records::session::StaffUser;
 use crate::records::trail;
 use crate::records::transition::{Transition, Workflow};
@@ -112,7 +112,6 @@ pub struct RegistrationDetail {
     pub unit: Unit,
     pub unit_license_url: String,
     pub union_certificate_url: String,
-    pub trail: Vec<trail::TrailEntry>,
 }
 
 pub async fn detail_for_staff(state: &AppState, staff: &StaffUser, id: &str) -> ApiResult<RegistrationDetail> {
@@ -130,9 +129,21 @@ pub async fn detail_for_staff(state: &AppState, staff: &StaffUser, id: &str) -> 
     Ok(RegistrationDetail {
         unit_license_url: uploads::download_url(state, &unit.unit_license_key, 300).await?,
         union_certificate_url: uploads::download_url(state, &unit.union_certificate_key, 300).await?,
-        trail: trail::list(state, &unit_pk(id)).await?,
         unit,
     })
+}
+
+/// 操作轨迹 of a unit in the caller's jurisdiction (registration, contact changes, every look at
+/// its whole record), a page of it, newest first.
+pub async fn trail(
+    state: &AppState,
+    staff: &StaffUser,
+    id: &str,
+    at: &PageAt,
+) -> ApiResult<CursorPage<trail::TrailEntry>> {
+    staff.require(Permission::RegistrationReview)?;
+    unit_for_staff(state, staff, id).await?;
+    trail::page(state, &unit_pk(id), at).await
 }
 
 fn already_decided() -> ApiError {

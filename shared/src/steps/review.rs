@@ -268,9 +268,14 @@ pub struct StaffApplicationView {
     pub self_check: SelfCheck,
     /// 附件信息
     pub attachments: Vec<StaffAttachment>,
-    /// 操作轨迹, oldest first
-    pub trail: Vec<TrailEntry>,
     pub reviewers: Reviewers,
+}
+
+/// 操作轨迹 of an application in the caller's jurisdiction, a page of it, newest first.
+pub async fn trail(state: &AppState, staff: &StaffUser, id: &str, at: &PageAt) -> ApiResult<CursorPage<TrailEntry>> {
+    staff.require_any(&READERS)?;
+    let app = application::load_for_staff(state, staff, id).await?;
+    trail::page(state, &app_pk(&app.id), at).await
 }
 
 /// 审核详情 of an application in the caller's jurisdiction.
@@ -303,7 +308,6 @@ pub async fn view(state: &AppState, staff: &StaffUser, id: &str) -> ApiResult<St
         fees: FeeSummary::of(&app)?,
         self_check: self_check::self_check_of(state, &app, &PageAt::first(self_check::PAGE_SIZE_DEFAULT)).await?,
         attachments: links,
-        trail: trail::list(state, &app_pk(&app.id)).await?,
         reviewers: Reviewers {
             l1: app.l1_reviewer.clone(),
             l2: app.l2_reviewer.clone(),

@@ -56,7 +56,7 @@ async fn an_admin_adds_an_activity_that_units_can_then_apply_for() {
 
     let history = admin.get("/api/admin/activities/YWSH/history").await;
     assert_eq!(history.status, 200, "{history:?}");
-    let entries = history.body.as_array().expect("entries");
+    let entries = history.body["items"].as_array().expect("entries");
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0]["actor"], "hn.admin");
     assert_eq!(
@@ -146,8 +146,7 @@ async fn a_fee_change_applies_to_new_applications_only_and_deactivating_stops_ne
     assert_eq!((r.status, r.code()), (422, "ACTIVITY_UNKNOWN"), "{r:?}");
 
     let history = admin.get("/api/admin/activities/ZYYL/history").await;
-    let summaries: Vec<&str> = history
-        .body
+    let summaries: Vec<&str> = history.body["items"]
         .as_array()
         .expect("entries")
         .iter()
@@ -155,7 +154,8 @@ async fn a_fee_change_applies_to_new_applications_only_and_deactivating_stops_ne
         .collect();
     assert_eq!(
         summaries,
-        ["修改保障活动：会费标准 80.00元→90.00元", "修改保障活动：状态 启用→停用"]
+        ["修改保障活动：状态 启用→停用", "修改保障活动：会费标准 80.00元→90.00元"],
+        "newest first"
     );
 
     let r = admin.put("/api/admin/activities/NOPE", accident(0, 2000)).await;
@@ -187,7 +187,7 @@ async fn two_admins_saving_the_same_revision_at_once_give_one_change() {
     assert_eq!(stored["fee_per_share_fen"], ok[0].body["fee_per_share_fen"]);
     assert_eq!(stored["revision"], 1);
     let history = admin.get("/api/admin/activities/ZYYL/history").await;
-    assert_eq!(history.body.as_array().map(Vec::len), Some(1), "{history:?}");
+    assert_eq!(history.body["items"].as_array().map(Vec::len), Some(1), "{history:?}");
 }
 
 #[tokio::test]

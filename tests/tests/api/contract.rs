@@ -22,7 +22,10 @@ fn run(base: &str, who: &str, token: &str, signed_in: bool) -> (bool, String) {
         .arg(format!("{base}/api/openapi.json"))
         .arg("--url")
         .arg(base)
-        .args(["--checks", "all", "--workers", "2"])
+        // One worker: on CPython 3.11 two threads building ASTs at once (hypothesis describes
+        // its filters by parsing their source) can fail with "AST constructor recursion depth
+        // mismatch", a runtime error of the tool, not of the API (seen once on a fresh machine).
+        .args(["--checks", "all", "--workers", "1"])
         // A fixed seed keeps CI repeatable; CONTRACT_SEED / CONTRACT_EXAMPLES search deeper.
         .arg("--seed")
         .arg(std::env::var("CONTRACT_SEED").unwrap_or_else(|_| "1".to_owned()))

@@ -242,8 +242,7 @@ async fn a_staff_account_is_one_person_whose_passwords_go_to_their_own_mobile() 
     // Every admin action is on record: who, what, when.
     let r = admin.get("/api/admin/staff/li.l1/history").await;
     assert_eq!(r.status, 200, "{r:?}");
-    let actions: Vec<&str> = r
-        .body
+    let actions: Vec<&str> = r.body["items"]
         .as_array()
         .into_iter()
         .flatten()
@@ -251,10 +250,11 @@ async fn a_staff_account_is_one_person_whose_passwords_go_to_their_own_mobile() 
         .collect();
     assert_eq!(
         actions,
-        vec!["staff_created", "staff_permissions_changed", "staff_disabled"]
+        vec!["staff_disabled", "staff_permissions_changed", "staff_created"],
+        "newest first"
     );
     assert!(
-        r.body
+        r.body["items"]
             .as_array()
             .into_iter()
             .flatten()

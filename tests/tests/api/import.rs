@@ -98,8 +98,7 @@ async fn good_rows_become_members_and_failed_rows_are_fixed_and_reimported_alone
     assert!(url.contains("X-Amz-Signature="));
     // The file holds whole IDs: who fetched it, and when, is on record.
     let trail = clerk.browser.get(&format!("/api/applications/{id}/trail")).await;
-    let fetched: Vec<&serde_json::Value> = trail
-        .body
+    let fetched: Vec<&serde_json::Value> = trail.body["items"]
         .as_array()
         .into_iter()
         .flatten()
@@ -153,8 +152,27 @@ async fn good_rows_become_members_and_failed_rows_are_fixed_and_reimported_alone
     let r = app.import(&clerk.browser, &id, again, "again.xlsx").await;
     assert_eq!(r.body["failed"].as_u64(), Some(1), "{r:?}");
     let batches = clerk.browser.get(&format!("/api/applications/{id}/imports")).await;
-    assert_eq!(batches.body.as_array().map(Vec::len), Some(3));
-    assert_eq!(batches.body[0]["file_name"], "again.xlsx");
+    assert_eq!(batches.body["items"].as_array().map(Vec::len), Some(3));
+    assert_eq!(batches.body["items"][0]["file_name"], "again.xlsx");
+    // A page at a time, the latest first.
+    let first = clerk
+        .browser
+        .get(&format!("/api/applications/{id}/imports?page_size=2"))
+        .await;
+    assert_eq!(first.body["items"][1]["batch_no"], 2, "{first:?}");
+    let last = clerk
+        .browser
+        .get(&format!(
+            "/api/applications/{id}/imports?page_size=2&cursor={}",
+            first.body["next"].as_str().expect("a next page")
+        ))
+        .await;
+    assert_eq!(last.body["items"].as_array().map(Vec::len), Some(1), "{last:?}");
+    assert_eq!(
+        (last.body["items"][0]["batch_no"].as_u64(), last.body["offset"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert!(last.body["next"].is_null(), "{last:?}");
 
     // Members list: masked IDs and phones; edit and remove.
     let list = clerk
@@ -314,10 +332,14 @@ async fn good_rows_become_members_and_failed_rows_are_fixed_and_reimported_alone
     let rows = rows_of(&res.bytes().await.expect("bytes"));
     assert_eq!(rows.len(), 4, "{rows:?}");
     assert!(rows.iter().any(|r| r.contains(&good2)), "{rows:?}");
-    let trail = shared::records::trail::list(&app.state, &shared::records::application::app_pk(&id))
-        .await
-        .expect("trail");
-    assert!(trail.iter().any(|e| e.action == "members_exported"));
+    let trail = shared::records::trail::page(
+        &app.state,
+        &shared::records::application::app_pk(&id),
+        &shared::platform::cursor::PageAt::first(5),
+    )
+    .await
+    .expect("trail");
+    assert_eq!(trail.items.first().map(|e| e.action.as_str()), Some("members_exported"));
 }
 
 #[tokio::test]

@@ -158,8 +158,11 @@ async fn a_unit_registers_is_approved_and_signs_in_with_the_password_from_the_sm
 
     // The trail records the submission and the approval, and every look at the whole record
     // with its images (this one included).
+    // The trail is read newest first, a page at a time.
     let detail = reviewer.get(&format!("/api/staff/registrations/{id}")).await;
-    let actions: Vec<&str> = detail.body["trail"]
+    assert_eq!(detail.status, 200, "{detail:?}");
+    let trail = reviewer.get(&format!("/api/staff/registrations/{id}/trail")).await;
+    let actions: Vec<&str> = trail.body["items"]
         .as_array()
         .expect("trail")
         .iter()
@@ -170,8 +173,26 @@ async fn a_unit_registers_is_approved_and_signs_in_with_the_password_from_the_sm
         .copied()
         .filter(|a| *a != "registration_viewed")
         .collect();
-    assert_eq!(changes, ["registration_submitted", "registration_approved"]);
-    assert_eq!(actions.last(), Some(&"registration_viewed"), "{actions:?}");
+    assert_eq!(changes, ["registration_approved", "registration_submitted"]);
+    assert_eq!(actions.first(), Some(&"registration_viewed"), "{actions:?}");
+    let one = reviewer
+        .get(&format!("/api/staff/registrations/{id}/trail?page_size=1"))
+        .await;
+    assert_eq!(one.body["items"].as_array().map(Vec::len), Some(1), "{one:?}");
+    let rest = reviewer
+        .get(&format!(
+            "/api/staff/registrations/{id}/trail?page_size=100&cursor={}",
+            one.body["next"].as_str().expect("a next page")
+        ))
+        .await;
+    assert_eq!(
+        rest.body["items"].as_array().map(Vec::len),
+        Some(actions.len() - 1),
+        "{rest:?}"
+    );
+    assert_eq!(rest.body["offset"], 1);
+    let unit_side = again.get(&format!("/api/staff/registrations/{id}/trail")).await;
+    assert_eq!(unit_side.status, 403, "{unit_side:?}");
 }
 
 #[tokio::test]

@@ -208,8 +208,8 @@ async fn a_contact_change_needs_the_new_mobiles_code_tells_the_old_contact_and_t
         .await;
     assert_eq!(r.status, 200, "{r:?}");
     assert_eq!(r.body["must_change_password"], true);
-    let detail = second.get(&format!("/api/staff/registrations/{id}")).await;
-    let actions: Vec<&str> = detail.body["trail"]
+    let trail = second.get(&format!("/api/staff/registrations/{id}/trail")).await;
+    let actions: Vec<&str> = trail.body["items"]
         .as_array()
         .expect("trail")
         .iter()

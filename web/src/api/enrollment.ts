@@ -28,7 +28,8 @@ export const detail = (id: string) => get<ApplicationDetail>(base(id))
 export const edit = (id: string, body: { employees: number | null; female_employees: number | null; remarks: string }) =>
   put<ApplicationDetail>(base(id), body)
 export const submit = (id: string) => post<ApplicationSummary>(`${base(id)}/submit`)
-export const trail = (id: string) => get<TrailEntry[]>(`${base(id)}/trail`)
+export const trail = (id: string, cursor: string | undefined, page_size: number) =>
+  get<CursorPage<TrailEntry>>(`${base(id)}/trail${qs({ cursor, page_size })}`)
 export const selfCheck = (id: string, cursor?: string) => get<SelfCheck>(`${base(id)}/self-check${qs({ cursor })}`)
 
 export const attachments = (id: string) => get<AttachmentView[]>(`${base(id)}/attachments`)
@@ -47,7 +48,8 @@ export const runImport = (id: string, upload_id: string, file_name: string) =>
   post<ImportProgress>(`${base(id)}/imports`, { upload_id, file_name }, `import-${upload_id}`)
 /** The latest import of the application: 处理中 with its progress, then 完成 or 失败. */
 export const importProgress = (id: string) => get<ImportProgress | undefined>(`${base(id)}/imports/current`)
-export const batches = (id: string) => get<ImportBatch[]>(`${base(id)}/imports`)
+export const batches = (id: string, cursor: string | undefined, page_size: number) =>
+  get<CursorPage<ImportBatch>>(`${base(id)}/imports${qs({ cursor, page_size })}`)
 export const failedRows = (id: string, batchNo: number) => get<DownloadLink>(`${base(id)}/imports/${batchNo}/failed-rows`)
 export const members = (id: string, query: MemberQuery) =>
   get<CursorPage<MemberView>>(`${base(id)}/members${qs({ ...query, expiring: query.expiring || undefined })}`)

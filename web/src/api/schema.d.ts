@@ -271,7 +271,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 导入批次列表 */
+        /** 导入批次列表, the latest first */
         get: operations["list_batches"];
         put?: never;
         /**
@@ -485,7 +485,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 操作轨迹: who did what, when (oldest first) */
+        /** 操作轨迹: who did what, when (newest first) */
         get: operations["trail"];
         put?: never;
         post?: never;
@@ -880,7 +880,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 审核详情: base info, activity table, fees, self-check, attachments (with links), trail */
+        /**
+         * 审核详情: base info, activity table, fees, self-check, attachments (with links); the trail
+         *     is read a page at a time from `…/trail`
+         */
         get: operations["show"];
         put?: never;
         post?: never;
@@ -981,6 +984,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/staff/applications/{id}/trail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 操作轨迹 of the application, newest first */
+        get: operations["trail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/staff/payments": {
         parameters: {
             query?: never;
@@ -1025,7 +1045,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 注册详情 (with the two images) */
+        /** 注册详情 (with the two images; the trail is read from `…/trail`) */
         get: operations["show"];
         put?: never;
         post?: never;
@@ -1063,6 +1083,23 @@ export interface paths {
         put?: never;
         /** 审核不通过 (with a reason, sent by SMS) */
         post: operations["reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/registrations/{id}/trail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 操作轨迹 of the unit (registration, contact changes, every look at its record), newest first */
+        get: operations["trail"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1704,6 +1741,52 @@ export interface components {
             office_phone_number: string;
         };
         /** @description One page of a list read a page at a time. */
+        CursorPage_ImportBatch: {
+            items: {
+                /** Format: int32 */
+                batch_no: number;
+                /**
+                 * Format: int32
+                 * @description Of the successes, 未到期 members (still covered, not charged).
+                 */
+                expiring: number;
+                /**
+                 * Format: int32
+                 * @description 失败人数
+                 */
+                failed: number;
+                /** @description 文件名称 */
+                file_name: string;
+                /** @description 导入时间 (Beijing) */
+                imported_at: string;
+                /**
+                 * Format: int32
+                 * @description 成功人数
+                 */
+                success: number;
+                /**
+                 * Format: int32
+                 * @description 总人数 (non-blank rows)
+                 */
+                total: number;
+            }[];
+            /** @description `cursor` of the next page; absent on the last page */
+            next?: string | null;
+            /**
+             * Format: int32
+             * @description Items before this page: 序号 of the first row is offset + 1
+             */
+            offset: number;
+            /** Format: int32 */
+            page_size: number;
+            /**
+             * Format: int32
+             * @description Items in the whole list, from counters kept as items are written; absent where none is
+             *     kept (a search)
+             */
+            total?: number | null;
+        };
+        /** @description One page of a list read a page at a time. */
         CursorPage_MemberView: {
             items: {
                 /**
@@ -1882,6 +1965,35 @@ export interface components {
                 /** @description 本人手机号, masked; empty for the first admin seeded at deployment */
                 mobile: string;
                 permissions: components["schemas"]["Permission"][];
+            }[];
+            /** @description `cursor` of the next page; absent on the last page */
+            next?: string | null;
+            /**
+             * Format: int32
+             * @description Items before this page: 序号 of the first row is offset + 1
+             */
+            offset: number;
+            /** Format: int32 */
+            page_size: number;
+            /**
+             * Format: int32
+             * @description Items in the whole list, from counters kept as items are written; absent where none is
+             *     kept (a search)
+             */
+            total?: number | null;
+        };
+        /** @description One page of a list read a page at a time. */
+        CursorPage_TrailEntry: {
+            items: {
+                /** @description Stable action code, e.g. `registration_approved`. */
+                action: string;
+                actor: string;
+                /** @description "2025-02-18 10:49:08" (Beijing time) */
+                at: string;
+                /** @description unit, staff, or public (self-registration) */
+                role: string;
+                /** @description What happened, in Chinese. */
+                summary: string;
             }[];
             /** @description `cursor` of the next page; absent on the last page */
             next?: string | null;
@@ -2438,7 +2550,6 @@ export interface components {
         };
         /** @description What a reviewer sees: the whole record (they call the contact), images by short-lived URL. */
         RegistrationDetail: components["schemas"]["Unit"] & {
-            trail: components["schemas"]["TrailEntry"][];
             union_certificate_url: string;
             unit_license_url: string;
         };
@@ -2686,8 +2797,6 @@ export interface components {
             reviewers: components["schemas"]["Reviewers"];
             /** @description 参保自核信息 */
             self_check: components["schemas"]["SelfCheck"];
-            /** @description 操作轨迹, oldest first */
-            trail: components["schemas"]["TrailEntry"][];
             unit_id: string;
         };
         /** @description An attachment with a short-lived download link. */
@@ -3017,7 +3126,15 @@ export interface operations {
     };
     activity_history: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `next` of the page before (absent: the first page) */
+                cursor?: string;
+                /**
+                 * @description Rows per page; each list has its own default and maximum, and a larger size is taken
+                 *     as that maximum
+                 */
+                page_size?: number;
+            };
             header?: never;
             path: {
                 /** @description 活动编码 */
@@ -3032,7 +3149,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TrailEntry"][];
+                    "application/json": components["schemas"]["CursorPage_TrailEntry"];
                 };
             };
             400: components["responses"]["Malformed"];
@@ -3046,6 +3163,14 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3266,7 +3391,15 @@ export interface operations {
     };
     staff_history: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `next` of the page before (absent: the first page) */
+                cursor?: string;
+                /**
+                 * @description Rows per page; each list has its own default and maximum, and a larger size is taken
+                 *     as that maximum
+                 */
+                page_size?: number;
+            };
             header?: never;
             path: {
                 /** @description 登录名 */
@@ -3281,7 +3414,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TrailEntry"][];
+                    "application/json": components["schemas"]["CursorPage_TrailEntry"];
                 };
             };
             400: components["responses"]["Malformed"];
@@ -3295,6 +3428,14 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3874,7 +4015,15 @@ export interface operations {
     };
     list_batches: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `next` of the page before (absent: the first page) */
+                cursor?: string;
+                /**
+                 * @description Rows per page; each list has its own default and maximum, and a larger size is taken
+                 *     as that maximum
+                 */
+                page_size?: number;
+            };
             header?: never;
             path: {
                 /** @description application id */
@@ -3889,13 +4038,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ImportBatch"][];
+                    "application/json": components["schemas"]["CursorPage_ImportBatch"];
                 };
             };
             400: components["responses"]["Malformed"];
             401: components["responses"]["NotSignedIn"];
             403: components["responses"]["Forbidden"];
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4595,7 +4752,15 @@ export interface operations {
     };
     trail: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `next` of the page before (absent: the first page) */
+                cursor?: string;
+                /**
+                 * @description Rows per page; each list has its own default and maximum, and a larger size is taken
+                 *     as that maximum
+                 */
+                page_size?: number;
+            };
             header?: never;
             path: {
                 /** @description application id */
@@ -4610,13 +4775,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TrailEntry"][];
+                    "application/json": components["schemas"]["CursorPage_TrailEntry"];
                 };
             };
             400: components["responses"]["Malformed"];
             401: components["responses"]["NotSignedIn"];
             403: components["responses"]["Forbidden"];
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5790,6 +5963,62 @@ export interface operations {
             };
         };
     };
+    trail: {
+        parameters: {
+            query?: {
+                /** @description `next` of the page before (absent: the first page) */
+                cursor?: string;
+                /**
+                 * @description Rows per page; each list has its own default and maximum, and a larger size is taken
+                 *     as that maximum
+                 */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description application id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CursorPage_TrailEntry"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["NotSignedIn"];
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     queue: {
         parameters: {
             query?: {
@@ -6014,6 +6243,62 @@ export interface operations {
             };
             415: components["responses"]["NotJson"];
             422: components["responses"]["Refused"];
+        };
+    };
+    trail: {
+        parameters: {
+            query?: {
+                /** @description `next` of the page before (absent: the first page) */
+                cursor?: string;
+                /**
+                 * @description Rows per page; each list has its own default and maximum, and a larger size is taken
+                 *     as that maximum
+                 */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description registration (unit) id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CursorPage_TrailEntry"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["NotSignedIn"];
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     queue: {

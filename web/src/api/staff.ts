@@ -21,6 +21,8 @@ import type {
 export const registrations = (status: RegistrationStatus, cursor: string | undefined, page_size: number, q = '') =>
   get<CursorPage<RegistrationSummary>>(`/api/staff/registrations${qs({ status, q, cursor, page_size })}`)
 export const registration = (id: string) => get<RegistrationDetail>(`/api/staff/registrations/${id}`)
+export const registrationTrail = (id: string, cursor: string | undefined, page_size: number) =>
+  get<CursorPage<TrailEntry>>(`/api/staff/registrations/${id}/trail${qs({ cursor, page_size })}`)
 export const approveRegistration = (id: string) => post<Decision>(`/api/staff/registrations/${id}/approve`)
 export const rejectRegistration = (id: string, reason: string) =>
   post<Decision>(`/api/staff/registrations/${id}/reject`, { reason })
@@ -44,11 +46,12 @@ export const setPermissions = (login: string, permissions: Permission[]) =>
 export const disableStaff = (login: string) => post<StaffView>(`${account(login)}/disable`)
 export const enableStaff = (login: string) => post<StaffView>(`${account(login)}/enable`)
 export const resetPassword = (login: string) => post<StaffView>(`${account(login)}/password-reset`)
-export const staffHistory = (login: string) => get<TrailEntry[]>(`${account(login)}/history`)
+export const staffHistory = (login: string, cursor: string | undefined, page_size: number) =>
+  get<CursorPage<TrailEntry>>(`${account(login)}/history${qs({ cursor, page_size })}`)
 
 // 保障活动目录 (province office admins); a change applies to new applications only.
 export const createActivity = (form: ActivityForm) => post<Activity>('/api/admin/activities', form)
 export const updateActivity = (code: string, form: ActivityForm) =>
   put<Activity>(`/api/admin/activities/${encodeURIComponent(code)}`, form)
-export const activityHistory = (code: string) =>
-  get<TrailEntry[]>(`/api/admin/activities/${encodeURIComponent(code)}/history`)
+export const activityHistory = (code: string, cursor: string | undefined, page_size: number) =>
+  get<CursorPage<TrailEntry>>(`/api/admin/activities/${encodeURIComponent(code)}/history${qs({ cursor, page_size })}`)
