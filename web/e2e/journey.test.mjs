@@ -382,13 +382,15 @@ test('8 ② head counts, ③ summary with the three tabs, 超龄证明, remarks 
   assertClean(clerk)
 })
 
-test('9 the agency address book and the pager look as in the manual', async () => {
+test('9 the agency address book; the application list reads a page at a time', async () => {
   await clerk.locator('.el-menu-item', { hasText: '经办机构通讯录' }).click()
   await clerk.getByText('漯河市经办机构').waitFor()
   await shot(clerk, '17-address-book')
   await clerk.locator('.el-menu-item', { hasText: '参保录入' }).click()
-  await clerk.locator('.el-pagination').getByText('共 1 条').waitFor()
-  await clerk.locator('.el-pagination').getByText('前往').waitFor()
+  // 上一页/下一页 with the rows shown: the list is read from the server a page at a time.
+  const pager = clerk.locator('[data-test=cursor-pager]')
+  await pager.getByText('第 1–1 条').waitFor()
+  if (!(await pager.getByRole('button', { name: '下一页' }).isDisabled())) throw new Error('one application: no next page')
   assertClean(clerk)
 })
 

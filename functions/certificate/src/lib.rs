@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 use serde::Deserialize;
+use shared::platform::cursor::{CursorPage, CursorQuery};
 use shared::platform::error::ErrorBody;
 use shared::platform::http::{ApiPath, ApiQuery};
 use shared::platform::openapi::signed_in;
@@ -51,10 +52,16 @@ fn public_base(headers: &HeaderMap) -> String {
 }
 
 /// 确认书打印 list: the unit's certificates, newest first
-#[utoipa::path(get, path = "/api/certificates", tag = "certificate",
-    responses((status = 200, body = Vec<CertificateView>), (status = 403, body = ErrorBody)))]
-async fn list(State(state): State<AppState>, unit: UnitUser) -> ApiResult<Json<Vec<CertificateView>>> {
-    Ok(Json(certificate::list_for_unit(&state, &unit).await?))
+#[utoipa::path(get, path = "/api/certificates", tag = "certificate", params(CursorQuery),
+    responses((status = 200, body = CursorPage<CertificateView>), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn list(
+    State(state): State<AppState>,
+    unit: UnitUser,
+    ApiQuery(page): ApiQuery<CursorQuery>,
+) -> ApiResult<Json<CursorPage<CertificateView>>> {
+    let at = page.at(certificate::PAGE_SIZE_DEFAULT, certificate::PAGE_SIZE_MAX)?;
+    Ok(Json(certificate::list_for_unit(&state, &unit, &at).await?))
 }
 
 /// 确认书打印: renders and stores the PDF, counts the print; answers a link that opens it

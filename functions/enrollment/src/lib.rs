@@ -16,7 +16,7 @@ use shared::records::self_check::{self, SelfCheck};
 use shared::records::session::UnitUser;
 use shared::records::trail::{self, TrailEntry};
 use shared::steps::attachments::{self, AttachmentLink, AttachmentUploadRequest, NewAttachment};
-use shared::steps::enrollment::{self, ApplicationEdit, ApplicationSummary, NewApplication};
+use shared::steps::enrollment::{self, ApplicationEdit, ApplicationListQuery, ApplicationSummary, NewApplication};
 use shared::{ApiResult, AppState};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -54,11 +54,16 @@ async fn create(
     ))
 }
 
-/// 参保录入列表: the unit's applications, newest first
-#[utoipa::path(get, path = "/api/applications", tag = "enrollment",
-    responses((status = 200, body = Vec<ApplicationSummary>), (status = 403, body = ErrorBody)))]
-async fn list(State(state): State<AppState>, unit: UnitUser) -> ApiResult<Json<Vec<ApplicationSummary>>> {
-    Ok(Json(enrollment::list(&state, &unit).await?))
+/// 参保录入列表: the unit's applications, newest first, a page at a time
+#[utoipa::path(get, path = "/api/applications", tag = "enrollment", params(ApplicationListQuery),
+    responses((status = 200, body = CursorPage<ApplicationSummary>), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn list(
+    State(state): State<AppState>,
+    unit: UnitUser,
+    ApiQuery(q): ApiQuery<ApplicationListQuery>,
+) -> ApiResult<Json<CursorPage<ApplicationSummary>>> {
+    Ok(Json(enrollment::list(&state, &unit, &q).await?))
 }
 
 /// ③ 参保信息录入: base info and the activity table

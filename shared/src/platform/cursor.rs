@@ -126,12 +126,20 @@ impl Segment {
     }
 }
 
+/// A filter expression with its values and the attribute names it spells with `#`.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    expression: String,
+    names: Vec<(String, String)>,
+    values: Vec<(String, AttributeValue)>,
+}
+
 /// A list: segments read one after the other, optionally filtered (a filter only drops items
 /// a page would have shown; it never widens what is read).
 #[derive(Debug, Clone)]
 pub struct IndexList {
     pub segments: Vec<Segment>,
-    pub filter: Option<(String, Vec<(String, AttributeValue)>)>,
+    pub filter: Option<Filter>,
     /// Sort keys read in descending order (newest first where they begin with a time)
     pub descending: bool,
 }
@@ -152,10 +160,22 @@ impl IndexList {
     }
 
     pub fn filtered(mut self, expression: &str, values: &[(&str, AttributeValue)]) -> Self {
-        self.filter = Some((
-            expression.to_owned(),
-            values.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect(),
-        ));
+        self.filter = Some(Filter {
+            expression: expression.to_owned(),
+            names: Vec::new(),
+            values: values.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect(),
+        });
+        self
+    }
+
+    /// Names the filter spells with `#` (`status` is a reserved word of DynamoDB's
+    /// expressions); call after [`Self::filtered`].
+    pub fn named(mut self, names: &[(&str, &str)]) -> Self {
+        if let Some(filter) = &mut self.filter {
+            filter
+                .names
+                .extend(names.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        }
         self
     }
 
@@ -182,10 +202,13 @@ impl IndexList {
         if let SortRange::BeginsWith(v) | SortRange::Below(v) | SortRange::Above(v) = &segment.range {
             query = query.expression_attribute_values(":seg_sk", s(v));
         }
-        if let Some((expression, values)) = &self.filter {
-            query = query.filter_expression(expression);
-            for (k, v) in values {
+        if let Some(filter) = &self.filter {
+            query = query.filter_expression(&filter.expression);
+            for (k, v) in &filter.values {
                 query = query.expression_attribute_values(k, v.clone());
+            }
+            for (k, v) in &filter.names {
+                query = query.expression_attribute_names(k, v);
             }
         }
         query

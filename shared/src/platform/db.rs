@@ -305,15 +305,18 @@ fn values_map(values: &[(&str, AttributeValue)]) -> Option<Item> {
     }
 }
 
+/// Batch requests in flight at once: enough to keep the table busy, few enough that one
+/// import does not starve the other requests of its Lambda or of DynamoDB Local.
+const PARALLEL_BATCHES: usize = 8;
+
 /// Writes any number of requests: BatchWriteItem takes at most 25, so chunks of 25 go out
 /// several at once, and unprocessed items are retried with a backoff.
 pub async fn batch_write(state: &AppState, requests: Vec<WriteRequest>) -> ApiResult<()> {
-    const PARALLEL: usize = 8;
     let chunks: Vec<Vec<WriteRequest>> = requests.chunks(25).map(<[WriteRequest]>::to_vec).collect();
     let mut tasks = tokio::task::JoinSet::new();
     let mut pending = chunks.into_iter();
     loop {
-        while tasks.len() < PARALLEL {
+        while tasks.len() < PARALLEL_BATCHES {
             let Some(chunk) = pending.next() else { break };
             let state = state.clone();
             tasks.spawn(async move { write_chunk(&state, chunk).await });
@@ -323,6 +326,67 @@ pub async fn batch_write(state: &AppState, requests: Vec<WriteRequest>) -> ApiRe
             None => return Ok(()),
         }
     }
+}
+
+/// Reads any number of items by key (absent ones are left out): BatchGetItem takes at most 100
+/// keys, so chunks of 100 go out several at once, and unprocessed keys are asked again with a
+/// backoff.
+pub async fn batch_get(state: &AppState, keys: Vec<Item>) -> ApiResult<Vec<Item>> {
+    let chunks: Vec<Vec<Item>> = keys.chunks(100).map(<[Item]>::to_vec).collect();
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut pending = chunks.into_iter();
+    let mut found = Vec::new();
+    loop {
+        while tasks.len() < PARALLEL_BATCHES {
+            let Some(chunk) = pending.next() else { break };
+            let state = state.clone();
+            tasks.spawn(async move { get_chunk(&state, chunk).await });
+        }
+        match tasks.join_next().await {
+            Some(joined) => found.extend(joined.or_internal("join read")??),
+            None => return Ok(found),
+        }
+    }
+}
+
+async fn get_chunk(state: &AppState, keys: Vec<Item>) -> ApiResult<Vec<Item>> {
+    let mut found = Vec::new();
+    let mut request = Some(
+        aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+            .set_keys(Some(keys))
+            .build()
+            .or_internal("keys")?,
+    );
+    let mut attempt = 0u32;
+    while let Some(keys) = request.take() {
+        let out = state
+            .db
+            .batch_get_item()
+            .request_items(&*state.table, keys)
+            .send()
+            .await
+            .or_internal("batch get")?;
+        found.extend(
+            out.responses()
+                .and_then(|r| r.get(&*state.table))
+                .into_iter()
+                .flatten()
+                .cloned(),
+        );
+        request = out
+            .unprocessed_keys()
+            .and_then(|u| u.get(&*state.table))
+            .filter(|k| !k.keys().is_empty())
+            .cloned();
+        if request.is_some() {
+            attempt += 1;
+            if attempt > 8 {
+                return Err(ApiError::internal(anyhow::anyhow!("unprocessed keys after retries")));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50 << attempt.min(5))).await;
+        }
+    }
+    Ok(found)
 }
 
 async fn write_chunk(state: &AppState, mut chunk: Vec<WriteRequest>) -> ApiResult<()> {

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::Fen;
-use crate::platform::db::{self, Index, key, s};
+use crate::platform::cursor::{CursorPage, IndexList, IndexName, PageAt, Segment, SortRange};
+use crate::platform::db::{self, key, s};
 use crate::platform::error::{ApiError, ApiResult};
 use crate::platform::state::AppState;
 use crate::platform::time;
@@ -210,11 +211,21 @@ impl From<&Certificate> for CertificateView {
     }
 }
 
-/// 确认书打印 list: the unit's certificates, newest first.
-pub async fn list_for_unit(state: &AppState, unit: &UnitUser) -> ApiResult<Vec<CertificateView>> {
-    let query = db::index_query(state, Index::Gsi2(&format!("UNITCERTS#{}", unit.unit_id))).scan_index_forward(false);
-    let certificates: Vec<Certificate> = db::query_as(query, "query certificates").await?;
-    Ok(certificates.iter().map(CertificateView::from).collect())
+/// Certificates a page shows unless asked otherwise, and at most.
+pub const PAGE_SIZE_DEFAULT: u32 = 10;
+pub const PAGE_SIZE_MAX: u32 = 100;
+
+/// 确认书打印 list: the unit's certificates, newest first, a page at a time.
+pub async fn list_for_unit(state: &AppState, unit: &UnitUser, at: &PageAt) -> ApiResult<CursorPage<CertificateView>> {
+    let (certificates, next) = IndexList::new(vec![Segment::new(
+        IndexName::Gsi2,
+        format!("UNITCERTS#{}", unit.unit_id),
+        SortRange::All,
+    )])
+    .newest_first()
+    .read_page_as::<Certificate>(state, at)
+    .await?;
+    Ok(at.page(certificates.iter().map(CertificateView::from).collect(), None, next))
 }
 
 /// What the public verification shows: enough to tell a genuine certificate, no personal data.

@@ -4,11 +4,10 @@
 //! must not tell whether a stranger is insured, or until when.
 use std::collections::{HashMap, HashSet};
 
-use aws_sdk_dynamodb::types::KeysAndAttributes;
 use chrono::NaiveDate;
 
 use crate::platform::db::{self, key, s};
-use crate::platform::error::{ApiResult, OrInternal};
+use crate::platform::error::ApiResult;
 use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::records::certificate;
@@ -26,43 +25,25 @@ pub async fn covered_until<'a>(
     let mut found = HashMap::new();
     // Records written before they carried the unit name only the certificate.
     let mut legacy: Vec<(String, NaiveDate, String)> = Vec::new();
-    for chunk in ids.chunks(100) {
-        let keys: Vec<db::Item> = chunk.iter().map(|id| coverage_key(activity_code, id)).collect();
-        let mut request = Some(
-            KeysAndAttributes::builder()
-                .set_keys(Some(keys))
-                .build()
-                .or_internal("keys")?,
-        );
-        while let Some(keys) = request.take() {
-            let out = state
-                .db
-                .batch_get_item()
-                .request_items(&*state.table, keys)
-                .send()
-                .await
-                .or_internal("batch get coverage")?;
-            for item in out.responses().and_then(|r| r.get(&*state.table)).into_iter().flatten() {
-                let id = item.get("id_number").and_then(|v| v.as_s().ok());
-                let until = item
-                    .get("until")
-                    .and_then(|v| v.as_s().ok())
-                    .and_then(|d| d.parse::<NaiveDate>().ok());
-                let Some((id, until)) = id.zip(until).filter(|(_, until)| *until >= today) else {
-                    continue;
-                };
-                match item.get("unit_id").and_then(|v| v.as_s().ok()) {
-                    Some(owner) if owner == unit_id => {
-                        found.insert(id.clone(), until);
-                    }
-                    Some(_) => {}
-                    None => {
-                        let certificate = item.get("certificate").and_then(|v| v.as_s().ok());
-                        legacy.push((id.clone(), until, certificate.cloned().unwrap_or_default()));
-                    }
-                }
+    let keys = ids.iter().map(|id| coverage_key(activity_code, id)).collect();
+    for item in db::batch_get(state, keys).await? {
+        let id = item.get("id_number").and_then(|v| v.as_s().ok());
+        let until = item
+            .get("until")
+            .and_then(|v| v.as_s().ok())
+            .and_then(|d| d.parse::<NaiveDate>().ok());
+        let Some((id, until)) = id.zip(until).filter(|(_, until)| *until >= today) else {
+            continue;
+        };
+        match item.get("unit_id").and_then(|v| v.as_s().ok()) {
+            Some(owner) if owner == unit_id => {
+                found.insert(id.clone(), until);
             }
-            request = out.unprocessed_keys().and_then(|u| u.get(&*state.table)).cloned();
+            Some(_) => {}
+            None => {
+                let certificate = item.get("certificate").and_then(|v| v.as_s().ok());
+                legacy.push((id.clone(), until, certificate.cloned().unwrap_or_default()));
+            }
         }
     }
     let numbers: HashSet<&str> = legacy.iter().map(|(_, _, number)| number.as_str()).collect();

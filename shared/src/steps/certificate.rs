@@ -16,7 +16,9 @@ use crate::platform::uploads;
 use crate::records::account::Role;
 use crate::records::application::{self, app_pk};
 use crate::records::certificate::{Certificate, PrintStatus, cert_key, display_code, load, load_for_unit, yuan};
-pub use crate::records::certificate::{CertificateView, Verification, list_for_unit, verify};
+pub use crate::records::certificate::{
+    CertificateView, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, Verification, list_for_unit, verify,
+};
 use crate::records::members::{self, Member};
 use crate::records::session::UnitUser;
 use crate::records::trail;

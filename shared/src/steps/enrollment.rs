@@ -8,10 +8,10 @@
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
-use crate::platform::cursor::{CursorPage, PageAt};
-use crate::platform::db::{self, Index, OnCancel, key, n, s};
+use crate::platform::cursor::{CursorPage, IndexList, IndexName, PageAt, Segment, SortRange};
+use crate::platform::db::{self, OnCancel, key, n, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, FieldError, OrInternal};
 use crate::platform::http::whole_number;
 use crate::platform::state::AppState;
@@ -111,15 +111,78 @@ impl ApplicationSummary {
     }
 }
 
-/// The caller's applications, newest first (index gsi2: `UNITAPPS#<unit_id>`).
-pub async fn list(state: &AppState, unit: &UnitUser) -> ApiResult<Vec<ApplicationSummary>> {
-    let query = db::index_query(state, Index::Gsi2(&format!("UNITAPPS#{}", unit.unit_id))).scan_index_forward(false);
-    let apps: Vec<Application> = db::query_as(query, "query unit applications").await?;
-    apps.iter()
+/// Applications a unit's list shows unless asked otherwise, and at most.
+pub const PAGE_SIZE_DEFAULT: u32 = 10;
+pub const PAGE_SIZE_MAX: u32 = 100;
+
+/// Which of a unit's applications a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ListStage {
+    /// 开票录入: past 终审 (待开票, 待到账, 已出确认书)
+    Invoice,
+}
+
+/// `?stage=&cursor=&page_size=` of the unit's application list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ApplicationListQuery {
+    /// invoice: only applications past 终审 (开票录入); absent: all
+    #[param(inline)]
+    pub stage: Option<ListStage>,
+    /// `next` of the page before (absent: the first page)
+    #[param(max_length = 1024)]
+    pub cursor: Option<String>,
+    /// 10 by default, at most 100 (a larger size is taken as the maximum)
+    #[serde(default, deserialize_with = "crate::platform::paging::page_size")]
+    #[param(minimum = 1, maximum = 1000)]
+    pub page_size: Option<u32>,
+}
+
+/// The caller's applications, newest first (index gsi2: `UNITAPPS#<unit_id>`), a page at a
+/// time; `stage` keeps those of one stage of the workflow.
+pub async fn list(
+    state: &AppState,
+    unit: &UnitUser,
+    query: &ApplicationListQuery,
+) -> ApiResult<CursorPage<ApplicationSummary>> {
+    let at = &PageAt::new(
+        query.cursor.as_deref(),
+        query.page_size,
+        PAGE_SIZE_DEFAULT,
+        PAGE_SIZE_MAX,
+    )?;
+    let mut list = IndexList::new(vec![Segment::new(
+        IndexName::Gsi2,
+        format!("UNITAPPS#{}", unit.unit_id),
+        SortRange::All,
+    )])
+    .newest_first();
+    if query.stage == Some(ListStage::Invoice) {
+        let past_final_review = [
+            ApplicationStatus::Approved,
+            ApplicationStatus::Invoiced,
+            ApplicationStatus::Paid,
+        ];
+        list = list
+            .filtered(
+                "#st IN (:s0, :s1, :s2)",
+                &[
+                    (":s0", s(past_final_review[0].as_str())),
+                    (":s1", s(past_final_review[1].as_str())),
+                    (":s2", s(past_final_review[2].as_str())),
+                ],
+            )
+            .named(&[("#st", "status")]);
+    }
+    let (apps, next) = list.read_page_as::<Application>(state, at).await?;
+    let rows = apps
+        .iter()
         // The index is per unit by construction; the check keeps it so if that changes.
         .filter(|app| app.unit_id == unit.unit_id)
         .map(ApplicationSummary::of)
-        .collect()
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(at.page(rows, None, next))
 }
 
 /// ③ summary of the caller's own application.

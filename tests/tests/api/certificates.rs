@@ -267,7 +267,7 @@ async fn twenty_concurrent_confirmations_issue_exactly_one_certificate_and_one_s
         .expect("counter");
     assert_eq!(attr(&counter, "seq"), "1", "one increment");
     let certs = clerk.browser.get("/api/certificates").await;
-    assert_eq!(certs.body.as_array().map(Vec::len), Some(1), "{certs:?}");
+    assert_eq!(certs.body["items"].as_array().map(Vec::len), Some(1), "{certs:?}");
     app.wait_sms(&mobile, sms_before + 1).await;
     assert_no_more_sms(&app, &mobile, sms_before + 1).await;
 }
@@ -355,7 +355,7 @@ async fn a_unit_lists_prints_and_verifies_its_certificate() {
 
     let list = clerk.browser.get("/api/certificates").await;
     assert_eq!(list.status, 200, "{list:?}");
-    let row = &list.body[0];
+    let row = &list.body["items"][0];
     assert_eq!(row["number"], number.as_str());
     assert_eq!(row["activity_name"].as_str().map(|n| !n.is_empty()), Some(true));
     assert_eq!(
@@ -388,8 +388,8 @@ async fn a_unit_lists_prints_and_verifies_its_certificate() {
     let list = clerk.browser.get("/api/certificates").await;
     assert_eq!(
         (
-            list.body[0]["print_status_label"].as_str(),
-            list.body[0]["print_count"].as_u64()
+            list.body["items"][0]["print_status_label"].as_str(),
+            list.body["items"][0]["print_count"].as_u64()
         ),
         (Some("已打印"), Some(2))
     );
@@ -461,7 +461,7 @@ async fn a_unit_lists_prints_and_verifies_its_certificate() {
     let other = app.clerk("411103").await;
     let r = other.browser.post(&path, json!({})).await;
     assert_eq!(r.status, 404, "{r:?}");
-    assert_eq!(other.browser.get("/api/certificates").await.body, json!([]));
+    assert_eq!(other.browser.get("/api/certificates").await.body["items"], json!([]));
     assert!(!object_exists(&app, &format!("certificates/{number}/3.pdf")).await);
 }
 

@@ -276,7 +276,7 @@ async fn a_unit_creates_drafts_lists_them_newest_first_and_reads_the_summary() {
         assert!(!r.body["message"].as_str().unwrap_or("").is_empty());
     }
     let r = clerk.get("/api/applications").await;
-    assert_eq!(r.body, json!([]), "nothing was created: {r:?}");
+    assert_eq!(r.body["items"], json!([]), "nothing was created: {r:?}");
 
     // ① a draft
     let r = clerk
@@ -297,9 +297,29 @@ async fn a_unit_creates_drafts_lists_them_newest_first_and_reads_the_summary() {
     // The list: newest first, summaries only.
     let r = clerk.get("/api/applications").await;
     assert_eq!(r.status, 200, "{r:?}");
-    let list = r.body.as_array().expect("array");
+    let list = r.body["items"].as_array().expect("array");
     let ids: Vec<&str> = list.iter().filter_map(|a| a["id"].as_str()).collect();
     assert_eq!(ids, vec![second.as_str(), first.as_str()]);
+    // A page at a time: the second page starts where the first ended.
+    let one = clerk.get("/api/applications?page_size=1").await;
+    assert_eq!(one.body["items"][0]["id"], second.as_str(), "{one:?}");
+    let rest = clerk
+        .get(&format!(
+            "/api/applications?page_size=1&cursor={}",
+            one.body["next"].as_str().expect("a next page")
+        ))
+        .await;
+    assert_eq!(
+        (rest.body["items"][0]["id"].as_str(), rest.body["offset"].as_u64()),
+        (Some(first.as_str()), Some(1)),
+        "{rest:?}"
+    );
+    assert!(rest.body["next"].is_null(), "{rest:?}");
+    // 开票录入 lists only applications past 终审: none of these drafts.
+    let r = clerk.get("/api/applications?stage=invoice").await;
+    assert_eq!(r.body["items"], json!([]), "{r:?}");
+    let r = clerk.get("/api/applications?stage=paid").await;
+    assert_eq!(r.status, 400, "{r:?}");
     let row = &list[1];
     assert_eq!(row["number"], first_number.as_str());
     assert_eq!(row["activity_name"], "在职职工住院医疗互助保障活动");
@@ -394,8 +414,8 @@ async fn a_unit_creates_drafts_lists_them_newest_first_and_reads_the_summary() {
     assert_eq!(r.status, 200, "{r:?}");
     assert_eq!(r.body["activities"][0]["insured_rate"], "12.5%");
     let listed = clerk.get("/api/applications").await;
-    assert_eq!(listed.body[1]["insured_count"], 2);
-    assert_eq!(listed.body[1]["fee_fen"], 32000);
+    assert_eq!(listed.body["items"][1]["insured_count"], 2);
+    assert_eq!(listed.body["items"][1]["fee_fen"], 32000);
 
     // 操作轨迹: created, then the two edits, by the unit's account.
     let trail = clerk.get(&format!("/api/applications/{first}/trail")).await;
@@ -787,7 +807,7 @@ async fn over_age_members_need_a_proof_and_of_two_submits_exactly_one_wins() {
     assert_eq!(detail.body["activities"][0]["insured_count"], 3);
     assert_eq!(detail.body["activities"][0]["insured_rate"], "60%");
     let listed = clerk.get("/api/applications").await;
-    assert!(listed.body[0]["submitted_at"].is_string(), "{listed:?}");
+    assert!(listed.body["items"][0]["submitted_at"].is_string(), "{listed:?}");
 
     // After submit nothing changes any more; reading still works.
     let locked = [
@@ -872,8 +892,7 @@ async fn another_unit_finds_nothing_and_only_units_may_enter() {
     let r = attach(&other, &own, &staged, "other", "a.pdf").await;
     assert_eq!(r.field_code("upload_id"), Some("UPLOAD_MISSING"), "{r:?}");
     let list = other.get("/api/applications").await;
-    let ids: Vec<&str> = list
-        .body
+    let ids: Vec<&str> = list.body["items"]
         .as_array()
         .expect("array")
         .iter()

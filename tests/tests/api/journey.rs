@@ -150,8 +150,8 @@ async fn a_unit_goes_from_registration_to_a_printed_certificate() {
 
     // 确认书打印 twice: the count goes to 2 and the PDF says what the manual's does.
     let list = clerk.get("/api/certificates").await;
-    assert_eq!(list.body[0]["number"], number.as_str(), "{list:?}");
-    assert_eq!(list.body[0]["fee_fen"].as_u64(), Some(48_000));
+    assert_eq!(list.body["items"][0]["number"], number.as_str(), "{list:?}");
+    assert_eq!(list.body["items"][0]["fee_fen"].as_u64(), Some(48_000));
     let print = format!("/api/certificates/{number}/print");
     assert_eq!(clerk.post(&print, json!({})).await.body["print_count"], 1);
     let r = clerk.post(&print, json!({})).await;

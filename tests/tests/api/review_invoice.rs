@@ -667,6 +667,16 @@ async fn invoice_entries_cover_the_due_exactly_then_submission_freezes_them() {
         (ApplicationStatus::Invoiced, 20000)
     );
     assert!(stored.invoiced_at.is_some());
+    // 开票录入 lists it (past 终审), filtered on the server.
+    let listed = unit.get("/api/applications?stage=invoice").await;
+    assert_eq!(
+        (
+            listed.body["items"][0]["id"].as_str(),
+            listed.body["items"][0]["status"].as_str()
+        ),
+        (Some(id.as_str()), Some("invoiced")),
+        "{listed:?}"
+    );
     let trail = unit.get(&format!("/api/applications/{id}/trail")).await;
     let done = actions(&trail.body);
     assert_eq!(done.iter().filter(|a| *a == "invoice_submitted").count(), 1, "{done:?}");

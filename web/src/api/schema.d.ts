@@ -165,7 +165,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 参保录入列表: the unit's applications, newest first */
+        /** 参保录入列表: the unit's applications, newest first, a page at a time */
         get: operations["list"];
         put?: never;
         /** ① 新建参保录入: activity, sub-category and shares → a draft */
@@ -1739,6 +1739,104 @@ export interface components {
             office_phone_area: string;
             /** @default  */
             office_phone_number: string;
+        };
+        /** @description One page of a list read a page at a time. */
+        CursorPage_ApplicationSummary: {
+            items: {
+                /** @description 保障活动名称 */
+                activity_name: string;
+                /** @description RFC 3339, UTC */
+                created_at: string;
+                /**
+                 * Format: int64
+                 * @description 会费, fen
+                 */
+                fee_fen: number;
+                id: string;
+                /**
+                 * Format: int32
+                 * @description 参保人数 (named + 无名单)
+                 */
+                insured_count: number;
+                /** @description 申请书号 */
+                number: string;
+                /**
+                 * Format: int32
+                 * @description 份数
+                 */
+                shares: number;
+                status: components["schemas"]["ApplicationStatus"];
+                /** @description 草稿 / 待初审 / … */
+                status_label: string;
+                submitted_at?: string | null;
+            }[];
+            /** @description `cursor` of the next page; absent on the last page */
+            next?: string | null;
+            /**
+             * Format: int32
+             * @description Items before this page: 序号 of the first row is offset + 1
+             */
+            offset: number;
+            /** Format: int32 */
+            page_size: number;
+            /**
+             * Format: int32
+             * @description Items in the whole list, from counters kept as items are written; absent where none is
+             *     kept (a search)
+             */
+            total?: number | null;
+        };
+        /** @description One page of a list read a page at a time. */
+        CursorPage_CertificateView: {
+            items: {
+                /** @description 保障活动名称 */
+                activity_name: string;
+                application_id: string;
+                /** @description 生效日期 (YYYY-MM-DD) */
+                effective_date: string;
+                /** @description Last covered day (YYYY-MM-DD) */
+                end_date: string;
+                /**
+                 * Format: int64
+                 * @description 保费 (合计金额) in fen
+                 */
+                fee_fen: number;
+                /** Format: int32 */
+                insured_count: number;
+                /** @description 确认书号 */
+                number: string;
+                /**
+                 * Format: int64
+                 * @description 应交保费 received, in fen
+                 */
+                paid_fen: number;
+                /** @description 保单日期 (YYYY-MM-DD) */
+                policy_date: string;
+                /**
+                 * Format: int32
+                 * @description 打印次数
+                 */
+                print_count: number;
+                /** @description 打印状态 */
+                print_status: components["schemas"]["PrintStatus"];
+                /** @description 未打印 / 已打印 */
+                print_status_label: string;
+            }[];
+            /** @description `cursor` of the next page; absent on the last page */
+            next?: string | null;
+            /**
+             * Format: int32
+             * @description Items before this page: 序号 of the first row is offset + 1
+             */
+            offset: number;
+            /** Format: int32 */
+            page_size: number;
+            /**
+             * Format: int32
+             * @description Items in the whole list, from counters kept as items are written; absent where none is
+             *     kept (a search)
+             */
+            total?: number | null;
         };
         /** @description One page of a list read a page at a time. */
         CursorPage_ImportBatch: {
@@ -3560,7 +3658,14 @@ export interface operations {
     };
     list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description invoice: only applications past 终审 (开票录入); absent: all */
+                stage?: "invoice";
+                /** @description `next` of the page before (absent: the first page) */
+                cursor?: string;
+                /** @description 10 by default, at most 100 (a larger size is taken as the maximum) */
+                page_size?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3572,11 +3677,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApplicationSummary"][];
+                    "application/json": components["schemas"]["CursorPage_ApplicationSummary"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             401: components["responses"]["NotSignedIn"];
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5200,7 +5321,15 @@ export interface operations {
     };
     list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `next` of the page before (absent: the first page) */
+                cursor?: string;
+                /**
+                 * @description Rows per page; each list has its own default and maximum, and a larger size is taken
+                 *     as that maximum
+                 */
+                page_size?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5212,11 +5341,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CertificateView"][];
+                    "application/json": components["schemas"]["CursorPage_CertificateView"];
                 };
             };
+            400: components["responses"]["Malformed"];
             401: components["responses"]["NotSignedIn"];
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
