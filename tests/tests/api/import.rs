@@ -663,8 +663,46 @@ async fn coverage_from_another_units_certificate_is_never_shown_to_a_unit() {
     assert_eq!((stored.named_count, stored.expiring_count), (1, 0));
 }
 
-/// A coverage record as a paid certificate of `unit_id` writes it.
+/// A coverage record as a paid certificate of `unit_id` writes it, with that certificate (an
+/// import looks a person up only while its unit holds a certificate of the activity that has
+/// not ended).
 async fn put_coverage(app: &TestApp, id_number: &str, until: chrono::NaiveDate, certificate: &str, unit_id: &str) {
+    use shared::records::certificate::{Certificate, PrintStatus};
+    let start = until - chrono_days(364);
+    let issued = Certificate {
+        number: certificate.to_owned(),
+        application_id: format!("earlier-{certificate}"),
+        application_number: "SQ20250101000001".to_owned(),
+        unit_id: unit_id.to_owned(),
+        unit_name: "漯河市郾城区应急管理局".to_owned(),
+        agency_code: "411103".to_owned(),
+        activity_code: "ZYYL".to_owned(),
+        activity_name: "在职职工住院医疗".to_owned(),
+        shares: 1,
+        fee_per_share_fen: 8_000,
+        insured_count: 1,
+        fee_fen: 8_000,
+        paid_fen: 8_000,
+        policy_date: start - chrono_days(1),
+        effective_date: start,
+        end_date: until,
+        verification_code: "000000".to_owned(),
+        print_status: PrintStatus::NotPrinted,
+        print_count: 0,
+        received_on: start - chrono_days(1),
+        payment_reference: "earlier".to_owned(),
+        confirmed_by: "finance".to_owned(),
+        issued_at: "2025-01-01T00:00:00.000Z".to_owned(),
+        coverage_recorded: true,
+    };
+    app.state
+        .db
+        .put_item()
+        .table_name(&*app.state.table)
+        .set_item(Some(issued.to_item().expect("certificate item")))
+        .send()
+        .await
+        .expect("certificate");
     app.state
         .db
         .put_item()
