@@ -61,6 +61,17 @@ export function useCursorPaged<T>(fetchPage: (cursor: string | undefined, size: 
   const hasNext = computed(() => next.value !== null)
   /** 序号 of the row at `index` on this page. */
   const seq = (index: number) => offset.value + index + 1
+  /** Everything CursorPager shows and does: `<CursorPager v-bind="pager" />`. */
+  const pager = computed(() => ({
+    total: total.value,
+    offset: offset.value,
+    count: rows.value.length,
+    hasPrev: hasPrev.value,
+    hasNext: hasNext.value,
+    loading: loading.value,
+    onPrev: back,
+    onNext: forward,
+  }))
 
-  return { rows, total, offset, loading, error, load, reset, forward, back, hasPrev, hasNext, seq, size }
+  return { rows, total, offset, loading, error, load, reset, forward, back, hasPrev, hasNext, seq, size, pager }
 }
