@@ -5,7 +5,7 @@ TOOLS := $(CURDIR)/.local/tools/bin
 export SAM_CLI_TELEMETRY := 0
 export SAM_CLI_BETA_RUST_CARGO_LAMBDA := 1
 
-.PHONY: dev test test-browser web build deploy lint openapi bench bench-http install tools clean
+.PHONY: dev test test-browser web build deploy lint openapi bench bench-http bench-cold-start install tools clean
 
 ## Start the whole system locally on http://127.0.0.1:3000 (Ctrl-C stops it): the browser
 ## front end at /, the API under /api, the SMS viewer at /dev/sms.
@@ -56,14 +56,22 @@ openapi: web/node_modules/.package-lock.json
 	$(CARGO) run --quiet -p devstack -- openapi
 	cd web && npm run --silent api-types
 
-## Benchmarks (optimised builds): PDF rendering, the import pipeline vs openpyxl, HTTP import.
-bench: bench-http .local/bench/bin/python
+## Benchmarks (optimised builds): PDF rendering, the import pipeline vs openpyxl, HTTP import,
+## cold starts.
+bench: bench-http bench-cold-start .local/bench/bin/python
 	PYTHON=$(CURDIR)/.local/bench/bin/python $(CARGO) bench -p shared --all-features
 
 # openpyxl (PyPI) for the import benchmark's comparison, apart from the emulator's venv.
 .local/bench/bin/python:
 	python3 -m venv .local/bench
 	.local/bench/bin/pip install --quiet --disable-pip-version-check 'openpyxl==3.1.5'
+
+## Each function's cold start: its release binary (the profile `make build` ships, this
+## machine's architecture) started against a stand-in Runtime API on loopback.
+FUNCTIONS := $(notdir $(patsubst %/,%,$(wildcard functions/*/)))
+bench-cold-start:
+	$(CARGO) build --release --bins $(addprefix -p ,$(FUNCTIONS))
+	$(CARGO) bench -p e2e --bench cold_start
 
 ## 20,000 rows imported over HTTP into the local stack.
 bench-http: install
