@@ -1,6 +1,7 @@
 //! 人员清单维护 (unit only, own applications only): the member template, spreadsheet imports
 //! as batches with failed-row files, the member list with edit and removal, 无名单 head counts,
-//! 未到期 members and the member list download.
+//! 未到期 members, the member list download, and 一键续保 (a renewal draft pre-filled from a
+//! certificate).
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -11,6 +12,7 @@ use shared::platform::error::ErrorBody;
 use shared::platform::http::{ApiJson, ApiPath, ApiQuery};
 use shared::platform::openapi::signed_in;
 use shared::platform::uploads::UploadTicket;
+use shared::records::application::Application;
 use shared::records::members::{MemberQuery, MemberView};
 use shared::records::session::UnitUser;
 use shared::steps::member_import::{self, ImportBatch, ImportProgress, MemberEdit, NewUnnamed, UnnamedEntry};
@@ -30,7 +32,8 @@ pub fn api() -> OpenApiRouter<AppState> {
             .routes(routes!(edit_member, remove_member))
             .routes(routes!(export_members))
             .routes(routes!(add_unnamed, list_unnamed))
-            .routes(routes!(remove_unnamed)),
+            .routes(routes!(remove_unnamed))
+            .routes(routes!(renew)),
     ))
 }
 
@@ -105,6 +108,22 @@ async fn import_file(
 ) -> ApiResult<(StatusCode, Json<ImportProgress>)> {
     let job = member_import::start_import(&state, &unit, &id, req.upload_id.trim(), &req.file_name).await?;
     Ok((StatusCode::ACCEPTED, Json(job)))
+}
+
+/// 一键续保: a renewal draft of the certificate's activity inside its renewal window (by
+/// default 30 days before the end of cover to 15 days after), pre-filled with its shares,
+/// 在职人数 and 无名单; its named members are copied in the background like an import (progress:
+/// `GET /api/applications/{id}/imports/current`). Once per certificate.
+#[utoipa::path(post, path = "/api/certificates/{number}/renewal",
+    params(("number" = String, Path, description = "确认书号")), tag = "members",
+    responses((status = 201, body = Application), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn renew(
+    State(state): State<AppState>,
+    unit: UnitUser,
+    ApiPath(number): ApiPath<String>,
+) -> ApiResult<(StatusCode, Json<Application>)> {
+    let app = member_import::renew(&state, &unit, &number).await?;
+    Ok((StatusCode::CREATED, Json(app)))
 }
 
 /// 导入进度: the latest import of the application — 处理中 with rows read and written, then

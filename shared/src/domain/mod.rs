@@ -14,6 +14,7 @@ pub mod occupation;
 pub mod office_phone;
 pub mod passport;
 pub mod person_id;
+pub mod renewal;
 pub mod resident_id;
 pub mod tax_id;
 
@@ -29,5 +30,6 @@ pub use occupation::Occupation;
 pub use office_phone::{OfficePhone, OfficePhoneError};
 pub use passport::Passport;
 pub use person_id::{IdType, PersonId};
+pub use renewal::{CoverStanding, RenewalTerms};
 pub use resident_id::{IdError, IdKind, ResidentId};
 pub use tax_id::{TaxId, TaxIdError};

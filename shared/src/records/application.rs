@@ -176,6 +176,28 @@ pub struct Application {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(ignore)]
     pub zero_due_reason: Option<String>,
+    /// 续保: the certificate this application renews (一键续保); none for a first enrolment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renews: Option<RenewalOf>,
+    /// 观察期 of 新参 members in days (copied from the catalogue when the draft was made).
+    #[serde(default = "default_observation_days")]
+    pub observation_days: u32,
+}
+
+fn default_observation_days() -> u32 {
+    crate::domain::renewal::DEFAULT_OBSERVATION_DAYS
+}
+
+/// The certificate a renewal continues.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RenewalOf {
+    /// 上年确认书号
+    pub certificate_number: String,
+    /// Its application (whose members the renewal starts from)
+    pub application_id: String,
+    /// Last covered day of that certificate
+    #[schema(value_type = String, format = Date)]
+    pub end_date: chrono::NaiveDate,
 }
 
 /// 经办职责 on one application. 初审, 复审, 终审 and 到账确认 are four different people, and
@@ -452,6 +474,36 @@ pub async fn create_draft(
     let Some(activity) = activities.into_iter().find(|a| a.code == activity_code && a.active) else {
         return Err(ApiError::refused("ACTIVITY_UNKNOWN", "请选择保障活动"));
     };
+    let app = new_draft(state, unit, &activity, sub_category_code, shares).await?;
+    let table = &*state.table;
+    let items = vec![
+        db::put_new(table, app.to_item().or_internal("encode application")?).or_internal("build put")?,
+        trail::record(
+            table,
+            &app_pk(&app.id),
+            &unit.login,
+            Some(crate::records::account::Role::Unit),
+            "application_created",
+            &format!("新建参保录入：{}，{}份", app.activity_name, shares),
+        )
+        .or_internal("build trail")?,
+    ];
+    // A fresh id cannot collide: a cancellation here is a fault, not a refusal.
+    db::transact(state, items)
+        .await
+        .on_cancel(|c| ApiError::internal(anyhow::anyhow!("create application cancelled: {c:?}")))?;
+    Ok(app)
+}
+
+/// A new draft of `activity` for the caller's unit, not yet stored: the activity's fee and
+/// limits are copied, so a later change of the catalogue applies to new drafts only.
+pub async fn new_draft(
+    state: &AppState,
+    unit: &UnitUser,
+    activity: &catalogue::Activity,
+    sub_category_code: &str,
+    shares: u32,
+) -> ApiResult<Application> {
     let Some(sub) = activity.sub_categories.iter().find(|c| c.code == sub_category_code) else {
         return Err(ApiError::refused("SUB_CATEGORY_UNKNOWN", "请选择保障活动细类"));
     };
@@ -465,14 +517,13 @@ pub async fn create_draft(
         .await?
         .ok_or_else(|| ApiError::not_found("NOT_FOUND", "未找到单位信息"))?;
     let now = time::now();
-    let id = uuid::Uuid::new_v4().to_string();
     let number = format!(
         "SQ{}{:06}",
         now.with_timezone(&time::BEIJING).format("%Y%m%d"),
         rand::random::<u32>() % 1_000_000
     );
-    let app = Application {
-        id: id.clone(),
+    Ok(Application {
+        id: uuid::Uuid::new_v4().to_string(),
         number,
         unit_id: unit.unit_id.clone(),
         unit_name: unit_record.unit_name,
@@ -515,25 +566,9 @@ pub async fn create_draft(
         l3_persons: Vec::new(),
         finance_persons: Vec::new(),
         zero_due_reason: None,
-    };
-    let table = &*state.table;
-    let items = vec![
-        db::put_new(table, app.to_item().or_internal("encode application")?).or_internal("build put")?,
-        trail::record(
-            table,
-            &app_pk(&id),
-            &unit.login,
-            Some(crate::records::account::Role::Unit),
-            "application_created",
-            &format!("新建参保录入：{}，{}份", app.activity_name, shares),
-        )
-        .or_internal("build trail")?,
-    ];
-    // A fresh id cannot collide: a cancellation here is a fault, not a refusal.
-    db::transact(state, items)
-        .await
-        .on_cancel(|c| ApiError::internal(anyhow::anyhow!("create application cancelled: {c:?}")))?;
-    Ok(app)
+        renews: None,
+        observation_days: activity.renewal_terms().observation_days(),
+    })
 }
 
 /// A transaction part that holds only while the application is a draft.

@@ -7,7 +7,7 @@ use crate::domain::mask_name;
 use crate::platform::error::{ApiError, ApiResult};
 use crate::platform::state::AppState;
 use crate::platform::time;
-use crate::records::application::{Application, ApplicationStatus};
+use crate::records::application::{Application, ApplicationStatus, RenewalOf};
 use crate::records::unit;
 use crate::reference;
 
@@ -91,6 +91,8 @@ pub struct ApplicationDetail {
     pub submitted_at: Option<String>,
     /// 退回原因 when a reviewer returned the application (until it is submitted again)
     pub returned_reason: Option<String>,
+    /// 续保: the certificate this application renews
+    pub renews: Option<RenewalOf>,
 }
 
 /// 参保率 as the manual prints it: a percentage with at most two decimals, trailing zeros
@@ -162,5 +164,6 @@ pub async fn detail_of(state: &AppState, app: Application) -> ApiResult<Applicat
         created_at: app.created_at,
         submitted_at: app.submitted_at,
         returned_reason: app.returned_reason,
+        renews: app.renews,
     })
 }

@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::Fen;
+use crate::domain::renewal::{self, RenewalTerms};
 use crate::platform::cursor::{CursorPage, PageAt};
 use crate::platform::db::{self, OnCancel, key, n, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal};
@@ -36,11 +37,45 @@ pub struct Activity {
     pub max_age_male: u32,
     pub max_age_female: u32,
     pub term_months: u32,
+    /// 续保开放: a certificate may be renewed from this many days before its end …
+    #[serde(default = "opens_default")]
+    pub renewal_opens_days_before: u32,
+    /// … to this many days after it.
+    #[serde(default = "closes_default")]
+    pub renewal_closes_days_after: u32,
+    /// 观察期 of a 新参 member, in days from the start of cover.
+    #[serde(default = "observation_default")]
+    pub observation_days: u32,
     pub active: bool,
     /// Counts the office's edits; an edit names the revision it started from, so two admins
     /// editing at once cannot overwrite each other unnoticed.
     #[serde(default)]
     pub revision: u64,
+}
+
+fn opens_default() -> u32 {
+    renewal::DEFAULT_OPENS_DAYS_BEFORE
+}
+
+fn closes_default() -> u32 {
+    renewal::DEFAULT_CLOSES_DAYS_AFTER
+}
+
+fn observation_default() -> u32 {
+    renewal::DEFAULT_OBSERVATION_DAYS
+}
+
+impl Activity {
+    /// The renewal rules; an item stored with values out of bounds (by hand) falls back to the
+    /// defaults rather than opening an unbounded window.
+    pub fn renewal_terms(&self) -> RenewalTerms {
+        RenewalTerms::parse(
+            self.renewal_opens_days_before,
+            self.renewal_closes_days_after,
+            self.observation_days,
+        )
+        .unwrap_or_default()
+    }
 }
 
 fn activity_key(code: &str) -> db::Item {
@@ -69,6 +104,9 @@ pub async fn seed(state: &AppState) -> ApiResult<usize> {
             max_age_male: seed.max_age_male,
             max_age_female: seed.max_age_female,
             term_months: seed.term_months,
+            renewal_opens_days_before: renewal::DEFAULT_OPENS_DAYS_BEFORE,
+            renewal_closes_days_after: renewal::DEFAULT_CLOSES_DAYS_AFTER,
+            observation_days: renewal::DEFAULT_OBSERVATION_DAYS,
             active: true,
             revision: 0,
         };
@@ -135,6 +173,13 @@ pub struct ActivityForm {
     pub max_age_female: u32,
     #[serde(default)]
     pub term_months: u32,
+    /// Defaults: 30 days before the end, 15 after, 90 days of observation.
+    #[serde(default = "opens_default")]
+    pub renewal_opens_days_before: u32,
+    #[serde(default = "closes_default")]
+    pub renewal_closes_days_after: u32,
+    #[serde(default = "observation_default")]
+    pub observation_days: u32,
     #[serde(default = "enabled")]
     pub active: bool,
     /// The revision the admin started from (ignored when adding).
@@ -235,6 +280,15 @@ fn parse(form: ActivityForm, code: &str) -> ApiResult<Activity> {
     if !(1..=60).contains(&form.term_months) {
         check.push("term_months", "TERM_INVALID", "保障期限应为1到60个月");
     }
+    if let Err(errors) = RenewalTerms::parse(
+        form.renewal_opens_days_before,
+        form.renewal_closes_days_after,
+        form.observation_days,
+    ) {
+        for e in errors {
+            check.push(e.field(), e.code(), e.message());
+        }
+    }
     check.finish()?;
     Ok(Activity {
         code: code.to_owned(),
@@ -247,6 +301,9 @@ fn parse(form: ActivityForm, code: &str) -> ApiResult<Activity> {
         max_age_male: form.max_age_male,
         max_age_female: form.max_age_female,
         term_months: form.term_months,
+        renewal_opens_days_before: form.renewal_opens_days_before,
+        renewal_closes_days_after: form.renewal_closes_days_after,
+        observation_days: form.observation_days,
         active: form.active,
         revision: form.revision,
     })
@@ -396,6 +453,21 @@ fn describe_changes(before: &Activity, after: &Activity) -> Vec<String> {
         before.term_months.to_string(),
         after.term_months.to_string(),
     );
+    field(
+        "续保开放(到期前天数)",
+        before.renewal_opens_days_before.to_string(),
+        after.renewal_opens_days_before.to_string(),
+    );
+    field(
+        "续保截止(到期后天数)",
+        before.renewal_closes_days_after.to_string(),
+        after.renewal_closes_days_after.to_string(),
+    );
+    field(
+        "观察期(天)",
+        before.observation_days.to_string(),
+        after.observation_days.to_string(),
+    );
     let subs = |a: &Activity| {
         a.sub_categories
             .iter()
@@ -435,6 +507,7 @@ mod tests {
         let activity = parse(form(), "YWSH").unwrap();
         assert!(activity.active);
         assert_eq!(activity.sub_categories[0].code, "YWSH-01");
+        assert_eq!(activity.renewal_terms(), RenewalTerms::default());
     }
 
     #[test]
@@ -444,6 +517,7 @@ mod tests {
         f.max_shares = 0;
         f.max_age_female = 10;
         f.term_months = 0;
+        f.observation_days = 400;
         f.name = "  ".into();
         f.sub_categories.push(SubCategory {
             code: "YWSH-01".into(),
@@ -458,7 +532,8 @@ mod tests {
                 "max_shares",
                 "sub_categories[1].code",
                 "max_age_female",
-                "term_months"
+                "term_months",
+                "observation_days"
             ]
         );
     }

@@ -1,6 +1,8 @@
 //! 参保人: the named members of an application, one item each under the application's
 //! partition (`MEMBER#<hash of the ID>`), so the same ID can be stored only once and URLs
 //! never carry an ID number.
+use std::collections::HashSet;
+
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -33,6 +35,9 @@ pub struct Member {
     pub row: u32,
     /// 未到期: still covered by an earlier certificate of the same activity, until this date.
     pub covered_until: Option<NaiveDate>,
+    /// In a renewal: covered by the certificate being renewed when imported (renewed and
+    /// charged, and 续保 when paid in time).
+    pub renewed: bool,
 }
 
 /// A member as the table holds it: flat attributes. `id_type` is written as the type's code
@@ -52,6 +57,8 @@ struct StoredMember {
     batch_no: u32,
     row: u32,
     covered_until: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    renewed: bool,
 }
 
 impl TryFrom<StoredMember> for Member {
@@ -75,6 +82,7 @@ impl TryFrom<StoredMember> for Member {
             batch_no: stored.batch_no,
             row: stored.row,
             covered_until: stored.covered_until,
+            renewed: stored.renewed,
         })
     }
 }
@@ -94,6 +102,7 @@ impl From<Member> for StoredMember {
             batch_no: member.batch_no,
             row: member.row,
             covered_until: member.covered_until,
+            renewed: member.renewed,
         }
     }
 }
@@ -354,6 +363,26 @@ impl Member {
     pub fn committed_in(&self, app: &Application) -> bool {
         self.batch_no <= app.batch_seq
     }
+}
+
+/// Which of `id_numbers` are named members of `app` (committed ones): for a renewal, who was
+/// covered by the certificate it renews. Reads one item per ID, whatever the list's size.
+pub async fn present(
+    state: &AppState,
+    app: &Application,
+    id_numbers: impl Iterator<Item = &str>,
+) -> ApiResult<HashSet<String>> {
+    let keys = id_numbers
+        .map(|id| db::key(app_pk(&app.id), member_sk(&member_id(id))))
+        .collect();
+    let mut found = HashSet::new();
+    for item in db::batch_get(state, keys).await? {
+        let member = db::from_item::<Member>(item).or_internal("decode member")?;
+        if member.committed_in(app) {
+            found.insert(member.id.as_str().to_owned());
+        }
+    }
+    Ok(found)
 }
 
 /// Every member item under the application, committed or not.

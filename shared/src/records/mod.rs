@@ -7,6 +7,7 @@ pub mod attachment;
 pub mod catalogue;
 pub mod certificate;
 pub mod coverage;
+pub mod import_job;
 pub mod login_guard;
 pub mod members;
 pub mod self_check;

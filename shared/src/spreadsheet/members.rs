@@ -41,7 +41,12 @@ pub fn import_members(
     limits: &XlsxLimits,
     ctx: &mut ImportContext,
 ) -> Result<ImportOutcome, SpreadsheetError> {
-    let rows = read_member_rows(bytes, limits)?;
+    Ok(validate_rows(read_member_rows(bytes, limits)?, ctx))
+}
+
+/// Validates rows however they came (a file, or last year's list copied by 一键续保), each
+/// against the ones before it and what the application already holds.
+pub fn validate_rows(rows: Vec<SheetRow>, ctx: &mut ImportContext) -> ImportOutcome {
     let mut outcome = ImportOutcome {
         total: rows.len(),
         members: Vec::with_capacity(rows.len()),
@@ -54,7 +59,7 @@ pub fn import_members(
             Err(failure) => outcome.failures.push((row, failure)),
         }
     }
-    Ok(outcome)
+    outcome
 }
 
 /// The data rows of an upload, after [`inspect`] and the template check; blank rows skipped.

@@ -21,7 +21,7 @@ pub use error::SpreadsheetError;
 pub use export::{EXPORT_FILE_NAME, EXPORT_HEADER, ExportMember, members_xlsx};
 pub use failed_rows::{FAILED_ROWS_FILE_NAME, REASON_HEADER, failed_rows_xlsx};
 pub use guard::{XlsxLimits, inspect};
-pub use members::{ImportOutcome, SheetRow, import_members, read_member_rows};
+pub use members::{ImportOutcome, SheetRow, import_members, read_member_rows, validate_rows};
 pub use template::{
     DATA_SHEET, HEADER, MARKER_SHEET, TEMPLATE_FILE_NAME, TEMPLATE_ROWS, TEMPLATE_VERSION, member_template,
 };

@@ -562,6 +562,8 @@ mod tests {
             l3_persons: Vec::new(),
             finance_persons: Vec::new(),
             zero_due_reason: None,
+            renews: None,
+            observation_days: 90,
         }
     }
 
@@ -582,6 +584,7 @@ mod tests {
             batch_no: 1,
             row,
             covered_until: None,
+            renewed: false,
         }
     }
 

@@ -8,6 +8,8 @@
 //! transaction that also releases the lease. A failed commit removes what it wrote; a worker
 //! that dies leaves members nobody counts, and the next run clears them.
 
+use std::collections::HashSet;
+
 use aws_sdk_dynamodb::types::{PutRequest, TransactWriteItem, WriteRequest};
 use chrono::Duration as Days;
 use serde::{Deserialize, Serialize};
@@ -22,13 +24,18 @@ use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::platform::uploads;
 use crate::records::account::Role;
-use crate::records::application::{self, Application, ApplicationStatus, MAX_LISTED, app_key, app_pk};
+use crate::records::application::{self, Application, ApplicationStatus, MAX_LISTED, RenewalOf, app_key, app_pk};
 use crate::records::coverage::covered_until;
 pub use crate::records::coverage::{coverage_item, coverage_key};
+use crate::records::import_job::{
+    self, ImportJob, ImportState, JOBS_DUE, MAX_ATTEMPTS, PROGRESS_EVERY, batch_sk, job_key,
+};
+pub use crate::records::import_job::{ImportBatch, ImportProgress, LEASE_SECONDS};
 use crate::records::members::{self, Member, MemberFilter, MemberView, member_id, member_sk};
 use crate::records::session::UnitUser;
 use crate::records::trail;
-use crate::spreadsheet::{self, ExportMember, ImportContext, XlsxLimits};
+use crate::records::{catalogue, certificate};
+use crate::spreadsheet::{self, Cell, ExportMember, ImportContext, SheetRow, XlsxLimits};
 
 pub use crate::spreadsheet::{EXPORT_FILE_NAME, FAILED_ROWS_FILE_NAME, TEMPLATE_FILE_NAME};
 
@@ -38,38 +45,10 @@ pub fn template() -> ApiResult<Vec<u8>> {
 }
 
 pub const MAX_FILE_BYTES: u64 = 5 * 1024 * 1024;
-/// Longer than the import worker may run (its Timeout in template.yaml; a test holds this), so
-/// a lease that ran out belongs to a worker that is gone.
-pub const LEASE_SECONDS: i64 = 360;
 const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 fn upload_area(app_id: &str) -> String {
     format!("imports/{app_id}")
-}
-
-/// 导入批次: one imported file.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ImportBatch {
-    pub batch_no: u32,
-    /// 文件名称
-    pub file_name: String,
-    /// 总人数 (non-blank rows)
-    pub total: u32,
-    /// 成功人数
-    pub success: u32,
-    /// 失败人数
-    pub failed: u32,
-    /// Of the successes, 未到期 members (still covered, not charged).
-    pub expiring: u32,
-    /// 导入时间 (Beijing)
-    pub imported_at: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(ignore)]
-    pub failed_rows_key: Option<String>,
-}
-
-fn batch_sk(batch_no: u32) -> String {
-    format!("BATCH#{batch_no:06}")
 }
 
 /// 人员清单导入 step 1: where to upload the file.
@@ -109,120 +88,6 @@ fn clean_file_name(raw: &str) -> String {
     }
 }
 
-/// The application's import job: one at a time, `IMPORTJOB` under the application.
-const JOB_SK: &str = "IMPORTJOB";
-/// gsi1 partition of the jobs a worker should run now (queued, or running past its lease).
-const JOBS_DUE: &str = "IMPORTJOBS";
-/// A job that failed this often inside (not for its file) is given up as 失败.
-const MAX_ATTEMPTS: u32 = 3;
-/// Progress is saved after every this many members written.
-const PROGRESS_EVERY: usize = 5_000;
-
-/// 导入状态: 排队中 → 处理中 → 完成 / 失败.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ImportState {
-    Queued,
-    Running,
-    Done,
-    Failed,
-}
-
-impl ImportState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Queued => "queued",
-            Self::Running => "running",
-            Self::Done => "done",
-            Self::Failed => "failed",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Queued | Self::Running => "处理中",
-            Self::Done => "完成",
-            Self::Failed => "失败",
-        }
-    }
-}
-
-/// The import job as stored.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct ImportJob {
-    job_id: String,
-    app_id: String,
-    unit_id: String,
-    login: String,
-    file_name: String,
-    /// The claimed file (the staged upload, copied when the job was queued).
-    object_key: String,
-    job_state: ImportState,
-    #[serde(default)]
-    attempts: u32,
-    #[serde(default)]
-    rows_read: u32,
-    #[serde(default)]
-    rows_failed: u32,
-    #[serde(default)]
-    rows_to_write: u32,
-    #[serde(default)]
-    rows_written: u32,
-    #[serde(default)]
-    batch: Option<ImportBatch>,
-    #[serde(default)]
-    error_code: Option<String>,
-    #[serde(default)]
-    error_message: Option<String>,
-    started_at: String,
-}
-
-/// 导入进度: the application's latest import, as the page polls it.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ImportProgress {
-    pub job_id: String,
-    pub file_name: String,
-    pub state: ImportState,
-    /// 处理中 / 完成 / 失败
-    pub state_label: String,
-    /// Rows read from the file and checked (0 until the file is parsed)
-    pub rows_read: u32,
-    /// Of those, rows refused (see the failed-rows file once done)
-    pub rows_failed: u32,
-    /// Good rows to write, and how many are written so far
-    pub rows_to_write: u32,
-    pub rows_written: u32,
-    /// The batch, once 完成
-    pub batch: Option<ImportBatch>,
-    /// Why it failed (失败): a stable code and a Chinese reason
-    pub error_code: Option<String>,
-    pub error_message: Option<String>,
-    pub started_at: String,
-}
-
-impl From<ImportJob> for ImportProgress {
-    fn from(job: ImportJob) -> Self {
-        ImportProgress {
-            job_id: job.job_id,
-            file_name: job.file_name,
-            state: job.job_state,
-            state_label: job.job_state.label().to_owned(),
-            rows_read: job.rows_read,
-            rows_failed: job.rows_failed,
-            rows_to_write: job.rows_to_write,
-            rows_written: job.rows_written,
-            batch: job.batch,
-            error_code: job.error_code,
-            error_message: job.error_message,
-            started_at: job.started_at,
-        }
-    }
-}
-
-fn job_key(app_id: &str) -> db::Item {
-    key(app_pk(app_id), JOB_SK)
-}
-
 /// 人员清单导入 step 2: claims the uploaded file and queues its import; the answer comes at
 /// once (202), the work in the import worker (`run_due_imports`), the progress from
 /// [`progress`]. One import at a time per application.
@@ -246,6 +111,7 @@ pub async fn start_import(
         login: unit.login.clone(),
         file_name: clean_file_name(file_name),
         object_key: object_key.clone(),
+        copy_from: None,
         job_state: ImportState::Queued,
         attempts: 0,
         rows_read: 0,
@@ -257,34 +123,7 @@ pub async fn start_import(
         error_message: None,
         started_at: time::display(now),
     };
-    let mut item = db::to_item(&job).or_internal("encode import job")?;
-    item.extend(job_key(app_id));
-    item.insert("gsi1pk".into(), s(JOBS_DUE));
-    item.insert("gsi1sk".into(), s(time::stamp(now)));
-    let table = &*state.table;
-    let items = vec![
-        db::update_if(
-            table,
-            app_key(app_id),
-            "SET import_lease = :job, import_lease_until = :until",
-            Some("#st = :draft AND (attribute_not_exists(import_lease_until) OR import_lease_until < :now)"),
-            &[("#st", "status")],
-            &[
-                (":job", s(&job_id)),
-                (":until", n(now.timestamp() + LEASE_SECONDS)),
-                (":now", n(now.timestamp())),
-                (":draft", s(ApplicationStatus::Draft.as_str())),
-            ],
-        )
-        .or_internal("build lease")?,
-        db::put_if(
-            table,
-            item,
-            Some("attribute_not_exists(pk) OR job_state IN (:done, :failed)"),
-            &[(":done", s("done")), (":failed", s("failed"))],
-        )
-        .or_internal("build job")?,
-    ];
+    let items = import_job::queue_items(&state.table, &job, now).or_internal("build import job")?;
     if let Err(err) = db::transact(state, items).await {
         uploads::discard(state, &[object_key]).await;
         return Err(
@@ -292,6 +131,166 @@ pub async fn start_import(
         );
     }
     Ok(job.into())
+}
+
+/// 一键续保: a renewal draft of the certificate's activity, pre-filled from it — shares,
+/// 在职人数, 无名单 (one entry per occupation, last year's totals) — and its named members
+/// copied by the import worker (so a list of 50,000 is written in the background, with
+/// progress, exactly like a file). Only inside the activity's renewal window, once per
+/// certificate.
+pub async fn renew(state: &AppState, unit: &UnitUser, certificate_number: &str) -> ApiResult<Application> {
+    let cert = certificate::load_for_unit(state, unit, certificate_number).await?;
+    let activity = catalogue::get(state, &cert.activity_code)
+        .await?
+        .filter(|a| a.active)
+        .ok_or_else(|| ApiError::refused("ACTIVITY_CLOSED", "该保障活动已停止参保，不能续保"))?;
+    let terms = activity.renewal_terms();
+    let today = time::today_beijing();
+    if !terms.is_open(cert.end_date, today) {
+        let (opens, closes) = terms.window(cert.end_date);
+        return Err(ApiError::refused(
+            "RENEWAL_WINDOW_CLOSED",
+            format!(
+                "确认书{}的续保时间为{opens}至{closes}，今天不在续保时间内；如需参保请新建参保录入",
+                cert.number
+            ),
+        ));
+    }
+    let last_year = application::load(state, &cert.application_id)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("certificate {} without application", cert.number)))?;
+    let sub_category = if activity
+        .sub_categories
+        .iter()
+        .any(|c| c.code == last_year.sub_category_code)
+    {
+        last_year.sub_category_code.clone()
+    } else {
+        return Err(ApiError::refused(
+            "SUB_CATEGORY_UNKNOWN",
+            format!(
+                "上年的细类“{}”已不在保障活动目录中，请新建参保录入",
+                last_year.sub_category_name
+            ),
+        ));
+    };
+    let mut app = application::new_draft(
+        state,
+        unit,
+        &activity,
+        &sub_category,
+        last_year.shares.min(activity.max_shares),
+    )
+    .await?;
+    app.renews = Some(RenewalOf {
+        certificate_number: cert.number.clone(),
+        application_id: last_year.id.clone(),
+        end_date: cert.end_date,
+    });
+    app.employees = last_year.employees;
+    app.female_employees = last_year.female_employees;
+    let now = time::now();
+    let created_at = time::display(now);
+    let last_unnamed = unnamed_entries(state, &last_year.id).await?;
+    let unnamed: Vec<UnnamedEntry> = [Occupation::General, Occupation::HighRisk]
+        .into_iter()
+        .filter_map(|occupation| {
+            let count: u32 = last_unnamed
+                .iter()
+                .filter(|e| e.occupation == occupation)
+                .map(|e| e.count)
+                .sum();
+            (count > 0).then(|| UnnamedEntry {
+                entry_id: uuid::Uuid::new_v4().simple().to_string(),
+                count,
+                occupation,
+                created_at: created_at.clone(),
+            })
+        })
+        .collect();
+    app.unnamed_count = unnamed.iter().map(|e| e.count).sum();
+    app.high_risk_count = unnamed
+        .iter()
+        .filter(|e| e.occupation == Occupation::HighRisk)
+        .map(|e| e.count)
+        .sum();
+    let copies_members = last_year.named_count + last_year.expiring_count > 0;
+    let job = copies_members.then(|| ImportJob {
+        job_id: uuid::Uuid::new_v4().to_string(),
+        app_id: app.id.clone(),
+        unit_id: unit.unit_id.clone(),
+        login: unit.login.clone(),
+        file_name: format!("续保：确认书{}的参保人员", cert.number),
+        object_key: String::new(),
+        copy_from: Some(last_year.id.clone()),
+        job_state: ImportState::Queued,
+        attempts: 0,
+        rows_read: 0,
+        rows_failed: 0,
+        rows_to_write: 0,
+        rows_written: 0,
+        batch: None,
+        error_code: None,
+        error_message: None,
+        started_at: created_at.clone(),
+    });
+    let table = &*state.table;
+    let mut app_item = app.to_item().or_internal("encode application")?;
+    if let Some(job) = &job {
+        // The draft is born holding the copy's lease: no file can be imported into it before
+        // last year's members are in.
+        app_item.insert("import_lease".into(), s(&job.job_id));
+        app_item.insert("import_lease_until".into(), n(now.timestamp() + LEASE_SECONDS));
+    }
+    let mut guard = key(format!("RENEWAL#{}", cert.number), "RENEWAL");
+    guard.insert("application_id".into(), s(&app.id));
+    guard.insert("application_number".into(), s(&app.number));
+    let mut items = vec![
+        db::put_new(table, guard).or_internal("build renewal guard")?,
+        db::put_new(table, app_item).or_internal("build application")?,
+        trail::record(
+            table,
+            &app_pk(&app.id),
+            &unit.login,
+            Some(Role::Unit),
+            "application_renewed",
+            &format!(
+                "一键续保：确认书{}（保障期间{}），{}，{}份",
+                cert.number,
+                cert.period(),
+                app.activity_name,
+                app.shares
+            ),
+        )
+        .or_internal("build trail")?,
+    ];
+    if let Some(job) = &job {
+        items.push(
+            db::put_new(table, import_job::job_item(job, now).or_internal("encode job")?).or_internal("build job")?,
+        );
+    }
+    for entry in &unnamed {
+        let mut item = db::to_item(entry).or_internal("encode entry")?;
+        item.extend(key(app_pk(&app.id), format!("UNNAMED#{}", entry.entry_id)));
+        items.push(db::put_new(table, item).or_internal("build entry")?);
+    }
+    if let Err(err) = db::transact(state, items).await {
+        let existing = db::get_item(state, key(format!("RENEWAL#{}", cert.number), "RENEWAL"), "get renewal")
+            .await?
+            .and_then(|item| item.get("application_number").and_then(|v| v.as_s().ok()).cloned());
+        return Err(match existing {
+            Some(number) => ApiError::conflict(
+                "RENEWAL_EXISTS",
+                format!(
+                    "确认书{}已办理续保（申请书号{number}），请在参保录入中继续该申请",
+                    cert.number
+                ),
+            ),
+            None => err.refusal(|_| ApiError::conflict("RENEWAL_BUSY", "续保未成功，请稍后重试")),
+        });
+    }
+    tracing::info!(application = %app.id, certificate = %cert.number, "renewal created");
+    Ok(app)
 }
 
 /// 导入进度 of the application's latest import (none before the first).
@@ -453,8 +452,51 @@ async fn fail(state: &AppState, job: &ImportJob, code: &str, message: &str) -> a
     if let Err(db::TransactError::Other(err)) = db::transact(state, items).await {
         return Err(err.context("end import job"));
     }
-    uploads::discard(state, std::slice::from_ref(&job.object_key)).await;
+    discard_file(state, job).await;
     Ok(())
+}
+
+async fn discard_file(state: &AppState, job: &ImportJob) {
+    if !job.object_key.is_empty() {
+        uploads::discard(state, std::slice::from_ref(&job.object_key)).await;
+    }
+}
+
+/// What an import reads: a staged file, or last year's members (一键续保).
+enum Source {
+    File(Vec<u8>),
+    Rows(Vec<SheetRow>),
+}
+
+/// The renewed certificate's named members as template rows, in last year's order, so they
+/// pass the same checks as a file (ages are checked again on today's date: a member now over
+/// age is listed in 参保自核 like any other).
+async fn last_year_rows(state: &AppState, app_id: &str) -> ApiResult<Vec<SheetRow>> {
+    let last_year = application::load(state, app_id)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("renewed application {app_id} gone")))?;
+    let mut all = members::all(state, &last_year).await?;
+    all.sort_by_key(|m| (m.batch_no, m.row));
+    Ok(all
+        .into_iter()
+        .enumerate()
+        .map(|(i, m)| SheetRow {
+            // Row 1 is the template's header.
+            row: u32::try_from(i + 2).unwrap_or(u32::MAX),
+            cells: [
+                (i + 1).to_string(),
+                m.name,
+                m.id.id_type().label().to_owned(),
+                m.id.as_str().to_owned(),
+                m.gender.label().to_owned(),
+                m.birth_date.to_string(),
+                m.mobile.map(|mobile| mobile.as_str().to_owned()).unwrap_or_default(),
+                m.occupation.label().to_owned(),
+                m.remark,
+            ]
+            .map(Cell::text),
+        })
+        .collect())
 }
 
 async fn save_progress(state: &AppState, job: &ImportJob, fields: &[(&str, u32)]) {
@@ -509,7 +551,10 @@ async fn import_job(state: &AppState, job: &ImportJob) -> ApiResult<()> {
         return Err(ApiError::conflict("NOT_DRAFT", "该申请已提交，不能再导入"));
     }
     let started = std::time::Instant::now();
-    let bytes = read_job_file(state, job).await?;
+    let source = match &job.copy_from {
+        Some(last_year) => Source::Rows(last_year_rows(state, last_year).await?),
+        None => Source::File(read_job_file(state, job).await?),
+    };
     let (existing, unfinished): (Vec<Member>, Vec<Member>) = members::stored(state, &app.id)
         .await?
         .into_iter()
@@ -526,10 +571,12 @@ async fn import_job(state: &AppState, job: &ImportJob) -> ApiResult<()> {
         ctx.add_earlier(&member.id, format!("第{}批", member.batch_no), member.row);
     }
     // Parsing and checking 50,000 rows is ~0.3 s of CPU: off the async workers.
-    let parsed =
-        tokio::task::spawn_blocking(move || spreadsheet::import_members(&bytes, &XlsxLimits::default(), &mut ctx))
-            .await
-            .or_internal("import task")?;
+    let parsed = tokio::task::spawn_blocking(move || match source {
+        Source::File(bytes) => spreadsheet::import_members(&bytes, &XlsxLimits::default(), &mut ctx),
+        Source::Rows(rows) => Ok(spreadsheet::validate_rows(rows, &mut ctx)),
+    })
+    .await
+    .or_internal("import task")?;
     let outcome = parsed.map_err(|e| {
         if e.is_clients_fault() {
             ApiError::refused(e.code(), e.to_string())
@@ -555,6 +602,16 @@ async fn import_job(state: &AppState, job: &ImportJob) -> ApiResult<()> {
         outcome.members.iter().map(|m| m.id.as_str()),
     )
     .await?;
+    let renewed: HashSet<String> = match (&job.copy_from, &app.renews) {
+        (Some(_), _) => outcome.members.iter().map(|m| m.id.as_str().to_owned()).collect(),
+        (None, Some(renews)) => {
+            let last_year = application::load(state, &renews.application_id).await?.ok_or_else(|| {
+                ApiError::internal(anyhow::anyhow!("renewed application {} gone", renews.application_id))
+            })?;
+            members::present(state, &last_year, outcome.members.iter().map(|m| m.id.as_str())).await?
+        }
+        (None, None) => HashSet::new(),
+    };
     let coverage_read = started.elapsed();
     let new_members: Vec<Member> = outcome
         .members
@@ -570,7 +627,13 @@ async fn import_job(state: &AppState, job: &ImportJob) -> ApiResult<()> {
             remark: m.remark.clone(),
             batch_no,
             row: m.row,
-            covered_until: coverage.get(m.id.as_str()).copied(),
+            // Covered by the certificate this application renews: renewed and charged.
+            covered_until: if renewed.contains(m.id.as_str()) {
+                None
+            } else {
+                coverage.get(m.id.as_str()).copied()
+            },
+            renewed: renewed.contains(m.id.as_str()),
         })
         .collect();
     let adding = u32::try_from(new_members.len()).unwrap_or(u32::MAX);
@@ -685,7 +748,7 @@ async fn import_job(state: &AppState, job: &ImportJob) -> ApiResult<()> {
             err.refusal(|_| ApiError::conflict("IMPORT_IN_PROGRESS", "该申请正在导入其他文件或已提交，请稍后刷新再试"))
         );
     }
-    uploads::discard(state, std::slice::from_ref(&job.object_key)).await;
+    discard_file(state, job).await;
     // Where the time went, for the day an import is slow: reading and checking the file, the
     // coverage lookups, the member writes, the commit.
     tracing::info!(
@@ -972,6 +1035,10 @@ pub async fn add_unnamed(state: &AppState, unit: &UnitUser, app_id: &str, form: 
 
 pub async fn unnamed(state: &AppState, unit: &UnitUser, app_id: &str) -> ApiResult<Vec<UnnamedEntry>> {
     application::load_for_unit(state, unit, app_id).await?;
+    unnamed_entries(state, app_id).await
+}
+
+async fn unnamed_entries(state: &AppState, app_id: &str) -> ApiResult<Vec<UnnamedEntry>> {
     let query = state
         .db
         .query()

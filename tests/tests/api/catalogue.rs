@@ -30,6 +30,15 @@ async fn an_admin_adds_an_activity_that_units_can_then_apply_for() {
     let r = admin.post("/api/admin/activities", accident(0, 2000)).await;
     assert_eq!(r.status, 201, "{r:?}");
     assert_eq!(r.body["revision"], 1);
+    // Renewal terms left out of the form take the office's usual ones.
+    assert_eq!(
+        (
+            r.body["renewal_opens_days_before"].as_u64(),
+            r.body["renewal_closes_days_after"].as_u64(),
+            r.body["observation_days"].as_u64()
+        ),
+        (Some(30), Some(15), Some(90))
+    );
     let stored = public_activity(&app, "YWSH").await.expect("listed");
     assert_eq!(
         (stored["fee_per_share_fen"].as_u64(), stored["active"].as_bool()),
@@ -73,6 +82,8 @@ async fn a_bad_form_names_every_field_and_stores_nothing() {
     form["code"] = json!("ywsh");
     form["max_age_female"] = json!(12);
     form["sub_categories"] = json!([{ "code": "X", "name": "" }]);
+    form["renewal_closes_days_after"] = json!(91);
+    form["observation_days"] = json!(366);
     let r = admin.post("/api/admin/activities", form).await;
     assert_eq!((r.status, r.code()), (422, "INVALID_FIELDS"), "{r:?}");
     let fields: Vec<&str> = r.body["fields"]
@@ -88,9 +99,13 @@ async fn a_bad_form_names_every_field_and_stores_nothing() {
             "fee_per_share_fen",
             "sub_categories[0].code",
             "sub_categories[0].name",
-            "max_age_female"
+            "max_age_female",
+            "renewal_closes_days_after",
+            "observation_days"
         ]
     );
+    assert_eq!(r.body["fields"][5]["message"], "续保截止时间应为到期后0到90天");
+    assert_eq!(r.body["fields"][6]["message"], "观察期应为0到365天");
     assert_eq!(r.body["fields"][1]["message"], "会费标准应在0.01元到100000.00元之间");
     assert!(public_activity(&app, "ywsh").await.is_none());
     assert!(public_activity(&app, "YWSH").await.is_none());
@@ -109,6 +124,7 @@ async fn a_fee_change_applies_to_new_applications_only_and_deactivating_stops_ne
     let mut form = public_activity(&app, "ZYYL").await.expect("seeded");
     assert_eq!(form["revision"], 0);
     form["fee_per_share_fen"] = json!(9000);
+    form["observation_days"] = json!(60);
     let r = admin.put("/api/admin/activities/ZYYL", form.clone()).await;
     assert_eq!(r.status, 200, "{r:?}");
     assert_eq!(
@@ -154,7 +170,10 @@ async fn a_fee_change_applies_to_new_applications_only_and_deactivating_stops_ne
         .collect();
     assert_eq!(
         summaries,
-        ["修改保障活动：状态 启用→停用", "修改保障活动：会费标准 80.00元→90.00元"],
+        [
+            "修改保障活动：状态 启用→停用",
+            "修改保障活动：会费标准 80.00元→90.00元；观察期(天) 90→60"
+        ],
         "newest first"
     );
 

@@ -437,6 +437,7 @@ async fn leave_unfinished_import(app: &TestApp, app_id: &str, batch_no: u32, ids
             batch_no,
             row: row as u32 + 1,
             covered_until: None,
+            renewed: false,
         };
         app.state
             .db
@@ -840,6 +841,7 @@ async fn an_import_runs_in_the_background_and_a_dead_worker_leaves_nothing_count
             batch_no: 1,
             row: 7 + i as u32,
             covered_until: None,
+            renewed: false,
         };
         app.state
             .db

@@ -11,5 +11,6 @@ mod journey;
 mod notifier;
 mod reference;
 mod registration;
+mod renewal;
 mod review;
 mod review_invoice;

@@ -669,6 +669,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/certificates/{number}/renewal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 一键续保: a renewal draft of the certificate's activity inside its renewal window (by
+         *     default 30 days before the end of cover to 15 days after), pre-filled with its shares,
+         *     在职人数 and 无名单; its named members are copied in the background like an import (progress:
+         *     `GET /api/applications/{id}/imports/current`). Once per certificate.
+         */
+        post: operations["renew"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/openapi.json": {
         parameters: {
             query?: never;
@@ -1256,6 +1278,21 @@ export interface components {
             min_age: number;
             name: string;
             /**
+             * Format: int32
+             * @description 观察期 of a 新参 member, in days from the start of cover.
+             */
+            observation_days?: number;
+            /**
+             * Format: int32
+             * @description … to this many days after it.
+             */
+            renewal_closes_days_after?: number;
+            /**
+             * Format: int32
+             * @description 续保开放: a certificate may be renewed from this many days before its end …
+             */
+            renewal_opens_days_before?: number;
+            /**
              * Format: int64
              * @description Counts the office's edits; an edit names the revision it started from, so two admins
              *     editing at once cannot overwrite each other unnoticed.
@@ -1283,6 +1320,15 @@ export interface components {
             /** Format: int32 */
             min_age?: number;
             name?: string;
+            /** Format: int32 */
+            observation_days?: number;
+            /** Format: int32 */
+            renewal_closes_days_after?: number;
+            /**
+             * Format: int32
+             * @description Defaults: 30 days before the end, 15 after, 90 days of observation.
+             */
+            renewal_opens_days_before?: number;
             /**
              * Format: int64
              * @description The revision the admin started from (ignored when adding).
@@ -1435,10 +1481,16 @@ export interface components {
             named_count: number;
             /** @description 申请书号 */
             number: string;
+            /**
+             * Format: int32
+             * @description 观察期 of 新参 members in days (copied from the catalogue when the draft was made).
+             */
+            observation_days?: number;
             /** @description 到账确认 (→ paid); the certificate's 保单日期 is this day in Beijing. */
             paid_at?: string | null;
             /** @description 参保说明 (≤ 500 characters) */
             remarks: string;
+            renews?: null | components["schemas"]["RenewalOf"];
             /** @description 退回原因 of the last return, shown to the unit; cleared when it submits again. */
             returned_reason?: string | null;
             /**
@@ -1483,6 +1535,7 @@ export interface components {
             number: string;
             /** @description 参保说明 */
             remarks: string;
+            renews?: null | components["schemas"]["RenewalOf"];
             /** @description 退回原因 when a reviewer returned the application (until it is submitted again) */
             returned_reason?: string | null;
             status: components["schemas"]["ApplicationStatus"];
@@ -2741,6 +2794,18 @@ export interface components {
         RejectRequest: {
             /** @default  */
             reason: string;
+        };
+        /** @description The certificate a renewal continues. */
+        RenewalOf: {
+            /** @description Its application (whose members the renewal starts from) */
+            application_id: string;
+            /** @description 上年确认书号 */
+            certificate_number: string;
+            /**
+             * Format: date
+             * @description Last covered day of that certificate
+             */
+            end_date: string;
         };
         /** @description 退回 with a reason the unit reads (SMS and the application). */
         ReturnRequest: {
@@ -5414,6 +5479,58 @@ export interface operations {
             };
             409: components["responses"]["InProgress"];
             422: components["responses"]["Refused"];
+        };
+    };
+    renew: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 一次操作一个键 (8–64 characters: letters, digits, - and _) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description 确认书号 */
+                number: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["NotSignedIn"];
+            403: components["responses"]["Forbidden"];
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     openapi: {

@@ -1,0 +1,274 @@
+//! 续保: 一键续保 from a paid certificate inside its window, last year's list copied through the
+//! background import, its members renewed and charged (not 未到期), once per certificate.
+//! Last year is made as the office would have made it (the whole workflow over HTTP); then
+//! its certificate's end date is moved to the boundary under test (fixture data: the clock
+//! of the system is never switched).
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{Days, NaiveDate};
+use e2e::{Browser, Clerk, TestApp, member_workbook, resident_id};
+use serde_json::json;
+use shared::platform::db::{Item, key};
+use shared::records::account::Permission;
+
+fn today() -> NaiveDate {
+    shared::platform::time::today_beijing()
+}
+
+fn people() -> Vec<(&'static str, String)> {
+    vec![
+        ("张伟", resident_id("19850315", 123)),
+        ("李秀英", resident_id("19900720", 224)),
+        ("欧阳喆", resident_id("19780102", 35)),
+    ]
+}
+
+async fn get_item(app: &TestApp, key: Item) -> Option<Item> {
+    app.state
+        .db
+        .get_item()
+        .table_name(&*app.state.table)
+        .set_key(Some(key))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("get item")
+        .item
+}
+
+/// Last year's certificate of `clerk`: the application paid today over HTTP, then its cover's
+/// end moved to `end` (certificate and coverage records alike), with 无名单 of 4 general and
+/// 2 high-risk workers on last year's application.
+async fn last_years_certificate(app: &TestApp, clerk: &Clerk, end: NaiveDate) -> (String, String) {
+    let members = people();
+    let id = app.invoiced_application(clerk, &members).await;
+    let login = format!("fin{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let finance = app.staff(&login, "HN", vec![Permission::Finance]).await;
+    let r = finance
+        .post(
+            &format!("/api/staff/applications/{id}/payment"),
+            json!({ "received_on": today().to_string(), "amount_fen": 24_000, "reference": "HX2025022500017" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{r:?}");
+    let number = r.body["certificate_number"].as_str().expect("number").to_owned();
+    set_end(app, &number, end).await;
+    for (count, occupation) in [(4, "general"), (2, "high_risk")] {
+        let mut item = key(
+            shared::records::application::app_pk(&id),
+            format!("UNNAMED#{}", uuid::Uuid::new_v4().simple()),
+        );
+        item.insert("entry_id".into(), AttributeValue::S(uuid::Uuid::new_v4().to_string()));
+        item.insert("count".into(), AttributeValue::N(count.to_string()));
+        item.insert("occupation".into(), AttributeValue::S(occupation.into()));
+        item.insert("created_at".into(), AttributeValue::S("2025-12-01 09:00:00".into()));
+        app.state
+            .db
+            .put_item()
+            .table_name(&*app.state.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .expect("unnamed");
+    }
+    (id, number)
+}
+
+/// Moves the end of a certificate's cover (and its members' coverage records) to `end`.
+async fn set_end(app: &TestApp, number: &str, end: NaiveDate) {
+    app.state
+        .db
+        .update_item()
+        .table_name(&*app.state.table)
+        .set_key(Some(shared::records::certificate::cert_key(number)))
+        .update_expression("SET end_date = :end")
+        .expression_attribute_values(":end", AttributeValue::S(end.to_string()))
+        .send()
+        .await
+        .expect("move end");
+    for (_, id) in people() {
+        app.state
+            .db
+            .update_item()
+            .table_name(&*app.state.table)
+            .set_key(Some(shared::records::coverage::coverage_key("ZYYL", &id)))
+            .update_expression("SET #until = :end")
+            .expression_attribute_names("#until", "until")
+            .expression_attribute_values(":end", AttributeValue::S(end.to_string()))
+            .send()
+            .await
+            .expect("move coverage");
+    }
+}
+
+async fn renew(browser: &Browser, number: &str) -> e2e::Resp {
+    browser
+        .post(&format!("/api/certificates/{number}/renewal"), json!({}))
+        .await
+}
+
+fn stored_member_renewed(item: &Item) -> bool {
+    item.get("renewed")
+        .and_then(|v| v.as_bool().ok())
+        .copied()
+        .unwrap_or(false)
+}
+
+#[tokio::test]
+async fn a_renewal_copies_last_years_list_and_charges_its_members() {
+    let app = TestApp::spawn().await;
+    let clerk = app.clerk("411104").await;
+    let (last_year, number) = last_years_certificate(&app, &clerk, today() + Days::new(10)).await;
+
+    let r = renew(&clerk.browser, &number).await;
+    assert_eq!(r.status, 201, "{r:?}");
+    let id = r.body["id"].as_str().expect("id").to_owned();
+    assert_eq!(r.body["status"], "draft");
+    assert_eq!(r.body["renews"]["certificate_number"], number.as_str());
+    assert_eq!(r.body["renews"]["end_date"], (today() + Days::new(10)).to_string());
+    assert_eq!(r.body["observation_days"], 90);
+
+    // Once per certificate, and the answer names the renewal already made.
+    let again = renew(&clerk.browser, &number).await;
+    assert_eq!((again.status, again.code()), (409, "RENEWAL_EXISTS"), "{again:?}");
+    let made = r.body["number"].as_str().expect("application number");
+    assert!(
+        again.body["message"].as_str().unwrap_or_default().contains(made),
+        "{again:?}"
+    );
+
+    // Last year's members arrive through the background import: renewed and charged.
+    let batch = app.finish_import(&clerk.browser, &id).await;
+    assert_eq!(
+        (
+            batch.status,
+            batch.body["success"].as_u64(),
+            batch.body["expiring"].as_u64()
+        ),
+        (201, Some(3), Some(0)),
+        "{batch:?}"
+    );
+    assert!(batch.body["file_name"].as_str().unwrap_or_default().contains(&number));
+    let detail = clerk.browser.get(&format!("/api/applications/{id}")).await;
+    assert_eq!(detail.status, 200, "{detail:?}");
+    assert_eq!(detail.body["named_count"], 3);
+    assert_eq!(detail.body["unnamed_count"], 6);
+    assert_eq!(detail.body["renews"]["certificate_number"], number.as_str());
+    // 9 people × 1 share × 80.00 元; 在职人数 as last year.
+    assert_eq!(detail.body["activities"][0]["fee_fen"], 72_000);
+    assert_eq!(detail.body["activities"][0]["high_risk_count"], 2);
+    assert_eq!(detail.body["base"]["employees"], 8);
+    let unnamed = clerk.browser.get(&format!("/api/applications/{id}/unnamed")).await;
+    let mut counts: Vec<(u64, String)> = unnamed
+        .body
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| {
+            (
+                e["count"].as_u64().unwrap_or(0),
+                e["occupation"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    counts.sort();
+    assert_eq!(counts, [(2, "high_risk".to_owned()), (4, "general".to_owned())]);
+
+    // A later file: last year's member is a duplicate of the copy, the newcomer is charged
+    // and not marked renewed; a member of last year typed again elsewhere would be renewed.
+    let newcomer = resident_id("19920505", 47);
+    let file = member_workbook(&[
+        ["1", "张伟", "", &people()[0].1, "", "", "", "", ""],
+        ["2", "赵敏", "", &newcomer, "", "", "", "", ""],
+    ]);
+    let r = app.import(&clerk.browser, &id, file, "新入职.xlsx").await;
+    assert_eq!(
+        (
+            r.status,
+            r.body["success"].as_u64(),
+            r.body["failed"].as_u64(),
+            r.body["expiring"].as_u64()
+        ),
+        (201, Some(1), Some(1), Some(0)),
+        "{r:?}"
+    );
+    let pk = shared::records::application::app_pk(&id);
+    let member_key = |id_number: &str| {
+        key(
+            pk.clone(),
+            shared::records::members::member_sk(&shared::records::members::member_id(id_number)),
+        )
+    };
+    let copied = get_item(&app, member_key(&people()[1].1)).await.expect("copied member");
+    assert!(stored_member_renewed(&copied), "{copied:?}");
+    let added = get_item(&app, member_key(&newcomer)).await.expect("new member");
+    assert!(!stored_member_renewed(&added), "{added:?}");
+    let detail = clerk.browser.get(&format!("/api/applications/{id}")).await;
+    assert_eq!(detail.body["named_count"], 4);
+
+    // Last year's application is untouched.
+    let before = clerk.browser.get(&format!("/api/applications/{last_year}")).await;
+    assert_eq!(
+        (before.body["status"].as_str(), before.body["named_count"].as_u64()),
+        (Some("paid"), Some(3))
+    );
+
+    // The trail says where the draft came from.
+    let trail = clerk.browser.get(&format!("/api/applications/{id}/trail")).await;
+    assert!(
+        trail.body.to_string().contains(&format!("一键续保：确认书{number}")),
+        "{trail:?}"
+    );
+}
+
+#[tokio::test]
+async fn renewal_opens_30_days_before_the_end_and_closes_15_days_after_for_the_unit_alone() {
+    // No worker in the background: the copy waits until this test runs it.
+    let app = TestApp::spawn_without_import_worker().await;
+    let clerk = app.clerk("411121").await;
+    let (_, number) = last_years_certificate(&app, &clerk, today() + Days::new(31)).await;
+
+    let early = renew(&clerk.browser, &number).await;
+    assert_eq!(
+        (early.status, early.code()),
+        (422, "RENEWAL_WINDOW_CLOSED"),
+        "{early:?}"
+    );
+    let opens = today() + Days::new(1);
+    assert!(
+        early.body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(&opens.to_string()),
+        "names the first day: {early:?}"
+    );
+
+    set_end(&app, &number, today() - Days::new(16)).await;
+    let late = renew(&clerk.browser, &number).await;
+    assert_eq!((late.status, late.code()), (422, "RENEWAL_WINDOW_CLOSED"), "{late:?}");
+
+    // Another unit cannot even learn that the certificate exists.
+    let stranger = app.clerk("411102").await;
+    let r = renew(&stranger.browser, &number).await;
+    assert_eq!(r.status, 404, "{r:?}");
+
+    set_end(&app, &number, today() - Days::new(15)).await;
+    let last_day = renew(&clerk.browser, &number).await;
+    assert_eq!(last_day.status, 201, "{last_day:?}");
+    let id = last_day.body["id"].as_str().expect("id").to_owned();
+    // While last year's list is copied, no file can be imported into the draft.
+    let busy = app
+        .queue_import(
+            &clerk.browser,
+            &id,
+            member_workbook(&[["1", "赵敏", "", &resident_id("19920505", 47), "", "", "", "", ""]]),
+            "a.xlsx",
+        )
+        .await;
+    assert_eq!((busy.status, busy.code()), (409, "IMPORT_IN_PROGRESS"), "{busy:?}");
+    let batch = app.finish_import(&clerk.browser, &id).await;
+    assert_eq!(
+        (batch.status, batch.body["success"].as_u64()),
+        (201, Some(3)),
+        "{batch:?}"
+    );
+}
