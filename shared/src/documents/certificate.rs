@@ -418,27 +418,28 @@ fn draw_member_list(flow: &mut Flow, c: &Checked, members: &[CertificateMember])
             },
             Column {
                 title: "姓名",
-                width: 100.0,
+                width: 90.0,
                 align: Align::Center,
             },
             Column {
                 title: "性别",
-                width: 40.0,
+                width: 36.0,
                 align: Align::Center,
             },
             Column {
                 title: "年龄",
-                width: 40.0,
+                width: 36.0,
                 align: Align::Center,
             },
             Column {
                 title: "保障活动",
-                width: 205.0,
+                width: 160.0,
                 align: Align::Left,
             },
             Column {
                 title: "状态",
-                width: 50.0,
+                // Wide enough for 观察期至YYYY-MM-DD on one line.
+                width: 113.0,
                 align: Align::Center,
             },
         ],

@@ -128,10 +128,15 @@ impl RenewalTerms {
     }
 }
 
-/// First day of a renewal's 保障期间: the day after the old end when paid on or before it (no
-/// gap, no overlap), otherwise the day after the payment was confirmed.
-pub fn renewal_start(old_end: NaiveDate, paid_on: NaiveDate) -> Option<NaiveDate> {
-    old_end.max(paid_on).succ_opt()
+/// First day of a renewal's 保障期间: the day after the old end when the money arrived
+/// (`received_on`) on or before it — no gap, no overlap, however late finance confirms —
+/// otherwise the day after 到账确认 (`confirmed_on`).
+pub fn renewal_start(old_end: NaiveDate, received_on: NaiveDate, confirmed_on: NaiveDate) -> Option<NaiveDate> {
+    if received_on <= old_end {
+        old_end.succ_opt()
+    } else {
+        confirmed_on.succ_opt()
+    }
 }
 
 /// A member's standing on a certificate (状态 in its 会员名单).
@@ -148,7 +153,7 @@ pub enum CoverStanding {
 
 impl CoverStanding {
     /// `renewed_end`: the end of the renewed certificate's cover when the member was covered
-    /// by it; `paid_on`: the day the renewal was confirmed; `start`: the new cover's first day.
+    /// by it; `paid_on`: the day the money arrived; `start`: the new cover's first day.
     pub fn of(renewed_end: Option<NaiveDate>, paid_on: NaiveDate, start: NaiveDate, observation_days: u32) -> Self {
         let continues = renewed_end
             .and_then(|end| end.checked_add_days(Days::new(CONTINUITY_DAYS)))
@@ -216,9 +221,16 @@ mod tests {
     #[test]
     fn paid_early_or_on_the_last_day_continues_without_a_gap() {
         let end = day("2026-12-31");
-        assert_eq!(renewal_start(end, day("2026-12-10")), Some(day("2027-01-01")));
-        assert_eq!(renewal_start(end, end), Some(day("2027-01-01")));
-        assert_eq!(renewal_start(end, day("2027-01-10")), Some(day("2027-01-11")));
+        assert_eq!(
+            renewal_start(end, day("2026-12-10"), day("2026-12-11")),
+            Some(day("2027-01-01"))
+        );
+        // Money in on the last day, confirmed after it: still no gap.
+        assert_eq!(renewal_start(end, end, day("2027-01-04")), Some(day("2027-01-01")));
+        assert_eq!(
+            renewal_start(end, day("2027-01-08"), day("2027-01-10")),
+            Some(day("2027-01-11"))
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::Fen;
+use crate::domain::{CoverStanding, Fen};
 use crate::platform::cursor::{CursorPage, IndexList, IndexName, PageAt, Segment, SortRange};
 use crate::platform::db::{self, key, s};
 use crate::platform::error::{ApiError, ApiResult};
@@ -82,6 +82,16 @@ pub struct Certificate {
     /// Every named member's coverage record has been written (see `payment`).
     #[serde(default)]
     pub coverage_recorded: bool,
+    /// 续保: the certificate this one continues …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renews: Option<String>,
+    /// … and that one's last covered day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renewed_end: Option<NaiveDate>,
+    /// 观察期 of 新参 members in days; absent on certificates issued before the list printed
+    /// observation periods (their members print 执行, as they did).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observation_days: Option<u32>,
 }
 
 pub fn cert_key(number: &str) -> db::Item {
@@ -95,6 +105,19 @@ impl Certificate {
         item.insert("gsi2pk".into(), s(format!("UNITCERTS#{}", self.unit_id)));
         item.insert("gsi2sk".into(), s(format!("{}#{}", self.issued_at, self.number)));
         Ok(item)
+    }
+
+    /// A charged member's standing on this certificate (`renewed`: covered by the certificate
+    /// it renews); None on certificates from before standings were kept.
+    pub fn standing(&self, renewed: bool) -> Option<CoverStanding> {
+        let observation_days = self.observation_days?;
+        let renewed_end = self.renewed_end.filter(|_| renewed);
+        Some(CoverStanding::of(
+            renewed_end,
+            self.received_on,
+            self.effective_date,
+            observation_days,
+        ))
     }
 
     /// 保障期间 as printed: 2025年02月26日至2026年02月25日

@@ -7,7 +7,7 @@ use crate::documents::{
     CertificateActivity, CertificateDoc, CertificateMember, DocumentError, missing_glyphs, render_certificate,
     render_overage_template,
 };
-use crate::domain::{Fen, mask_name};
+use crate::domain::{CoverStanding, Fen, mask_name};
 use crate::platform::db::{self, n, s};
 use crate::platform::error::{ApiError, ApiResult, OrInternal};
 use crate::platform::state::AppState;
@@ -112,13 +112,14 @@ async fn document(state: &AppState, cert: &Certificate, verify_base: &str) -> Ap
                 gender: m.gender.label().to_owned(),
                 age: m.age_on(cert.effective_date),
                 activity: app.activity_name.clone(),
-                // 未到期: covered by an earlier certificate, listed but not covered by this one.
+                // 未到期: covered by an earlier certificate, listed but not covered by this one;
+                // the others 执行 (续保) or 观察期至 … (新参).
                 status: if m.covered_until.is_some() {
-                    "未到期"
+                    "未到期".to_owned()
                 } else {
-                    "执行"
-                }
-                .to_owned(),
+                    cert.standing(m.renewed)
+                        .map_or_else(|| "执行".to_owned(), CoverStanding::printed)
+                },
             })
             .collect(),
         printed_at: time::now()

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::Fen;
+use crate::domain::{Fen, renewal};
 use crate::platform::cursor::{self, CursorPage, PageAt};
 use crate::platform::db::{self, key, n, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
@@ -281,7 +281,16 @@ async fn issue(
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application without unit")))?;
     let mobile = unit.contact.mobile;
-    let (effective_date, end_date) = certificate::coverage_period(today, app.term_months)
+    // A renewal continues the old cover when the money came in time; otherwise, like a first
+    // enrolment, cover starts the day after 到账确认.
+    let policy_day = match &app.renews {
+        Some(renews) => {
+            renewal::renewal_start(renews.end_date, c.received_on, today).and_then(|start| start.pred_opt())
+        }
+        None => Some(today),
+    };
+    let (effective_date, end_date) = policy_day
+        .and_then(|day| certificate::coverage_period(day, app.term_months))
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("coverage period out of range")))?;
     let seq = counter_value(state, today).await?;
     let now = time::now();
@@ -310,6 +319,9 @@ async fn issue(
         confirmed_by: staff.login.clone(),
         issued_at: time::stamp(now),
         coverage_recorded: false,
+        renews: app.renews.as_ref().map(|r| r.certificate_number.clone()),
+        renewed_end: app.renews.as_ref().map(|r| r.end_date),
+        observation_days: Some(app.observation_days),
     };
     let table = &*state.table;
     let mut items = Transition::new(&app.id, ApplicationStatus::Invoiced, ApplicationStatus::Paid)

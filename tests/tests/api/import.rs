@@ -695,6 +695,9 @@ async fn put_coverage(app: &TestApp, id_number: &str, until: chrono::NaiveDate, 
         confirmed_by: "finance".to_owned(),
         issued_at: "2025-01-01T00:00:00.000Z".to_owned(),
         coverage_recorded: true,
+        renews: None,
+        renewed_end: None,
+        observation_days: None,
     };
     app.state
         .db

@@ -272,3 +272,152 @@ async fn renewal_opens_30_days_before_the_end_and_closes_15_days_after_for_the_u
         "{batch:?}"
     );
 }
+
+/// What a renewal became once paid: its certificate as the API answers it and the text of
+/// its printed PDF.
+struct PaidRenewal {
+    certificate: serde_json::Value,
+    pdf: String,
+    newcomer: String,
+}
+
+/// Last year's certificate ending `offset` days from today (negative: in the past), renewed,
+/// a newcomer (赵敏) added, then submitted, reviewed, invoiced, paid today and printed.
+async fn renewed_and_paid(app: &TestApp, clerk: &Clerk, offset: i64) -> PaidRenewal {
+    let end = if offset >= 0 {
+        today() + Days::new(offset.unsigned_abs())
+    } else {
+        today() - Days::new(offset.unsigned_abs())
+    };
+    let (_, number) = last_years_certificate(app, clerk, end).await;
+    let r = renew(&clerk.browser, &number).await;
+    assert_eq!(r.status, 201, "{r:?}");
+    let id = r.body["id"].as_str().expect("id").to_owned();
+    let batch = app.finish_import(&clerk.browser, &id).await;
+    assert_eq!(batch.body["success"], 3, "{batch:?}");
+    let newcomer = resident_id("19920505", 47);
+    let file = member_workbook(&[["1", "赵敏", "", &newcomer, "", "", "", "", ""]]);
+    let r = app.import(&clerk.browser, &id, file, "新入职.xlsx").await;
+    assert_eq!(r.body["success"], 1, "{r:?}");
+    let r = clerk
+        .browser
+        .put(
+            &format!("/api/applications/{id}"),
+            json!({ "employees": 20, "female_employees": 2, "remarks": "" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let r = clerk
+        .browser
+        .post(&format!("/api/applications/{id}/submit"), json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    app.approve_and_invoice(clerk, &id).await;
+    let login = format!("fin{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let finance = app.staff(&login, "HN", vec![Permission::Finance]).await;
+    // 3 renewed + 1 newcomer + 6 无名单, one share of 80.00 元 each: nobody is 未到期.
+    let r = finance
+        .post(
+            &format!("/api/staff/applications/{id}/payment"),
+            json!({ "received_on": today().to_string(), "amount_fen": 80_000, "reference": "HX2026120600001" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{r:?}");
+    let new_number = r.body["certificate_number"].as_str().expect("number").to_owned();
+    let list = clerk.browser.get("/api/certificates").await;
+    let certificate = list.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|c| c["number"] == new_number.as_str())
+        .cloned()
+        .expect("listed");
+    let r = clerk
+        .browser
+        .post(&format!("/api/certificates/{new_number}/print"), json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let url = r.body["url"].as_str().expect("url");
+    let pdf = reqwest::get(url).await.expect("get").bytes().await.expect("bytes");
+    PaidRenewal {
+        certificate,
+        pdf: e2e::pdf_text(&pdf).await,
+        newcomer,
+    }
+}
+
+/// 执行 printed in the member list (the certificate's fixed text says 重新执行观察期 once).
+fn in_force(pdf: &str) -> usize {
+    pdf.matches("执行").count() - pdf.matches("重新执行").count()
+}
+
+fn assert_paid(paid: &PaidRenewal, start: NaiveDate, renewed_in_force: bool) {
+    let end = (start - Days::new(1))
+        .checked_add_months(chrono::Months::new(12))
+        .expect("end");
+    assert_eq!(
+        paid.certificate["effective_date"],
+        start.to_string(),
+        "{:?}",
+        paid.certificate
+    );
+    assert_eq!(paid.certificate["end_date"], end.to_string());
+    assert_eq!(paid.certificate["fee_fen"], 80_000);
+    assert_eq!(paid.certificate["insured_count"], 10);
+    let observed = format!("观察期至{}", start + Days::new(89));
+    let text = &paid.pdf;
+    assert!(text.contains("赵敏"), "{text}");
+    if renewed_in_force {
+        // Last year's three continue (执行); the newcomer observes 90 days.
+        assert_eq!((in_force(text), text.matches(&observed).count()), (3, 1), "{text}");
+    } else {
+        assert_eq!((in_force(text), text.matches(&observed).count()), (0, 4), "{text}");
+    }
+    assert!(!paid.newcomer.is_empty());
+}
+
+#[tokio::test]
+async fn renewed_early_the_cover_follows_on_without_a_gap() {
+    let app = TestApp::spawn().await;
+    let clerk = app.clerk("411104").await;
+    let paid = renewed_and_paid(&app, &clerk, 10).await;
+    assert_paid(&paid, today() + Days::new(11), true);
+}
+
+#[tokio::test]
+async fn renewed_on_the_last_day_the_cover_starts_tomorrow_and_members_continue() {
+    let app = TestApp::spawn().await;
+    let clerk = app.clerk("411104").await;
+    let paid = renewed_and_paid(&app, &clerk, 0).await;
+    assert_paid(&paid, today() + Days::new(1), true);
+}
+
+#[tokio::test]
+async fn renewed_ten_days_late_members_still_continue_without_observation() {
+    let app = TestApp::spawn().await;
+    let clerk = app.clerk("411104").await;
+    let paid = renewed_and_paid(&app, &clerk, -10).await;
+    assert_paid(&paid, today() + Days::new(1), true);
+}
+
+#[tokio::test]
+async fn renewed_twenty_days_late_everyone_starts_anew_with_an_observation_period() {
+    let app = TestApp::spawn().await;
+    // The office keeps renewals open 30 days after the end for this activity; the 15 days
+    // without observation are the certificate's promise and do not move with it.
+    let admin = app.staff("hn.admin", "HN", vec![Permission::Admin]).await;
+    let mut form = app
+        .browser()
+        .get("/api/reference/activities")
+        .await
+        .body
+        .as_array()
+        .and_then(|all| all.iter().find(|a| a["code"] == "ZYYL").cloned())
+        .expect("seeded activity");
+    form["renewal_closes_days_after"] = json!(30);
+    let r = admin.put("/api/admin/activities/ZYYL", form).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let clerk = app.clerk("411104").await;
+    let paid = renewed_and_paid(&app, &clerk, -20).await;
+    assert_paid(&paid, today() + Days::new(1), false);
+}
