@@ -15,7 +15,9 @@ use shared::platform::uploads::UploadTicket;
 use shared::records::application::Application;
 use shared::records::members::{MemberQuery, MemberView};
 use shared::records::session::UnitUser;
-use shared::steps::member_import::{self, ImportBatch, ImportProgress, MemberEdit, NewUnnamed, UnnamedEntry};
+use shared::steps::member_import::{
+    self, ImportBatch, ImportProgress, MemberEdit, NewUnnamed, RenewalDiff, UnnamedEntry,
+};
 use shared::{ApiResult, AppState};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -33,7 +35,8 @@ pub fn api() -> OpenApiRouter<AppState> {
             .routes(routes!(export_members))
             .routes(routes!(add_unnamed, list_unnamed))
             .routes(routes!(remove_unnamed))
-            .routes(routes!(renew)),
+            .routes(routes!(renew))
+            .routes(routes!(renewal_diff)),
     ))
 }
 
@@ -108,6 +111,19 @@ async fn import_file(
 ) -> ApiResult<(StatusCode, Json<ImportProgress>)> {
     let job = member_import::start_import(&state, &unit, &id, req.upload_id.trim(), &req.file_name).await?;
     Ok((StatusCode::ACCEPTED, Json(job)))
+}
+
+/// 续保对比: last year's list against this renewal's (保留 / 减少 / 新增, and members now over
+/// age, who need the 超龄证明).
+#[utoipa::path(get, path = "/api/applications/{id}/renewal",
+    params(("id" = String, Path, description = "application id")), tag = "members",
+    responses((status = 200, body = RenewalDiff), (status = 404, body = ErrorBody)))]
+async fn renewal_diff(
+    State(state): State<AppState>,
+    unit: UnitUser,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<RenewalDiff>> {
+    Ok(Json(member_import::renewal_diff(&state, &unit, &id).await?))
 }
 
 /// 一键续保: a renewal draft of the certificate's activity inside its renewal window (by

@@ -128,6 +128,47 @@ impl RenewalTerms {
     }
 }
 
+/// Where a certificate stands towards its renewal today (the certificate list's 续保 column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RenewalWindow {
+    /// 未到续保时间
+    NotYet,
+    /// 可续保
+    Open,
+    /// 已过续保时间
+    Closed,
+    /// 已续保 (a renewal draft exists, whatever its state)
+    Renewed,
+    /// 活动已停止参保: the activity no longer takes enrolments
+    Stopped,
+}
+
+impl RenewalWindow {
+    pub fn of(terms: RenewalTerms, end: NaiveDate, today: NaiveDate, renewed: bool) -> Self {
+        let (opens, closes) = terms.window(end);
+        if renewed {
+            Self::Renewed
+        } else if today < opens {
+            Self::NotYet
+        } else if today > closes {
+            Self::Closed
+        } else {
+            Self::Open
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::NotYet => "未到续保时间",
+            Self::Open => "可续保",
+            Self::Closed => "已过续保时间",
+            Self::Renewed => "已续保",
+            Self::Stopped => "活动已停止参保",
+        }
+    }
+}
+
 /// First day of a renewal's 保障期间: the day after the old end when the money arrived
 /// (`received_on`) on or before it — no gap, no overlap, however late finance confirms —
 /// otherwise the day after 到账确认 (`confirmed_on`).
@@ -259,5 +300,18 @@ mod tests {
         let newcomer = CoverStanding::of(None, day("2026-12-20"), start, 90);
         assert_eq!(newcomer.printed(), "观察期至2027-03-31");
         assert_eq!(CoverStanding::of(None, day("2026-12-20"), start, 0).printed(), "执行");
+    }
+
+    #[test]
+    fn the_window_state_follows_the_calendar_until_renewed() {
+        let terms = RenewalTerms::default();
+        let end = day("2026-12-31");
+        let state = |today: &str, renewed| RenewalWindow::of(terms, end, day(today), renewed);
+        assert_eq!(state("2026-11-30", false), RenewalWindow::NotYet);
+        assert_eq!(state("2026-12-01", false), RenewalWindow::Open);
+        assert_eq!(state("2027-01-15", false), RenewalWindow::Open);
+        assert_eq!(state("2027-01-16", false), RenewalWindow::Closed);
+        assert_eq!(state("2027-01-16", true), RenewalWindow::Renewed);
+        assert_eq!(state("2026-11-01", true), RenewalWindow::Renewed);
     }
 }

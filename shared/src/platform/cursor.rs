@@ -56,6 +56,17 @@ impl<T> CursorPage<T> {
             next: None,
         }
     }
+
+    /// The same page with each item turned into another (a stored record into its view).
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> CursorPage<U> {
+        CursorPage {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            offset: self.offset,
+            page_size: self.page_size,
+            next: self.next,
+        }
+    }
 }
 
 /// The items of one partition of the table itself whose sort keys start with `prefix` (a

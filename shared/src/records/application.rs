@@ -120,6 +120,10 @@ pub struct Application {
     pub high_risk_count: u32,
     /// 未到期参保人数: named members still covered by an earlier certificate.
     pub expiring_count: u32,
+    /// 续保 members: named members covered by the certificate this application renews (kept
+    /// from last year's list); kept as members are written and removed.
+    #[serde(default)]
+    pub renewed_count: u32,
     /// Number of the last import batch.
     pub batch_seq: u32,
     pub created_at: String,
@@ -547,6 +551,7 @@ pub async fn new_draft(
         unnamed_count: 0,
         high_risk_count: 0,
         expiring_count: 0,
+        renewed_count: 0,
         batch_seq: 0,
         created_at: time::stamp(now),
         submitted_at: None,

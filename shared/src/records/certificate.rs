@@ -8,6 +8,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::renewal::RenewalWindow;
 use crate::domain::{CoverStanding, Fen};
 use crate::platform::cursor::{CursorPage, IndexList, IndexName, PageAt, Segment, SortRange};
 use crate::platform::db::{self, key, s};
@@ -96,6 +97,11 @@ pub struct Certificate {
 
 pub fn cert_key(number: &str) -> db::Item {
     key(format!("CERT#{number}"), "CERT")
+}
+
+/// The guard that lets a certificate be renewed once; it names the renewal's application.
+pub fn renewal_key(number: &str) -> db::Item {
+    key(format!("RENEWAL#{number}"), "RENEWAL")
 }
 
 impl Certificate {
@@ -213,6 +219,26 @@ pub struct CertificateView {
     pub insured_count: u32,
     /// 打印次数
     pub print_count: u32,
+    /// 续保自: the certificate this one continues
+    pub renews: Option<String>,
+    /// This certificate's own renewal (the 续保 button); filled by the unit's list.
+    pub renewal: Option<CertificateRenewal>,
+}
+
+/// 续保 of one certificate as the list shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CertificateRenewal {
+    pub window: RenewalWindow,
+    /// 未到续保时间 / 可续保 / 已过续保时间 / 已续保 / 活动已停止参保
+    pub window_label: String,
+    /// First day a renewal may be started (YYYY-MM-DD)
+    pub opens_on: String,
+    /// Last day (YYYY-MM-DD)
+    pub closes_on: String,
+    /// The renewal's application, once started
+    pub application_id: Option<String>,
+    /// 申请书号 of the renewal
+    pub application_number: Option<String>,
 }
 
 impl From<&Certificate> for CertificateView {
@@ -230,6 +256,8 @@ impl From<&Certificate> for CertificateView {
             paid_fen: c.paid_fen,
             insured_count: c.insured_count,
             print_count: c.print_count,
+            renews: c.renews.clone(),
+            renewal: None,
         }
     }
 }
@@ -239,7 +267,7 @@ pub const PAGE_SIZE_DEFAULT: u32 = 10;
 pub const PAGE_SIZE_MAX: u32 = 100;
 
 /// 确认书打印 list: the unit's certificates, newest first, a page at a time.
-pub async fn list_for_unit(state: &AppState, unit: &UnitUser, at: &PageAt) -> ApiResult<CursorPage<CertificateView>> {
+pub async fn list_for_unit(state: &AppState, unit: &UnitUser, at: &PageAt) -> ApiResult<CursorPage<Certificate>> {
     let (certificates, next) = IndexList::new(vec![Segment::new(
         IndexName::Gsi2,
         format!("UNITCERTS#{}", unit.unit_id),
@@ -248,7 +276,7 @@ pub async fn list_for_unit(state: &AppState, unit: &UnitUser, at: &PageAt) -> Ap
     .newest_first()
     .read_page_as::<Certificate>(state, at)
     .await?;
-    Ok(at.page(certificates.iter().map(CertificateView::from).collect(), None, next))
+    Ok(at.page(certificates, None, next))
 }
 
 /// What the public verification shows: enough to tell a genuine certificate, no personal data.

@@ -1,5 +1,7 @@
 //! 确认书打印: the PDF from the stored certificate, its application, unit and members.
 //! Every print is kept in S3 and counted.
+use std::collections::HashMap;
+
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -7,7 +9,9 @@ use crate::documents::{
     CertificateActivity, CertificateDoc, CertificateMember, DocumentError, missing_glyphs, render_certificate,
     render_overage_template,
 };
+use crate::domain::renewal::{RenewalTerms, RenewalWindow};
 use crate::domain::{CoverStanding, Fen, mask_name};
+use crate::platform::cursor::{CursorPage, PageAt};
 use crate::platform::db::{self, n, s};
 use crate::platform::error::{ApiError, ApiResult, OrInternal};
 use crate::platform::state::AppState;
@@ -15,9 +19,12 @@ use crate::platform::time;
 use crate::platform::uploads;
 use crate::records::account::Role;
 use crate::records::application::{self, app_pk};
-use crate::records::certificate::{Certificate, PrintStatus, cert_key, display_code, load, load_for_unit, yuan};
+use crate::records::catalogue;
+use crate::records::certificate::{
+    self, Certificate, PrintStatus, cert_key, display_code, load, load_for_unit, renewal_key, yuan,
+};
 pub use crate::records::certificate::{
-    CertificateView, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, Verification, list_for_unit, verify,
+    CertificateRenewal, CertificateView, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, Verification, verify,
 };
 use crate::records::members::{self, Member};
 use crate::records::session::UnitUser;
@@ -38,6 +45,61 @@ pub struct PrintedCertificate {
     pub status_label: String,
     /// Presigned GET (10 minutes), served inline as application/pdf.
     pub url: String,
+}
+
+/// 确认书打印 list, a page at a time, each certificate with its 续保 state: the renewal
+/// guards of the page and the activities' terms are read for that page only.
+pub async fn list_for_unit(state: &AppState, unit: &UnitUser, at: &PageAt) -> ApiResult<CursorPage<CertificateView>> {
+    let page = certificate::list_for_unit(state, unit, at).await?;
+    let keys: Vec<db::Item> = page.items.iter().map(|c| renewal_key(&c.number)).collect();
+    let guards = if keys.is_empty() {
+        Vec::new()
+    } else {
+        db::batch_get(state, keys).await?
+    };
+    let renewal_of = |number: &str| {
+        let pk = format!("RENEWAL#{number}");
+        guards
+            .iter()
+            .find(|g| g.get("pk").and_then(|v| v.as_s().ok()) == Some(&pk))
+            .map(|g| {
+                let field = |name: &str| g.get(name).and_then(|v| v.as_s().ok()).cloned();
+                (field("application_id"), field("application_number"))
+            })
+    };
+    // One catalogue read per activity on the page (a unit's page has one or two).
+    let mut terms_of: HashMap<String, Option<RenewalTerms>> = HashMap::new();
+    for cert in &page.items {
+        if !terms_of.contains_key(&cert.activity_code) {
+            let terms = catalogue::get(state, &cert.activity_code)
+                .await?
+                .filter(|a| a.active)
+                .map(|a| a.renewal_terms());
+            terms_of.insert(cert.activity_code.clone(), terms);
+        }
+    }
+    let today = time::today_beijing();
+    Ok(page.map(|cert| {
+        let terms = terms_of.get(&cert.activity_code).copied().flatten();
+        let renewed = renewal_of(&cert.number);
+        let window = match terms {
+            Some(terms) => RenewalWindow::of(terms, cert.end_date, today, renewed.is_some()),
+            None if renewed.is_some() => RenewalWindow::Renewed,
+            None => RenewalWindow::Stopped,
+        };
+        let (opens, closes) = terms.unwrap_or_default().window(cert.end_date);
+        let (application_id, application_number) = renewed.unwrap_or_default();
+        let mut view = CertificateView::from(&cert);
+        view.renewal = Some(CertificateRenewal {
+            window,
+            window_label: window.label().to_owned(),
+            opens_on: opens.to_string(),
+            closes_on: closes.to_string(),
+            application_id,
+            application_number,
+        });
+        view
+    }))
 }
 
 /// Where the QR code points: the public verification endpoint with number and code.

@@ -92,6 +92,8 @@ pub struct ApplicationSummary {
     /// RFC 3339, UTC
     pub created_at: String,
     pub submitted_at: Option<String>,
+    /// 续保: the certificate this application renews (shown as a 续保 tag)
+    pub renews_certificate: Option<String>,
 }
 
 impl ApplicationSummary {
@@ -107,6 +109,7 @@ impl ApplicationSummary {
             fee_fen: app.fee()?.value(),
             created_at: app.created_at.clone(),
             submitted_at: app.submitted_at.clone(),
+            renews_certificate: app.renews.as_ref().map(|r| r.certificate_number.clone()),
         })
     }
 }
@@ -543,6 +546,7 @@ mod tests {
             unnamed_count: 0,
             high_risk_count: 0,
             expiring_count: 0,
+            renewed_count: 0,
             batch_seq: 0,
             created_at: "2025-02-18T02:49:08.000Z".into(),
             submitted_at: None,

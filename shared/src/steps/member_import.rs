@@ -32,6 +32,7 @@ use crate::records::import_job::{
 };
 pub use crate::records::import_job::{ImportBatch, ImportProgress, LEASE_SECONDS};
 use crate::records::members::{self, Member, MemberFilter, MemberView, member_id, member_sk};
+use crate::records::self_check;
 use crate::records::session::UnitUser;
 use crate::records::trail;
 use crate::records::{catalogue, certificate};
@@ -242,7 +243,7 @@ pub async fn renew(state: &AppState, unit: &UnitUser, certificate_number: &str) 
         app_item.insert("import_lease".into(), s(&job.job_id));
         app_item.insert("import_lease_until".into(), n(now.timestamp() + LEASE_SECONDS));
     }
-    let mut guard = key(format!("RENEWAL#{}", cert.number), "RENEWAL");
+    let mut guard = certificate::renewal_key(&cert.number);
     guard.insert("application_id".into(), s(&app.id));
     guard.insert("application_number".into(), s(&app.number));
     let mut items = vec![
@@ -275,7 +276,7 @@ pub async fn renew(state: &AppState, unit: &UnitUser, certificate_number: &str) 
         items.push(db::put_new(table, item).or_internal("build entry")?);
     }
     if let Err(err) = db::transact(state, items).await {
-        let existing = db::get_item(state, key(format!("RENEWAL#{}", cert.number), "RENEWAL"), "get renewal")
+        let existing = db::get_item(state, certificate::renewal_key(&cert.number), "get renewal")
             .await?
             .and_then(|item| item.get("application_number").and_then(|v| v.as_s().ok()).cloned());
         return Err(match existing {
@@ -291,6 +292,56 @@ pub async fn renew(state: &AppState, unit: &UnitUser, certificate_number: &str) 
     }
     tracing::info!(application = %app.id, certificate = %cert.number, "renewal created");
     Ok(app)
+}
+
+/// 续保对比: how a renewal's list differs from the renewed certificate's, from counters kept
+/// as members are written and removed (nothing is read member by member).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RenewalDiff {
+    /// 确认书号 being renewed
+    pub certificate_number: String,
+    /// Its last covered day (YYYY-MM-DD)
+    pub end_date: String,
+    /// 上年名单人数: named members on last year's list
+    pub last_year_count: u32,
+    /// 保留: last year's members still on this list (续保)
+    pub kept: u32,
+    /// 减少: last year's members no longer on this list
+    pub removed: u32,
+    /// 新增: members not on last year's list
+    pub added: u32,
+    /// 超龄: members now over the activity's age limit, who need the 超龄证明
+    pub over_age: u32,
+    /// 上年无名单人数 / 本次无名单人数
+    pub last_year_unnamed: u32,
+    pub unnamed: u32,
+}
+
+/// The difference view of the renewal wizard; 404 for an application that renews nothing.
+pub async fn renewal_diff(state: &AppState, unit: &UnitUser, app_id: &str) -> ApiResult<RenewalDiff> {
+    let app = application::load_for_unit(state, unit, app_id).await?;
+    let renews = app
+        .renews
+        .clone()
+        .ok_or_else(|| ApiError::not_found("NOT_A_RENEWAL", "该申请不是续保申请"))?;
+    let last_year = application::load(state, &renews.application_id)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("renewed application {} gone", renews.application_id)))?;
+    let last_year_count = last_year.named_count.saturating_add(last_year.expiring_count);
+    let listed = app.named_count.saturating_add(app.expiring_count);
+    let (_, effective) = self_check::check_dates();
+    let (over_age, _) = self_check::counts(state, &app, effective).await?;
+    Ok(RenewalDiff {
+        certificate_number: renews.certificate_number,
+        end_date: renews.end_date.to_string(),
+        last_year_count,
+        kept: app.renewed_count,
+        removed: last_year_count.saturating_sub(app.renewed_count),
+        added: listed.saturating_sub(app.renewed_count),
+        over_age,
+        last_year_unnamed: last_year.unnamed_count,
+        unnamed: app.unnamed_count,
+    })
 }
 
 /// 导入进度 of the application's latest import (none before the first).
@@ -697,7 +748,8 @@ async fn import_job(state: &AppState, job: &ImportJob) -> ApiResult<()> {
             table,
             app_key(&app.id),
             "SET batch_seq = :n, named_count = named_count + :named, expiring_count = expiring_count + :exp, \
-             high_risk_count = high_risk_count + :hr REMOVE import_lease, import_lease_until",
+             high_risk_count = high_risk_count + :hr, renewed_count = if_not_exists(renewed_count, :zero) + :renewed \
+             REMOVE import_lease, import_lease_until",
             Some("import_lease = :lease AND #st = :draft AND batch_seq = :prev AND unnamed_count <= :unnamed_room"),
             &[("#st", "status")],
             &[
@@ -707,6 +759,8 @@ async fn import_job(state: &AppState, job: &ImportJob) -> ApiResult<()> {
                 (":named", n(charged.len())),
                 (":exp", n(expiring)),
                 (":hr", n(high_risk)),
+                (":renewed", n(new_members.iter().filter(|m| m.renewed).count())),
+                (":zero", n(0)),
                 (":lease", s(&job.job_id)),
                 (":draft", s(ApplicationStatus::Draft.as_str())),
             ],
@@ -972,10 +1026,18 @@ pub async fn remove(state: &AppState, unit: &UnitUser, app_id: &str, member: &st
         db::update_if(
             table,
             app_key(app_id),
-            "SET named_count = named_count - :n, expiring_count = expiring_count - :e, high_risk_count = high_risk_count - :r",
+            "SET named_count = named_count - :n, expiring_count = expiring_count - :e, high_risk_count = high_risk_count - :r, \
+             renewed_count = if_not_exists(renewed_count, :zero) - :k",
             Some("#st = :draft"),
             &[("#st", "status")],
-            &[(":n", n(named)), (":e", n(expiring)), (":r", n(risk)), (":draft", s(ApplicationStatus::Draft.as_str()))],
+            &[
+                (":n", n(named)),
+                (":e", n(expiring)),
+                (":r", n(risk)),
+                (":k", n(u32::from(old.renewed))),
+                (":zero", n(0)),
+                (":draft", s(ApplicationStatus::Draft.as_str())),
+            ],
         )
         .or_internal("build counts")?,
         trail::record(table, &app_pk(app_id), &unit.login, Some(Role::Unit), "member_removed", &format!("删除参保人{}", crate::domain::mask_name(&old.name)))

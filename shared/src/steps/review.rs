@@ -192,6 +192,8 @@ pub struct ReviewRow {
     pub status: ApplicationStatus,
     pub status_label: String,
     pub submitted_at: Option<String>,
+    /// 续保: the certificate this application renews
+    pub renews_certificate: Option<String>,
 }
 
 impl ReviewRow {
@@ -210,6 +212,7 @@ impl ReviewRow {
             status: app.status,
             status_label: app.status.label().to_owned(),
             submitted_at: app.submitted_at.clone(),
+            renews_certificate: app.renews.as_ref().map(|r| r.certificate_number.clone()),
         })
     }
 }

@@ -70,6 +70,18 @@ async fn last_years_certificate(app: &TestApp, clerk: &Clerk, end: NaiveDate) ->
             .await
             .expect("unnamed");
     }
+    // … and its counters, as entering them would have kept them.
+    app.state
+        .db
+        .update_item()
+        .table_name(&*app.state.table)
+        .set_key(Some(shared::records::application::app_key(&id)))
+        .update_expression("SET unnamed_count = :six, high_risk_count = high_risk_count + :two")
+        .expression_attribute_values(":six", AttributeValue::N("6".into()))
+        .expression_attribute_values(":two", AttributeValue::N("2".into()))
+        .send()
+        .await
+        .expect("unnamed counts");
     (id, number)
 }
 
@@ -106,6 +118,17 @@ async fn renew(browser: &Browser, number: &str) -> e2e::Resp {
         .await
 }
 
+/// The 续保 state of `number` in its unit's certificate list (first page).
+async fn listed_renewal(browser: &Browser, number: &str) -> serde_json::Value {
+    let r = browser.get("/api/certificates").await;
+    assert_eq!(r.status, 200, "{r:?}");
+    r.body["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|c| c["number"] == number))
+        .map(|c| c["renewal"].clone())
+        .unwrap_or_else(|| panic!("{number} not listed: {r:?}"))
+}
+
 fn stored_member_renewed(item: &Item) -> bool {
     item.get("renewed")
         .and_then(|v| v.as_bool().ok())
@@ -118,6 +141,18 @@ async fn a_renewal_copies_last_years_list_and_charges_its_members() {
     let app = TestApp::spawn().await;
     let clerk = app.clerk("411104").await;
     let (last_year, number) = last_years_certificate(&app, &clerk, today() + Days::new(10)).await;
+    let listed = listed_renewal(&clerk.browser, &number).await;
+    assert_eq!(
+        (listed["window"].as_str(), listed["window_label"].as_str()),
+        (Some("open"), Some("可续保")),
+        "{listed}"
+    );
+    assert_eq!(
+        listed["opens_on"],
+        (today() + Days::new(10) - Days::new(30)).to_string()
+    );
+    assert_eq!(listed["closes_on"], (today() + Days::new(25)).to_string());
+    assert!(listed["application_id"].is_null(), "{listed}");
 
     let r = renew(&clerk.browser, &number).await;
     assert_eq!(r.status, 201, "{r:?}");
@@ -205,6 +240,46 @@ async fn a_renewal_copies_last_years_list_and_charges_its_members() {
     let detail = clerk.browser.get(&format!("/api/applications/{id}")).await;
     assert_eq!(detail.body["named_count"], 4);
 
+    // The certificate list now points at the renewal; the wizard's difference view counts
+    // last year's members kept and the newcomer, then one removed.
+    let listed = listed_renewal(&clerk.browser, &number).await;
+    assert_eq!(
+        (listed["window"].as_str(), listed["application_number"].as_str()),
+        (Some("renewed"), Some(made)),
+        "{listed}"
+    );
+    assert_eq!(listed["application_id"], id.as_str());
+    let diff = |body: &serde_json::Value| {
+        [
+            "last_year_count",
+            "kept",
+            "removed",
+            "added",
+            "over_age",
+            "last_year_unnamed",
+            "unnamed",
+        ]
+        .map(|field| body[field].as_u64().unwrap_or(u64::MAX))
+    };
+    let r = clerk.browser.get(&format!("/api/applications/{id}/renewal")).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["certificate_number"], number.as_str());
+    assert_eq!(diff(&r.body), [3, 3, 0, 1, 0, 6, 6], "{r:?}");
+    let member = shared::records::members::member_id(&people()[1].1);
+    let removed = clerk
+        .browser
+        .send_delete(&format!("/api/applications/{id}/members/{member}"))
+        .await;
+    assert_eq!(removed.status, 204, "{removed:?}");
+    let r = clerk.browser.get(&format!("/api/applications/{id}/renewal")).await;
+    assert_eq!(diff(&r.body), [3, 2, 1, 1, 0, 6, 6], "{r:?}");
+    // An application that renews nothing has no difference to show.
+    let r = clerk
+        .browser
+        .get(&format!("/api/applications/{last_year}/renewal"))
+        .await;
+    assert_eq!((r.status, r.code()), (404, "NOT_A_RENEWAL"), "{r:?}");
+
     // Last year's application is untouched.
     let before = clerk.browser.get(&format!("/api/applications/{last_year}")).await;
     assert_eq!(
@@ -227,6 +302,12 @@ async fn renewal_opens_30_days_before_the_end_and_closes_15_days_after_for_the_u
     let clerk = app.clerk("411121").await;
     let (_, number) = last_years_certificate(&app, &clerk, today() + Days::new(31)).await;
 
+    let listed = listed_renewal(&clerk.browser, &number).await;
+    assert_eq!(
+        (listed["window"].as_str(), listed["window_label"].as_str()),
+        (Some("not_yet"), Some("未到续保时间")),
+        "{listed}"
+    );
     let early = renew(&clerk.browser, &number).await;
     assert_eq!(
         (early.status, early.code()),
@@ -243,6 +324,8 @@ async fn renewal_opens_30_days_before_the_end_and_closes_15_days_after_for_the_u
     );
 
     set_end(&app, &number, today() - Days::new(16)).await;
+    let listed = listed_renewal(&clerk.browser, &number).await;
+    assert_eq!(listed["window"], "closed", "{listed}");
     let late = renew(&clerk.browser, &number).await;
     assert_eq!((late.status, late.code()), (422, "RENEWAL_WINDOW_CLOSED"), "{late:?}");
 

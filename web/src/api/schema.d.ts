@@ -444,6 +444,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/applications/{id}/renewal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 续保对比: last year's list against this renewal's (保留 / 减少 / 新增, and members now over
+         *     age, who need the 超龄证明).
+         */
+        get: operations["renewal_diff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/applications/{id}/self-check": {
         parameters: {
             query?: never;
@@ -1490,6 +1510,12 @@ export interface components {
             paid_at?: string | null;
             /** @description 参保说明 (≤ 500 characters) */
             remarks: string;
+            /**
+             * Format: int32
+             * @description 续保 members: named members covered by the certificate this application renews (kept
+             *     from last year's list); kept as members are written and removed.
+             */
+            renewed_count?: number;
             renews?: null | components["schemas"]["RenewalOf"];
             /** @description 退回原因 of the last return, shown to the unit; cleared when it submits again. */
             returned_reason?: string | null;
@@ -1592,6 +1618,8 @@ export interface components {
             insured_count: number;
             /** @description 申请书号 */
             number: string;
+            /** @description 续保: the certificate this application renews (shown as a 续保 tag) */
+            renews_certificate?: string | null;
             /**
              * Format: int32
              * @description 份数
@@ -1710,6 +1738,20 @@ export interface components {
             /** @description 单位性质 */
             unit_nature: string;
         };
+        /** @description 续保 of one certificate as the list shows it. */
+        CertificateRenewal: {
+            /** @description The renewal's application, once started */
+            application_id?: string | null;
+            /** @description 申请书号 of the renewal */
+            application_number?: string | null;
+            /** @description Last day (YYYY-MM-DD) */
+            closes_on: string;
+            /** @description First day a renewal may be started (YYYY-MM-DD) */
+            opens_on: string;
+            window: components["schemas"]["RenewalWindow"];
+            /** @description 未到续保时间 / 可续保 / 已过续保时间 / 已续保 / 活动已停止参保 */
+            window_label: string;
+        };
         /** @description One row of 确认书打印. */
         CertificateView: {
             /** @description 保障活动名称 */
@@ -1744,6 +1786,9 @@ export interface components {
             print_status: components["schemas"]["PrintStatus"];
             /** @description 未打印 / 已打印 */
             print_status_label: string;
+            renewal?: null | components["schemas"]["CertificateRenewal"];
+            /** @description 续保自: the certificate this one continues */
+            renews?: string | null;
         };
         CodeRequest: {
             mobile: string;
@@ -1813,6 +1858,8 @@ export interface components {
                 insured_count: number;
                 /** @description 申请书号 */
                 number: string;
+                /** @description 续保: the certificate this application renews (shown as a 续保 tag) */
+                renews_certificate?: string | null;
                 /**
                  * Format: int32
                  * @description 份数
@@ -1874,6 +1921,9 @@ export interface components {
                 print_status: components["schemas"]["PrintStatus"];
                 /** @description 未打印 / 已打印 */
                 print_status_label: string;
+                renewal?: null | components["schemas"]["CertificateRenewal"];
+                /** @description 续保自: the certificate this one continues */
+                renews?: string | null;
             }[];
             /** @description `cursor` of the next page; absent on the last page */
             next?: string | null;
@@ -2075,6 +2125,8 @@ export interface components {
                 insured_count: number;
                 /** @description 申请书号 */
                 number: string;
+                /** @description 续保: the certificate this application renews */
+                renews_certificate?: string | null;
                 /**
                  * Format: int32
                  * @description 份数
@@ -2795,6 +2847,48 @@ export interface components {
             /** @default  */
             reason: string;
         };
+        /**
+         * @description 续保对比: how a renewal's list differs from the renewed certificate's, from counters kept
+         *     as members are written and removed (nothing is read member by member).
+         */
+        RenewalDiff: {
+            /**
+             * Format: int32
+             * @description 新增: members not on last year's list
+             */
+            added: number;
+            /** @description 确认书号 being renewed */
+            certificate_number: string;
+            /** @description Its last covered day (YYYY-MM-DD) */
+            end_date: string;
+            /**
+             * Format: int32
+             * @description 保留: last year's members still on this list (续保)
+             */
+            kept: number;
+            /**
+             * Format: int32
+             * @description 上年名单人数: named members on last year's list
+             */
+            last_year_count: number;
+            /**
+             * Format: int32
+             * @description 上年无名单人数 / 本次无名单人数
+             */
+            last_year_unnamed: number;
+            /**
+             * Format: int32
+             * @description 超龄: members now over the activity's age limit, who need the 超龄证明
+             */
+            over_age: number;
+            /**
+             * Format: int32
+             * @description 减少: last year's members no longer on this list
+             */
+            removed: number;
+            /** Format: int32 */
+            unnamed: number;
+        };
         /** @description The certificate a renewal continues. */
         RenewalOf: {
             /** @description Its application (whose members the renewal starts from) */
@@ -2807,6 +2901,11 @@ export interface components {
              */
             end_date: string;
         };
+        /**
+         * @description Where a certificate stands towards its renewal today (the certificate list's 续保 column).
+         * @enum {string}
+         */
+        RenewalWindow: "not_yet" | "open" | "closed" | "renewed" | "stopped";
         /** @description 退回 with a reason the unit reads (SMS and the application). */
         ReturnRequest: {
             /**
@@ -2858,6 +2957,8 @@ export interface components {
             insured_count: number;
             /** @description 申请书号 */
             number: string;
+            /** @description 续保: the certificate this application renews */
+            renews_certificate?: string | null;
             /**
              * Format: int32
              * @description 份数
@@ -4819,6 +4920,39 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    renewal_diff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description application id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RenewalDiff"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["NotSignedIn"];
+            403: components["responses"]["Forbidden"];
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
