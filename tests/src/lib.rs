@@ -710,6 +710,13 @@ impl TestApp {
     /// 初审, 复审 and 终审 by three fresh reviewers of the Henan office, then one invoice entry
     /// (会员自付) covering the amount due, submitted: the application ends `invoiced`.
     pub async fn approve_and_invoice(&self, clerk: &Clerk, id: &str) {
+        self.approve(clerk, id).await;
+        self.invoice(clerk, id).await;
+    }
+
+    /// 初审, 复审 and 终审 by three fresh reviewers of the Henan office: the application ends
+    /// `approved` (待开票) and the unit has its amount-due SMS.
+    pub async fn approve(&self, clerk: &Clerk, id: &str) {
         let reviews = [
             (1, Permission::ReviewL1),
             (2, Permission::ReviewL2),
@@ -737,6 +744,10 @@ impl TestApp {
             assert!(started.elapsed() < Duration::from_secs(60), "no amount-due SMS");
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
+    }
+
+    /// One invoice entry (会员自付) covering the amount due, submitted: `approved` → `invoiced`.
+    pub async fn invoice(&self, clerk: &Clerk, id: &str) {
         let base = format!("/api/applications/{id}/invoice");
         let invoice = clerk.browser.get(&base).await;
         assert_eq!(invoice.status, 200, "{invoice:?}");

@@ -80,6 +80,18 @@ async fn dev() -> anyhow::Result<()> {
         }
     });
 
+    // The reminders, as their hourly schedule runs them in AWS (a minute here: a reminder is
+    // queued once per event however often this runs).
+    let reminders_state = state.clone();
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = shared::steps::reminders::run(&reminders_state, shared::platform::time::now()).await {
+                tracing::warn!(error = ?e, "reminders pass failed");
+            }
+            tokio::time::sleep(Duration::from_secs(60)).await;
+        }
+    });
+
     let dist = std::env::var_os("WEB_DIST")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| root.join("web/dist"));

@@ -63,6 +63,29 @@ pub enum SmsText {
         /// The province office's phone.
         help_phone: String,
     },
+    /// 续保提醒: `days` (30 or 7) before the end of a certificate's cover.
+    RenewalDue {
+        activity_name: String,
+        certificate_number: String,
+        end_date: String,
+        days: u32,
+    },
+    /// The day after the end: members renewed (paid) by `last_day` keep no observation period.
+    RenewalLapsed {
+        activity_name: String,
+        certificate_number: String,
+        end_date: String,
+        last_day: String,
+    },
+    /// 终审通过 7 days ago and no invoice entered.
+    InvoiceOverdue {
+        application_number: String,
+        approved_on: String,
+    },
+    /// Invoiced, money not yet confirmed on the 20th; 到账确认 runs before the 25th.
+    PaymentUnconfirmed {
+        application_number: String,
+    },
 }
 
 impl SmsText {
@@ -96,6 +119,31 @@ impl SmsText {
                 help_phone,
             } => format!(
                 "{PREFIX}{unit_name}的单位联系人更换申请已提交，新联系人为{new_name}（{new_mobile}），经另一名审核人员复核后生效。如非贵单位申请，请立即致电河南省办事处{help_phone}。"
+            ),
+            Self::RenewalDue {
+                activity_name,
+                certificate_number,
+                end_date,
+                days,
+            } => format!(
+                "{PREFIX}您好！贵单位参加的{activity_name}（确认书号{certificate_number}）保障期间将于{end_date}届满（还有{days}天），请及时登录单位端在\"确认书打印\"中办理续保，按时续保的会员不受观察期限制。"
+            ),
+            Self::RenewalLapsed {
+                activity_name,
+                certificate_number,
+                end_date,
+                last_day,
+            } => format!(
+                "{PREFIX}您好！贵单位参加的{activity_name}（确认书号{certificate_number}）保障期间已于{end_date}届满。{last_day}前完成续保缴费的会员不受观察期限制，逾期将重新执行观察期，请尽快登录单位端办理续保。"
+            ),
+            Self::InvoiceOverdue {
+                application_number,
+                approved_on,
+            } => format!(
+                "{PREFIX}您好！贵单位申请书{application_number}已于{approved_on}通过审核，尚未填写开票信息，请及时登录单位端在\"开票录入\"中填写费用信息并完成缴费。"
+            ),
+            Self::PaymentUnconfirmed { application_number } => format!(
+                "{PREFIX}您好！贵单位申请书{application_number}的会费尚未确认到账，本月到账确认于25日前办理。如已缴费请联系所属经办机构核实，未缴费请尽快缴纳。"
             ),
             Self::Paid => format!(
                 "{PREFIX}您好！贵单位办理的入会业务需要在单位业务端下载打印\"确认书\"，并签字盖章后邮寄回所属地经办机构，保障活动正式生效，欢迎您们成为中国职工保险互助会会员！"

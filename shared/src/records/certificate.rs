@@ -95,6 +95,14 @@ pub struct Certificate {
     pub observation_days: Option<u32>,
 }
 
+/// Every certificate by the end of its cover (index gsi1), so the reminders read the few
+/// ending near a day instead of all of them.
+pub const ENDING_INDEX_KEY: &str = "CERTEND";
+
+pub fn ending_sk(end: NaiveDate, number: &str) -> String {
+    format!("{end}#{number}")
+}
+
 pub fn cert_key(number: &str) -> db::Item {
     key(format!("CERT#{number}"), "CERT")
 }
@@ -110,6 +118,8 @@ impl Certificate {
         item.extend(cert_key(&self.number));
         item.insert("gsi2pk".into(), s(format!("UNITCERTS#{}", self.unit_id)));
         item.insert("gsi2sk".into(), s(format!("{}#{}", self.issued_at, self.number)));
+        item.insert("gsi1pk".into(), s(ENDING_INDEX_KEY));
+        item.insert("gsi1sk".into(), s(ending_sk(self.end_date, &self.number)));
         Ok(item)
     }
 

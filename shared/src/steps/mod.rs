@@ -14,5 +14,6 @@ pub mod payment;
 pub mod reference;
 pub mod registration;
 pub mod registration_review;
+pub mod reminders;
 pub mod review;
 pub mod sms_code;

@@ -11,6 +11,7 @@ mod journey;
 mod notifier;
 mod reference;
 mod registration;
+mod reminders;
 mod renewal;
 mod review;
 mod review_invoice;

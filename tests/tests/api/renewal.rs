@@ -41,17 +41,7 @@ async fn get_item(app: &TestApp, key: Item) -> Option<Item> {
 async fn last_years_certificate(app: &TestApp, clerk: &Clerk, end: NaiveDate) -> (String, String) {
     let members = people();
     let id = app.invoiced_application(clerk, &members).await;
-    let login = format!("fin{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-    let finance = app.staff(&login, "HN", vec![Permission::Finance]).await;
-    let r = finance
-        .post(
-            &format!("/api/staff/applications/{id}/payment"),
-            json!({ "received_on": today().to_string(), "amount_fen": 24_000, "reference": "HX2025022500017" }),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{r:?}");
-    let number = r.body["certificate_number"].as_str().expect("number").to_owned();
-    set_end(app, &number, end).await;
+    let number = paid_ending(app, &id, 24_000, end).await;
     for (count, occupation) in [(4, "general"), (2, "high_risk")] {
         let mut item = key(
             shared::records::application::app_pk(&id),
@@ -85,6 +75,23 @@ async fn last_years_certificate(app: &TestApp, clerk: &Clerk, end: NaiveDate) ->
     (id, number)
 }
 
+/// 到账确认 of the invoiced application `id` (today, `amount_fen`), its certificate's cover
+/// then moved to end on `end`; answers the certificate number.
+pub(crate) async fn paid_ending(app: &TestApp, id: &str, amount_fen: u64, end: NaiveDate) -> String {
+    let login = format!("fin{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let finance = app.staff(&login, "HN", vec![Permission::Finance]).await;
+    let r = finance
+        .post(
+            &format!("/api/staff/applications/{id}/payment"),
+            json!({ "received_on": today().to_string(), "amount_fen": amount_fen, "reference": "HX2025022500017" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{r:?}");
+    let number = r.body["certificate_number"].as_str().expect("number").to_owned();
+    set_end(app, &number, end).await;
+    number
+}
+
 /// Moves the end of a certificate's cover (and its members' coverage records) to `end`.
 async fn set_end(app: &TestApp, number: &str, end: NaiveDate) {
     app.state
@@ -92,8 +99,12 @@ async fn set_end(app: &TestApp, number: &str, end: NaiveDate) {
         .update_item()
         .table_name(&*app.state.table)
         .set_key(Some(shared::records::certificate::cert_key(number)))
-        .update_expression("SET end_date = :end")
+        .update_expression("SET end_date = :end, gsi1sk = :ending")
         .expression_attribute_values(":end", AttributeValue::S(end.to_string()))
+        .expression_attribute_values(
+            ":ending",
+            AttributeValue::S(shared::records::certificate::ending_sk(end, number)),
+        )
         .send()
         .await
         .expect("move end");

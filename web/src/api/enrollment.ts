@@ -13,6 +13,7 @@ import type {
   MemberQuery,
   MemberView,
   OccupationClass,
+  RenewalDiff,
   SelfCheck,
   TrailEntry,
   UnnamedEntry,
@@ -62,6 +63,8 @@ export const editMember = (
   body: { name: string; mobile: string; occupation: OccupationClass; remark: string },
 ) => put<MemberView>(`${base(id)}/members/${memberId}`, body)
 export const removeMember = (id: string, memberId: string) => del(`${base(id)}/members/${memberId}`)
+/** 续保对比: this renewal's list against the renewed certificate's (404 NOT_A_RENEWAL otherwise). */
+export const renewalDiff = (id: string) => get<RenewalDiff>(`${base(id)}/renewal`)
 
 export const unnamed = (id: string) => get<UnnamedEntry[]>(`${base(id)}/unnamed`)
 export const addUnnamed = (id: string, count: number, occupation: OccupationClass, intentKey?: string) =>

@@ -85,3 +85,10 @@ export interface MemberQuery {
 /** One row of 确认书打印. */
 export type CertificateRow = Schemas['CertificateView']
 export type PrintResult = Schemas['PrintedCertificate']
+/** 续保 column of a certificate row: its window today, and the renewal once made. */
+export type CertificateRenewal = Schemas['CertificateRenewal']
+export type RenewalWindow = Schemas['RenewalWindow']
+/** The certificate a renewal continues (ApplicationDetail.renews). */
+export type RenewalOf = Schemas['RenewalOf']
+/** 续保对比 of a renewal's list against last year's. */
+export type RenewalDiff = Schemas['RenewalDiff']

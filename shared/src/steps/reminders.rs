@@ -1,0 +1,270 @@
+//! 提醒短信: run every hour by a schedule (locally, by the dev stack). Each reminder is an
+//! outbox item keyed by its event, written with a condition that it is new, so however often
+//! this runs, from however many places, a unit gets each reminder once. Nothing is queued
+//! outside 08:00–20:00 Beijing time: the notifier sends at once, and units are not texted at
+//! night.
+//!
+//! Reminders (each to the unit's contact):
+//! - 30 and 7 days before the end of a certificate's cover, unless its renewal was submitted;
+//! - the day after the end, while members may still continue without an observation period;
+//! - 7 days after 终审 with no invoice entered (still 待开票);
+//! - from the 20th to the 24th, an application still 待到账 that was invoiced before the 20th
+//!   (到账确认 runs before the 25th), once a month.
+//!
+//! A window rather than one exact day for each: a missed run (an outage, a night) catches up.
+use std::collections::HashMap;
+
+use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Timelike, Utc};
+use serde::Serialize;
+
+use crate::domain::renewal::CONTINUITY_DAYS;
+use crate::platform::db::{self, Index, s};
+use crate::platform::error::{ApiResult, OrInternal};
+use crate::platform::sms::{self, SmsText};
+use crate::platform::state::AppState;
+use crate::platform::time;
+use crate::records::application::{self, Application, ApplicationStatus};
+use crate::records::certificate::{Certificate, ENDING_INDEX_KEY, renewal_key};
+use crate::records::unit;
+
+/// First and last (exclusive) hour of the day, Beijing time, in which reminders are queued.
+pub const DAY_STARTS: u32 = 8;
+pub const DAY_ENDS: u32 = 20;
+/// Days after 终审 before an application without invoice is reminded.
+pub const INVOICE_AFTER_DAYS: u64 = 7;
+/// Days of the month on which unconfirmed payments are reminded.
+pub const PAYMENT_DAYS: std::ops::RangeInclusive<u32> = 20..=24;
+
+/// What one run queued.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ReminderReport {
+    /// Outside 08:00–20:00 Beijing: nothing was looked at.
+    pub night: bool,
+    pub queued: usize,
+    /// Reminders already queued by an earlier run.
+    pub already_sent: usize,
+}
+
+/// One reminder: the event that makes it unique, the unit it goes to, and its text.
+struct Reminder {
+    event: String,
+    unit_id: String,
+    text: SmsText,
+}
+
+/// Queues what is due at `now` (the schedule passes the time of the run).
+pub async fn run(state: &AppState, now: DateTime<Utc>) -> ApiResult<ReminderReport> {
+    let local = now.with_timezone(&time::BEIJING);
+    if !(DAY_STARTS..DAY_ENDS).contains(&local.hour()) {
+        return Ok(ReminderReport {
+            night: true,
+            ..ReminderReport::default()
+        });
+    }
+    let today = local.date_naive();
+    let mut due = certificate_reminders(state, today).await?;
+    due.extend(invoice_reminders(state, now).await?);
+    if PAYMENT_DAYS.contains(&today.day()) {
+        due.extend(payment_reminders(state, today).await?);
+    }
+    let mut report = ReminderReport::default();
+    let mut mobiles = HashMap::new();
+    for reminder in due {
+        if !mobiles.contains_key(&reminder.unit_id) {
+            let mobile = unit::load_unit(state, &reminder.unit_id)
+                .await?
+                .map(|u| u.contact.mobile);
+            mobiles.insert(reminder.unit_id.clone(), mobile);
+        }
+        let Some(Some(mobile)) = mobiles.get(&reminder.unit_id) else {
+            tracing::warn!(unit = %reminder.unit_id, event = %reminder.event, "reminder for a unit that is gone");
+            continue;
+        };
+        let item = sms::enqueue(&state.table, &reminder.event, mobile, &reminder.text).or_internal("build reminder")?;
+        // The outbox item exists already: this reminder went out on an earlier run.
+        match db::transact(state, vec![item]).await {
+            Ok(()) => report.queued += 1,
+            Err(err) => {
+                err.cancelled()?;
+                report.already_sent += 1;
+            }
+        }
+    }
+    tracing::info!(queued = report.queued, already_sent = report.already_sent, "reminders");
+    Ok(report)
+}
+
+fn plus(day: NaiveDate, days: u64) -> NaiveDate {
+    day.checked_add_days(Days::new(days)).unwrap_or(NaiveDate::MAX)
+}
+
+fn minus(day: NaiveDate, days: u64) -> NaiveDate {
+    day.checked_sub_days(Days::new(days)).unwrap_or(NaiveDate::MIN)
+}
+
+/// Which certificate reminder is due today for a cover ending on `end`, if any.
+fn certificate_event(end: NaiveDate, today: NaiveDate) -> Option<CertificateEvent> {
+    if end > plus(today, 7) && end <= plus(today, 30) {
+        Some(CertificateEvent::Due(30))
+    } else if end > today && end <= plus(today, 7) {
+        Some(CertificateEvent::Due(7))
+    } else if end < today && plus(end, CONTINUITY_DAYS) >= today {
+        Some(CertificateEvent::Lapsed)
+    } else {
+        None
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CertificateEvent {
+    Due(u32),
+    Lapsed,
+}
+
+/// Certificates ending from 15 days ago to 30 days ahead, read by the end index; those whose
+/// renewal was submitted are left alone.
+async fn certificate_reminders(state: &AppState, today: NaiveDate) -> ApiResult<Vec<Reminder>> {
+    let from = minus(today, CONTINUITY_DAYS);
+    let to = plus(today, 30);
+    let query = state
+        .db
+        .query()
+        .table_name(&*state.table)
+        .index_name("gsi1")
+        .key_condition_expression("gsi1pk = :p AND gsi1sk BETWEEN :from AND :to")
+        .expression_attribute_values(":p", s(ENDING_INDEX_KEY))
+        .expression_attribute_values(":from", s(from.to_string()))
+        // "~" sorts after "#<number>": the whole last day is in.
+        .expression_attribute_values(":to", s(format!("{to}~")));
+    let certificates: Vec<Certificate> = db::query_as(query, "query ending certificates").await?;
+    let mut due = Vec::new();
+    for cert in certificates {
+        let Some(event) = certificate_event(cert.end_date, today) else {
+            continue;
+        };
+        if renewal_submitted(state, &cert.number).await? {
+            continue;
+        }
+        let (event, text) = match event {
+            CertificateEvent::Due(days) => (
+                format!("remind-renewal-{days}:{}", cert.number),
+                SmsText::RenewalDue {
+                    activity_name: cert.activity_name.clone(),
+                    certificate_number: cert.number.clone(),
+                    end_date: cert.end_date.to_string(),
+                    days,
+                },
+            ),
+            CertificateEvent::Lapsed => (
+                format!("remind-renewal-lapsed:{}", cert.number),
+                SmsText::RenewalLapsed {
+                    activity_name: cert.activity_name.clone(),
+                    certificate_number: cert.number.clone(),
+                    end_date: cert.end_date.to_string(),
+                    last_day: plus(cert.end_date, CONTINUITY_DAYS).to_string(),
+                },
+            ),
+        };
+        due.push(Reminder {
+            event,
+            unit_id: cert.unit_id,
+            text,
+        });
+    }
+    Ok(due)
+}
+
+/// A renewal of `number` exists and has left 草稿 (submitted, in review or further).
+async fn renewal_submitted(state: &AppState, number: &str) -> ApiResult<bool> {
+    let Some(guard) = db::get_item(state, renewal_key(number), "get renewal").await? else {
+        return Ok(false);
+    };
+    let Some(app_id) = guard.get("application_id").and_then(|v| v.as_s().ok()) else {
+        return Ok(false);
+    };
+    Ok(application::load(state, app_id)
+        .await?
+        .is_some_and(|app| app.status != ApplicationStatus::Draft))
+}
+
+/// Applications still waiting in one status's queue (all agencies).
+async fn waiting(state: &AppState, status: &str) -> ApiResult<Vec<Application>> {
+    let pk = format!("APPQ#{status}");
+    db::query_as(db::index_query(state, Index::Gsi1(&pk, None)), "query queue").await
+}
+
+fn stamped(at: Option<&str>) -> Option<DateTime<Utc>> {
+    at.and_then(|at| DateTime::parse_from_rfc3339(at).ok())
+        .map(|at| at.with_timezone(&Utc))
+}
+
+/// 待开票 for 7 days or more since 终审.
+async fn invoice_reminders(state: &AppState, now: DateTime<Utc>) -> ApiResult<Vec<Reminder>> {
+    let Some(cutoff) = now.checked_sub_days(Days::new(INVOICE_AFTER_DAYS)) else {
+        return Ok(Vec::new());
+    };
+    Ok(waiting(state, ApplicationStatus::Approved.as_str())
+        .await?
+        .into_iter()
+        .filter_map(|app| {
+            let approved = stamped(app.approved_at.as_deref())?;
+            (approved <= cutoff).then(|| Reminder {
+                event: format!("remind-invoice:{}", app.id),
+                unit_id: app.unit_id.clone(),
+                text: SmsText::InvoiceOverdue {
+                    application_number: app.number.clone(),
+                    approved_on: approved.with_timezone(&time::BEIJING).date_naive().to_string(),
+                },
+            })
+        })
+        .collect())
+}
+
+/// 待到账 on the 20th when invoiced before it; once per application and month.
+async fn payment_reminders(state: &AppState, today: NaiveDate) -> ApiResult<Vec<Reminder>> {
+    let Some(twentieth) = today
+        .with_day(20)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|d| time::BEIJING.from_local_datetime(&d).single())
+        .map(|d| d.with_timezone(&Utc))
+    else {
+        return Ok(Vec::new());
+    };
+    let month = today.format("%Y-%m").to_string();
+    Ok(waiting(state, ApplicationStatus::Invoiced.as_str())
+        .await?
+        .into_iter()
+        .filter(|app| stamped(app.invoiced_at.as_deref()).is_some_and(|at| at < twentieth))
+        .map(|app| Reminder {
+            event: format!("remind-payment-{month}:{}", app.id),
+            unit_id: app.unit_id.clone(),
+            text: SmsText::PaymentUnconfirmed {
+                application_number: app.number.clone(),
+            },
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn each_certificate_reminder_has_its_days() {
+        let today = day("2027-03-01");
+        let event = |end: &str| certificate_event(day(end), today);
+        assert_eq!(event("2027-03-31"), Some(CertificateEvent::Due(30)));
+        assert_eq!(event("2027-04-01"), None);
+        assert_eq!(event("2027-03-09"), Some(CertificateEvent::Due(30)));
+        assert_eq!(event("2027-03-08"), Some(CertificateEvent::Due(7)));
+        assert_eq!(event("2027-03-02"), Some(CertificateEvent::Due(7)));
+        assert_eq!(event("2027-03-01"), None);
+        assert_eq!(event("2027-02-28"), Some(CertificateEvent::Lapsed));
+        assert_eq!(event("2027-02-14"), Some(CertificateEvent::Lapsed));
+        assert_eq!(event("2027-02-13"), None);
+    }
+}
