@@ -3,7 +3,8 @@
 //   BASE_URL, DEV_ADMIN_PASSWORD (the seeded admin's first password), SCREENSHOT_DIR.
 //
 // From the first sign-in to the printed certificate: registration, application with an
-// import, three reviews with one return, invoice entry, payment confirmation, certificate.
+// import, three reviews with one return, invoice entry, payment confirmation, certificate;
+// then the second year: 续保 from the certificate list through to its printed certificate.
 import { after, before, test as nodeTest } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
@@ -24,6 +25,7 @@ import {
   mobile,
   proofPdf,
   residentId,
+  pdfText,
   save,
   shot,
   waitSms,
@@ -252,6 +254,7 @@ test('6 template download, new application ① and the import of a file with bad
   const template = await dl
   assert.equal(template.suggestedFilename(), '参保人信息模板-通用.xlsx')
   const templatePath = save('参保人信息模板-通用.xlsx', readFileSync(await template.path()))
+  state.templatePath = templatePath
   await shot(clerk, '09-template-download')
 
   // Fill the template as a clerk would: text cells on the 参保人员 sheet.
@@ -476,8 +479,12 @@ test('10 staff change the unit\'s contact person; the activity catalogue', async
 
 // ---- reviews, invoice, payment, certificate --------------------------------------------------
 
+/** The staff member's page, signed in (the first time with the forced password change). */
+const staffPages = {}
 async function staffPage(key) {
+  if (staffPages[key]) return staffPages[key]
   const p = await page(key)
+  staffPages[key] = p
   const { login: account, password } = state.staff[key]
   await login(p, account, password)
   await changePassword(p, password, `${key}Pass2025@hn`)
@@ -672,3 +679,158 @@ test('14 the unit prints the certificate; the PDF opens in the browser', async (
   await shot(clerk, '31-certificate-printed')
   assertClean(clerk)
 })
+
+// ---- the second year ---------------------------------------------------------------------------
+
+/** Beijing's date `days` from today, YYYY-MM-DD. */
+function beijingDate(days) {
+  return new Date(Date.now() + 8 * 3600e3 + days * 86400e3).toISOString().slice(0, 10)
+}
+
+test('15 second year: 续保 from the certificate list, the difference shown, one member removed and one added', async () => {
+  await clerk.locator('.el-menu-item', { hasText: '确认书打印' }).click()
+  await clerk.waitForURL('**/unit/certificates')
+  const first = clerk.locator('[data-test=certificates] .el-table__row', { hasText: /G1600\d+/ }).first()
+  await first.waitFor()
+  const lastYear = (await first.textContent()).match(/G1600\d+/)[0]
+  // Last year's cover is moved to end in 10 days (a fixture route of the local stack only).
+  const moved = await fetch(`${BASE}/dev/certificates/${lastYear}/end`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ end_date: beijingDate(10) }),
+  })
+  assert.equal(moved.status, 204)
+  await clickButton(clerk, '查询')
+  await first.locator('[data-test=renewal-state]', { hasText: '可续保' }).waitFor()
+  await first.click()
+  await shot(clerk, '32-certificate-renewable')
+  await clerk.locator('[data-test=renew]').click()
+  await clerk.locator('.el-message-box').getByRole('button', { name: '确定' }).click()
+  await clerk.locator('[data-test=step-2]').waitFor()
+
+  // Last year's list is copied in the background; the wizard follows the copy while it runs.
+  const result = clerk.locator('[data-test=import-result]')
+  const diff = clerk.locator('[data-test=renewal-diff]')
+  const kept = (n) => diff.locator('[data-test=diff-kept]', { hasText: new RegExp(`^${n}$`) })
+  await Promise.race([result.waitFor({ timeout: 60000 }), kept(5).waitFor({ timeout: 60000 })])
+  if (await result.isVisible()) {
+    assert.match(await result.textContent(), /总人数 5，成功 5，失败 0/)
+    await clerk.locator('.el-dialog__footer button', { hasText: '关闭' }).click()
+  }
+  await kept(5).waitFor()
+  await diff.locator('[data-test=diff-last-year]', { hasText: /^5$/ }).waitFor()
+  await diff.locator('[data-test=diff-over-age]', { hasText: /^1$/ }).waitFor()
+  await diff.getByText(`续保：确认书${lastYear}`).waitFor()
+
+  // The over-age member retired: removed from the list.
+  await clerk.locator('[data-test=open-members]').click()
+  const dialog = clerk.locator('.el-dialog', { hasText: '人员详情/修改' })
+  await dialog.getByText('共 5 条').waitFor()
+  await dialog.getByPlaceholder('按姓名或证件号码查询').fill('周老汉')
+  const found = clerk.waitForResponse((r) => r.url().includes('/members?') && r.url().includes('q='))
+  await dialog.getByRole('button', { name: '查询' }).click()
+  await found
+  const rows = dialog.locator('.el-table__row')
+  await rows.nth(1).waitFor({ state: 'detached' })
+  const removed = clerk.waitForResponse((r) => r.request().method() === 'DELETE' && r.url().includes('/members/'))
+  await rows.first().getByRole('button', { name: '删除' }).click()
+  await clerk.locator('.el-message-box').getByRole('button', { name: /确定|OK/ }).click()
+  assert.equal((await removed).status(), 204)
+  await dialog.locator('.el-dialog__headerbtn').click()
+  await kept(4).waitFor()
+  await diff.locator('[data-test=diff-removed]', { hasText: /^1$/ }).waitFor()
+  await diff.locator('[data-test=diff-over-age]', { hasText: /^0$/ }).waitFor()
+
+  // A new hire joins by a file of one row.
+  const book = new ExcelJS.Workbook()
+  await book.xlsx.readFile(state.templatePath)
+  const row = book.getWorksheet('参保人员').getRow(2)
+  ;['1', '孙新', '居民身份证', residentId('19900101', 771), '', '', '', '一般职业', ''].forEach((v, c) => {
+    if (v !== '') row.getCell(c + 1).value = v
+  })
+  row.commit()
+  const newcomers = save('新入职.xlsx', Buffer.from(await book.xlsx.writeBuffer()))
+  await clerk.locator('[data-test=open-import]').click()
+  await clerk.locator('input[type=file][name=import_file]').setInputFiles(newcomers)
+  await clickButton(clerk, '开始导入')
+  await result.waitFor({ timeout: 60000 })
+  assert.match(await result.textContent(), /总人数 1，成功 1，失败 0/)
+  await clerk.locator('.el-dialog__footer button', { hasText: '关闭' }).click()
+  await diff.locator('[data-test=diff-added]', { hasText: /^1$/ }).waitFor()
+  await clerk.locator('.el-dialog', { hasText: '人员清单导入' }).waitFor({ state: 'hidden' })
+  await shot(clerk, '33-renewal-difference')
+
+  await clickButton(clerk, '下一步')
+  await clerk.locator('[data-test=step-3]').waitFor()
+  await clerk.locator('[data-test=finish]').click()
+  await clerk.waitForURL('**/unit/applications')
+  const listed = clerk.locator('.el-table__row', { hasText: '待初审' })
+  await listed.locator('[data-test=renewal-tag]').waitFor()
+  state.appNumber = (await listed.locator('td').nth(1).textContent()).trim().split(/\s+/)[0]
+  assertClean(clerk)
+})
+
+test('16 the renewal passes the three reviews, invoice and payment; its certificate prints 执行 and 观察期至', async () => {
+  for (const level of [1, 2, 3]) {
+    const p = await staffPage(`l${level}`)
+    await review(p, level, `34-renewal-review-l${level}`, approve)
+  }
+  const approved = await waitSms(unit.mobile, (m) => m.includes('应缴会费') && !m.includes(`应缴会费${state.dueYuan}元`))
+  const due = approved.match(/应缴会费([\d.]+)元/)[1]
+
+  await clerk.locator('.el-menu-item', { hasText: '开票录入' }).click()
+  await clerk.waitForURL('**/unit/invoices')
+  await clerk.locator('.el-table__row', { hasText: state.appNumber }).getByRole('button', { name: '处理' }).click()
+  await clerk.locator('[data-test=invoice-progress] [data-test=remaining]', { hasText: new RegExp(`^${due}$`) }).waitFor()
+  await clerk.locator('[data-test=new-invoice]').click()
+  const dialog = clerk.locator('.el-dialog', { hasText: '新增开票信息' })
+  await dialog.locator('.el-table__row .el-checkbox').first().click()
+  await clerk.locator('[data-test=choose-items]').click()
+  await dialog.getByText(`本次开票金额：${due} 元`).waitFor()
+  await choose(clerk, clerk.locator('[data-test=fee-source]'), '工会经费')
+  await clerk.locator('input[name=title]').fill(`${unit.name}工会委员会`)
+  await clerk.locator('input[name=tax_id]').fill(unit.unionCode)
+  await clerk.locator('input[name=payer_email]').fill('caiwu@example.cn')
+  await clerk.locator('[data-test=save-invoice]').click()
+  await clerk.locator('[data-test=invoice-progress] [data-test=remaining]', { hasText: /^0\.00$/ }).waitFor()
+  await clerk.locator('[data-test=submit-invoice]').click()
+  await clerk.getByText('已提交，待到账确认').waitFor()
+
+  const finance = await staffPage('finance')
+  await finance.locator('.el-menu-item', { hasText: '到账确认' }).click()
+  await finance.waitForURL('**/staff/payments')
+  const listed = finance.waitForResponse((r) => r.url().includes('/api/staff/payments?'))
+  await clickButton(finance, '查询')
+  await listed
+  const row = finance.locator('[data-test=payments] .el-table__row', { hasText: state.appNumber })
+  await row.getByRole('button', { name: '到账确认' }).click()
+  await finance.locator('input[name=reference]').fill('HNBANK20260225002')
+  await finance.locator('[data-test=confirm-payment]').click()
+  await finance.getByText(/确认书 G1600\d+ 已生成/).waitFor()
+  await row.waitFor({ state: 'detached' })
+
+  // The renewal's certificate: a 续保 tag, and a member list that prints 执行 for last year's
+  // four and 观察期至 for the new hire (paid before the old end: cover starts the day after it).
+  await clerk.locator('.el-menu-item', { hasText: '确认书打印' }).click()
+  await clerk.waitForURL('**/unit/certificates')
+  await clickButton(clerk, '查询')
+  const renewed = clerk.locator('[data-test=certificates] .el-table__row', { has: clerk.locator('[data-test=renewal-tag]') }).first()
+  await renewed.waitFor()
+  await renewed.click()
+  const printed = clerk.waitForResponse((r) => /\/api\/certificates\/G1600\d+\/print$/.test(r.url()))
+  const popup = clerk.waitForEvent('popup')
+  await clerk.locator('[data-test=print]').click()
+  const answer = await (await printed).json()
+  await (await popup).close()
+  const pdf = await fetchBytes(answer.url)
+  save(`${answer.number}.pdf`, pdf.body)
+  const text = pdfText(pdf.body)
+  const start = beijingDate(11)
+  const observed = `观察期至${new Date(Date.parse(start) + 89 * 86400e3).toISOString().slice(0, 10)}`
+  assert.ok(text.includes('孙新'), text)
+  assert.equal(text.split(observed).length - 1, 1, text)
+  assert.equal(text.split('执行').length - text.split('重新执行').length, 4, text)
+  await shot(clerk, '35-renewal-certificate-printed')
+  assertClean(clerk, finance)
+})
+

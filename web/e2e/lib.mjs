@@ -1,6 +1,7 @@
 // Helpers of the browser journey: a watched page (console errors, failed requests), Element
 // Plus widgets driven as a person would, test data (valid IDs and credit codes, images,
 // spreadsheets) and the dev stack's SMS viewer.
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import assert from 'node:assert/strict'
@@ -194,4 +195,9 @@ export function save(name, bytes) {
   const file = path.join(SHOTS, name)
   writeFileSync(file, bytes)
   return file
+}
+
+/** The text of a PDF as poppler's pdftotext reads it (what a reader copies out of it). */
+export function pdfText(bytes) {
+  return execFileSync('pdftotext', ['-enc', 'UTF-8', '-', '-'], { input: bytes }).toString('utf8')
 }

@@ -14,7 +14,7 @@ use shared::records::self_check::{self, SelfCheck};
 use shared::records::session::StaffUser;
 use shared::records::trail::{self, TrailEntry};
 use shared::steps::review::{
-    self, ApproveRequest, ReturnRequest, ReviewDecision, ReviewLevel, ReviewRow, StaffApplicationView,
+    self, ApproveRequest, CoverageLookup, ReturnRequest, ReviewDecision, ReviewLevel, ReviewRow, StaffApplicationView,
 };
 use shared::{ApiResult, AppState};
 use utoipa::IntoParams;
@@ -30,7 +30,8 @@ pub fn api() -> OpenApiRouter<AppState> {
             .routes(routes!(members))
             .routes(routes!(self_check_page))
             .routes(routes!(approve))
-            .routes(routes!(return_application)),
+            .routes(routes!(return_application))
+            .routes(routes!(coverage_lookup)),
     )
 }
 
@@ -159,4 +160,26 @@ async fn return_application(
     ApiJson(req): ApiJson<ReturnRequest>,
 ) -> ApiResult<Json<ReviewDecision>> {
     Ok(Json(review::return_application(&state, &staff, &id, &req).await?))
+}
+
+/// `?id_number=` of 参保记录查询.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct CoverageQuery {
+    /// 证件号码, whole (6–30 letters or digits)
+    #[param(max_length = 64)]
+    #[serde(default)]
+    id_number: String,
+}
+
+/// 参保记录查询: one person's coverages in the caller's jurisdiction (unit, activity,
+/// certificate, 保障期间, 续保/新参, observation end); each lookup is recorded with who and when.
+#[utoipa::path(get, path = "/api/staff/coverage", params(CoverageQuery), tag = "review",
+    responses((status = 200, body = CoverageLookup), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn coverage_lookup(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiQuery(query): ApiQuery<CoverageQuery>,
+) -> ApiResult<Json<CoverageLookup>> {
+    Ok(Json(review::coverage_lookup(&state, &staff, &query.id_number).await?))
 }

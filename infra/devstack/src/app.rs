@@ -90,6 +90,45 @@ pub fn dev_routes(moto_url: String) -> axum::Router {
     axum::Router::new().route("/dev/sms", get(sms)).with_state(moto_url)
 }
 
+/// Local stack only, for the browser journey's second year: moves a certificate's end of
+/// cover (as if issued a year ago), so 续保 can be shown without switching any clock. Never
+/// part of a Lambda.
+pub fn fixture_routes(state: AppState) -> axum::Router {
+    axum::Router::new()
+        .route(
+            "/dev/certificates/{number}/end",
+            axum::routing::post(move_certificate_end),
+        )
+        .with_state(state)
+}
+
+#[derive(serde::Deserialize)]
+struct NewEnd {
+    end_date: chrono::NaiveDate,
+}
+
+async fn move_certificate_end(
+    State(state): State<AppState>,
+    axum::extract::Path(number): axum::extract::Path<String>,
+    Json(body): Json<NewEnd>,
+) -> Result<axum::http::StatusCode, (axum::http::StatusCode, String)> {
+    use shared::platform::db::s;
+    use shared::records::certificate::{cert_key, ending_sk};
+    state
+        .db
+        .update_item()
+        .table_name(&*state.table)
+        .set_key(Some(cert_key(&number)))
+        .update_expression("SET end_date = :end, gsi1sk = :ending")
+        .condition_expression("attribute_exists(pk)")
+        .expression_attribute_values(":end", s(body.end_date.to_string()))
+        .expression_attribute_values(":ending", s(ending_sk(body.end_date, &number)))
+        .send()
+        .await
+        .map_err(|e| (axum::http::StatusCode::NOT_FOUND, format!("{e:?}")))?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
 async fn sms(State(moto_url): State<String>) -> Result<Json<Value>, (axum::http::StatusCode, String)> {
     let list = received_sms(&moto_url)
         .await

@@ -101,8 +101,10 @@ async fn dev() -> anyhow::Result<()> {
             dist.display()
         );
     }
+    let fixtures = devstack::app::fixture_routes(state.clone());
     let app = devstack::app::router(state)
         .merge(devstack::app::dev_routes(stack.moto_url.clone()))
+        .merge(fixtures)
         .merge(devstack::app::web_routes(&dist));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", http_port))
         .await

@@ -8,11 +8,14 @@ use chrono::NaiveDate;
 
 use aws_sdk_dynamodb::types::Select;
 
+use crate::domain::CoverStanding;
 use crate::platform::db::{self, Index, key, s};
 use crate::platform::error::{ApiResult, OrInternal};
 use crate::platform::state::AppState;
 use crate::platform::time;
-use crate::records::certificate;
+use crate::records::certificate::{self, Certificate};
+use crate::records::members::Member;
+use serde::{Deserialize, Serialize};
 
 /// 未到期: IDs with coverage in the same activity that has not ended, from certificates of
 /// `unit_id`.
@@ -99,6 +102,68 @@ async fn holds_live_certificate(
             None => return Ok(false),
         }
     }
+}
+
+/// One certificate's cover of one person, kept for the staff's 参保记录查询: `PERSON#<id>` /
+/// `COVER#<effective>#<certificate>`, so a person's coverages are one partition, oldest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CoverageRecord {
+    pub id_number: String,
+    pub name: String,
+    pub unit_id: String,
+    pub unit_name: String,
+    pub agency_code: String,
+    pub activity_code: String,
+    pub activity_name: String,
+    pub certificate_number: String,
+    pub effective_date: NaiveDate,
+    pub end_date: NaiveDate,
+    /// 续保 / 新参 on that certificate; absent on certificates from before standings were kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standing: Option<CoverStanding>,
+}
+
+pub fn person_pk(id_number: &str) -> String {
+    format!("PERSON#{id_number}")
+}
+
+impl CoverageRecord {
+    pub fn of(cert: &Certificate, member: &Member) -> Self {
+        CoverageRecord {
+            id_number: member.id.as_str().to_owned(),
+            name: member.name.clone(),
+            unit_id: cert.unit_id.clone(),
+            unit_name: cert.unit_name.clone(),
+            agency_code: cert.agency_code.clone(),
+            activity_code: cert.activity_code.clone(),
+            activity_name: cert.activity_name.clone(),
+            certificate_number: cert.number.clone(),
+            effective_date: cert.effective_date,
+            end_date: cert.end_date,
+            standing: cert.standing(member.renewed),
+        }
+    }
+
+    pub fn to_item(&self) -> anyhow::Result<db::Item> {
+        let mut item = db::to_item(self)?;
+        item.extend(key(
+            person_pk(&self.id_number),
+            format!("COVER#{}#{}", self.effective_date, self.certificate_number),
+        ));
+        Ok(item)
+    }
+}
+
+/// Every certificate's cover of one person, oldest first (a person has one a year per activity).
+pub async fn records_of(state: &AppState, id_number: &str) -> ApiResult<Vec<CoverageRecord>> {
+    let query = state
+        .db
+        .query()
+        .table_name(&*state.table)
+        .key_condition_expression("pk = :p AND begins_with(sk, :cover)")
+        .expression_attribute_values(":p", s(person_pk(id_number)))
+        .expression_attribute_values(":cover", s("COVER#"));
+    db::query_as(query, "query coverage records").await
 }
 
 /// The coverage record of one person in one activity (written when a certificate is issued).

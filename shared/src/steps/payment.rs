@@ -386,20 +386,27 @@ async fn record_coverage(state: &AppState, mut cert: Certificate) -> ApiResult<C
     let members = members::all(state, &app).await?;
     let mut requests = Vec::with_capacity(members.len());
     for m in members.iter().filter(|m| m.covered_until.is_none()) {
-        let item = coverage::coverage_item(
+        let latest = coverage::coverage_item(
             &cert.activity_code,
             m.id.as_str(),
             cert.end_date,
             &cert.number,
             &cert.unit_id,
         );
-        requests.push(
-            WriteRequest::builder()
-                .put_request(PutRequest::builder().set_item(Some(item)).build().or_internal("put")?)
-                .build(),
-        );
+        // … and the person's history, for the staff's 参保记录查询.
+        let history = coverage::CoverageRecord::of(&cert, m)
+            .to_item()
+            .or_internal("encode coverage record")?;
+        for item in [latest, history] {
+            requests.push(
+                WriteRequest::builder()
+                    .put_request(PutRequest::builder().set_item(Some(item)).build().or_internal("put")?)
+                    .build(),
+            );
+        }
     }
-    let count = requests.len();
+    // Two items per charged member: the latest cover and the history record.
+    let count = requests.len() / 2;
     db::batch_write(state, requests).await?;
     state
         .db

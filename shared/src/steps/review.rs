@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::{Fen, Mobile};
+use crate::domain::{CoverStanding, Fen, Mobile, mask_id_number, mask_name};
 use crate::platform::cursor::{self, CursorPage, PageAt};
 use crate::platform::db::{self, n, s};
 use crate::platform::error::{ApiError, ApiResult, OrInternal};
@@ -17,10 +17,11 @@ use crate::platform::sms::SmsText;
 use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::platform::uploads;
-use crate::records::account::{Permission, Role};
+use crate::records::account::{Permission, Role, account_pk};
 use crate::records::application::{self, Application, ApplicationStatus, Duty, FeeSummary, app_pk};
 use crate::records::application_detail::{self, ApplicationDetail};
 use crate::records::attachment::{self, AttachmentView};
+use crate::records::coverage;
 use crate::records::members::{self, MemberFilter, MemberView};
 use crate::records::self_check::{self, SelfCheck};
 use crate::records::session::StaffUser;
@@ -577,6 +578,112 @@ pub async fn return_application(
         level: level.number(),
         status: draft,
         status_label: draft.label().to_owned(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// 参保记录查询
+
+/// Longest ID number any 证件类型 has (passports and permits included), after trimming.
+const ID_NUMBER_MAX: usize = 30;
+const ID_NUMBER_MIN: usize = 6;
+
+/// One coverage of the person, as 参保记录查询 lists it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CoverageRow {
+    /// 姓名 (masked)
+    pub member_name: String,
+    /// 参保单位
+    pub unit_name: String,
+    /// 所属机构
+    pub agency_name: String,
+    /// 保障活动名称
+    pub activity_name: String,
+    /// 确认书号
+    pub certificate_number: String,
+    /// 保障期间: first and last covered day (YYYY-MM-DD)
+    pub effective_date: String,
+    pub end_date: String,
+    /// 续保 / 新参; absent on certificates issued before standings were kept
+    pub standing: Option<String>,
+    /// 观察期至 (YYYY-MM-DD) of a 新参 with an observation period
+    pub observation_until: Option<String>,
+    /// 未生效 / 保障中 / 已到期, on today's Beijing date
+    pub status: String,
+}
+
+/// 参保记录查询: the coverages of one person within the caller's jurisdiction, oldest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CoverageLookup {
+    /// The number asked for (masked)
+    pub id_number: String,
+    pub coverages: Vec<CoverageRow>,
+}
+
+/// 参保记录查询 by ID number: every certificate that covered the person, in the caller's
+/// jurisdiction only. Each lookup is recorded in the caller's account trail (who, when, which
+/// number masked, how many found), since it reads whole personal data by its key.
+pub async fn coverage_lookup(state: &AppState, staff: &StaffUser, raw: &str) -> ApiResult<CoverageLookup> {
+    staff.require_any(&READERS)?;
+    let id_number: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase();
+    if id_number.is_empty() {
+        return Err(ApiError::refused("ID_NUMBER_REQUIRED", "请输入需要查询的证件号码"));
+    }
+    let length = id_number.chars().count();
+    if !(ID_NUMBER_MIN..=ID_NUMBER_MAX).contains(&length) || !id_number.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(ApiError::refused(
+            "ID_NUMBER_FORMAT",
+            "证件号码格式不正确，请输入完整的证件号码（6至30位字母或数字）",
+        ));
+    }
+    let today = time::today_beijing();
+    let coverages: Vec<CoverageRow> = coverage::records_of(state, &id_number)
+        .await?
+        .into_iter()
+        .filter(|r| reference::is_within(&r.agency_code, &staff.agency_code))
+        .map(|r| {
+            let status = if today < r.effective_date {
+                "未生效"
+            } else if today > r.end_date {
+                "已到期"
+            } else {
+                "保障中"
+            };
+            let observation_until = match r.standing {
+                Some(CoverStanding::New { observation_until }) => observation_until.map(|d| d.to_string()),
+                _ => None,
+            };
+            CoverageRow {
+                member_name: mask_name(&r.name),
+                unit_name: r.unit_name,
+                agency_name: reference::full_name(&r.agency_code).unwrap_or_default(),
+                activity_name: r.activity_name,
+                certificate_number: r.certificate_number,
+                effective_date: r.effective_date.to_string(),
+                end_date: r.end_date.to_string(),
+                standing: r.standing.map(|s| s.label().to_owned()),
+                observation_until,
+                status: status.to_owned(),
+            }
+        })
+        .collect();
+    let masked = mask_id_number(&id_number);
+    trail::record_read(
+        state,
+        &account_pk(&staff.login),
+        &staff.login,
+        Role::Staff,
+        "coverage_looked_up",
+        &format!("参保记录查询：证件号码{masked}，查到{}条", coverages.len()),
+    )
+    .await?;
+    Ok(CoverageLookup {
+        id_number: masked,
+        coverages,
     })
 }
 

@@ -440,6 +440,11 @@ async fn renewed_and_paid(app: &TestApp, clerk: &Clerk, offset: i64) -> PaidRene
     }
 }
 
+/// 参保记录查询 of `id` by a staff member.
+async fn lookup(browser: &Browser, id: &str) -> e2e::Resp {
+    browser.get(&format!("/api/staff/coverage?id_number={id}")).await
+}
+
 /// 执行 printed in the member list (the certificate's fixed text says 重新执行观察期 once).
 fn in_force(pdf: &str) -> usize {
     pdf.matches("执行").count() - pdf.matches("重新执行").count()
@@ -492,6 +497,70 @@ async fn renewed_ten_days_late_members_still_continue_without_observation() {
     let clerk = app.clerk("411104").await;
     let paid = renewed_and_paid(&app, &clerk, -10).await;
     assert_paid(&paid, today() + Days::new(1), true);
+
+    // 参保记录查询: a reviewer of the province sees both years of a member who continued …
+    let reviewer = app.staff("hn.l1.lookup", "HN", vec![Permission::ReviewL1]).await;
+    let r = lookup(&reviewer, &people()[0].1).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let rows = r.body["coverages"].as_array().expect("rows").clone();
+    assert_eq!(rows.len(), 2, "{r:?}");
+    let renewed = &rows[1];
+    assert_eq!(renewed["certificate_number"], paid.certificate["number"]);
+    assert_eq!(renewed["standing"], "续保");
+    assert!(renewed["observation_until"].is_null(), "{renewed}");
+    assert_eq!(renewed["effective_date"], (today() + Days::new(1)).to_string());
+    assert_eq!(renewed["status"], "未生效");
+    assert_eq!(renewed["member_name"], "张*");
+    assert!(
+        !r.body.to_string().contains(&people()[0].1),
+        "whole ID in the answer: {r:?}"
+    );
+    // … and the newcomer's one year, 新参 with the observation period.
+    let r = lookup(&reviewer, &paid.newcomer.to_lowercase()).await;
+    let rows = r.body["coverages"].as_array().expect("rows").clone();
+    assert_eq!(rows.len(), 1, "{r:?}");
+    assert_eq!(rows[0]["standing"], "新参");
+    assert_eq!(rows[0]["observation_until"], (today() + Days::new(90)).to_string());
+    // Another agency's reviewer finds nothing; a number of the wrong shape is refused.
+    let elsewhere = app.staff("zz.l1.lookup", "411102", vec![Permission::ReviewL1]).await;
+    let r = lookup(&elsewhere, &people()[0].1).await;
+    assert_eq!(
+        (r.status, r.body["coverages"].as_array().map(Vec::len)),
+        (200, Some(0)),
+        "{r:?}"
+    );
+    let r = lookup(&reviewer, "").await;
+    assert_eq!((r.status, r.code()), (422, "ID_NUMBER_REQUIRED"), "{r:?}");
+    let r = lookup(&reviewer, "41%2C01").await;
+    assert_eq!((r.status, r.code()), (422, "ID_NUMBER_FORMAT"), "{r:?}");
+    let admin = app.staff("hn.admin.lookup", "HN", vec![Permission::Admin]).await;
+    let r = lookup(&admin, &people()[0].1).await;
+    assert_eq!((r.status, r.code()), (403, "PERMISSION_DENIED"), "{r:?}");
+    // Every lookup is in the reviewer's account trail: who, when, the number masked.
+    let trail = app
+        .state
+        .db
+        .query()
+        .table_name(&*app.state.table)
+        .key_condition_expression("pk = :p AND begins_with(sk, :t)")
+        .expression_attribute_values(":p", AttributeValue::S("ACCOUNT#hn.l1.lookup".into()))
+        .expression_attribute_values(":t", AttributeValue::S("TRAIL#".into()))
+        .send()
+        .await
+        .expect("trail");
+    let summaries: Vec<String> = trail
+        .items()
+        .iter()
+        .filter(|i| i.get("action").and_then(|v| v.as_s().ok()).map(String::as_str) == Some("coverage_looked_up"))
+        .filter_map(|i| i.get("summary").and_then(|v| v.as_s().ok()).cloned())
+        .collect();
+    assert_eq!(summaries.len(), 2, "{summaries:?}");
+    let masked = shared::domain::mask_id_number(&people()[0].1);
+    assert!(
+        summaries[0].contains(&masked) || summaries[1].contains(&masked),
+        "{summaries:?}"
+    );
+    assert!(summaries.iter().all(|s| !s.contains(&people()[0].1)), "{summaries:?}");
 }
 
 #[tokio::test]

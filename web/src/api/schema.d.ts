@@ -1043,6 +1043,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/staff/coverage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 参保记录查询: one person's coverages in the caller's jurisdiction (unit, activity,
+         *     certificate, 保障期间, 续保/新参, observation end); each lookup is recorded with who and when.
+         */
+        get: operations["coverage_lookup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/staff/payments": {
         parameters: {
             query?: never;
@@ -1837,6 +1857,34 @@ export interface components {
             office_phone_area: string;
             /** @default  */
             office_phone_number: string;
+        };
+        /** @description 参保记录查询: the coverages of one person within the caller's jurisdiction, oldest first. */
+        CoverageLookup: {
+            coverages: components["schemas"]["CoverageRow"][];
+            /** @description The number asked for (masked) */
+            id_number: string;
+        };
+        /** @description One coverage of the person, as 参保记录查询 lists it. */
+        CoverageRow: {
+            /** @description 保障活动名称 */
+            activity_name: string;
+            /** @description 所属机构 */
+            agency_name: string;
+            /** @description 确认书号 */
+            certificate_number: string;
+            /** @description 保障期间: first and last covered day (YYYY-MM-DD) */
+            effective_date: string;
+            end_date: string;
+            /** @description 姓名 (masked) */
+            member_name: string;
+            /** @description 观察期至 (YYYY-MM-DD) of a 新参 with an observation period */
+            observation_until?: string | null;
+            /** @description 续保 / 新参; absent on certificates issued before standings were kept */
+            standing?: string | null;
+            /** @description 未生效 / 保障中 / 已到期, on today's Beijing date */
+            status: string;
+            /** @description 参保单位 */
+            unit_name: string;
         };
         /** @description One page of a list read a page at a time. */
         CursorPage_ApplicationSummary: {
@@ -6391,6 +6439,46 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    coverage_lookup: {
+        parameters: {
+            query?: {
+                /** @description 证件号码, whole (6–30 letters or digits) */
+                id_number?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoverageLookup"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["NotSignedIn"];
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

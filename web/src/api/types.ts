@@ -92,3 +92,6 @@ export type RenewalWindow = Schemas['RenewalWindow']
 export type RenewalOf = Schemas['RenewalOf']
 /** 续保对比 of a renewal's list against last year's. */
 export type RenewalDiff = Schemas['RenewalDiff']
+/** 参保记录查询: one person's coverages by ID number (number and names masked). */
+export type CoverageLookup = Schemas['CoverageLookup']
+export type CoverageRow = Schemas['CoverageRow']
