@@ -85,6 +85,10 @@ async fn dev() -> anyhow::Result<()> {
     let reminders_state = state.clone();
     tokio::spawn(async move {
         loop {
+            let budget = Duration::from_secs(20);
+            if let Err(e) = shared::steps::reminders::backfill_certificates(&reminders_state, budget).await {
+                tracing::warn!(error = ?e, "certificate backfill pass failed");
+            }
             if let Err(e) = shared::steps::reminders::run(&reminders_state, shared::platform::time::now()).await {
                 tracing::warn!(error = ?e, "reminders pass failed");
             }

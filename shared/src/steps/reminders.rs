@@ -14,6 +14,7 @@
 //! A window rather than one exact day for each: a missed run (an outage, a night) catches up.
 use std::collections::HashMap;
 
+use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Timelike, Utc};
 use serde::Serialize;
 
@@ -24,7 +25,9 @@ use crate::platform::sms::{self, SmsText};
 use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::records::application::{self, Application, ApplicationStatus};
-use crate::records::certificate::{Certificate, ENDING_INDEX_KEY, renewal_key};
+use crate::records::certificate::{Certificate, ENDING_INDEX_KEY, cert_key, ending_sk, renewal_key};
+use crate::records::coverage::CoverageRecord;
+use crate::records::members;
 use crate::records::unit;
 
 /// First and last (exclusive) hour of the day, Beijing time, in which reminders are queued.
@@ -243,6 +246,124 @@ async fn payment_reminders(state: &AppState, today: NaiveDate) -> ApiResult<Vec<
             },
         })
         .collect())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Certificates issued before reminders and lookups: given their index key and history
+
+/// The migration's progress: where the scan stopped, and whether it went through.
+fn migration_key() -> db::Item {
+    db::key("MIGRATION#certificate-ending-and-history", "MIGRATION")
+}
+
+/// What one slice of the backfill did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct BackfillReport {
+    /// Certificates given their end-of-cover key and their members' history records.
+    pub certificates: usize,
+    /// The scan has gone through the whole table: later runs do nothing.
+    pub done: bool,
+}
+
+/// Certificates issued before the end-of-cover index (reminders) and the person history
+/// (参保记录查询) existed get both. Certificates are not listed anywhere as a whole, so this
+/// scans the table once, a slice per run within `budget`, resuming from where the previous
+/// slice stopped (kept in a MIGRATION item); each certificate is done history first, key
+/// last, so a slice cut short repeats only idempotent writes.
+pub async fn backfill_certificates(state: &AppState, budget: std::time::Duration) -> ApiResult<BackfillReport> {
+    let started = std::time::Instant::now();
+    let progress = db::get_item(state, migration_key(), "get migration").await?;
+    if progress
+        .as_ref()
+        .and_then(|p| p.get("done"))
+        .and_then(|v| v.as_bool().ok())
+        .copied()
+        .unwrap_or(false)
+    {
+        return Ok(BackfillReport {
+            certificates: 0,
+            done: true,
+        });
+    }
+    let mut start = progress
+        .as_ref()
+        .and_then(|p| p.get("next_key"))
+        .and_then(|v| v.as_m().ok())
+        .cloned();
+    let mut report = BackfillReport::default();
+    loop {
+        let page = state
+            .db
+            .scan()
+            .table_name(&*state.table)
+            .filter_expression("sk = :cert AND attribute_not_exists(gsi1pk)")
+            .expression_attribute_values(":cert", s("CERT"))
+            .limit(500)
+            .set_exclusive_start_key(start.clone())
+            .send()
+            .await
+            .or_internal("scan for certificates")?;
+        for item in page.items.unwrap_or_default() {
+            let cert: Certificate = db::from_item(item).or_internal("decode certificate")?;
+            backfill_one(state, &cert).await?;
+            report.certificates += 1;
+        }
+        start = page.last_evaluated_key;
+        let mut update = state
+            .db
+            .put_item()
+            .table_name(&*state.table)
+            .set_item(Some(migration_key()));
+        match &start {
+            Some(next) => update = update.item("next_key", aws_sdk_dynamodb::types::AttributeValue::M(next.clone())),
+            None => {
+                update = update.item("done", aws_sdk_dynamodb::types::AttributeValue::Bool(true));
+                report.done = true;
+            }
+        }
+        update.send().await.or_internal("save migration")?;
+        if start.is_none() || started.elapsed() >= budget {
+            tracing::info!(
+                certificates = report.certificates,
+                done = report.done,
+                "certificate backfill"
+            );
+            return Ok(report);
+        }
+    }
+}
+
+async fn backfill_one(state: &AppState, cert: &Certificate) -> ApiResult<()> {
+    if let Some(app) = application::load(state, &cert.application_id).await? {
+        let mut requests = Vec::new();
+        for member in members::all(state, &app).await? {
+            if member.covered_until.is_some() {
+                continue;
+            }
+            let item = CoverageRecord::of(cert, &member)
+                .to_item()
+                .or_internal("encode coverage record")?;
+            requests.push(
+                WriteRequest::builder()
+                    .put_request(PutRequest::builder().set_item(Some(item)).build().or_internal("put")?)
+                    .build(),
+            );
+        }
+        db::batch_write(state, requests).await?;
+    }
+    state
+        .db
+        .update_item()
+        .table_name(&*state.table)
+        .set_key(Some(cert_key(&cert.number)))
+        .update_expression("SET gsi1pk = :p, gsi1sk = :sk")
+        .condition_expression("attribute_exists(pk)")
+        .expression_attribute_values(":p", s(ENDING_INDEX_KEY))
+        .expression_attribute_values(":sk", s(ending_sk(cert.end_date, &cert.number)))
+        .send()
+        .await
+        .or_internal("index certificate")?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,10 +1,12 @@
 //! 提醒短信: the reminders function run against the local stack at the times its hourly
 //! schedule would run it (the time is its argument; the system's clock is never switched).
 //! Each reminder is sent exactly once, never at night, and none to a unit that renewed.
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, TimeZone, Utc};
 use e2e::{Clerk, TestApp, resident_id};
 use serde_json::json;
 use shared::platform::time::BEIJING;
+use shared::records::account::Permission;
 use shared::steps::reminders::{self, ReminderReport};
 
 fn today() -> NaiveDate {
@@ -175,4 +177,66 @@ async fn an_invoiced_application_unconfirmed_on_the_20th_is_reminded_once_that_m
             number_of(&clerk, &id).await
         )
     );
+}
+
+#[tokio::test]
+async fn a_certificate_issued_before_the_index_and_history_is_backfilled_once_then_reminded_and_found() {
+    let app = TestApp::spawn().await;
+    let clerk = app.clerk("411104").await;
+    let person = resident_id("19850315", 123);
+    let id = app.invoiced_application(&clerk, &[("张伟", person.clone())]).await;
+    let end = today() + Days::new(10);
+    let number = super::renewal::paid_ending(&app, &id, 8_000, end).await;
+    // As stored before this change: no end-of-cover key, no history under the person.
+    let db = &app.state.db;
+    let table = &*app.state.table;
+    db.update_item()
+        .table_name(table)
+        .set_key(Some(shared::records::certificate::cert_key(&number)))
+        .update_expression("REMOVE gsi1pk, gsi1sk")
+        .send()
+        .await
+        .expect("strip key");
+    let history = db
+        .query()
+        .table_name(table)
+        .key_condition_expression("pk = :p")
+        .expression_attribute_values(":p", AttributeValue::S(shared::records::coverage::person_pk(&person)))
+        .send()
+        .await
+        .expect("history");
+    assert_eq!(history.items().len(), 1, "{history:?}");
+    for item in history.items() {
+        let key = [("pk", &item["pk"]), ("sk", &item["sk"])]
+            .map(|(name, value)| (name.to_owned(), value.clone()))
+            .into_iter()
+            .collect();
+        db.delete_item()
+            .table_name(table)
+            .set_key(Some(key))
+            .send()
+            .await
+            .expect("delete");
+    }
+    let reviewer = app.staff("hn.l1.backfill", "HN", vec![Permission::ReviewL1]).await;
+    let path = format!("/api/staff/coverage?id_number={person}");
+    let lookup = || reviewer.get(&path);
+    assert_eq!(lookup().await.body["coverages"].as_array().map(Vec::len), Some(0));
+    assert_eq!(run(&app, at(end - Days::new(7), 10)).await, queued(0, 0));
+
+    let budget = std::time::Duration::from_secs(30);
+    let first = reminders::backfill_certificates(&app.state, budget)
+        .await
+        .expect("backfill");
+    assert_eq!((first.certificates, first.done), (1, true));
+    let again = reminders::backfill_certificates(&app.state, budget)
+        .await
+        .expect("backfill");
+    assert_eq!((again.certificates, again.done), (0, true));
+
+    let found = lookup().await;
+    let rows = found.body["coverages"].as_array().expect("rows");
+    assert_eq!(rows.len(), 1, "{found:?}");
+    assert_eq!(rows[0]["certificate_number"], number.as_str());
+    assert_eq!(run(&app, at(end - Days::new(7), 10)).await, queued(1, 0));
 }
