@@ -340,6 +340,11 @@ test('8 ② head counts, ③ summary with the three tabs, 超龄证明, remarks 
   // 新增无名单: a double click on 添加 adds the head count once; then it is removed again.
   await clerk.getByRole('button', { name: '新增无名单' }).click()
   const unnamed = clerk.locator('.el-dialog', { hasText: '新增无名单' })
+  // A refused count first: the corrected one then goes through (a new intent, not the old key).
+  clerk.expectHttp(422, '/unnamed')
+  await unnamed.locator('input[name=unnamed_count]').fill('200000')
+  await unnamed.locator('[data-test=add-unnamed]').click()
+  await unnamed.getByText('无名单人数应为1到100000之间的整数').waitFor()
   await unnamed.locator('input[name=unnamed_count]').fill('2')
   await unnamed.locator('[data-test=add-unnamed]').dblclick()
   const rows = unnamed.locator('[data-test=unnamed-list] .el-table__row')

@@ -25,8 +25,8 @@ const base = (id: string) => `/api/applications/${id}`
 /** The unit's applications, newest first; `invoice`: only those past 终审 (开票录入). */
 export const list = (cursor: string | undefined, page_size: number, stage?: 'invoice') =>
   get<CursorPage<ApplicationSummary>>(`/api/applications${qs({ cursor, page_size, stage })}`)
-export const create = (activity_code: string, sub_category_code: string, shares: number) =>
-  post<Application>('/api/applications', { activity_code, sub_category_code, shares })
+export const create = (activity_code: string, sub_category_code: string, shares: number, intentKey?: string) =>
+  post<Application>('/api/applications', { activity_code, sub_category_code, shares }, intentKey)
 export const detail = (id: string) => get<ApplicationDetail>(base(id))
 export const edit = (id: string, body: { employees: number | null; female_employees: number | null; remarks: string }) =>
   put<ApplicationDetail>(base(id), body)

@@ -61,6 +61,13 @@ export function newIntentKey(): string {
   return crypto.randomUUID()
 }
 
+/** Whether the server answered an intent for good: a refusal is kept with its key like a
+ *  success, so the corrected form must go with a new key (else it reads as the key reused).
+ *  No answer, a server error or "still running" leave the key for the retry. */
+export function answered(e: unknown): boolean {
+  return e instanceof ApiError && e.status < 500 && e.code !== 'REQUEST_IN_PROGRESS'
+}
+
 /** The same POST while the first is still running (a double click, Enter and a click) gets
  *  the first one's answer instead of a second request. */
 const inFlight = new Map<string, Promise<unknown>>()
