@@ -523,7 +523,11 @@ async function review(p, level, shotName, decide) {
   await row.waitFor({ state: 'detached' })
 }
 
-const approve = async (p) => p.locator('[data-test=approve]').click()
+/** 通过, then the confirmation that one click below a long list must not approve. */
+const approve = async (p) => {
+  await p.locator('[data-test=approve]').click()
+  await p.locator('.el-message-box').getByRole('button', { name: '确定' }).click()
+}
 const RETURN_REASON = '在职职工人数与工资表不符，请核实后重新提交。'
 
 test('11 初审 passes, 复审 returns with a reason, the unit resubmits, 复审 and 终审 pass', async () => {
@@ -551,7 +555,9 @@ test('11 初审 passes, 复审 returns with a reason, the unit resubmits, 复审
   // Back to draft for the unit: the reason is shown; fix and submit again.
   await clerk.goto(`${BASE}/unit/applications`)
   const mine = clerk.locator('.el-table__row', { hasText: state.appNumber })
-  await mine.getByText('草稿').waitFor()
+  // The list tells a returned draft apart, with its reason.
+  await mine.getByText('已退回（待修改）').waitFor()
+  await mine.locator('[data-test=returned-reason-row]', { hasText: RETURN_REASON }).waitFor()
   await mine.getByRole('button', { name: '继续录入' }).click()
   await clerk.locator('[data-test=returned-reason]').getByText(RETURN_REASON).waitFor()
   await clerk.locator('[data-test=step-2]').waitFor()

@@ -83,8 +83,10 @@ pub struct ApplicationSummary {
     /// 份数
     pub shares: u32,
     pub status: ApplicationStatus,
-    /// 草稿 / 待初审 / …
+    /// 草稿 / 已退回（待修改） / 待初审 / …
     pub status_label: String,
+    /// 退回原因 of a draft that a reviewer returned, to read in the list
+    pub returned_reason: Option<String>,
     /// 参保人数 (named + 无名单)
     pub insured_count: u32,
     /// 会费, fen
@@ -96,15 +98,27 @@ pub struct ApplicationSummary {
     pub renews_certificate: Option<String>,
 }
 
+/// A draft back from review reads apart from a fresh one.
+pub const RETURNED_LABEL: &str = "已退回（待修改）";
+
 impl ApplicationSummary {
     pub fn of(app: &Application) -> ApiResult<Self> {
+        let returned = app
+            .returned_reason
+            .clone()
+            .filter(|_| app.status == ApplicationStatus::Draft);
         Ok(Self {
             id: app.id.clone(),
             number: app.number.clone(),
             activity_name: app.activity_name.clone(),
             shares: app.shares,
             status: app.status,
-            status_label: app.status.label().to_owned(),
+            status_label: if returned.is_some() {
+                RETURNED_LABEL.to_owned()
+            } else {
+                app.status.label().to_owned()
+            },
+            returned_reason: returned,
             insured_count: app.insured_count(),
             fee_fen: app.fee()?.value(),
             created_at: app.created_at.clone(),

@@ -371,6 +371,17 @@ async fn a_return_goes_back_to_draft_with_the_reason_and_the_unit_fixes_and_resu
         (detail.body["status"].as_str(), detail.body["returned_reason"].as_str()),
         (Some("draft"), Some(reason))
     );
+    // … in the list too, where a returned draft reads apart from a fresh one.
+    let list = clerk.browser.get("/api/applications").await;
+    let row = list.body["items"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["id"] == id.as_str()))
+        .cloned()
+        .expect("listed");
+    assert_eq!(
+        (row["status_label"].as_str(), row["returned_reason"].as_str()),
+        (Some("已退回（待修改）"), Some(reason))
+    );
     let r = clerk
         .browser
         .put(

@@ -1640,13 +1640,15 @@ export interface components {
             number: string;
             /** @description 续保: the certificate this application renews (shown as a 续保 tag) */
             renews_certificate?: string | null;
+            /** @description 退回原因 of a draft that a reviewer returned, to read in the list */
+            returned_reason?: string | null;
             /**
              * Format: int32
              * @description 份数
              */
             shares: number;
             status: components["schemas"]["ApplicationStatus"];
-            /** @description 草稿 / 待初审 / … */
+            /** @description 草稿 / 已退回（待修改） / 待初审 / … */
             status_label: string;
             submitted_at?: string | null;
         };
@@ -1908,13 +1910,15 @@ export interface components {
                 number: string;
                 /** @description 续保: the certificate this application renews (shown as a 续保 tag) */
                 renews_certificate?: string | null;
+                /** @description 退回原因 of a draft that a reviewer returned, to read in the list */
+                returned_reason?: string | null;
                 /**
                  * Format: int32
                  * @description 份数
                  */
                 shares: number;
                 status: components["schemas"]["ApplicationStatus"];
-                /** @description 草稿 / 待初审 / … */
+                /** @description 草稿 / 已退回（待修改） / 待初审 / … */
                 status_label: string;
                 submitted_at?: string | null;
             }[];
