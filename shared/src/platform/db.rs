@@ -310,6 +310,19 @@ fn values_map(values: &[(&str, AttributeValue)]) -> Option<Item> {
 /// enough that one import does not starve the other requests of its Lambda.
 const PARALLEL_BATCHES: usize = 16;
 
+/// Puts any number of items (see [`batch_write`]).
+pub async fn batch_put(state: &AppState, items: Vec<Item>) -> ApiResult<()> {
+    let mut requests = Vec::with_capacity(items.len());
+    for item in items {
+        let put = aws_sdk_dynamodb::types::PutRequest::builder()
+            .set_item(Some(item))
+            .build()
+            .or_internal("put request")?;
+        requests.push(WriteRequest::builder().put_request(put).build());
+    }
+    batch_write(state, requests).await
+}
+
 /// Writes any number of requests: BatchWriteItem takes at most 25, so chunks of 25 go out
 /// several at once, and unprocessed items are retried with a backoff.
 pub async fn batch_write(state: &AppState, requests: Vec<WriteRequest>) -> ApiResult<()> {

@@ -10,7 +10,7 @@
 
 use std::collections::HashSet;
 
-use aws_sdk_dynamodb::types::{PutRequest, TransactWriteItem, WriteRequest};
+use aws_sdk_dynamodb::types::{TransactWriteItem, WriteRequest};
 use chrono::Duration as Days;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -821,16 +821,12 @@ async fn import_job(state: &AppState, job: &ImportJob) -> ApiResult<()> {
 
 /// BatchWriteItem takes at most 25 requests; several batches run at once.
 async fn write_members(state: &AppState, app_id: &str, new_members: &[Member]) -> ApiResult<()> {
-    let mut requests = Vec::with_capacity(new_members.len());
-    for m in new_members {
-        let item = m.to_item(app_id).or_internal("encode member")?;
-        requests.push(
-            WriteRequest::builder()
-                .put_request(PutRequest::builder().set_item(Some(item)).build().or_internal("put")?)
-                .build(),
-        );
-    }
-    db::batch_write(state, requests).await
+    let items = new_members
+        .iter()
+        .map(|m| m.to_item(app_id))
+        .collect::<anyhow::Result<Vec<_>>>()
+        .or_internal("encode member")?;
+    db::batch_put(state, items).await
 }
 
 fn delete_requests(app_id: &str, gone: &[Member]) -> Vec<WriteRequest> {

@@ -2,7 +2,6 @@
 //! application `invoiced` → `paid` and issues its certificate (确认书) in the same
 //! transaction, with the trail entry and the paid SMS. Then every charged member's coverage
 //! record is written, so later imports count them as 未到期.
-use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -384,30 +383,25 @@ async fn record_coverage(state: &AppState, mut cert: Certificate) -> ApiResult<C
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("certificate without application")))?;
     let members = members::all(state, &app).await?;
-    let mut requests = Vec::with_capacity(members.len());
-    for m in members.iter().filter(|m| m.covered_until.is_none()) {
-        let latest = coverage::coverage_item(
+    let charged: Vec<&members::Member> = members.iter().filter(|m| m.covered_until.is_none()).collect();
+    let mut items = Vec::with_capacity(charged.len() * 2);
+    for m in &charged {
+        items.push(coverage::coverage_item(
             &cert.activity_code,
             m.id.as_str(),
             cert.end_date,
             &cert.number,
             &cert.unit_id,
-        );
+        ));
         // … and the person's history, for the staff's 参保记录查询.
-        let history = coverage::CoverageRecord::of(&cert, m)
-            .to_item()
-            .or_internal("encode coverage record")?;
-        for item in [latest, history] {
-            requests.push(
-                WriteRequest::builder()
-                    .put_request(PutRequest::builder().set_item(Some(item)).build().or_internal("put")?)
-                    .build(),
-            );
-        }
+        items.push(
+            coverage::CoverageRecord::of(&cert, m)
+                .to_item()
+                .or_internal("encode coverage record")?,
+        );
     }
-    // Two items per charged member: the latest cover and the history record.
-    let count = requests.len() / 2;
-    db::batch_write(state, requests).await?;
+    let count = charged.len();
+    db::batch_put(state, items).await?;
     state
         .db
         .update_item()

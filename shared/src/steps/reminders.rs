@@ -14,7 +14,6 @@
 //! A window rather than one exact day for each: a missed run (an outage, a night) catches up.
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Timelike, Utc};
 use serde::Serialize;
 
@@ -335,21 +334,14 @@ pub async fn backfill_certificates(state: &AppState, budget: std::time::Duration
 
 async fn backfill_one(state: &AppState, cert: &Certificate) -> ApiResult<()> {
     if let Some(app) = application::load(state, &cert.application_id).await? {
-        let mut requests = Vec::new();
-        for member in members::all(state, &app).await? {
-            if member.covered_until.is_some() {
-                continue;
-            }
-            let item = CoverageRecord::of(cert, &member)
-                .to_item()
-                .or_internal("encode coverage record")?;
-            requests.push(
-                WriteRequest::builder()
-                    .put_request(PutRequest::builder().set_item(Some(item)).build().or_internal("put")?)
-                    .build(),
-            );
-        }
-        db::batch_write(state, requests).await?;
+        let items = members::all(state, &app)
+            .await?
+            .iter()
+            .filter(|m| m.covered_until.is_none())
+            .map(|m| CoverageRecord::of(cert, m).to_item())
+            .collect::<anyhow::Result<Vec<_>>>()
+            .or_internal("encode coverage record")?;
+        db::batch_put(state, items).await?;
     }
     state
         .db
