@@ -28,6 +28,7 @@ import {
   pdfText,
   save,
   shot,
+  smsTo,
   waitSms,
   watchedPage,
   withWrongCheck,
@@ -845,3 +846,27 @@ test('16 the renewal passes the three reviews, invoice and payment; its certific
   assertClean(clerk, finance)
 })
 
+test('17 a forgotten password: 忘记密码 sends a code to the contact; the new password signs in', async () => {
+  const p = await page('forgot')
+  await p.goto(`${BASE}/login`)
+  await p.locator('[data-test=open-reset]').click()
+  const dialog = p.locator('.el-dialog', { hasText: '忘记密码' })
+  await dialog.locator('input[name=reset-login]').fill(state.account)
+  const earlier = new Set(await smsTo(unit.mobile))
+  await dialog.locator('[data-test=send-reset-code]').click()
+  await dialog.getByText(/\d+秒后重新发送/).waitFor()
+  const sms = await waitSms(unit.mobile, (m) => m.includes('验证码为') && !earlier.has(m))
+  const code = sms.match(/验证码为(\d{6})/)[1]
+  await dialog.locator('input[name=reset-code]').fill(code)
+  await dialog.locator('input[name=reset-password]').fill('Danwei2026@henan')
+  await dialog.locator('input[name=reset-confirm]').fill('Danwei2026@hena')
+  await dialog.locator('[data-test=reset]').click()
+  await dialog.getByText('两次输入的新密码不一致').waitFor()
+  await dialog.locator('input[name=reset-confirm]').fill('Danwei2026@henan')
+  await shot(p, '36-forgotten-password')
+  await dialog.locator('[data-test=reset]').click()
+  await p.getByText('密码已重置，原有登录已全部退出，请用新密码登录').waitFor()
+  await login(p, state.account, 'Danwei2026@henan')
+  await p.waitForURL('**/unit/applications')
+  assertClean(p)
+})

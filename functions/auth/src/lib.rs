@@ -21,6 +21,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(login))
         .routes(routes!(unlock_code))
         .routes(routes!(unlock))
+        .routes(routes!(reset_code))
+        .routes(routes!(reset_password))
         .merge(signed_in(
             OpenApiRouter::new()
                 .routes(routes!(logout))
@@ -102,6 +104,45 @@ async fn unlock(
 ) -> ApiResult<StatusCode> {
     let login = required_login(&req.login)?;
     auth::unlock(&state, &login, &req.code, &source).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// 忘记密码, step 1: a code to the mobile on record for the account (the answer is the same
+/// whether or not the account exists).
+#[utoipa::path(post, path = "/api/auth/password-reset-codes", tag = "auth", request_body = UnlockCodeRequest,
+    responses((status = 200, body = CodeSent), (status = 400, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
+async fn reset_code(
+    State(state): State<AppState>,
+    source: ClientAddress,
+    ApiJson(req): ApiJson<UnlockCodeRequest>,
+) -> ApiResult<Json<CodeSent>> {
+    let login = required_login(&req.login)?;
+    Ok(Json(auth::send_reset_code(&state, &login, &source).await?))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+struct PasswordReset {
+    #[schema(pattern = r"\S")]
+    login: String,
+    /// 6-digit SMS code
+    code: String,
+    new_password: String,
+}
+
+/// 忘记密码, step 2: the code sets a new password, lifts any lock and ends every session; the
+/// holder then signs in with it.
+#[utoipa::path(post, path = "/api/auth/password-reset", tag = "auth", request_body = PasswordReset,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn reset_password(
+    State(state): State<AppState>,
+    source: ClientAddress,
+    ApiJson(req): ApiJson<PasswordReset>,
+) -> ApiResult<StatusCode> {
+    let login = required_login(&req.login)?;
+    auth::reset_password(&state, &login, &req.code, &req.new_password, &source).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

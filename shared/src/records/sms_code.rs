@@ -30,6 +30,8 @@ pub enum CodePurpose {
     Unlock,
     /// 更换联系人: the new contact's mobile proves itself.
     ContactChange,
+    /// 忘记密码: like an unlock, the code is for a login and goes to the mobile on record.
+    PasswordReset,
 }
 
 impl CodePurpose {
@@ -38,6 +40,7 @@ impl CodePurpose {
             Self::Register => "register",
             Self::Unlock => "unlock",
             Self::ContactChange => "contact_change",
+            Self::PasswordReset => "password_reset",
         }
     }
 }
@@ -148,13 +151,15 @@ const DAILY_LIMIT: u32 = 10;
 const SOURCE_HOURLY_LIMIT: u32 = 30;
 pub const SYSTEM_DAILY_LIMIT: u32 = 3_000;
 
-/// Per number for a registration code; per login for an unlock code (whichever mobile it
-/// goes to, and whether or not the login exists).
+/// Per number for a registration code; per login for an unlock or reset code (whichever
+/// mobile it goes to, and whether or not the login exists).
 fn rate_key(purpose: CodePurpose, subject: &str) -> db::Item {
     let day = time::today_beijing().format("%Y%m%d");
     match purpose {
         CodePurpose::Register | CodePurpose::ContactChange => key(format!("SMSRATE#{subject}#{day}"), "RATE"),
-        CodePurpose::Unlock => key(format!("SMSRATE#unlock#{subject}#{day}"), "RATE"),
+        CodePurpose::Unlock | CodePurpose::PasswordReset => {
+            key(format!("SMSRATE#{}#{subject}#{day}", purpose.as_str()), "RATE")
+        }
     }
 }
 
@@ -286,7 +291,9 @@ async fn rate_refusal(state: &AppState, purpose: CodePurpose, subject: &str, now
         ApiError::too_many(
             "SMS_DAILY_LIMIT",
             match purpose {
-                CodePurpose::Unlock => format!("该账号今日获取验证码已达{DAILY_LIMIT}次，请明天再试"),
+                CodePurpose::Unlock | CodePurpose::PasswordReset => {
+                    format!("该账号今日获取验证码已达{DAILY_LIMIT}次，请明天再试")
+                }
                 CodePurpose::Register | CodePurpose::ContactChange => {
                     format!("该手机号今日获取验证码已达{DAILY_LIMIT}次，请明天再试")
                 }

@@ -164,6 +164,75 @@ pub async fn unlock(state: &AppState, login: &str, code: &str, source: &ClientAd
     Ok(())
 }
 
+/// 忘记密码, first step: a code to the mobile on record for `login`, answered the same whether
+/// or not the login exists (like 短信解锁).
+pub async fn send_reset_code(state: &AppState, login: &str, source: &ClientAddress) -> ApiResult<CodeSent> {
+    let to = match load_account(state, login).await? {
+        Some(account) if !account.disabled => mobile_on_record(state, &account).await?,
+        _ => None,
+    };
+    sms_code::send(state, CodePurpose::PasswordReset, login, to.as_ref(), source).await
+}
+
+/// 忘记密码: the right code sets a new password, lifts any login lock and ends every session of
+/// the account, in one transaction with the code's consumption; the holder then signs in anew.
+/// The new password is checked before the code, so a weak one costs no attempt.
+pub async fn reset_password(
+    state: &AppState,
+    login: &str,
+    code: &str,
+    new: &str,
+    source: &ClientAddress,
+) -> ApiResult<()> {
+    let account = load_account(state, login).await?.filter(|a| !a.disabled);
+    let mobile = match &account {
+        Some(account) => mobile_on_record(state, account).await?,
+        None => None,
+    };
+    password::check_new(new, login, mobile.as_ref().map(Mobile::as_str)).map_err(|r| ApiError::from_reason(&r))?;
+    let consume = sms_code::verify(state, CodePurpose::PasswordReset, login, code).await?;
+    // No code is ever sent for an unknown or disabled login: a lucky guess reads as a wrong one.
+    let Some(account) = account else {
+        return Err(ApiError::refused("CODE_WRONG", "验证码不正确"));
+    };
+    let hash = password::hash(new).or_internal("hash password")?;
+    let table = &*state.table;
+    let mut items = vec![
+        consume,
+        db::update_if(
+            table,
+            account_key(login),
+            "SET password_hash = :h, must_change_password = :f",
+            Some("password_hash = :old"),
+            &[],
+            &[
+                (":h", s(hash)),
+                (":f", AttributeValue::Bool(false)),
+                (":old", s(account.password_hash.clone())),
+            ],
+        )
+        .or_internal("build password reset")?,
+        trail::record(
+            table,
+            &account_pk(login),
+            login,
+            None,
+            "password_reset_by_sms",
+            "通过短信验证码重置密码",
+        )
+        .or_internal("build trail")?,
+    ];
+    items.extend(login_guard::unlock(table, login, source).or_internal("build unlock")?);
+    db::transact(state, items).await.on_cancel(|cancelled| {
+        if cancelled.failed_at(1) {
+            ApiError::conflict("PASSWORD_CHANGED_ELSEWHERE", "密码刚被修改，请重新获取验证码")
+        } else {
+            ApiError::conflict("CODE_USED", "验证码已被使用，请重新获取")
+        }
+    })?;
+    close_all_sessions(state, login).await
+}
+
 /// Changes the password, ends every session of the account and opens a new one.
 pub async fn change_password(state: &AppState, session: &Session, current: &str, new: &str) -> ApiResult<String> {
     let account = load_account(state, &session.login).await?.ok_or_else(not_signed_in)?;

@@ -1,3 +1,4 @@
+use aws_sdk_dynamodb::types::AttributeValue;
 use e2e::TestApp;
 use serde_json::json;
 use shared::records::account::Permission;
@@ -363,4 +364,97 @@ async fn a_wrong_password_says_how_many_tries_are_left_and_a_weak_new_password_i
             .await;
         assert_eq!((r.status, r.code()), (422, code), "{new}: {r:?}");
     }
+}
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_by_sms_code_and_every_session_ends() {
+    let app = TestApp::spawn().await;
+    let unit = e2e::UnitFixture::new("411103");
+    let (_, login, password) = app.approved_unit(&unit).await;
+    let (signed_in, elsewhere) = (app.browser(), app.browser());
+    for browser in [&signed_in, &elsewhere] {
+        let r = browser
+            .post("/api/auth/login", json!({ "login": login, "password": password }))
+            .await;
+        assert_eq!(r.status, 200, "{r:?}");
+    }
+
+    let forgetful = app.browser();
+    let before = app.sms_to(&unit.mobile).await.len();
+    let r = forgetful
+        .post("/api/auth/password-reset-codes", json!({ "login": login }))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let code = app.latest_code(&unit.mobile, before + 1).await;
+    let reset = |code: &str, new: &str| json!({ "login": login, "code": code, "new_password": new });
+    // A weak password is refused before the code is tried, so it costs no attempt.
+    let r = forgetful.post("/api/auth/password-reset", reset(&code, "Short1")).await;
+    assert_eq!((r.status, r.code()), (422, "PASSWORD_WEAK"), "{r:?}");
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let r = forgetful
+        .post("/api/auth/password-reset", reset(wrong, "Henan-Mutual-88"))
+        .await;
+    assert_eq!((r.status, r.code()), (422, "CODE_WRONG"), "{r:?}");
+    assert_eq!(r.body["message"], "验证码不正确，还可尝试4次", "{r:?}");
+    let r = forgetful
+        .post("/api/auth/password-reset", reset(&code, "Henan-Mutual-88"))
+        .await;
+    assert_eq!(r.status, 204, "{r:?}");
+    // Every session of the account has ended; the old password no longer opens it.
+    for browser in [&signed_in, &elsewhere] {
+        let r = browser.get("/api/auth/me").await;
+        assert_eq!(r.status, 401, "{r:?}");
+    }
+    let r = forgetful
+        .post("/api/auth/login", json!({ "login": login, "password": password }))
+        .await;
+    assert_eq!((r.status, r.code()), (401, "LOGIN_FAILED"), "{r:?}");
+    let r = forgetful
+        .post(
+            "/api/auth/login",
+            json!({ "login": login, "password": "Henan-Mutual-88" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["must_change_password"], false, "{r:?}");
+    // The code is spent.
+    let r = app
+        .browser()
+        .post("/api/auth/password-reset", reset(&code, "Another-Pass-99"))
+        .await;
+    assert_eq!((r.status, r.code()), (422, "CODE_NOT_SENT"), "{r:?}");
+    // The reset is in the account's trail.
+    let trail = app
+        .state
+        .db
+        .query()
+        .table_name(&*app.state.table)
+        .key_condition_expression("pk = :p AND begins_with(sk, :t)")
+        .expression_attribute_values(":p", AttributeValue::S(format!("ACCOUNT#{login}")))
+        .expression_attribute_values(":t", AttributeValue::S("TRAIL#".into()))
+        .send()
+        .await
+        .expect("trail");
+    assert!(
+        trail
+            .items()
+            .iter()
+            .any(|i| i.get("action").and_then(|v| v.as_s().ok()).map(String::as_str) == Some("password_reset_by_sms")),
+        "{trail:?}"
+    );
+
+    // An unknown login answers the same, sends nothing and resets nothing.
+    let sent_before = app.sms_to(&unit.mobile).await.len();
+    let r = forgetful
+        .post("/api/auth/password-reset-codes", json!({ "login": "nobody.here" }))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let r = forgetful
+        .post(
+            "/api/auth/password-reset",
+            json!({ "login": "nobody.here", "code": "123456", "new_password": "Henan-Mutual-88" }),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (422, "CODE_WRONG"), "{r:?}");
+    assert_eq!(app.sms_to(&unit.mobile).await.len(), sent_before);
 }
