@@ -472,6 +472,7 @@ impl UnitFixture {
             "union_credit_code": self.union_code,
             "region_code": "411103",
             "address": "漯河市郾城区黄河路100号",
+            "classified": "否",
             "contact_name": "王晓明",
             "contact_position": "办公室主任",
             "office_phone_area": "0395",

@@ -166,6 +166,7 @@ test('3 a unit registers: tree pickers, inline API errors, 2 MB check, SMS code 
   await p.locator('input[name=union_credit_code]').fill(unit.unionCode)
   await chooseCascader(p, p.locator('.el-form-item', { hasText: '省-市-区/县' }).locator('.el-cascader'), '郾城区')
   await p.locator('input[name=address]').fill('漯河市郾城区黄河路100号')
+  await p.locator('[data-test=classified]').getByText('否').click()
   await p.locator('input[name=contact_name]').fill('王晓明')
   await p.locator('input[name=contact_position]').fill('办公室主任')
   await p.locator('input[name=office_phone_area]').fill('0395')
@@ -362,6 +363,10 @@ test('8 ② head counts, ③ summary with the three tabs, 超龄证明, remarks 
   await clickButton(clerk, '下一步')
   await clerk.locator('[data-test=step-3]').waitFor()
   await clerk.getByText('参保活动信息').waitFor()
+  // ③ 基础信息 shows the 涉密单位 answer given at registration.
+  const classified = clerk.locator('.el-descriptions__label', { hasText: '涉密单位' })
+  await classified.waitFor()
+  assert.equal((await classified.locator('xpath=following-sibling::*[1]').textContent()).trim(), '否')
 
   await clerk.locator('.el-tabs__item', { hasText: '参保自核信息' }).click()
   await clerk.locator('[data-test=overage-warning]').waitFor()

@@ -26,6 +26,8 @@ pub struct BaseInfo {
     pub region_name: String,
     /// 地址详情
     pub address: String,
+    /// 涉密单位 (是/否); absent for units registered before it was asked
+    pub classified: Option<bool>,
     /// 联系人 (masked)
     pub contact_name: String,
     /// 办公电话
@@ -129,6 +131,7 @@ pub async fn detail_of(state: &AppState, app: Application) -> ApiResult<Applicat
         union_name: unit.union_name,
         region_name: unit.region_name,
         address: unit.address,
+        classified: unit.classified,
         contact_name: mask_name(&unit.contact.name),
         office_phone: unit.contact.office_phone.to_string(),
         mobile,

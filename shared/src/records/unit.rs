@@ -100,6 +100,9 @@ pub struct Unit {
     pub region_code: String,
     pub region_name: String,
     pub address: String,
+    /// 涉密单位 (是/否); `None` for units registered before the question was asked.
+    #[serde(default)]
+    pub classified: Option<bool>,
     pub contact: Contact,
     #[schema(ignore)]
     pub unit_license_key: String,

@@ -45,6 +45,8 @@ pub struct RegistrationForm {
     pub region_code: String,
     /// 单位地址
     pub address: String,
+    /// 涉密单位: 是 or 否
+    pub classified: String,
     #[serde(flatten)]
     pub contact: ContactForm,
     /// upload_id of the 单位证件 image
@@ -111,6 +113,14 @@ impl RegistrationForm {
             check.push("region_code", "REGION_INVALID", "请选择单位所在的省-市-区/县");
         }
         let address = required(&mut check, "address", "单位地址", &self.address, 200);
+        let classified = match self.classified.trim() {
+            "是" => Some(true),
+            "否" => Some(false),
+            _ => {
+                check.push("classified", "CLASSIFIED_REQUIRED", "请选择是否为涉密单位");
+                None
+            }
+        };
         let contact = self.contact.parse(&mut check);
         if self.unit_license_upload.trim().is_empty() {
             check.push("unit_license_upload", "UPLOAD_MISSING", "请上传单位证件图片");
@@ -135,6 +145,7 @@ impl RegistrationForm {
             region_code: region.to_owned(),
             region_name: reference::region_path_names(region).unwrap_or_default(),
             address: checked(address)?,
+            classified,
             contact: checked(contact)?,
             unit_license_key: String::new(),
             union_certificate_key: String::new(),

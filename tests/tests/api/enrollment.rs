@@ -342,6 +342,7 @@ async fn a_unit_creates_drafts_lists_them_newest_first_and_reads_the_summary() {
     assert_eq!(base["unit_name"], "漯河市郾城区应急管理局");
     assert_eq!(base["unit_nature"], "行政单位");
     assert_eq!(base["union_name"], "漯河市郾城区应急管理局工会");
+    assert_eq!(base["classified"], false, "{base}");
     assert_eq!(base["address"], "漯河市郾城区黄河路100号");
     assert_eq!(base["contact_name"], "王**");
     assert!(

@@ -211,6 +211,7 @@ async fn every_bad_field_is_reported_at_once_and_nothing_is_written() {
     form["office_phone_area"] = json!("395");
     form["agency_code"] = json!("HN");
     form["unit_name"] = json!("  ");
+    form["classified"] = json!("不清楚");
     let r = browser.post("/api/registrations", form).await;
     assert_eq!((r.status, r.code()), (422, "INVALID_FIELDS"), "{r:?}");
     assert_eq!(r.field_code("unit_code"), Some("CREDIT_CODE_CHECKSUM"));
@@ -221,6 +222,7 @@ async fn every_bad_field_is_reported_at_once_and_nothing_is_written() {
     assert_eq!(r.field_code("agency_code"), Some("AGENCY_INVALID"));
     assert_eq!(r.field_code("unit_name"), Some("REQUIRED"));
     assert_eq!(r.field_code("unit_license_upload"), Some("UPLOAD_MISSING"));
+    assert_eq!(r.field_code("classified"), Some("CLASSIFIED_REQUIRED"));
     for field in r.body["fields"].as_array().expect("fields") {
         let message = field["message"].as_str().expect("message");
         assert!(

@@ -66,3 +66,10 @@ export function fileSize(bytes: number): string {
 export function seq(page: number, size: number, index: number): number {
   return (page - 1) * size + index + 1
 }
+
+/** 是/否 for a yes-no answer; 未填写 where it was never asked (records from before the question). */
+export function yesNo(value: boolean | null | undefined): string {
+  if (value === true) return '是'
+  if (value === false) return '否'
+  return '未填写'
+}
