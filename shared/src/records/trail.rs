@@ -25,6 +25,25 @@ pub struct TrailEntry {
 }
 
 /// The trail item for `subject_pk` (e.g. `UNIT#…`), to include in the change's transaction.
+/// Longest 退回原因 or 不通过原因: it is kept in the trail and sent by SMS.
+pub const REASON_MAX_CHARS: usize = 200;
+
+/// The reason as stored and sent: trimmed, control characters dropped, 1 … 200 characters.
+pub fn clean_reason(raw: &str) -> ApiResult<String> {
+    let reason: String = raw.trim().chars().filter(|c| !c.is_control()).collect();
+    let len = reason.chars().count();
+    if len == 0 {
+        return Err(ApiError::refused("REASON_REQUIRED", "请填写退回原因"));
+    }
+    if len > REASON_MAX_CHARS {
+        return Err(ApiError::refused(
+            "REASON_TOO_LONG",
+            format!("退回原因不能超过{REASON_MAX_CHARS}字（当前{len}字）"),
+        ));
+    }
+    Ok(reason)
+}
+
 pub fn record(
     table: &str,
     subject_pk: &str,

@@ -25,13 +25,11 @@ use crate::records::coverage;
 use crate::records::members::{self, MemberFilter, MemberView};
 use crate::records::self_check::{self, SelfCheck};
 use crate::records::session::StaffUser;
-use crate::records::trail::{self, TrailEntry};
+use crate::records::trail::{self, REASON_MAX_CHARS, TrailEntry, clean_reason};
 use crate::records::transition::{Transition, Workflow};
 use crate::records::unit;
 use crate::reference;
 
-/// 退回原因
-pub const REASON_MAX_CHARS: usize = 200;
 const DOWNLOAD_SECONDS: u64 = 300;
 /// Who may open an application: any reviewer, and finance.
 pub const READERS: [Permission; 4] = [
@@ -509,22 +507,6 @@ pub async fn approve(state: &AppState, staff: &StaffUser, id: &str, req: &Approv
         status_label: next.label().to_owned(),
         due_fen: due.value(),
     })
-}
-
-/// The reason as stored and sent: trimmed, control characters dropped, 1 … 200 characters.
-pub fn clean_reason(raw: &str) -> ApiResult<String> {
-    let reason: String = raw.trim().chars().filter(|c| !c.is_control()).collect();
-    let len = reason.chars().count();
-    if len == 0 {
-        return Err(ApiError::refused("REASON_REQUIRED", "请填写退回原因"));
-    }
-    if len > REASON_MAX_CHARS {
-        return Err(ApiError::refused(
-            "REASON_TOO_LONG",
-            format!("退回原因不能超过{REASON_MAX_CHARS}字（当前{len}字）"),
-        ));
-    }
-    Ok(reason)
 }
 
 /// 退回 at `level`: back to draft for the unit to fix and submit again; the reason goes to
