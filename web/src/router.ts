@@ -35,6 +35,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'reviews/:level/:id', component: () => import('./views/staff/ReviewView.vue'), props: true },
       { path: 'payments', component: () => import('./views/staff/PaymentsView.vue') },
       { path: 'coverage', component: () => import('./views/staff/CoverageView.vue') },
+      { path: 'returns', component: () => import('./views/staff/ReturnsView.vue') },
       { path: 'contacts', component: () => import('./views/staff/ContactsView.vue') },
       { path: 'accounts', component: () => import('./views/staff/AccountsView.vue') },
       { path: 'activities', component: () => import('./views/staff/ActivitiesView.vue') },

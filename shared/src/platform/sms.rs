@@ -83,6 +83,11 @@ pub enum SmsText {
         approved_on: String,
     },
     /// Invoiced, money not yet confirmed on the 20th; 到账确认 runs before the 25th.
+    /// The agency returned a signed certificate scan.
+    SignedCopyRefused {
+        certificate_number: String,
+        reason: String,
+    },
     PaymentUnconfirmed {
         application_number: String,
     },
@@ -142,6 +147,15 @@ impl SmsText {
             } => format!(
                 "{PREFIX}您好！贵单位申请书{application_number}已于{approved_on}通过审核，尚未填写开票信息，请及时登录单位端在\"开票录入\"中填写费用信息并完成缴费。"
             ),
+            Self::SignedCopyRefused {
+                certificate_number,
+                reason,
+            } => {
+                let reason = sentence(reason);
+                format!(
+                    "{PREFIX}您好！贵单位回传的确认书（确认书号{certificate_number}）签字盖章扫描件被退回，原因：{reason}。请登录单位端在\"确认书打印\"中重新上传。"
+                )
+            }
             Self::PaymentUnconfirmed { application_number } => format!(
                 "{PREFIX}您好！贵单位申请书{application_number}的会费尚未确认到账，本月到账确认于25日前办理。如已缴费请联系所属经办机构核实，未缴费请尽快缴纳。"
             ),

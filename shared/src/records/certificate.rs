@@ -2,7 +2,9 @@
 //! printed by its unit, and verifiable by anyone holding its number and verification code.
 //!
 //! Stored as one item `CERT#<number>` / `CERT`, with `gsi2` = `UNITCERTS#<unit>` so a unit
-//! lists its own. Printed PDFs live in S3 under `certificates/<number>/<print-n>.pdf`.
+//! lists its own, and `gsi3` = `CERTRETURN#<回传状态>` sorted by agency path so an agency lists
+//! its subtree's by 回传状态. Printed PDFs live in S3 under `certificates/<number>/<print-n>.pdf`,
+//! signed scans under `certificates/<number>/signed/<uploaded-at>.pdf`.
 use chrono::{Months, NaiveDate};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -41,6 +43,75 @@ impl PrintStatus {
         match self {
             Self::NotPrinted => "未打印",
             Self::Printed => "已打印",
+        }
+    }
+}
+
+/// 回传状态 of the signed, stamped scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnStatus {
+    /// 未回传
+    NotReturned,
+    /// 待确认
+    Pending,
+    /// 已退回
+    Refused,
+    /// 已归档
+    Archived,
+}
+
+impl ReturnStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotReturned => "not_returned",
+            Self::Pending => "pending",
+            Self::Refused => "refused",
+            Self::Archived => "archived",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::NotReturned => "未回传",
+            Self::Pending => "待确认",
+            Self::Refused => "已退回",
+            Self::Archived => "已归档",
+        }
+    }
+
+    /// The agency's list of certificates in this state (index gsi3).
+    pub fn queue(self) -> String {
+        format!("CERTRETURN#{}", self.as_str())
+    }
+}
+
+/// The unit's signed, stamped scan of its certificate and what its agency made of it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignedCopy {
+    pub key: String,
+    pub size: u64,
+    pub uploaded_at: String,
+    pub uploaded_by: String,
+    #[serde(flatten)]
+    pub review: ScanReview,
+}
+
+/// The agency's decision on a signed scan.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "review", rename_all = "snake_case")]
+pub enum ScanReview {
+    Pending,
+    Refused { reason: String, by: String, at: String },
+    Archived { by: String, at: String },
+}
+
+impl SignedCopy {
+    pub fn status(&self) -> ReturnStatus {
+        match self.review {
+            ScanReview::Pending => ReturnStatus::Pending,
+            ScanReview::Refused { .. } => ReturnStatus::Refused,
+            ScanReview::Archived { .. } => ReturnStatus::Archived,
         }
     }
 }
@@ -93,6 +164,9 @@ pub struct Certificate {
     /// observation periods (their members print 执行, as they did).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observation_days: Option<u32>,
+    /// The signed scan returned by the unit, once uploaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_copy: Option<SignedCopy>,
 }
 
 /// Every certificate by the end of its cover (index gsi1), so the reminders read the few
@@ -120,7 +194,21 @@ impl Certificate {
         item.insert("gsi2sk".into(), s(format!("{}#{}", self.issued_at, self.number)));
         item.insert("gsi1pk".into(), s(ENDING_INDEX_KEY));
         item.insert("gsi1sk".into(), s(ending_sk(self.end_date, &self.number)));
+        item.insert("gsi3pk".into(), s(self.return_status().queue()));
+        item.insert("gsi3sk".into(), s(self.return_queue_sk()));
         Ok(item)
+    }
+
+    /// 回传状态
+    pub fn return_status(&self) -> ReturnStatus {
+        self.signed_copy
+            .as_ref()
+            .map_or(ReturnStatus::NotReturned, SignedCopy::status)
+    }
+
+    /// An agency reads its subtree's certificates, oldest issued first within each agency.
+    pub fn return_queue_sk(&self) -> String {
+        crate::records::application::queue_sk(&self.agency_code, &self.issued_at, &self.number)
     }
 
     /// A charged member's standing on this certificate (`renewed`: covered by the certificate
@@ -233,6 +321,41 @@ pub struct CertificateView {
     pub renews: Option<String>,
     /// This certificate's own renewal (the 续保 button); filled by the unit's list.
     pub renewal: Option<CertificateRenewal>,
+    /// 回传状态 of the signed scan
+    #[serde(flatten)]
+    pub signed_copy: SignedCopyView,
+}
+
+/// The 回传 part of a certificate row, for both sides.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SignedCopyView {
+    pub return_status: ReturnStatus,
+    /// 未回传 / 待确认 / 已退回 / 已归档
+    pub return_status_label: String,
+    pub uploaded_at: Option<String>,
+    /// Why the agency returned it (已退回 only)
+    pub refuse_reason: Option<String>,
+    /// When the agency archived or returned it
+    pub decided_at: Option<String>,
+}
+
+impl SignedCopyView {
+    pub fn of(cert: &Certificate) -> Self {
+        let status = cert.return_status();
+        let copy = cert.signed_copy.as_ref();
+        let (refuse_reason, decided_at) = match copy.map(|c| &c.review) {
+            Some(ScanReview::Refused { reason, at, .. }) => (Some(reason.clone()), Some(at.clone())),
+            Some(ScanReview::Archived { at, .. }) => (None, Some(at.clone())),
+            _ => (None, None),
+        };
+        Self {
+            return_status: status,
+            return_status_label: status.label().to_owned(),
+            uploaded_at: copy.map(|c| c.uploaded_at.clone()),
+            refuse_reason,
+            decided_at,
+        }
+    }
 }
 
 /// 续保 of one certificate as the list shows it.
@@ -268,6 +391,7 @@ impl From<&Certificate> for CertificateView {
             print_count: c.print_count,
             renews: c.renews.clone(),
             renewal: None,
+            signed_copy: SignedCopyView::of(c),
         }
     }
 }

@@ -16,4 +16,5 @@ pub mod registration;
 pub mod registration_review;
 pub mod reminders;
 pub mod review;
+pub mod signed_copy;
 pub mod sms_code;

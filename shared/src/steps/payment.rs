@@ -321,6 +321,7 @@ async fn issue(
         renews: app.renews.as_ref().map(|r| r.certificate_number.clone()),
         renewed_end: app.renews.as_ref().map(|r| r.end_date),
         observation_days: Some(app.observation_days),
+        signed_copy: None,
     };
     let table = &*state.table;
     let mut items = Transition::new(&app.id, ApplicationStatus::Invoiced, ApplicationStatus::Paid)

@@ -250,9 +250,10 @@ async fn payment_reminders(state: &AppState, today: NaiveDate) -> ApiResult<Vec<
 // ---------------------------------------------------------------------------------------------
 // Certificates issued before reminders and lookups: given their index key and history
 
-/// The migration's progress: where the scan stopped, and whether it went through.
+/// The migration's progress: where the scan stopped, and whether it went through. (Renamed
+/// when the 回传 key was added, so stacks that had finished the first pass scan once more.)
 fn migration_key() -> db::Item {
-    db::key("MIGRATION#certificate-ending-and-history", "MIGRATION")
+    db::key("MIGRATION#certificate-keys-and-history", "MIGRATION")
 }
 
 /// What one slice of the backfill did.
@@ -295,7 +296,7 @@ pub async fn backfill_certificates(state: &AppState, budget: std::time::Duration
             .db
             .scan()
             .table_name(&*state.table)
-            .filter_expression("sk = :cert AND attribute_not_exists(gsi1pk)")
+            .filter_expression("sk = :cert AND (attribute_not_exists(gsi1pk) OR attribute_not_exists(gsi3pk))")
             .expression_attribute_values(":cert", s("CERT"))
             .limit(500)
             .set_exclusive_start_key(start.clone())
@@ -303,8 +304,9 @@ pub async fn backfill_certificates(state: &AppState, budget: std::time::Duration
             .await
             .or_internal("scan for certificates")?;
         for item in page.items.unwrap_or_default() {
+            let has_history = item.contains_key("gsi1pk");
             let cert: Certificate = db::from_item(item).or_internal("decode certificate")?;
-            backfill_one(state, &cert).await?;
+            backfill_one(state, &cert, has_history).await?;
             report.certificates += 1;
         }
         start = page.last_evaluated_key;
@@ -332,8 +334,8 @@ pub async fn backfill_certificates(state: &AppState, budget: std::time::Duration
     }
 }
 
-async fn backfill_one(state: &AppState, cert: &Certificate) -> ApiResult<()> {
-    if let Some(app) = application::load(state, &cert.application_id).await? {
+async fn backfill_one(state: &AppState, cert: &Certificate, has_history: bool) -> ApiResult<()> {
+    if !has_history && let Some(app) = application::load(state, &cert.application_id).await? {
         let items = members::all(state, &app)
             .await?
             .iter()
@@ -348,10 +350,12 @@ async fn backfill_one(state: &AppState, cert: &Certificate) -> ApiResult<()> {
         .update_item()
         .table_name(&*state.table)
         .set_key(Some(cert_key(&cert.number)))
-        .update_expression("SET gsi1pk = :p, gsi1sk = :sk")
+        .update_expression("SET gsi1pk = :p, gsi1sk = :sk, gsi3pk = :rp, gsi3sk = :rsk")
         .condition_expression("attribute_exists(pk)")
         .expression_attribute_values(":p", s(ENDING_INDEX_KEY))
         .expression_attribute_values(":sk", s(ending_sk(cert.end_date, &cert.number)))
+        .expression_attribute_values(":rp", s(cert.return_status().queue()))
+        .expression_attribute_values(":rsk", s(cert.return_queue_sk()))
         .send()
         .await
         .or_internal("index certificate")?;

@@ -698,6 +698,7 @@ async fn put_coverage(app: &TestApp, id_number: &str, until: chrono::NaiveDate, 
         renews: None,
         renewed_end: None,
         observation_days: None,
+        signed_copy: None,
     };
     app.state
         .db

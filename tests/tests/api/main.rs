@@ -15,3 +15,4 @@ mod reminders;
 mod renewal;
 mod review;
 mod review_invoice;
+mod signed_copy;

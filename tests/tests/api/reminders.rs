@@ -193,7 +193,7 @@ async fn a_certificate_issued_before_the_index_and_history_is_backfilled_once_th
     db.update_item()
         .table_name(table)
         .set_key(Some(shared::records::certificate::cert_key(&number)))
-        .update_expression("REMOVE gsi1pk, gsi1sk")
+        .update_expression("REMOVE gsi1pk, gsi1sk, gsi3pk, gsi3sk")
         .send()
         .await
         .expect("strip key");
@@ -223,6 +223,14 @@ async fn a_certificate_issued_before_the_index_and_history_is_backfilled_once_th
     let lookup = || reviewer.get(&path);
     assert_eq!(lookup().await.body["coverages"].as_array().map(Vec::len), Some(0));
     assert_eq!(run(&app, at(end - Days::new(7), 10)).await, queued(0, 0));
+    let not_returned = || async {
+        let r = reviewer.get("/api/staff/certificates?return_status=not_returned").await;
+        assert_eq!(r.status, 200, "{r:?}");
+        r.body["items"]
+            .as_array()
+            .map(|rows| rows.iter().filter(|row| row["number"] == number.as_str()).count())
+    };
+    assert_eq!(not_returned().await, Some(0));
 
     let budget = std::time::Duration::from_secs(30);
     let first = reminders::backfill_certificates(&app.state, budget)
@@ -239,4 +247,6 @@ async fn a_certificate_issued_before_the_index_and_history_is_backfilled_once_th
     assert_eq!(rows.len(), 1, "{found:?}");
     assert_eq!(rows[0]["certificate_number"], number.as_str());
     assert_eq!(run(&app, at(end - Days::new(7), 10)).await, queued(1, 0));
+    // …and its agency lists it as 未回传.
+    assert_eq!(not_returned().await, Some(1));
 }

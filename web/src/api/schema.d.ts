@@ -618,6 +618,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 忘记密码, step 2: the code sets a new password, lifts any lock and ends every session; the
+         *     holder then signs in with it.
+         */
+        post: operations["reset_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password-reset-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 忘记密码, step 1: a code to the mobile on record for the account (the answer is the same
+         *     whether or not the account exists).
+         */
+        post: operations["reset_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/unlock": {
         parameters: {
             query?: never;
@@ -705,6 +745,41 @@ export interface paths {
          *     `GET /api/applications/{id}/imports/current`). Once per certificate.
          */
         post: operations["renew"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/certificates/{number}/signed-copy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The unit's own returned scan */
+        get: operations["open_signed_copy"];
+        /** 确认书回传, step 2: the uploaded scan goes to the agency (回传状态 待确认) */
+        put: operations["submit_signed_copy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/certificates/{number}/signed-copy-uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 确认书回传, step 1: a presigned PUT for the signed, stamped scan (PDF ≤ 10 MB) */
+        post: operations["signed_copy_ticket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1037,6 +1112,74 @@ export interface paths {
         get: operations["trail"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 确认书回传 (staff): the subtree's certificates in one 回传状态, a page at a time */
+        get: operations["staff_returns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/certificates/{number}/signed-copy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A unit's returned scan, for its agency (each opening is recorded) */
+        get: operations["staff_open_signed_copy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/certificates/{number}/signed-copy/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 确认归档 (初审 reviewers of the unit's agency) */
+        post: operations["archive_signed_copy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/certificates/{number}/signed-copy/refuse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 退回 with a reason (SMS to the unit's contact) */
+        post: operations["refuse_signed_copy"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1735,6 +1878,8 @@ export interface components {
             agency_name: string;
             /** @description 申请日期 (yyyy-mm-dd, Beijing) */
             applied_on: string;
+            /** @description 涉密单位 (是/否); absent for units registered before it was asked */
+            classified?: boolean | null;
             /** @description 联系人 (masked) */
             contact_name: string;
             /**
@@ -1775,7 +1920,7 @@ export interface components {
             window_label: string;
         };
         /** @description One row of 确认书打印. */
-        CertificateView: {
+        CertificateView: components["schemas"]["SignedCopyView"] & {
             /** @description 保障活动名称 */
             activity_name: string;
             application_id: string;
@@ -1940,7 +2085,7 @@ export interface components {
         };
         /** @description One page of a list read a page at a time. */
         CursorPage_CertificateView: {
-            items: {
+            items: (components["schemas"]["SignedCopyView"] & {
                 /** @description 保障活动名称 */
                 activity_name: string;
                 application_id: string;
@@ -1976,7 +2121,7 @@ export interface components {
                 renewal?: null | components["schemas"]["CertificateRenewal"];
                 /** @description 续保自: the certificate this one continues */
                 renews?: string | null;
-            }[];
+            })[];
             /** @description `cursor` of the next page; absent on the last page */
             next?: string | null;
             /**
@@ -2136,6 +2281,35 @@ export interface components {
                 unit_code: string;
                 unit_name: string;
             }[];
+            /** @description `cursor` of the next page; absent on the last page */
+            next?: string | null;
+            /**
+             * Format: int32
+             * @description Items before this page: 序号 of the first row is offset + 1
+             */
+            offset: number;
+            /** Format: int32 */
+            page_size: number;
+            /**
+             * Format: int32
+             * @description Items in the whole list, from counters kept as items are written; absent where none is
+             *     kept (a search)
+             */
+            total?: number | null;
+        };
+        /** @description One page of a list read a page at a time. */
+        CursorPage_ReturnRow: {
+            items: (components["schemas"]["SignedCopyView"] & {
+                activity_name: string;
+                /** @description 所属机构 (full path) */
+                agency_name: string;
+                application_number: string;
+                /** @description 确认书号 */
+                number: string;
+                /** @description 保单日期 (YYYY-MM-DD) */
+                policy_date: string;
+                unit_name: string;
+            })[];
             /** @description `cursor` of the next page; absent on the last page */
             next?: string | null;
             /**
@@ -2564,6 +2738,10 @@ export interface components {
             /** @description Whether the unit submitted the invoice data (nothing changes after that). */
             submitted: boolean;
         };
+        Link: {
+            /** @description Presigned GET (10 minutes), opens the PDF in the browser */
+            url: string;
+        };
         LoginRequest: {
             /**
              * @description 账号: the unit code for units, the login name for staff
@@ -2693,6 +2871,17 @@ export interface components {
         PasswordChange: {
             /** @default  */
             current_password: string;
+            /** @default  */
+            new_password: string;
+        };
+        PasswordReset: {
+            /**
+             * @description 6-digit SMS code
+             * @default
+             */
+            code: string;
+            /** @default  */
+            login: string;
             /** @default  */
             new_password: string;
         };
@@ -2834,6 +3023,11 @@ export interface components {
              */
             certificate_valid_until: string;
             /**
+             * @description 涉密单位: 是 or 否
+             * @default
+             */
+            classified: string;
+            /**
              * @description 办事处 (office code; only 1600 河南省办事处 is served)
              * @default
              */
@@ -2972,6 +3166,23 @@ export interface components {
              */
             reason: string;
         };
+        /** @description One row of the agency's 确认书回传 list. */
+        ReturnRow: components["schemas"]["SignedCopyView"] & {
+            activity_name: string;
+            /** @description 所属机构 (full path) */
+            agency_name: string;
+            application_number: string;
+            /** @description 确认书号 */
+            number: string;
+            /** @description 保单日期 (YYYY-MM-DD) */
+            policy_date: string;
+            unit_name: string;
+        };
+        /**
+         * @description 回传状态 of the signed, stamped scan.
+         * @enum {string}
+         */
+        ReturnStatus: "not_returned" | "pending" | "refused" | "archived";
         /** @description The outcome of a decision. */
         ReviewDecision: {
             /**
@@ -3031,6 +3242,31 @@ export interface components {
         };
         /** @enum {string} */
         Role: "unit" | "staff";
+        ScanDecision: {
+            /**
+             * @description 退回原因 (退回 only)
+             * @default
+             */
+            reason: string;
+            /**
+             * @description uploaded_at of the scan as listed: a newer upload is not decided unseen
+             * @default
+             */
+            uploaded_at: string;
+        };
+        ScanUploadRequest: {
+            /**
+             * @description application/pdf
+             * @default
+             */
+            content_type: string;
+            /**
+             * Format: int64
+             * @description Size in bytes (≤ 10 MB), checked again after the upload
+             * @default 0
+             */
+            size: number;
+        };
         /** @description 参保自核信息 of one application: the counts, and one page of findings. */
         SelfCheck: {
             /** @description 自核日期 */
@@ -3102,6 +3338,17 @@ export interface components {
          * @enum {string}
          */
         SelfCheckRule: "over_age" | "under_age";
+        /** @description The 回传 part of a certificate row, for both sides. */
+        SignedCopyView: {
+            /** @description When the agency archived or returned it */
+            decided_at?: string | null;
+            /** @description Why the agency returned it (已退回 only) */
+            refuse_reason?: string | null;
+            return_status: components["schemas"]["ReturnStatus"];
+            /** @description 未回传 / 待确认 / 已退回 / 已归档 */
+            return_status_label: string;
+            uploaded_at?: string | null;
+        };
         /** @description What a reviewer reads before deciding. */
         StaffApplicationView: {
             /** @description Base info and the activity table, as the unit saw them when submitting. */
@@ -3143,6 +3390,10 @@ export interface components {
             code: string;
             name: string;
         };
+        SubmitScan: {
+            /** @default  */
+            upload_id: string;
+        };
         Submitted: {
             id: string;
             status: components["schemas"]["RegistrationStatus"];
@@ -3168,6 +3419,8 @@ export interface components {
             agency_name: string;
             certificate_type: string;
             certificate_valid_until?: string | null;
+            /** @description 涉密单位 (是/否); `None` for units registered before the question was asked. */
+            classified?: boolean | null;
             contact: components["schemas"]["Contact"];
             decided_at?: string | null;
             decided_by?: string | null;
@@ -5469,6 +5722,114 @@ export interface operations {
             422: components["responses"]["Refused"];
         };
     };
+    reset_password: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 一次操作一个键 (8–64 characters: letters, digits, - and _) */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordReset"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reset_code: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 一次操作一个键 (8–64 characters: letters, digits, - and _) */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnlockCodeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodeSent"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: components["responses"]["InProgress"];
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: components["responses"]["Refused"];
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     unlock: {
         parameters: {
             query?: never;
@@ -5709,6 +6070,150 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    open_signed_copy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 确认书号 */
+                number: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Link"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["NotSignedIn"];
+            403: components["responses"]["Forbidden"];
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    submit_signed_copy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 确认书号 */
+                number: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubmitScan"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedCopyView"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["NotSignedIn"];
+            403: components["responses"]["Forbidden"];
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: components["responses"]["NotJson"];
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    signed_copy_ticket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 一次操作一个键 (8–64 characters: letters, digits, - and _) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description 确认书号 */
+                number: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScanUploadRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadTicket"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["NotSignedIn"];
+            403: components["responses"]["Forbidden"];
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: components["responses"]["NotJson"];
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6450,6 +6955,214 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    staff_returns: {
+        parameters: {
+            query?: {
+                /** @description 回传状态 (default pending, 待确认) */
+                return_status?: components["schemas"]["ReturnStatus"];
+                /** @description `next` of the page before (absent: the first page) */
+                cursor?: string;
+                /**
+                 * @description Rows per page; each list has its own default and maximum, and a larger size is taken
+                 *     as that maximum
+                 */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CursorPage_ReturnRow"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["NotSignedIn"];
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    staff_open_signed_copy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 确认书号 */
+                number: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Link"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["NotSignedIn"];
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    archive_signed_copy: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 一次操作一个键 (8–64 characters: letters, digits, - and _) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description 确认书号 */
+                number: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScanDecision"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReturnRow"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["NotSignedIn"];
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Refused"];
+        };
+    };
+    refuse_signed_copy: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 一次操作一个键 (8–64 characters: letters, digits, - and _) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description 确认书号 */
+                number: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScanDecision"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReturnRow"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["NotSignedIn"];
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: components["responses"]["NotJson"];
             422: {
                 headers: {
                     [name: string]: unknown;
