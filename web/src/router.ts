@@ -22,6 +22,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'invoices/:id', component: () => import('./views/unit/InvoiceView.vue'), props: true },
       { path: 'certificates', component: () => import('./views/unit/CertificatesView.vue') },
       { path: 'address-book', component: () => import('./views/unit/AddressBookView.vue') },
+      { path: 'profile', component: () => import('./views/unit/ProfileView.vue') },
     ],
   },
   {
@@ -37,6 +38,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'coverage', component: () => import('./views/staff/CoverageView.vue') },
       { path: 'returns', component: () => import('./views/staff/ReturnsView.vue') },
       { path: 'contacts', component: () => import('./views/staff/ContactsView.vue') },
+      { path: 'unit-details', component: () => import('./views/staff/DetailsChangesView.vue') },
       { path: 'accounts', component: () => import('./views/staff/AccountsView.vue') },
       { path: 'activities', component: () => import('./views/staff/ActivitiesView.vue') },
     ],

@@ -1,4 +1,5 @@
-//! 单位注册 (public): SMS code, image uploads, the registration form.
+//! 单位注册 (public): SMS code, image uploads, the registration form; and, signed in, 单位信息:
+//! the unit's details and its own correction of them (in force once its agency approves).
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -6,11 +7,15 @@ use serde::Deserialize;
 use shared::domain::Mobile;
 use shared::platform::error::{ApiError, ErrorBody};
 use shared::platform::http::{ApiJson, ClientAddress};
+use shared::platform::openapi::signed_in;
 use shared::platform::uploads::{self, UploadTicket};
+use shared::records::session::UnitUser;
 use shared::records::sms_code::CodePurpose;
 use shared::records::sms_code::CodeSent;
+use shared::records::unit::UnitDetailsForm;
 use shared::steps::registration::{self, RegistrationForm, Submitted};
 use shared::steps::sms_code;
+use shared::steps::unit_details::{self, UnitProfile};
 use shared::{ApiResult, AppState};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -21,6 +26,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(send_code))
         .routes(routes!(upload_ticket))
         .routes(routes!(register))
+        .merge(signed_in(OpenApiRouter::new().routes(routes!(profile, change_details))))
 }
 
 pub fn router(state: AppState) -> axum::Router {
@@ -92,4 +98,23 @@ async fn register(
     ApiJson(form): ApiJson<RegistrationForm>,
 ) -> ApiResult<(StatusCode, Json<Submitted>)> {
     Ok((StatusCode::CREATED, Json(registration::register(&state, form).await?)))
+}
+
+/// 单位信息: the unit's details in force, and its correction waiting for the agency
+#[utoipa::path(get, path = "/api/unit/profile", tag = "registration",
+    responses((status = 200, body = UnitProfile), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn profile(State(state): State<AppState>, unit: UnitUser) -> ApiResult<Json<UnitProfile>> {
+    Ok(Json(unit_details::profile(&state, &unit).await?))
+}
+
+/// 单位信息变更: the correction goes to the agency; the old details stay in force until approved
+#[utoipa::path(put, path = "/api/unit/profile", tag = "registration", request_body = UnitDetailsForm,
+    responses((status = 200, body = UnitProfile), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn change_details(
+    State(state): State<AppState>,
+    unit: UnitUser,
+    ApiJson(form): ApiJson<UnitDetailsForm>,
+) -> ApiResult<Json<UnitProfile>> {
+    Ok(Json(unit_details::request(&state, &unit, &form).await?))
 }

@@ -1,6 +1,7 @@
 //! 注册审核 (staff): list and open registrations in one's jurisdiction, approve into a unit
 //! account, reject with a reason, change an approved unit's contact person (asked by one
-//! reviewer with the new mobile's code, approved by another).
+//! reviewer with the new mobile's code, approved by another), and decide a unit's own correction
+//! of its details.
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -19,6 +20,7 @@ use shared::records::trail::{self, TrailEntry};
 use shared::records::unit::{Contact, ContactForm, PendingContact, RegistrationStatus};
 use shared::steps::contact_change;
 use shared::steps::registration_review::{self, Decision, RegistrationDetail, RegistrationFilter, RegistrationSummary};
+use shared::steps::unit_details::{self, DetailsChangeRow};
 use shared::{ApiResult, AppState};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -35,7 +37,10 @@ pub fn api() -> OpenApiRouter<AppState> {
             .routes(routes!(contact_code))
             .routes(routes!(request_contact_change))
             .routes(routes!(approve_contact_change))
-            .routes(routes!(reject_contact_change)),
+            .routes(routes!(reject_contact_change))
+            .routes(routes!(details_changes))
+            .routes(routes!(approve_details))
+            .routes(routes!(reject_details)),
     )
 }
 
@@ -229,5 +234,66 @@ async fn reject_contact_change(
 ) -> ApiResult<StatusCode> {
     staff.require(Permission::RegistrationReview)?;
     contact_change::reject(&state, &staff, &id, &req.reason).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// 单位信息变更审核: the corrections waiting in the caller's subtree, oldest first
+#[utoipa::path(get, path = "/api/staff/unit-details-changes", tag = "registration review", params(CursorQuery),
+    responses((status = 200, body = CursorPage<DetailsChangeRow>), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn details_changes(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiQuery(page): ApiQuery<CursorQuery>,
+) -> ApiResult<Json<CursorPage<DetailsChangeRow>>> {
+    let at = page.at(
+        registration_review::PAGE_SIZE_DEFAULT,
+        registration_review::PAGE_SIZE_MAX,
+    )?;
+    Ok(Json(unit_details::list_for_staff(&state, &staff, &at).await?))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+struct DetailsDecision {
+    /// requested_at of the correction as listed: a newer one is not decided unseen
+    requested_at: String,
+    /// 驳回原因 (驳回 only)
+    reason: String,
+}
+
+/// 单位信息变更: 审核通过 (the new details take effect; SMS to the unit)
+#[utoipa::path(post, path = "/api/staff/units/{id}/details/approve", tag = "registration review",
+    params(("id" = String, Path, description = "unit id")), request_body = DetailsDecision,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn approve_details(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<DetailsDecision>,
+) -> ApiResult<StatusCode> {
+    unit_details::decide(&state, &staff, &id, &req.requested_at, unit_details::Decision::Approve).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// 单位信息变更: 驳回 with a reason (the old details stay; SMS to the unit)
+#[utoipa::path(post, path = "/api/staff/units/{id}/details/reject", tag = "registration review",
+    params(("id" = String, Path, description = "unit id")), request_body = DetailsDecision,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn reject_details(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<DetailsDecision>,
+) -> ApiResult<StatusCode> {
+    unit_details::decide(
+        &state,
+        &staff,
+        &id,
+        &req.requested_at,
+        unit_details::Decision::Reject(req.reason),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

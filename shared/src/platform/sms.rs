@@ -83,6 +83,12 @@ pub enum SmsText {
         approved_on: String,
     },
     /// Invoiced, money not yet confirmed on the 20th; 到账确认 runs before the 25th.
+    /// The agency approved the unit's correction of its details.
+    DetailsChangeApproved,
+    /// … or refused it.
+    DetailsChangeRejected {
+        reason: String,
+    },
     /// The agency returned a signed certificate scan.
     SignedCopyRefused {
         certificate_number: String,
@@ -147,6 +153,15 @@ impl SmsText {
             } => format!(
                 "{PREFIX}您好！贵单位申请书{application_number}已于{approved_on}通过审核，尚未填写开票信息，请及时登录单位端在\"开票录入\"中填写费用信息并完成缴费。"
             ),
+            Self::DetailsChangeApproved => {
+                format!("{PREFIX}您好！贵单位提交的单位信息变更已通过审核，变更后的信息已生效。")
+            }
+            Self::DetailsChangeRejected { reason } => {
+                let reason = sentence(reason);
+                format!(
+                    "{PREFIX}您好！贵单位提交的单位信息变更未通过审核，原因：{reason}。原信息继续有效，如需变更请登录单位端重新提交。"
+                )
+            }
             Self::SignedCopyRefused {
                 certificate_number,
                 reason,

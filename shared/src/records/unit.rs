@@ -122,6 +122,11 @@ pub struct Unit {
     #[serde(default, skip_serializing)]
     #[schema(ignore)]
     pub pending_contact_person: Option<String>,
+    /// The unit's own correction of its details, waiting for its agency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_details: Option<PendingDetails>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details_refused: Option<DetailsRefusal>,
 }
 
 /// 更换联系人 asked for by one reviewer; it takes effect when another approves it.
@@ -154,6 +159,19 @@ fn queue_sk(unit: &Unit) -> String {
 }
 
 impl Unit {
+    /// The details in force (None while 涉密单位 was never answered).
+    pub fn details(&self) -> Option<UnitDetails> {
+        Some(UnitDetails {
+            unit_name: self.unit_name.clone(),
+            unit_nature: self.unit_nature.clone(),
+            union_name: self.union_name.clone(),
+            region_code: self.region_code.clone(),
+            region_name: self.region_name.clone(),
+            address: self.address.clone(),
+            classified: self.classified?,
+        })
+    }
+
     pub fn to_item(&self) -> anyhow::Result<db::Item> {
         let mut item = db::to_item(self)?;
         item.extend(unit_key(&self.id));
@@ -214,6 +232,89 @@ pub fn required(check: &mut FieldCheck, field: &str, label: &str, value: &str, m
         Some(value.to_owned())
     }
 }
+
+/// The details a unit may correct itself, subject to its agency's review: not its codes (they
+/// are who it is), its agency (that moves its files) nor its contact (a change of its own).
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct UnitDetailsForm {
+    pub unit_name: String,
+    /// 单位性质
+    pub unit_nature: String,
+    /// 单位工会
+    pub union_name: String,
+    /// 省-市-区/县 (county-level division code)
+    pub region_code: String,
+    /// 单位地址
+    pub address: String,
+    /// 涉密单位: 是 or 否
+    pub classified: String,
+}
+
+/// Unit details that passed every rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UnitDetails {
+    pub unit_name: String,
+    pub unit_nature: String,
+    pub union_name: String,
+    pub region_code: String,
+    /// 河南省漯河市郾城区
+    pub region_name: String,
+    pub address: String,
+    /// 涉密单位
+    pub classified: bool,
+}
+
+impl UnitDetailsForm {
+    pub fn parse(&self, check: &mut FieldCheck) -> Option<UnitDetails> {
+        let unit_name = required(check, "unit_name", "单位名称", &self.unit_name, 100);
+        let nature = self.unit_nature.trim();
+        if !reference::is_unit_nature(nature) {
+            check.push("unit_nature", "UNIT_NATURE_INVALID", "请选择单位性质");
+        }
+        let union_name = required(check, "union_name", "单位工会名称", &self.union_name, 100);
+        let region = self.region_code.trim();
+        if !reference::is_county_level(region) {
+            check.push("region_code", "REGION_INVALID", "请选择单位所在的省-市-区/县");
+        }
+        let address = required(check, "address", "单位地址", &self.address, 200);
+        let classified = match self.classified.trim() {
+            "是" => Some(true),
+            "否" => Some(false),
+            _ => {
+                check.push("classified", "CLASSIFIED_REQUIRED", "请选择是否为涉密单位");
+                None
+            }
+        };
+        Some(UnitDetails {
+            unit_name: unit_name?,
+            unit_nature: reference::is_unit_nature(nature).then(|| nature.to_owned())?,
+            union_name: union_name?,
+            region_code: reference::is_county_level(region).then(|| region.to_owned())?,
+            region_name: reference::region_path_names(region).unwrap_or_default(),
+            address: address?,
+            classified: classified?,
+        })
+    }
+}
+
+/// A unit's own correction of its details, in force once its agency approves it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PendingDetails {
+    pub details: UnitDetails,
+    pub requested_by: String,
+    pub requested_at: String,
+}
+
+/// Why the agency refused the unit's last correction (until the next one).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DetailsRefusal {
+    pub reason: String,
+    pub refused_at: String,
+}
+
+/// The agency's queue of corrections waiting for review (index gsi3, by agency path).
+pub const DETAILS_QUEUE: &str = "UNITDETAILS#pending";
 
 impl ContactForm {
     pub fn parse(&self, check: &mut FieldCheck) -> Option<Contact> {

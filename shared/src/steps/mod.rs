@@ -18,3 +18,4 @@ pub mod reminders;
 pub mod review;
 pub mod signed_copy;
 pub mod sms_code;
+pub mod unit_details;

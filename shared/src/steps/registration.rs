@@ -12,7 +12,7 @@ use crate::platform::time;
 use crate::platform::uploads::{self, FileKind, Inspected};
 use crate::records::sms_code::{self, CodePurpose};
 use crate::records::trail;
-use crate::records::unit::{ContactForm, RegistrationStatus, Unit, required, taken, unique_key, unit_pk};
+use crate::records::unit::{ContactForm, RegistrationStatus, Unit, UnitDetailsForm, taken, unique_key, unit_pk};
 use crate::reference;
 
 pub const IMAGE_MAX_BYTES: u64 = 2 * 1024 * 1024;
@@ -28,25 +28,16 @@ pub struct RegistrationForm {
     pub office_code: String,
     /// 所属机构 (agency tree code)
     pub agency_code: String,
-    pub unit_name: String,
-    /// 单位性质
-    pub unit_nature: String,
     /// 单位证件类型
     pub certificate_type: String,
     /// 证件有效期 (yyyy-mm-dd; empty = 长期)
     pub certificate_valid_until: String,
     /// 单位代码 (统一社会信用代码)
     pub unit_code: String,
-    /// 单位工会
-    pub union_name: String,
     /// 工会信用代码
     pub union_credit_code: String,
-    /// 省-市-区/县 (county-level division code)
-    pub region_code: String,
-    /// 单位地址
-    pub address: String,
-    /// 涉密单位: 是 or 否
-    pub classified: String,
+    #[serde(flatten)]
+    pub details: UnitDetailsForm,
     #[serde(flatten)]
     pub contact: ContactForm,
     /// upload_id of the 单位证件 image
@@ -76,10 +67,7 @@ impl RegistrationForm {
                 "请在“所属机构”中选择具体的经办机构（如“漯河市”下的“郾城区”）",
             );
         }
-        let unit_name = required(&mut check, "unit_name", "单位名称", &self.unit_name, 100);
-        if !reference::is_unit_nature(self.unit_nature.trim()) {
-            check.push("unit_nature", "UNIT_NATURE_INVALID", "请选择单位性质");
-        }
+        let details = self.details.parse(&mut check);
         if !reference::is_unit_certificate_type(self.certificate_type.trim()) {
             check.push("certificate_type", "CERTIFICATE_TYPE_INVALID", "请选择单位证件类型");
         }
@@ -106,21 +94,7 @@ impl RegistrationForm {
             },
         };
         let unit_code = check.take("unit_code", CreditCode::parse(&self.unit_code));
-        let union_name = required(&mut check, "union_name", "单位工会名称", &self.union_name, 100);
         let union_code = check.take("union_credit_code", CreditCode::parse(&self.union_credit_code));
-        let region = self.region_code.trim();
-        if !reference::is_county_level(region) {
-            check.push("region_code", "REGION_INVALID", "请选择单位所在的省-市-区/县");
-        }
-        let address = required(&mut check, "address", "单位地址", &self.address, 200);
-        let classified = match self.classified.trim() {
-            "是" => Some(true),
-            "否" => Some(false),
-            _ => {
-                check.push("classified", "CLASSIFIED_REQUIRED", "请选择是否为涉密单位");
-                None
-            }
-        };
         let contact = self.contact.parse(&mut check);
         if self.unit_license_upload.trim().is_empty() {
             check.push("unit_license_upload", "UPLOAD_MISSING", "请上传单位证件图片");
@@ -129,23 +103,24 @@ impl RegistrationForm {
             check.push("union_certificate_upload", "UPLOAD_MISSING", "请上传工会法人资格证图片");
         }
         check.finish()?;
+        let details = checked(details)?;
         Ok(Unit {
             id: id.to_owned(),
             status: RegistrationStatus::Pending,
             office_code: self.office_code.trim().to_owned(),
             agency_code: agency.to_owned(),
             agency_name: reference::full_name(agency).unwrap_or_default(),
-            unit_name: checked(unit_name)?,
-            unit_nature: self.unit_nature.trim().to_owned(),
+            unit_name: details.unit_name,
+            unit_nature: details.unit_nature,
             certificate_type: self.certificate_type.trim().to_owned(),
             certificate_valid_until: valid_until,
             unit_code: checked(unit_code)?,
-            union_name: checked(union_name)?,
+            union_name: details.union_name,
             union_credit_code: checked(union_code)?,
-            region_code: region.to_owned(),
-            region_name: reference::region_path_names(region).unwrap_or_default(),
-            address: checked(address)?,
-            classified,
+            region_code: details.region_code,
+            region_name: details.region_name,
+            address: details.address,
+            classified: Some(details.classified),
             contact: checked(contact)?,
             unit_license_key: String::new(),
             union_certificate_key: String::new(),
@@ -156,6 +131,8 @@ impl RegistrationForm {
             account: None,
             pending_contact: None,
             pending_contact_person: None,
+            pending_details: None,
+            details_refused: None,
         })
     }
 }

@@ -16,3 +16,4 @@ mod renewal;
 mod review;
 mod review_invoice;
 mod signed_copy;
+mod unit_details;

@@ -1331,6 +1331,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/staff/unit-details-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 单位信息变更审核: the corrections waiting in the caller's subtree, oldest first */
+        get: operations["details_changes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/staff/units/{id}/contact": {
         parameters: {
             query?: never;
@@ -1402,6 +1419,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/staff/units/{id}/details/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 单位信息变更: 审核通过 (the new details take effect; SMS to the unit) */
+        post: operations["approve_details"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/units/{id}/details/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 单位信息变更: 驳回 with a reason (the old details stay; SMS to the unit) */
+        post: operations["reject_details"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/templates/members": {
         parameters: {
             query?: never;
@@ -1429,6 +1480,24 @@ export interface paths {
         /** 超龄人员在职证明 template (PDF, no login: a blank form) */
         get: operations["overage_template"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/unit/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 单位信息: the unit's details in force, and its correction waiting for the agency */
+        get: operations["profile"];
+        /** 单位信息变更: the correction goes to the agency; the old details stay in force until approved */
+        put: operations["change_details"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2139,6 +2208,32 @@ export interface components {
             total?: number | null;
         };
         /** @description One page of a list read a page at a time. */
+        CursorPage_DetailsChangeRow: {
+            items: {
+                agency_name: string;
+                changes: components["schemas"]["FieldChange"][];
+                requested_at: string;
+                unit_code: string;
+                unit_id: string;
+                unit_name: string;
+            }[];
+            /** @description `cursor` of the next page; absent on the last page */
+            next?: string | null;
+            /**
+             * Format: int32
+             * @description Items before this page: 序号 of the first row is offset + 1
+             */
+            offset: number;
+            /** Format: int32 */
+            page_size: number;
+            /**
+             * Format: int32
+             * @description Items in the whole list, from counters kept as items are written; absent where none is
+             *     kept (a search)
+             */
+            total?: number | null;
+        };
+        /** @description One page of a list read a page at a time. */
         CursorPage_ImportBatch: {
             items: {
                 /** Format: int32 */
@@ -2445,6 +2540,32 @@ export interface components {
             id: string;
             status: components["schemas"]["RegistrationStatus"];
         };
+        /** @description One row of 单位信息变更审核. */
+        DetailsChangeRow: {
+            agency_name: string;
+            changes: components["schemas"]["FieldChange"][];
+            requested_at: string;
+            unit_code: string;
+            unit_id: string;
+            unit_name: string;
+        };
+        DetailsDecision: {
+            /**
+             * @description 驳回原因 (驳回 only)
+             * @default
+             */
+            reason: string;
+            /**
+             * @description requested_at of the correction as listed: a newer one is not decided unseen
+             * @default
+             */
+            requested_at: string;
+        };
+        /** @description Why the agency refused the unit's last correction (until the next one). */
+        DetailsRefusal: {
+            reason: string;
+            refused_at: string;
+        };
         DownloadLink: {
             file_name: string;
             url: string;
@@ -2485,6 +2606,13 @@ export interface components {
              * @description 总保费
              */
             total_fen: number;
+        };
+        /** @description One field as it is and as the unit asks it to be. */
+        FieldChange: {
+            after: string;
+            before: string;
+            /** @description 单位名称, 单位性质, … */
+            label: string;
         };
         /** @description One refused form field. */
         FieldError: {
@@ -2958,6 +3086,12 @@ export interface components {
             requested_at: string;
             requested_by: string;
         };
+        /** @description A unit's own correction of its details, in force once its agency approves it. */
+        PendingDetails: {
+            details: components["schemas"]["UnitDetails"];
+            requested_at: string;
+            requested_by: string;
+        };
         /**
          * @description What a staff account may do; each review level is its own permission.
          * @enum {string}
@@ -3001,12 +3135,7 @@ export interface components {
          * @description The registration form as the browser sends it: every field a string, so that a missing
          *     field is reported in Chinese next to the field rather than as a JSON error.
          */
-        RegistrationForm: components["schemas"]["ContactForm"] & {
-            /**
-             * @description 单位地址
-             * @default
-             */
-            address: string;
+        RegistrationForm: components["schemas"]["UnitDetailsForm"] & components["schemas"]["ContactForm"] & {
             /**
              * @description 所属机构 (agency tree code)
              * @default
@@ -3023,20 +3152,10 @@ export interface components {
              */
             certificate_valid_until: string;
             /**
-             * @description 涉密单位: 是 or 否
-             * @default
-             */
-            classified: string;
-            /**
              * @description 办事处 (office code; only 1600 河南省办事处 is served)
              * @default
              */
             office_code: string;
-            /**
-             * @description 省-市-区/县 (county-level division code)
-             * @default
-             */
-            region_code: string;
             /**
              * @description 短信验证码
              * @default
@@ -3053,11 +3172,6 @@ export interface components {
              */
             union_credit_code: string;
             /**
-             * @description 单位工会
-             * @default
-             */
-            union_name: string;
-            /**
              * @description 单位代码 (统一社会信用代码)
              * @default
              */
@@ -3067,13 +3181,6 @@ export interface components {
              * @default
              */
             unit_license_upload: string;
-            /** @default  */
-            unit_name: string;
-            /**
-             * @description 单位性质
-             * @default
-             */
-            unit_nature: string;
         };
         /** @enum {string} */
         RegistrationStatus: "pending" | "approved" | "rejected";
@@ -3424,14 +3531,83 @@ export interface components {
             contact: components["schemas"]["Contact"];
             decided_at?: string | null;
             decided_by?: string | null;
+            details_refused?: null | components["schemas"]["DetailsRefusal"];
             id: string;
             office_code: string;
             pending_contact?: null | components["schemas"]["PendingContact"];
+            pending_details?: null | components["schemas"]["PendingDetails"];
             region_code: string;
             region_name: string;
             reject_reason?: string | null;
             status: components["schemas"]["RegistrationStatus"];
             submitted_at: string;
+            union_credit_code: string;
+            union_name: string;
+            unit_code: string;
+            unit_name: string;
+            unit_nature: string;
+        };
+        /** @description Unit details that passed every rule. */
+        UnitDetails: {
+            address: string;
+            /** @description 涉密单位 */
+            classified: boolean;
+            region_code: string;
+            /** @description 河南省漯河市郾城区 */
+            region_name: string;
+            union_name: string;
+            unit_name: string;
+            unit_nature: string;
+        };
+        /**
+         * @description The details a unit may correct itself, subject to its agency's review: not its codes (they
+         *     are who it is), its agency (that moves its files) nor its contact (a change of its own).
+         */
+        UnitDetailsForm: {
+            /**
+             * @description 单位地址
+             * @default
+             */
+            address: string;
+            /**
+             * @description 涉密单位: 是 or 否
+             * @default
+             */
+            classified: string;
+            /**
+             * @description 省-市-区/县 (county-level division code)
+             * @default
+             */
+            region_code: string;
+            /**
+             * @description 单位工会
+             * @default
+             */
+            union_name: string;
+            /** @default  */
+            unit_name: string;
+            /**
+             * @description 单位性质
+             * @default
+             */
+            unit_nature: string;
+        };
+        /** @description What 单位信息 shows the unit. */
+        UnitProfile: {
+            address: string;
+            /** @description 所属机构 (full path) */
+            agency_name: string;
+            /** @description 涉密单位; absent if never answered */
+            classified?: boolean | null;
+            contact_mobile: string;
+            /** @description 联系人 (masked; changed through the agency) */
+            contact_name: string;
+            /** @description The correction waiting for the agency, field by field */
+            pending?: components["schemas"]["FieldChange"][] | null;
+            pending_since?: string | null;
+            refused?: null | components["schemas"]["DetailsRefusal"];
+            region_code: string;
+            region_name: string;
             union_credit_code: string;
             union_name: string;
             unit_code: string;
@@ -7546,6 +7722,51 @@ export interface operations {
             };
         };
     };
+    details_changes: {
+        parameters: {
+            query?: {
+                /** @description `next` of the page before (absent: the first page) */
+                cursor?: string;
+                /**
+                 * @description Rows per page; each list has its own default and maximum, and a larger size is taken
+                 *     as that maximum
+                 */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CursorPage_DetailsChangeRow"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["NotSignedIn"];
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     request_contact_change: {
         parameters: {
             query?: never;
@@ -7828,6 +8049,123 @@ export interface operations {
             422: components["responses"]["Refused"];
         };
     };
+    approve_details: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 一次操作一个键 (8–64 characters: letters, digits, - and _) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description unit id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DetailsDecision"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["NotSignedIn"];
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Refused"];
+        };
+    };
+    reject_details: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 一次操作一个键 (8–64 characters: letters, digits, - and _) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description unit id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DetailsDecision"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["NotSignedIn"];
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: components["responses"]["NotJson"];
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     template: {
         parameters: {
             query?: never;
@@ -7862,6 +8200,91 @@ export interface operations {
                 };
                 content: {
                     "application/pdf": unknown;
+                };
+            };
+        };
+    };
+    profile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnitProfile"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    change_details: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnitDetailsForm"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnitProfile"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: components["responses"]["NotJson"];
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

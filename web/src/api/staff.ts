@@ -6,6 +6,7 @@ import type {
   Contact,
   ContactForm,
   Decision,
+  DetailsChangeRow,
   NewStaff,
   CursorPage,
   PendingContact,
@@ -55,3 +56,11 @@ export const updateActivity = (code: string, form: ActivityForm) =>
   put<Activity>(`/api/admin/activities/${encodeURIComponent(code)}`, form)
 export const activityHistory = (code: string, cursor: string | undefined, page_size: number) =>
   get<CursorPage<TrailEntry>>(`/api/admin/activities/${encodeURIComponent(code)}/history${qs({ cursor, page_size })}`)
+
+// 单位信息变更审核: a unit's own correction of its details, approved or rejected (SMS either way).
+export const detailsChanges = (cursor: string | undefined, page_size: number) =>
+  get<CursorPage<DetailsChangeRow>>(`/api/staff/unit-details-changes${qs({ cursor, page_size })}`)
+export const approveDetails = (unitId: string, requested_at: string) =>
+  post<void>(`/api/staff/units/${unitId}/details/approve`, { requested_at })
+export const rejectDetails = (unitId: string, requested_at: string, reason: string) =>
+  post<void>(`/api/staff/units/${unitId}/details/reject`, { requested_at, reason })
