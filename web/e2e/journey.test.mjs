@@ -594,10 +594,22 @@ test('11 初审 passes, 复审 returns with a reason, the unit resubmits, 复审
   assertClean(l1, l2, l3, clerk)
 })
 
-test('12 invoice entry covers the amount due and is submitted', async () => {
-  await clerk.locator('.el-menu-item', { hasText: '开票录入' }).click()
-  await clerk.waitForURL('**/unit/invoices')
-  await clerk.locator('.el-table__row', { hasText: state.appNumber }).getByRole('button', { name: '处理' }).click()
+test('12 the admin sets the office account; the unit is told how to pay, enters the invoice data and submits', async () => {
+  await admin.locator('.el-menu-item', { hasText: '收款账户' }).click()
+  await admin.waitForURL('**/staff/payment-account')
+  await admin.locator('input[name=account_name]').fill('中国职工保险互助会河南省办事处')
+  await admin.locator('input[name=bank]').fill('中国工商银行郑州市花园路支行')
+  await admin.locator('input[name=account_number]').fill('1702 0200 0900 0123 456')
+  await admin.locator('[data-test=save-payee]').click()
+  await admin.locator('[data-test=payee-notice]').waitFor()
+  await shot(admin, '26a-payment-account')
+
+  // The approved application offers 去开票 in the unit's list.
+  await clerk.locator('.el-menu-item', { hasText: '参保录入' }).click()
+  await clerk.waitForURL('**/unit/applications')
+  await clickButton(clerk, '查询')
+  await clerk.locator('.el-table__row', { hasText: state.appNumber }).locator('[data-test=go-invoice]', { hasText: '去开票' }).click()
+  await clerk.waitForURL('**/unit/invoices/*')
   const remaining = (yuan) => clerk.locator('[data-test=invoice-progress] [data-test=remaining]', { hasText: new RegExp(`^${yuan}$`) })
   await remaining(state.dueYuan).waitFor()
   const titleOf = (yuan) => `${unit.name}（${yuan}）`
@@ -644,6 +656,12 @@ test('12 invoice entry covers the amount due and is submitted', async () => {
   await clerk.locator('[data-test=invoice-progress] [data-test=remaining]', { hasText: /^0\.00$/ }).waitFor()
   await clerk.locator('[data-test=submit-invoice]').click()
   await clerk.getByText('已提交，待到账确认').waitFor()
+  // 缴费说明: the account, the amount, the batch number for the remark, the deadline.
+  const pay = clerk.locator('[data-test=payment-instructions]')
+  await pay.locator('[data-test=payee]').getByText('1702020009000123456').waitFor()
+  await pay.locator('[data-test=pay-amount]', { hasText: state.dueYuan }).waitFor()
+  await pay.locator('[data-test=pay-remark]').getByText(/S\d{18}/).waitFor()
+  await pay.locator('[data-test=pay-deadline]').getByText(/\d{4}-\d{2}-25/).waitFor()
   await shot(clerk, '28-invoice-submitted')
   assertClean(clerk)
 })
@@ -657,6 +675,9 @@ test('13 finance confirms the payment', async () => {
   const row = finance.locator('[data-test=payments] .el-table__row', { hasText: state.appNumber })
   await row.getByText(state.dueYuan).first().waitFor()
   await row.getByRole('button', { name: '到账确认' }).click()
+  // The entries to match the transfer against: 批次号 and 抬头.
+  await finance.locator('[data-test=payment-entries]').getByText(/^S\d{18}$/).waitFor()
+  await finance.locator('[data-test=payment-entries]').getByText(`${unit.name}工会委员会`).waitFor()
   await finance.locator('input[name=reference]').fill('HNBANK20250225001')
   await shot(finance, '29-payment-confirm')
   await finance.locator('[data-test=confirm-payment]').click()

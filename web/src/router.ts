@@ -41,6 +41,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'unit-details', component: () => import('./views/staff/DetailsChangesView.vue') },
       { path: 'accounts', component: () => import('./views/staff/AccountsView.vue') },
       { path: 'activities', component: () => import('./views/staff/ActivitiesView.vue') },
+      { path: 'payment-account', component: () => import('./views/staff/PaymentAccountView.vue') },
     ],
   },
   { path: '/:rest(.*)*', redirect: '/login' },

@@ -1,5 +1,5 @@
 //! Administration: staff accounts bound to a node of the agency tree, and the activity
-//! catalogue (保障活动目录) maintained by the province office.
+//! catalogue (保障活动目录) and the office's 收款账户, maintained by the province office.
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -7,7 +7,9 @@ use shared::platform::cursor::{CursorPage, CursorQuery};
 use shared::platform::error::ErrorBody;
 use shared::platform::http::{ApiJson, ApiPath, ApiQuery};
 use shared::platform::openapi::signed_in;
+use shared::records::account::Permission;
 use shared::records::catalogue::{self, Activity, ActivityForm};
+use shared::records::payment_account::{PaymentAccount, PaymentAccountForm};
 use shared::records::session::StaffUser;
 use shared::records::trail::{self, TrailEntry};
 use shared::steps::admin::{self, NewStaff, PermissionsChange, StaffCreated, StaffView};
@@ -26,7 +28,8 @@ pub fn api() -> OpenApiRouter<AppState> {
             .routes(routes!(staff_history))
             .routes(routes!(create_activity))
             .routes(routes!(update_activity))
-            .routes(routes!(activity_history)),
+            .routes(routes!(activity_history))
+            .routes(routes!(payment_account, set_payment_account)),
     )
 }
 
@@ -163,4 +166,27 @@ async fn activity_history(
 ) -> ApiResult<Json<CursorPage<TrailEntry>>> {
     let at = page.at(trail::PAGE_SIZE_DEFAULT, trail::PAGE_SIZE_MAX)?;
     Ok(Json(catalogue::history(&state, &admin, &code, &at).await?))
+}
+
+/// 收款账户: the office's bank account shown in every 缴费说明 (absent until set)
+#[utoipa::path(get, path = "/api/admin/payment-account", tag = "admin",
+    responses((status = 200, body = Option<PaymentAccount>), (status = 403, body = ErrorBody)))]
+async fn payment_account(State(state): State<AppState>, admin: StaffUser) -> ApiResult<Json<Option<PaymentAccount>>> {
+    admin.require(Permission::Admin)?;
+    Ok(Json(
+        shared::records::payment_account::load(&state, shared::records::payment_account::OFFICE_CODE).await?,
+    ))
+}
+
+/// 设置收款账户 (province office admins)
+#[utoipa::path(put, path = "/api/admin/payment-account", tag = "admin", request_body = PaymentAccountForm,
+    responses((status = 200, body = PaymentAccount), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_payment_account(
+    State(state): State<AppState>,
+    admin: StaffUser,
+    ApiJson(form): ApiJson<PaymentAccountForm>,
+) -> ApiResult<Json<PaymentAccount>> {
+    Ok(Json(
+        shared::records::payment_account::set(&state, &admin, &form).await?,
+    ))
 }

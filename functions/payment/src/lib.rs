@@ -7,6 +7,7 @@ use shared::platform::cursor::{CursorPage, CursorQuery};
 use shared::platform::error::ErrorBody;
 use shared::platform::http::{ApiJson, ApiPath, ApiQuery};
 use shared::platform::openapi::signed_in;
+use shared::records::invoice_entry::InvoiceEntry;
 use shared::records::session::StaffUser;
 use shared::steps::payment::{self, PaymentConfirmed, PaymentForm, PaymentQueueItem};
 use shared::{ApiResult, AppState};
@@ -14,7 +15,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn api() -> OpenApiRouter<AppState> {
-    signed_in(OpenApiRouter::new().routes(routes!(queue)).routes(routes!(confirm)))
+    signed_in(
+        OpenApiRouter::new()
+            .routes(routes!(queue))
+            .routes(routes!(entries))
+            .routes(routes!(confirm)),
+    )
 }
 
 pub fn router(state: AppState) -> axum::Router {
@@ -34,6 +40,18 @@ async fn queue(
 ) -> ApiResult<Json<CursorPage<PaymentQueueItem>>> {
     let at = page.at(payment::PAGE_SIZE_DEFAULT, payment::PAGE_SIZE_MAX)?;
     Ok(Json(payment::queue(&state, &staff, &at).await?))
+}
+
+/// The application's invoice entries (批次号, 抬头, 税号, amount) to match the transfer against
+#[utoipa::path(get, path = "/api/staff/applications/{id}/invoice-entries",
+    params(("id" = String, Path, description = "application id")), tag = "payment",
+    responses((status = 200, body = Vec<InvoiceEntry>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn entries(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<Vec<InvoiceEntry>>> {
+    Ok(Json(payment::entries(&state, &staff, &id).await?))
 }
 
 /// 到账确认: issues the certificate (201); the same confirmation again answers the same

@@ -20,6 +20,9 @@ use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::records::account::Role;
 use crate::records::application::{self, Application, ApplicationStatus, FeeSummary, app_key, app_pk};
+pub use crate::records::invoice_entry::{FeeSource, InvoiceEntry, InvoiceItem};
+use crate::records::invoice_entry::{entries, entry_key};
+use crate::records::payment_account;
 use crate::records::session::UnitUser;
 use crate::records::trail;
 use crate::records::transition::Transition;
@@ -31,93 +34,11 @@ pub const BATCH_SEQ_BASE: u64 = 1_000_000_000;
 pub const TITLE_MAX_CHARS: usize = 100;
 pub const ITEMS_MAX: usize = 20;
 
-/// 会费来源
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum FeeSource {
-    /// 工会经费
-    UnionFunds,
-    /// 行政经费
-    AdministrativeFunds,
-    /// 会员自付
-    MemberPaid,
-}
-
-impl FeeSource {
-    pub const ALL: [FeeSource; 3] = [Self::UnionFunds, Self::AdministrativeFunds, Self::MemberPaid];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::UnionFunds => "union_funds",
-            Self::AdministrativeFunds => "administrative_funds",
-            Self::MemberPaid => "member_paid",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::UnionFunds => "工会经费",
-            Self::AdministrativeFunds => "行政经费",
-            Self::MemberPaid => "会员自付",
-        }
-    }
-
-    /// The code or the label the drop-down shows.
-    pub fn parse(raw: &str) -> Option<Self> {
-        let raw = raw.trim();
-        Self::ALL.into_iter().find(|f| f.code() == raw || f.label() == raw)
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Fees
 
 // ---------------------------------------------------------------------------------------------
 // Entries
-
-/// One line of an invoice entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct InvoiceItem {
-    /// 保障活动
-    pub activity_code: String,
-    pub activity_name: String,
-    /// 职业
-    pub occupation: Occupation,
-    /// 一般职业 / 高危职业
-    pub occupation_label: String,
-    /// 人数
-    pub count: u64,
-    /// 人均单价, fen
-    pub unit_price_fen: u64,
-    /// 总金额 = 人数 × 人均单价, fen
-    pub amount_fen: u64,
-}
-
-/// 开票信息: one title (抬头) with its items and batch number.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct InvoiceEntry {
-    pub entry_id: String,
-    /// 批次号, e.g. S202411141000014460
-    pub batch_no: String,
-    /// 会费来源
-    pub source: FeeSource,
-    pub source_label: String,
-    /// 抬头
-    pub title: String,
-    /// 税号 (empty when the payer has none)
-    pub tax_id: String,
-    /// 交款人邮箱: the electronic invoice goes there
-    pub payer_email: String,
-    pub items: Vec<InvoiceItem>,
-    /// 开票总金额, fen
-    pub amount_fen: u64,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-fn entry_key(app_id: &str, entry_id: &str) -> db::Item {
-    key(app_pk(app_id), format!("INVOICE#{entry_id}"))
-}
 
 /// One item as the form sends it; numbers may come as numbers or digit strings.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
@@ -379,6 +300,32 @@ pub struct InvoiceView {
     /// Whether the unit submitted the invoice data (nothing changes after that).
     pub submitted: bool,
     pub invoiced_at: Option<String>,
+    /// 缴费说明, from 终审 until the money is confirmed
+    pub payment: Option<PaymentInstructions>,
+}
+
+/// 缴费说明: where to transfer, how much, what to write in the remark, and by when.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PaymentInstructions {
+    /// The office's account; absent until the province admin configures it
+    pub payee: Option<Payee>,
+    /// 应交保费, fen
+    pub amount_due_fen: u64,
+    /// 批次号 of the entries: the transfer's remark names them
+    pub batch_numbers: Vec<String>,
+    /// 到账确认 by this day (YYYY-MM-DD)
+    pub deadline: String,
+}
+
+/// 收款账户 as a unit sees it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Payee {
+    /// 户名
+    pub account_name: String,
+    /// 开户行
+    pub bank: String,
+    /// 账号
+    pub account_number: String,
 }
 
 fn not_open() -> ApiError {
@@ -412,20 +359,6 @@ fn exceeds(amount: Fen, remaining: Fen) -> ApiError {
     )
 }
 
-async fn entries(state: &AppState, app_id: &str) -> ApiResult<Vec<InvoiceEntry>> {
-    let query = state
-        .db
-        .query()
-        .table_name(&*state.table)
-        .key_condition_expression("pk = :pk AND begins_with(sk, :i)")
-        .expression_attribute_values(":pk", s(app_pk(app_id)))
-        .expression_attribute_values(":i", s("INVOICE#"))
-        .consistent_read(true);
-    let mut found: Vec<InvoiceEntry> = db::query_as(query, "query invoice entries").await?;
-    found.sort_by(|a, b| (&a.created_at, &a.batch_no).cmp(&(&b.created_at, &b.batch_no)));
-    Ok(found)
-}
-
 async fn load_entry(state: &AppState, app_id: &str, entry_id: &str) -> ApiResult<InvoiceEntry> {
     let not_found = || ApiError::not_found("INVOICE_ENTRY_NOT_FOUND", "未找到该开票信息，可能已被删除，请刷新");
     if uuid::Uuid::parse_str(entry_id).is_err() {
@@ -453,6 +386,22 @@ pub async fn view(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<Invo
 
 async fn view_of(state: &AppState, app: Application) -> ApiResult<InvoiceView> {
     let remaining = remaining(&app)?.value();
+    let entries = entries(state, &app.id).await?;
+    let payment = match app.status {
+        ApplicationStatus::Approved | ApplicationStatus::Invoiced => Some(PaymentInstructions {
+            payee: payment_account::load(state, payment_account::OFFICE_CODE)
+                .await?
+                .map(|a| Payee {
+                    account_name: a.account_name,
+                    bank: a.bank,
+                    account_number: a.account_number,
+                }),
+            amount_due_fen: app.due()?.value(),
+            batch_numbers: entries.iter().map(|e| e.batch_no.clone()).collect(),
+            deadline: payment_account::deadline(time::today_beijing()).to_string(),
+        }),
+        _ => None,
+    };
     Ok(InvoiceView {
         application_id: app.id.clone(),
         number: app.number.clone(),
@@ -469,11 +418,12 @@ async fn view_of(state: &AppState, app: Application) -> ApiResult<InvoiceView> {
             high_risk_count: app.high_risk_count,
             remaining_fen: remaining,
         }],
-        entries: entries(state, &app.id).await?,
+        entries,
         invoiced_fen: app.invoiced_fen,
         remaining_fen: remaining,
         submitted: app.invoiced_at.is_some(),
         invoiced_at: app.invoiced_at,
+        payment,
     })
 }
 

@@ -17,6 +17,7 @@ use crate::records::account::{Permission, Role};
 use crate::records::application::{self, Application, ApplicationStatus, Duty};
 use crate::records::certificate::{self, Certificate, PrintStatus, cert_key};
 use crate::records::coverage;
+use crate::records::invoice_entry::{self, InvoiceEntry};
 use crate::records::members;
 use crate::records::session::StaffUser;
 use crate::records::transition::{Transition, Workflow};
@@ -45,6 +46,17 @@ pub struct PaymentQueueItem {
     pub invoiced_at: Option<String>,
     /// Set when 应交保费 is 0.00 元: why, as 终审 recorded it
     pub zero_due_reason: Option<String>,
+}
+
+/// The invoice entries of an application in finance's jurisdiction (批次号, 抬头, 税号, amount),
+/// to match a transfer against before confirming it.
+pub async fn entries(state: &AppState, staff: &StaffUser, app_id: &str) -> ApiResult<Vec<InvoiceEntry>> {
+    staff.require(Permission::Finance)?;
+    let app = application::load(state, app_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("NOT_FOUND", "未找到该参保申请"))?;
+    staff.require_jurisdiction(&app.agency_code)?;
+    invoice_entry::entries(state, &app.id).await
 }
 
 /// 到账确认 list: invoiced applications in the staff member's subtree, agency by agency and

@@ -9,6 +9,7 @@ mod idempotency;
 mod import;
 mod journey;
 mod notifier;
+mod paying;
 mod reference;
 mod registration;
 mod reminders;

@@ -55,6 +55,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/payment-account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 收款账户: the office's bank account shown in every 缴费说明 (absent until set) */
+        get: operations["payment_account"];
+        /** 设置收款账户 (province office admins) */
+        put: operations["set_payment_account"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/staff": {
         parameters: {
             query?: never;
@@ -1021,6 +1039,23 @@ export interface paths {
         put?: never;
         /** 审核通过 at a level (终审: → 待开票, SMS with the amount due) */
         post: operations["approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/applications/{id}/invoice-entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The application's invoice entries (批次号, 抬头, 税号, amount) to match the transfer against */
+        get: operations["entries"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2856,6 +2891,7 @@ export interface components {
             invoiced_fen: number;
             /** @description 申请书号 */
             number: string;
+            payment?: null | components["schemas"]["PaymentInstructions"];
             /**
              * Format: int64
              * @description 剩余开票金额 of the whole application, fen
@@ -3013,6 +3049,44 @@ export interface components {
             /** @default  */
             new_password: string;
         };
+        /** @description 收款账户 as a unit sees it. */
+        Payee: {
+            /** @description 户名 */
+            account_name: string;
+            /** @description 账号 */
+            account_number: string;
+            /** @description 开户行 */
+            bank: string;
+        };
+        /** @description 收款账户 that passed every rule. */
+        PaymentAccount: {
+            /** @description 户名 */
+            account_name: string;
+            /** @description 账号 */
+            account_number: string;
+            /** @description 开户行 */
+            bank: string;
+            updated_at: string;
+            updated_by: string;
+        };
+        /** @description The office's account as the admin enters it. */
+        PaymentAccountForm: {
+            /**
+             * @description 户名
+             * @default
+             */
+            account_name: string;
+            /**
+             * @description 账号 (digits; spaces are dropped)
+             * @default
+             */
+            account_number: string;
+            /**
+             * @description 开户行
+             * @default
+             */
+            bank: string;
+        };
         /** @description What the confirmation produced. */
         PaymentConfirmed: {
             /** Format: int64 */
@@ -3045,6 +3119,19 @@ export interface components {
             received_on: string;
             /** @description 到账凭证号 / bank reference (1–64 characters) */
             reference: string;
+        };
+        /** @description 缴费说明: where to transfer, how much, what to write in the remark, and by when. */
+        PaymentInstructions: {
+            /**
+             * Format: int64
+             * @description 应交保费, fen
+             */
+            amount_due_fen: number;
+            /** @description 批次号 of the entries: the transfer's remark names them */
+            batch_numbers: string[];
+            /** @description 到账确认 by this day (YYYY-MM-DD) */
+            deadline: string;
+            payee?: null | components["schemas"]["Payee"];
         };
         /** @description One application waiting for its money (待到账). */
         PaymentQueueItem: {
@@ -3915,6 +4002,76 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    payment_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null | components["schemas"]["PaymentAccount"];
+                };
+            };
+            401: components["responses"]["NotSignedIn"];
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_payment_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentAccountForm"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentAccount"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["NotSignedIn"];
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: components["responses"]["NotJson"];
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6813,6 +6970,46 @@ export interface operations {
             };
             415: components["responses"]["NotJson"];
             422: components["responses"]["Refused"];
+        };
+    };
+    entries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description application id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceEntry"][];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["NotSignedIn"];
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     members: {

@@ -6,6 +6,8 @@ import type {
   Contact,
   ContactForm,
   Decision,
+  PaymentAccount,
+  PaymentAccountForm,
   DetailsChangeRow,
   NewStaff,
   CursorPage,
@@ -64,3 +66,7 @@ export const approveDetails = (unitId: string, requested_at: string) =>
   post<void>(`/api/staff/units/${unitId}/details/approve`, { requested_at })
 export const rejectDetails = (unitId: string, requested_at: string, reason: string) =>
   post<void>(`/api/staff/units/${unitId}/details/reject`, { requested_at, reason })
+
+// 收款账户: the office's bank account shown to units in 缴费说明 (province admins).
+export const paymentAccount = () => get<PaymentAccount | null>('/api/admin/payment-account')
+export const setPaymentAccount = (form: PaymentAccountForm) => put<PaymentAccount>('/api/admin/payment-account', form)
