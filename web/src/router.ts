@@ -62,7 +62,9 @@ router.beforeEach(async (to) => {
   return true
 })
 
+// An expired session says so and comes back to the same page (step included) after signing in.
 setUnauthorizedHandler(() => {
   clearSession()
-  if (!router.currentRoute.value.meta.public) router.push('/login')
+  const here = router.currentRoute.value
+  if (!here.meta.public) router.push({ path: '/login', query: { next: here.fullPath, expired: '1' } })
 })
