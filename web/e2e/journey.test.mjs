@@ -179,6 +179,9 @@ test('3 a unit registers: tree pickers, inline API errors, 2 MB check, SMS code 
   Buffer.from('\x89PNG\r\n\x1a\n', 'latin1').copy(big)
   await p.locator('input[type=file][name=unit_license]').setInputFiles({ name: '营业执照.png', mimeType: 'image/png', buffer: big })
   await p.getByText('图片大小不能大于2M（所选图片').waitFor()
+  // A text file named .png is refused before any upload, not shown as 已上传.
+  await p.locator('input[type=file][name=unit_license]').setInputFiles({ name: 'fake.png', mimeType: 'image/png', buffer: Buffer.from('not an image at all') })
+  await p.getByText('该文件不是JPG或PNG图片').waitFor()
   const license = await certificateImage(browser, '统一社会信用代码证书')
   const union = await certificateImage(browser, '工会法人资格证书')
   await p.locator('input[type=file][name=unit_license]').setInputFiles({ name: '营业执照.png', mimeType: 'image/png', buffer: license })
@@ -205,6 +208,11 @@ test('3 a unit registers: tree pickers, inline API errors, 2 MB check, SMS code 
   await shot(p, '05-register-sms-code')
   await p.locator('[data-test=confirm-register]').click()
   await p.getByText('注册申请已提交').waitFor()
+  // The receipt: what to quote, and whom to call.
+  const receipt = p.locator('[data-test=registration-receipt]')
+  await receipt.getByText(unit.code).waitFor()
+  await receipt.getByText('郾城区').waitFor()
+  await receipt.getByText(/\d{3,4}-\d{7,8}/).waitFor()
   await shot(p, '06-register-submitted')
   assertClean(p)
 })
@@ -297,7 +305,10 @@ test('7 the failed rows are downloaded, corrected and re-imported alone', async 
   await batches.locator('.el-table__row').first().click() // 选中批次
   const dl = clerk.waitForEvent('download')
   await clerk.locator('[data-test=download-failed]').click()
-  const failedFile = save('失败人员名单.xlsx', readFileSync(await (await dl).path()))
+  const failedDownload = await dl
+  // Saved under its Chinese name (the storage key is not what the clerk sees).
+  assert.equal(failedDownload.suggestedFilename(), '失败人员名单.xlsx')
+  const failedFile = save('失败人员名单.xlsx', readFileSync(await failedDownload.path()))
 
   const book = new ExcelJS.Workbook()
   await book.xlsx.readFile(failedFile)
@@ -354,6 +365,7 @@ test('8 ② head counts, ③ summary with the three tabs, 超龄证明, remarks 
   await clerk.waitForTimeout(1500) // a second effect, if any, would show by now
   assert.equal(await rows.count(), 1)
   await rows.first().getByRole('button', { name: '删除' }).click()
+  await clerk.locator('.el-message-box').getByRole('button', { name: '删除' }).click()
   await unnamed.getByText('暂无数据').waitFor()
   await unnamed.locator('.el-dialog__headerbtn').click()
 
@@ -582,6 +594,10 @@ test('11 初审 passes, 复审 returns with a reason, the unit resubmits, 复审
   await review(l3, 3, '26-review-l3', async (p) => {
     // 终审 grants a subsidy of 80.00 元: the amount due drops before the notice goes out.
     const fee = Number(await p.locator('[data-test=due]').textContent())
+    // A subsidy above the fee is refused as it is typed: no negative amount due is shown.
+    await p.locator('input[name=subsidy]').fill('99999')
+    await p.getByText('补贴金额与赠险金额之和不能超过总保费').waitFor()
+    await p.locator('[data-test=due]', { hasText: '—' }).waitFor()
     await p.locator('input[name=subsidy]').fill('80.00')
     state.expectedDue = (fee - 80).toFixed(2)
     await p.locator('[data-test=due]', { hasText: state.expectedDue }).waitFor()

@@ -18,3 +18,4 @@ pub mod sms_code;
 pub mod trail;
 pub mod transition;
 pub mod unit;
+pub mod unnamed;

@@ -35,6 +35,8 @@ use crate::records::members::{self, Member, MemberFilter, MemberView, member_id,
 use crate::records::self_check;
 use crate::records::session::UnitUser;
 use crate::records::trail;
+use crate::records::unnamed;
+pub use crate::records::unnamed::UnnamedEntry;
 use crate::records::{catalogue, certificate};
 use crate::spreadsheet::{self, Cell, ExportMember, ImportContext, SheetRow, XlsxLimits};
 
@@ -192,7 +194,7 @@ pub async fn renew(state: &AppState, unit: &UnitUser, certificate_number: &str) 
     app.female_employees = last_year.female_employees;
     let now = time::now();
     let created_at = time::display(now);
-    let last_unnamed = unnamed_entries(state, &last_year.id).await?;
+    let last_unnamed = unnamed::list(state, &last_year.id).await?;
     let unnamed: Vec<UnnamedEntry> = [Occupation::General, Occupation::HighRisk]
         .into_iter()
         .filter_map(|occupation| {
@@ -272,7 +274,7 @@ pub async fn renew(state: &AppState, unit: &UnitUser, certificate_number: &str) 
     }
     for entry in &unnamed {
         let mut item = db::to_item(entry).or_internal("encode entry")?;
-        item.extend(key(app_pk(&app.id), format!("UNNAMED#{}", entry.entry_id)));
+        item.extend(unnamed::entry_key(&app.id, &entry.entry_id));
         items.push(db::put_new(table, item).or_internal("build entry")?);
     }
     if let Err(err) = db::transact(state, items).await {
@@ -888,7 +890,8 @@ pub async fn failed_rows_url(state: &AppState, unit: &UnitUser, app_id: &str, ba
         &summary,
     )
     .await?;
-    uploads::download_url(state, &key, 300).await
+    // Saved under its Chinese name: a cross-origin link ignores the page's download name.
+    uploads::download_url_as(state, &key, 300, XLSX_TYPE, "attachment", FAILED_ROWS_FILE_NAME).await
 }
 
 /// 人员详情: the members of an application, masked, one page read at a time (import order;
@@ -918,13 +921,18 @@ async fn load_member(state: &AppState, app: &Application, member: &str) -> ApiRe
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct MemberEdit {
-    pub name: String,
-    pub mobile: String,
-    pub occupation: Occupation,
-    pub remark: String,
+    /// Absent: unchanged (the list shows it masked, so the clerk need not retype it)
+    pub name: Option<String>,
+    /// Absent: unchanged; empty: removed
+    pub mobile: Option<String>,
+    /// Absent: unchanged
+    pub occupation: Option<Occupation>,
+    /// Absent: unchanged
+    pub remark: Option<String>,
 }
 
-/// 人员修改: name, mobile, occupation and remark (a wrong ID is removed and re-imported).
+/// 人员修改: any of name, mobile, occupation and remark; what is not sent stays as it is (a
+/// wrong ID is removed and re-imported).
 pub async fn edit(
     state: &AppState,
     unit: &UnitUser,
@@ -935,18 +943,21 @@ pub async fn edit(
     let app = application::load_draft(state, unit, app_id).await?;
     let old = load_member(state, &app, member).await?;
     let mut check = FieldCheck::new();
-    let name = match spreadsheet::member_name(&form.name) {
-        Ok(name) => Some(name),
-        Err((code, message)) => {
+    let name = match form.name.as_deref().map(spreadsheet::member_name) {
+        None => Some(old.name.clone()),
+        Some(Ok(name)) => Some(name),
+        Some(Err((code, message))) => {
             check.push("name", code, message);
             None
         }
     };
-    let mobile = match form.mobile.trim() {
-        "" => Some(None),
-        raw => check.take("mobile", Mobile::parse(raw)).map(Some),
+    let mobile = match form.mobile.as_deref().map(str::trim) {
+        None => Some(old.mobile.clone()),
+        Some("") => Some(None),
+        Some(raw) => check.take("mobile", Mobile::parse(raw)).map(Some),
     };
-    if form.remark.chars().count() > spreadsheet::MAX_REMARK_CHARS {
+    let remark = form.remark.as_deref().map_or(old.remark.as_str(), str::trim);
+    if remark.chars().count() > spreadsheet::MAX_REMARK_CHARS {
         check.push("remark", "REMARK_TOO_LONG", "备注不能超过200字");
     }
     check.finish()?;
@@ -954,8 +965,8 @@ pub async fn edit(
     let updated = Member {
         name: checked(name)?,
         mobile,
-        occupation: form.occupation,
-        remark: form.remark.trim().to_owned(),
+        occupation: form.occupation.unwrap_or(old.occupation),
+        remark: remark.to_owned(),
         ..old.clone()
     };
     let charged = old.covered_until.is_none();
@@ -1042,15 +1053,6 @@ pub async fn remove(state: &AppState, unit: &UnitUser, app_id: &str, member: &st
     commit_draft_change(state, items).await
 }
 
-/// 无名单: a head count without names (gig workers, 新业态).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct UnnamedEntry {
-    pub entry_id: String,
-    pub count: u32,
-    pub occupation: Occupation,
-    pub created_at: String,
-}
-
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct NewUnnamed {
@@ -1072,7 +1074,7 @@ pub async fn add_unnamed(state: &AppState, unit: &UnitUser, app_id: &str, form: 
         created_at: time::display(time::now()),
     };
     let mut item = db::to_item(&entry).or_internal("encode entry")?;
-    item.extend(key(app_pk(app_id), format!("UNNAMED#{}", entry.entry_id)));
+    item.extend(unnamed::entry_key(app_id, &entry.entry_id));
     let table = &*state.table;
     let items = vec![
         db::put_new(table, item).or_internal("build entry")?,
@@ -1093,18 +1095,7 @@ pub async fn add_unnamed(state: &AppState, unit: &UnitUser, app_id: &str, form: 
 
 pub async fn unnamed(state: &AppState, unit: &UnitUser, app_id: &str) -> ApiResult<Vec<UnnamedEntry>> {
     application::load_for_unit(state, unit, app_id).await?;
-    unnamed_entries(state, app_id).await
-}
-
-async fn unnamed_entries(state: &AppState, app_id: &str) -> ApiResult<Vec<UnnamedEntry>> {
-    let query = state
-        .db
-        .query()
-        .table_name(&*state.table)
-        .key_condition_expression("pk = :pk AND begins_with(sk, :u)")
-        .expression_attribute_values(":pk", s(app_pk(app_id)))
-        .expression_attribute_values(":u", s("UNNAMED#"));
-    db::query_as(query, "query unnamed").await
+    unnamed::list(state, app_id).await
 }
 
 pub async fn remove_unnamed(state: &AppState, unit: &UnitUser, app_id: &str, entry_id: &str) -> ApiResult<()> {
@@ -1118,7 +1109,7 @@ pub async fn remove_unnamed(state: &AppState, unit: &UnitUser, app_id: &str, ent
     let items = vec![
         db::delete_if(
             table,
-            key(app_pk(app_id), format!("UNNAMED#{entry_id}")),
+            unnamed::entry_key(app_id, entry_id),
             Some("attribute_exists(pk)"),
             &[],
         )

@@ -141,6 +141,12 @@ impl RegistrationForm {
 pub struct Submitted {
     pub id: String,
     pub status: RegistrationStatus,
+    /// 单位代码: what the unit quotes when it asks, and its login once approved
+    pub unit_code: String,
+    pub submitted_at: String,
+    /// The agency that reviews it, and its phone (the nearest one up the tree that has one)
+    pub agency_name: String,
+    pub agency_phone: Option<String>,
 }
 
 fn duplicate_unit_code() -> ApiError {
@@ -263,8 +269,13 @@ pub async fn register(state: &AppState, form: RegistrationForm) -> ApiResult<Sub
         }));
     }
     tracing::info!(unit = %id, agency = %unit.agency_code, "registration submitted");
+    let chain = reference::ancestors(&unit.agency_code);
     Ok(Submitted {
         id,
         status: RegistrationStatus::Pending,
+        unit_code: unit.unit_code.to_string(),
+        submitted_at: unit.submitted_at.clone(),
+        agency_name: chain.last().map(|a| a.name.to_owned()).unwrap_or_default(),
+        agency_phone: chain.iter().rev().find_map(|a| a.phone).map(str::to_owned),
     })
 }

@@ -28,6 +28,7 @@ use crate::records::session::StaffUser;
 use crate::records::trail::{self, REASON_MAX_CHARS, TrailEntry, clean_reason};
 use crate::records::transition::{Transition, Workflow};
 use crate::records::unit;
+use crate::records::unnamed::{self, UnnamedEntry};
 use crate::reference;
 
 const DOWNLOAD_SECONDS: u64 = 300;
@@ -270,6 +271,8 @@ pub struct StaffApplicationView {
     pub self_check: SelfCheck,
     /// 附件信息
     pub attachments: Vec<StaffAttachment>,
+    /// 无名单: the head counts without names, which the reviewer approves with the named ones
+    pub unnamed: Vec<UnnamedEntry>,
     pub reviewers: Reviewers,
 }
 
@@ -310,6 +313,7 @@ pub async fn view(state: &AppState, staff: &StaffUser, id: &str) -> ApiResult<St
         fees: FeeSummary::of(&app)?,
         self_check: self_check::self_check_of(state, &app, &PageAt::first(self_check::PAGE_SIZE_DEFAULT)).await?,
         attachments: links,
+        unnamed: unnamed::list(state, &app.id).await?,
         reviewers: Reviewers {
             l1: app.l1_reviewer.clone(),
             l2: app.l2_reviewer.clone(),

@@ -1061,6 +1061,18 @@ async fn the_whole_wizard_from_a_spreadsheet_to_submission() {
     let r = clerk.post(&format!("/api/applications/{id}/submit"), json!({})).await;
     assert_eq!(r.status, 200, "{r:?}");
     assert_eq!(attr(&stored_app(&app, &id).await, "status"), "submitted");
+    // The 初审 reviewer sees the 无名单 beside the named members.
+    let reviewer = app.staff("yc.l1.unnamed", "411103", vec![Permission::ReviewL1]).await;
+    let r = reviewer.get(&format!("/api/staff/applications/{id}")).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(
+        (
+            r.body["unnamed"][0]["count"].as_u64(),
+            r.body["unnamed"][0]["occupation"].as_str()
+        ),
+        (Some(10), Some("general")),
+        "{r:?}"
+    );
 
     // Submitted: the unit can change nothing any more.
     let more = vec![Some(vec![

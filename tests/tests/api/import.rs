@@ -96,6 +96,18 @@ async fn good_rows_become_members_and_failed_rows_are_fixed_and_reimported_alone
     assert_eq!(link.status, 200, "{link:?}");
     let url = link.body["url"].as_str().expect("url");
     assert!(url.contains("X-Amz-Signature="));
+    // Saved under its Chinese name, whatever the object's key.
+    let fetched = reqwest::get(url).await.expect("GET failed rows");
+    let disposition = fetched
+        .headers()
+        .get("content-disposition")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        disposition.starts_with("attachment") && disposition.contains("%E5%A4%B1%E8%B4%A5"),
+        "{disposition}"
+    );
     // The file holds whole IDs: who fetched it, and when, is on record.
     let trail = clerk.browser.get(&format!("/api/applications/{id}/trail")).await;
     let fetched: Vec<&serde_json::Value> = trail.body["items"]
@@ -289,6 +301,36 @@ async fn good_rows_become_members_and_failed_rows_are_fixed_and_reimported_alone
         .await;
     assert_eq!(r.status, 200, "{r:?}");
     assert_eq!(application(&app, &id).await.high_risk_count, 2);
+    // One field alone: what is not sent stays as it was (the list shows it masked).
+    let r = clerk
+        .browser
+        .put(
+            &format!("/api/applications/{id}/members/{member}"),
+            json!({ "occupation": "general" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let stored = app
+        .state
+        .db
+        .get_item()
+        .table_name(&*app.state.table)
+        .set_key(Some(shared::platform::db::key(
+            shared::records::application::app_pk(&id),
+            shared::records::members::member_sk(&member),
+        )))
+        .send()
+        .await
+        .expect("member")
+        .item
+        .expect("stored member");
+    let text = |name: &str| stored.get(name).and_then(|v| v.as_s().ok()).cloned();
+    assert_eq!(
+        (text("name"), text("remark"), text("occupation")),
+        (Some("张三丰".into()), Some("改为高危".into()), Some("general".into())),
+        "{stored:?}"
+    );
+    assert_eq!(application(&app, &id).await.high_risk_count, 1);
     let r = clerk
         .browser
         .send_delete(&format!("/api/applications/{id}/members/{member}"))

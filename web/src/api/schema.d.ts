@@ -2927,14 +2927,23 @@ export interface components {
             unit_id?: string | null;
         };
         MemberEdit: {
-            /** @default  */
-            mobile: string;
-            /** @default  */
-            name: string;
-            /** @default general */
-            occupation: components["schemas"]["OccupationClass"];
-            /** @default  */
-            remark: string;
+            /**
+             * @description Absent: unchanged; empty: removed
+             * @default null
+             */
+            mobile: string | null;
+            /**
+             * @description Absent: unchanged (the list shows it masked, so the clerk need not retype it)
+             * @default null
+             */
+            name: string | null;
+            /** @default null */
+            occupation: null | components["schemas"]["OccupationClass"];
+            /**
+             * @description Absent: unchanged
+             * @default null
+             */
+            remark: string | null;
         };
         /** @description A member as lists show it: personal data masked, no birth date. */
         MemberView: {
@@ -3555,6 +3564,8 @@ export interface components {
             /** @description 参保自核信息 */
             self_check: components["schemas"]["SelfCheck"];
             unit_id: string;
+            /** @description 无名单: the head counts without names, which the reviewer approves with the named ones */
+            unnamed: components["schemas"]["UnnamedEntry"][];
         };
         /** @description An attachment with a short-lived download link. */
         StaffAttachment: components["schemas"]["AttachmentView"] & {
@@ -3589,8 +3600,14 @@ export interface components {
             upload_id: string;
         };
         Submitted: {
+            /** @description The agency that reviews it, and its phone (the nearest one up the tree that has one) */
+            agency_name: string;
+            agency_phone?: string | null;
             id: string;
             status: components["schemas"]["RegistrationStatus"];
+            submitted_at: string;
+            /** @description 单位代码: what the unit quotes when it asks, and its login once approved */
+            unit_code: string;
         };
         TrailEntry: {
             /** @description Stable action code, e.g. `registration_approved`. */
