@@ -57,6 +57,13 @@ impl FileKind {
     }
 }
 
+/// A stored file for someone entitled to it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Link {
+    /// Presigned GET (10 minutes)
+    pub url: String,
+}
+
 /// Where and how the browser uploads one file.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UploadTicket {
@@ -269,6 +276,13 @@ pub async fn claim(
             return Err(crate::platform::error::ApiError::conflict(
                 "UPLOAD_CHANGED",
                 "文件在检查后被替换，请重新上传",
+            ));
+        }
+        // Gone between the check and the copy: another request (a second click) claimed it.
+        if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) {
+            return Err(crate::platform::error::ApiError::conflict(
+                "UPLOAD_ALREADY_USED",
+                "该文件已被提交，请勿重复操作；请刷新后查看",
             ));
         }
         return Err(crate::platform::error::ApiError::internal(
