@@ -15,6 +15,8 @@ pub struct TestApp {
     pub base: String,
     pub state: AppState,
     pub moto_url: String,
+    /// SES (moto) as the notifier sends mail.
+    pub mailer: shared::platform::outbox::Mailer,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -56,11 +58,14 @@ impl TestApp {
     pub async fn spawn_without_import_worker() -> Self {
         let mut app = Self::spawn_without_notifier().await;
         let state = app.state.clone();
+        let mailer = app.mailer.clone();
         app.tasks.push(tokio::spawn(async move {
             loop {
                 // A send that hangs (the SDK has no read timeout; a loaded moto may never answer)
                 // must not stop this loop: the item's lease expires and the next pass retries it.
-                match tokio::time::timeout(Duration::from_secs(5), shared::platform::sms::drain_outbox(&state)).await {
+                match tokio::time::timeout(Duration::from_secs(5), shared::platform::outbox::drain(&state, &mailer))
+                    .await
+                {
                     Ok(Err(e)) => eprintln!("notifier pass failed: {e:#}"),
                     Err(_) => eprintln!("notifier pass timed out"),
                     Ok(Ok(_)) => {}
@@ -86,6 +91,10 @@ impl TestApp {
         devstack::resources::create_all(&state)
             .await
             .expect("create table and bucket from template.yaml");
+        let mailer = shared::platform::outbox::Mailer::new(&config, Some(devstack::LOCAL_MAIL_FROM.to_owned()));
+        devstack::resources::create_mail_identity(&mailer)
+            .await
+            .expect("create the mail identity");
         shared::records::catalogue::seed(&state).await.expect("seed catalogue");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
@@ -109,6 +118,7 @@ impl TestApp {
             base,
             state,
             moto_url: moto_url(),
+            mailer,
             tasks: vec![server],
         }
     }
@@ -142,6 +152,35 @@ impl TestApp {
             if started.elapsed() > Duration::from_secs(60) {
                 let outbox = self.outbox_report().await;
                 panic!("expected {count} SMS to {mobile}, got {list:?}\noutbox of this test's table:\n{outbox}");
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    /// Every mail SES accepted for `address`, oldest first.
+    pub async fn mail_to(&self, address: &str) -> Vec<devstack::app::ReceivedMail> {
+        devstack::app::received_mail(&self.moto_url)
+            .await
+            .expect("read mail from moto")
+            .into_iter()
+            .filter(|m| m.to.iter().any(|to| to == address))
+            .collect()
+    }
+
+    /// Waits until `address` has received `count` mails; returns them all.
+    pub async fn wait_mail(&self, address: &str, count: usize) -> Vec<devstack::app::ReceivedMail> {
+        let started = Instant::now();
+        loop {
+            let list = self.mail_to(address).await;
+            if list.len() >= count {
+                return list;
+            }
+            if started.elapsed() > Duration::from_secs(60) {
+                let outbox = self.outbox_report().await;
+                panic!(
+                    "expected {count} mails to {address}, got {}\noutbox of this test's table:\n{outbox}",
+                    list.len()
+                );
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }

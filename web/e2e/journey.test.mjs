@@ -29,6 +29,7 @@ import {
   save,
   shot,
   smsTo,
+  waitMail,
   waitSms,
   watchedPage,
   withWrongCheck,
@@ -1030,4 +1031,60 @@ test('20 a session that expires mid-wizard says so, and signing in returns to th
   await p.goBack()
   await p.locator('[data-test=step-2]').waitFor()
   assertClean(p)
+})
+
+test('21 finance uploads the e-invoices named by batch number; each goes to 交款人邮箱 with its PDF; the unit downloads it', async () => {
+  const finance = await staffPage('finance')
+  await finance.locator('.el-menu-item', { hasText: '电子发票' }).click()
+  await finance.waitForURL('**/staff/e-invoices')
+  // Both years' entries are paid and wait for their invoices.
+  const pending = finance.locator('[data-test=e-invoices] .el-table__row')
+  await pending.first().waitFor()
+  const batches = (await pending.locator('td:nth-child(2)').allTextContents()).map((t) => t.trim())
+  assert.ok(batches.length >= 2 && batches.every((b) => /^S\d{18}$/.test(b)), String(batches))
+  await shot(finance, '43-e-invoices-pending')
+  const pdfOf = (batch) => Buffer.from(`%PDF-1.7\n% 电子发票 ${batch}\n${' '.repeat(3000)}`)
+  const files = batches.map((b) => ({ name: `${b}.pdf`, mimeType: 'application/pdf', buffer: pdfOf(b) }))
+  files.push({ name: '开票说明.pdf', mimeType: 'application/pdf', buffer: pdfOf('none') })
+  const chooser = finance.waitForEvent('filechooser')
+  await finance.locator('[data-test=e-invoice-upload-many]').click()
+  await (await chooser).setFiles(files)
+  const sentCount = `共${files.length}个文件，已上传并发送${batches.length}个，1个未上传`
+  await finance.locator('[data-test=e-invoice-notice]', { hasText: sentCount }).waitFor()
+  await finance.locator('[data-test=e-invoice-results]').getByText('文件名中没有批次号').waitFor()
+  await shot(finance, '44-e-invoices-uploaded')
+  await finance.locator('[data-test=e-invoice-filter]').getByText('已发送').click()
+  await finance.locator('[data-test=e-invoices] .el-table__row', { hasText: batches[0] }).waitFor()
+
+  // /dev/mail shows each invoice mail to 交款人邮箱 with the very PDF attached.
+  for (const batch of batches) {
+    const mail = await waitMail((m) => m.subject.includes(batch))
+    assert.deepEqual(mail.to, ['caiwu@example.cn'])
+    assert.match(mail.text, /已确认收到贵单位申请书/)
+    assert.equal(mail.attachments[0].name, `${batch}.pdf`)
+    const attached = await fetchBytes(`${BASE}${mail.attachments[0].href}`)
+    assert.ok(attached.body.equals(pdfOf(batch)))
+  }
+  const mailPage = await page('dev-mail')
+  await mailPage.goto(`${BASE}/dev/mail`)
+  await shot(mailPage, '45-dev-mail')
+
+  // The unit downloads its first-year invoice on its invoice page.
+  const p = await page('unit-e-invoice')
+  await login(p, state.account, 'Danwei2026@henan')
+  await p.waitForURL('**/unit/applications')
+  await p.locator('.el-menu-item', { hasText: '开票录入' }).click()
+  await p.waitForURL('**/unit/invoices')
+  await clickButton(p, '查询')
+  await p.locator('.el-table__row', { hasText: state.appNumber }).getByRole('button', { name: '处理' }).click()
+  await p.waitForURL('**/unit/invoices/*')
+  const downloaded = p.waitForEvent('download')
+  await p.locator('[data-test=download-e-invoice]').first().click()
+  const file = await downloaded
+  assert.match(file.suggestedFilename(), /^电子发票-S\d{18}\.pdf$/)
+  const bytes = readFileSync(await file.path())
+  const batch = file.suggestedFilename().slice('电子发票-'.length, -'.pdf'.length)
+  assert.ok(bytes.equals(pdfOf(batch)))
+  await shot(p, '46-unit-e-invoice')
+  assertClean(finance, p)
 })

@@ -133,6 +133,23 @@ export async function waitSms(mobile, predicate, timeoutMs = 30000) {
   throw new Error(`no matching SMS to ${mobile} within ${timeoutMs} ms`)
 }
 
+/** Mail the SES emulator accepted, newest first: { to, subject, text, attachments: [{ name, href }] }. */
+export async function sentMail() {
+  const r = await fetch(`${BASE}/dev/mail`)
+  assert.equal(r.status, 200, '/dev/mail')
+  return r.json()
+}
+
+export async function waitMail(predicate, timeoutMs = 30000) {
+  const start = Date.now()
+  while (Date.now() - start < timeoutMs) {
+    const hit = (await sentMail()).find(predicate)
+    if (hit) return hit
+    await new Promise((r) => setTimeout(r, 300))
+  }
+  throw new Error(`no matching mail within ${timeoutMs} ms`)
+}
+
 // ---- test data ------------------------------------------------------------------------------
 
 const CREDIT_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY'

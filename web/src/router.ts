@@ -36,6 +36,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'reviews/:level/:id', component: () => import('./views/staff/ReviewView.vue'), props: true },
       { path: 'payments', component: () => import('./views/staff/PaymentsView.vue') },
       { path: 'coverage', component: () => import('./views/staff/CoverageView.vue') },
+      { path: 'e-invoices', component: () => import('./views/staff/EInvoicesView.vue') },
       { path: 'returns', component: () => import('./views/staff/ReturnsView.vue') },
       { path: 'contacts', component: () => import('./views/staff/ContactsView.vue') },
       { path: 'unit-details', component: () => import('./views/staff/DetailsChangesView.vue') },

@@ -10,7 +10,7 @@ use shared::platform::cursor::{CursorPage, CursorQuery};
 use shared::platform::error::ErrorBody;
 use shared::platform::http::{ApiJson, ApiPath, ApiQuery};
 use shared::platform::openapi::signed_in;
-use shared::platform::uploads::UploadTicket;
+use shared::platform::uploads::{Link, UploadTicket};
 use shared::records::certificate::ReturnStatus;
 use shared::records::session::{StaffUser, UnitUser};
 use shared::steps::certificate::{self, CertificateView, PrintedCertificate, Verification};
@@ -135,12 +135,6 @@ async fn submit_signed_copy(
     ApiJson(req): ApiJson<SubmitScan>,
 ) -> ApiResult<Json<SignedCopyView>> {
     Ok(Json(signed_copy::submit(&state, &unit, &number, &req.upload_id).await?))
-}
-
-#[derive(Debug, serde::Serialize, ToSchema)]
-struct Link {
-    /// Presigned GET (10 minutes), opens the PDF in the browser
-    url: String,
 }
 
 /// The unit's own returned scan

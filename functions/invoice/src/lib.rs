@@ -1,13 +1,15 @@
 //! 开票录入 (unit): after 终审, invoice entries (会费来源, 抬头, 税号, 交款人邮箱, items) that
 //! together cover 应交保费 exactly, then 提交 (→ 待到账). Only the unit's own applications exist
-//! for it; nothing changes after submission.
+//! for it; nothing changes after submission. After 到账确认 each entry's 电子发票 downloads here.
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use shared::platform::error::ErrorBody;
 use shared::platform::http::{ApiJson, ApiPath};
 use shared::platform::openapi::signed_in;
+use shared::platform::uploads::Link;
 use shared::records::session::UnitUser;
+use shared::steps::e_invoice;
 use shared::steps::invoice::{self, InvoiceEntry, InvoiceEntryForm, InvoiceView};
 use shared::{ApiResult, AppState};
 use utoipa_axum::router::OpenApiRouter;
@@ -19,7 +21,8 @@ pub fn api() -> OpenApiRouter<AppState> {
             .routes(routes!(show))
             .routes(routes!(add_entry))
             .routes(routes!(update_entry, delete_entry))
-            .routes(routes!(submit)),
+            .routes(routes!(submit))
+            .routes(routes!(e_invoice)),
     )
 }
 
@@ -96,4 +99,19 @@ async fn submit(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<InvoiceView>> {
     Ok(Json(invoice::submit(&state, &unit, &id).await?))
+}
+
+/// 电子发票 of one entry, once finance has uploaded it: a download link
+#[utoipa::path(get, path = "/api/applications/{id}/invoice/entries/{entry_id}/e-invoice",
+    params(("id" = String, Path, description = "application id"), ("entry_id" = String, Path, description = "invoice entry id")),
+    tag = "invoice",
+    responses((status = 200, body = Link), (status = 404, body = ErrorBody)))]
+async fn e_invoice(
+    State(state): State<AppState>,
+    unit: UnitUser,
+    ApiPath((id, entry_id)): ApiPath<(String, String)>,
+) -> ApiResult<Json<Link>> {
+    Ok(Json(Link {
+        url: e_invoice::link_for_unit(&state, &unit, &id, &entry_id).await?,
+    }))
 }

@@ -1,4 +1,4 @@
-//! Lambda entry point of the SMS sender. Any event — a batch of new outbox items from the
+//! Lambda entry point of the outbox sender (SMS and mail). Any event — a batch of new outbox items from the
 //! table's stream, or the retry schedule — means "send what is due"; the event body itself
 //! is not needed because the outbox is the source of truth.
 use lambda_runtime::{LambdaEvent, service_fn};
@@ -8,10 +8,13 @@ use serde_json::{Value, json};
 async fn main() -> Result<(), lambda_runtime::Error> {
     shared::platform::telemetry::init();
     let state = shared::AppState::from_env().await?;
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
+    let mailer = shared::platform::outbox::Mailer::from_env(&config);
     lambda_runtime::run(service_fn(move |_event: LambdaEvent<Value>| {
         let state = state.clone();
+        let mailer = mailer.clone();
         async move {
-            let report = shared::platform::sms::drain_outbox(&state).await?;
+            let report = shared::platform::outbox::drain(&state, &mailer).await?;
             tracing::info!(sent = report.sent, failed = report.failed, "outbox drained");
             Ok::<Value, lambda_runtime::Error>(json!({ "sent": report.sent, "failed": report.failed }))
         }

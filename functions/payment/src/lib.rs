@@ -1,5 +1,5 @@
 //! 到账确认 (finance staff, within their jurisdiction): the queue of invoiced applications and
-//! the confirmation that issues the certificate.
+//! the confirmation that issues the certificate; then 电子发票, filed and mailed to 交款人邮箱.
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -7,10 +7,13 @@ use shared::platform::cursor::{CursorPage, CursorQuery};
 use shared::platform::error::ErrorBody;
 use shared::platform::http::{ApiJson, ApiPath, ApiQuery};
 use shared::platform::openapi::signed_in;
-use shared::records::invoice_entry::InvoiceEntry;
+use shared::platform::uploads::Link;
+use shared::records::invoice_entry::{EInvoiceStatus, InvoiceEntry};
 use shared::records::session::StaffUser;
+use shared::steps::e_invoice::{self, EInvoiceFile, EInvoiceRow, EInvoiceTicket, FileEInvoice, ResendEInvoice};
 use shared::steps::payment::{self, PaymentConfirmed, PaymentForm, PaymentQueueItem};
 use shared::{ApiResult, AppState};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -19,7 +22,12 @@ pub fn api() -> OpenApiRouter<AppState> {
         OpenApiRouter::new()
             .routes(routes!(queue))
             .routes(routes!(entries))
-            .routes(routes!(confirm)),
+            .routes(routes!(confirm))
+            .routes(routes!(e_invoice_tickets))
+            .routes(routes!(e_invoices))
+            .routes(routes!(file_e_invoice))
+            .routes(routes!(resend_e_invoice))
+            .routes(routes!(open_e_invoice)),
     )
 }
 
@@ -70,4 +78,94 @@ async fn confirm(
     let (issued, confirmed) = payment::confirm(&state, &staff, &id, &form).await?;
     let status = if issued { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(confirmed)))
+}
+
+#[derive(Debug, serde::Deserialize, ToSchema)]
+struct EInvoiceFiles {
+    /// One file, or many at once (each named by its 批次号, at most 200)
+    files: Vec<EInvoiceFile>,
+}
+
+#[derive(Debug, serde::Serialize, ToSchema)]
+struct EInvoiceTickets {
+    /// In the order asked: where to PUT each file, or why it cannot go
+    files: Vec<EInvoiceTicket>,
+}
+
+/// 电子发票, step 1: each file's 批次号 and entry, and a presigned PUT, or a reason per file
+#[utoipa::path(post, path = "/api/staff/e-invoice-uploads", tag = "payment", request_body = EInvoiceFiles,
+    responses((status = 200, body = EInvoiceTickets), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn e_invoice_tickets(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiJson(req): ApiJson<EInvoiceFiles>,
+) -> ApiResult<Json<EInvoiceTickets>> {
+    Ok(Json(EInvoiceTickets {
+        files: e_invoice::tickets(&state, &staff, &req.files).await?,
+    }))
+}
+
+#[derive(Debug, serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct EInvoiceQuery {
+    /// 待上传 (pending, the default) or 已发送 (sent)
+    status: Option<EInvoiceStatus>,
+}
+
+/// 电子发票: paid invoice entries of the caller's jurisdiction in one state, a page at a time
+#[utoipa::path(get, path = "/api/staff/e-invoices", tag = "payment", params(EInvoiceQuery, CursorQuery),
+    responses((status = 200, body = CursorPage<EInvoiceRow>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn e_invoices(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiQuery(q): ApiQuery<EInvoiceQuery>,
+    ApiQuery(page): ApiQuery<CursorQuery>,
+) -> ApiResult<Json<CursorPage<EInvoiceRow>>> {
+    let at = page.at(payment::PAGE_SIZE_DEFAULT, payment::PAGE_SIZE_MAX)?;
+    let status = q.status.unwrap_or(EInvoiceStatus::Pending);
+    Ok(Json(e_invoice::list(&state, &staff, status, &at).await?))
+}
+
+/// 电子发票, step 2: the uploaded PDF is filed with its entry and mailed to 交款人邮箱 (once)
+#[utoipa::path(put, path = "/api/staff/e-invoices/{batch_no}",
+    params(("batch_no" = String, Path, description = "批次号")), tag = "payment", request_body = FileEInvoice,
+    responses((status = 200, body = EInvoiceRow), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn file_e_invoice(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiPath(batch_no): ApiPath<String>,
+    ApiJson(form): ApiJson<FileEInvoice>,
+) -> ApiResult<Json<EInvoiceRow>> {
+    Ok(Json(e_invoice::file(&state, &staff, &batch_no, &form).await?))
+}
+
+/// 重新发送: the invoice as listed is mailed again to 交款人邮箱
+#[utoipa::path(post, path = "/api/staff/e-invoices/{batch_no}/resend",
+    params(("batch_no" = String, Path, description = "批次号")), tag = "payment", request_body = ResendEInvoice,
+    responses((status = 200, body = EInvoiceRow), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn resend_e_invoice(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiPath(batch_no): ApiPath<String>,
+    ApiJson(form): ApiJson<ResendEInvoice>,
+) -> ApiResult<Json<EInvoiceRow>> {
+    Ok(Json(e_invoice::resend(&state, &staff, &batch_no, &form).await?))
+}
+
+/// An entry's 电子发票 for finance: a link that opens it
+#[utoipa::path(get, path = "/api/staff/e-invoices/{batch_no}/file",
+    params(("batch_no" = String, Path, description = "批次号")), tag = "payment",
+    responses((status = 200, body = Link), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+async fn open_e_invoice(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiPath(batch_no): ApiPath<String>,
+) -> ApiResult<Json<Link>> {
+    Ok(Json(Link {
+        url: e_invoice::link_for_staff(&state, &staff, &batch_no).await?,
+    }))
 }

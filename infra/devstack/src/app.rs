@@ -85,9 +85,14 @@ pub fn router_routes() -> anyhow::Result<Vec<(String, String, String)>> {
     Ok(routes)
 }
 
-/// Local only: the SMS the SNS emulator received, newest first (never in the template).
+/// Local only: the SMS the SNS emulator received and the mail its SES accepted, newest first,
+/// with each mail's attachments (never in the template).
 pub fn dev_routes(moto_url: String) -> axum::Router {
-    axum::Router::new().route("/dev/sms", get(sms)).with_state(moto_url)
+    axum::Router::new()
+        .route("/dev/sms", get(sms))
+        .route("/dev/mail", get(mail))
+        .route("/dev/mail/{id}/attachments/{index}", get(mail_attachment))
+        .with_state(moto_url)
 }
 
 /// Local stack only, for the browser journey's second year: moves a certificate's end of
@@ -152,16 +157,133 @@ pub async fn received_sms(moto_url: &str) -> anyhow::Result<Vec<Value>> {
 }
 
 async fn fetch_sms(moto_url: &str) -> anyhow::Result<Vec<Value>> {
+    fetch_moto(moto_url, "/sns/SMS").await
+}
+
+/// One list of moto's state dump (e.g. "/sns/SMS").
+async fn fetch_moto(moto_url: &str, pointer: &str) -> anyhow::Result<Vec<Value>> {
     let data: Value = reqwest::get(format!("{moto_url}/moto-api/data.json"))
         .await?
         .error_for_status()?
         .json()
         .await?;
     Ok(data
-        .pointer("/sns/SMS")
+        .pointer(pointer)
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default())
+}
+
+/// One mail as SES received it, decoded by an independent MIME parser (mail-parser).
+#[derive(Debug, Clone)]
+pub struct ReceivedMail {
+    pub id: String,
+    pub from: String,
+    pub to: Vec<String>,
+    pub subject: String,
+    pub text: String,
+    pub attachments: Vec<MailAttachment>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MailAttachment {
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Every mail moto's SES has accepted, oldest first.
+pub async fn received_mail(moto_url: &str) -> anyhow::Result<Vec<ReceivedMail>> {
+    let mut last_error = None;
+    for _ in 0..5 {
+        match fetch_moto(moto_url, "/ses/RawMessage").await {
+            Ok(list) => return Ok(list.iter().filter_map(parse_mail).collect()),
+            Err(e) => last_error = Some(e),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Err(last_error.unwrap_or_else(|| anyhow::anyhow!("no attempt made")))
+}
+
+fn parse_mail(raw: &Value) -> Option<ReceivedMail> {
+    use mail_parser::MimeHeaders;
+    let data = raw.get("raw_data")?.as_str()?;
+    let message = mail_parser::MessageParser::default().parse(data.as_bytes())?;
+    let addresses = |list: Option<&mail_parser::Address>| -> Vec<String> {
+        list.map(|a| a.iter().filter_map(|x| x.address().map(str::to_owned)).collect())
+            .unwrap_or_default()
+    };
+    Some(ReceivedMail {
+        id: raw.get("id")?.as_str()?.to_owned(),
+        from: addresses(message.from()).join(", "),
+        to: addresses(message.to()),
+        subject: message.subject().unwrap_or_default().to_owned(),
+        text: message.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
+        attachments: message
+            .attachments()
+            .map(|part| MailAttachment {
+                name: part.attachment_name().unwrap_or_default().to_owned(),
+                content_type: part
+                    .content_type()
+                    .map(|c| match c.subtype() {
+                        Some(sub) => format!("{}/{sub}", c.ctype()),
+                        None => c.ctype().to_owned(),
+                    })
+                    .unwrap_or_default(),
+                bytes: part.contents().to_vec(),
+            })
+            .collect(),
+    })
+}
+
+async fn mail(State(moto_url): State<String>) -> Result<Json<Value>, (axum::http::StatusCode, String)> {
+    let list = received_mail(&moto_url)
+        .await
+        .map_err(|e| (axum::http::StatusCode::BAD_GATEWAY, format!("{e:#}")))?;
+    let shown = list
+        .iter()
+        .rev()
+        .map(|m| {
+            serde_json::json!({
+                "id": m.id,
+                "from": m.from,
+                "to": m.to,
+                "subject": m.subject,
+                "text": m.text,
+                "attachments": m.attachments.iter().enumerate().map(|(i, a)| serde_json::json!({
+                    "name": a.name,
+                    "content_type": a.content_type,
+                    "size": a.bytes.len(),
+                    "href": format!("/dev/mail/{}/attachments/{i}", m.id),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(Json(Value::Array(shown)))
+}
+
+async fn mail_attachment(
+    State(moto_url): State<String>,
+    axum::extract::Path((id, index)): axum::extract::Path<(String, usize)>,
+) -> Result<axum::response::Response, (axum::http::StatusCode, String)> {
+    use axum::response::IntoResponse;
+    let list = received_mail(&moto_url)
+        .await
+        .map_err(|e| (axum::http::StatusCode::BAD_GATEWAY, format!("{e:#}")))?;
+    let file = list
+        .into_iter()
+        .find(|m| m.id == id)
+        .and_then(|m| m.attachments.into_iter().nth(index))
+        .ok_or((axum::http::StatusCode::NOT_FOUND, "no such attachment".to_owned()))?;
+    let disposition = shared::platform::http::content_disposition("inline", "attachment", &file.name);
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, file.content_type),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        file.bytes,
+    )
+        .into_response())
 }
 
 /// The built browser front end (`web/dist`): files as they are, any other path that is not

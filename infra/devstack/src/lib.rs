@@ -5,6 +5,9 @@ pub mod publish;
 pub mod resources;
 pub mod stack;
 
+/// The sender of the local stack's mail (created as a verified identity in moto's SES).
+pub const LOCAL_MAIL_FROM: &str = "einvoice@henan.cwmia.local";
+
 use std::path::PathBuf;
 
 /// The repository root (this crate lives in `infra/devstack`).

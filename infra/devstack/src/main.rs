@@ -11,6 +11,7 @@ use anyhow::Context;
 use aws_config::BehaviorVersion;
 use devstack::stack::LocalStack;
 use shared::AppState;
+use shared::platform::outbox::Mailer;
 
 fn env_port(name: &str, default: u16) -> anyhow::Result<u16> {
     match std::env::var(name) {
@@ -47,6 +48,19 @@ async fn local_state(stack: &LocalStack, table: &str, bucket: &str) -> AppState 
     AppState::from_clients(db, s3, sns, table, bucket)
 }
 
+/// SES (moto) for the local stack's mail, sending as the local sender.
+async fn local_mailer(stack: &LocalStack) -> Mailer {
+    let base = aws_config::defaults(BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "local", "local", None, None, "devstack",
+        ))
+        .endpoint_url(&stack.moto_url)
+        .load()
+        .await;
+    Mailer::new(&base, Some(devstack::LOCAL_MAIL_FROM.to_owned()))
+}
+
 async fn dev() -> anyhow::Result<()> {
     let root = devstack::repo_root();
     let http_port = env_port("DEV_PORT", 3000)?;
@@ -58,12 +72,14 @@ async fn dev() -> anyhow::Result<()> {
     .await?;
     let state = local_state(&stack, "cwmia-dev", "cwmia-dev").await;
     devstack::resources::create_all(&state).await?;
+    let mailer = local_mailer(&stack).await;
+    devstack::resources::create_mail_identity(&mailer).await?;
     let admin_password = devstack::app::seed(&state).await?;
 
     let notifier_state = state.clone();
     tokio::spawn(async move {
         loop {
-            if let Err(e) = shared::platform::sms::drain_outbox(&notifier_state).await {
+            if let Err(e) = shared::platform::outbox::drain(&notifier_state, &mailer).await {
                 tracing::warn!(error = format!("{e:#}"), "notifier pass failed");
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
@@ -117,6 +133,7 @@ async fn dev() -> anyhow::Result<()> {
     println!("  Web:          http://127.0.0.1:{http_port}/");
     println!("  API:          http://127.0.0.1:{http_port}/api  (OpenAPI: /api/openapi.json)");
     println!("  SMS received: http://127.0.0.1:{http_port}/dev/sms");
+    println!("  Mail sent:    http://127.0.0.1:{http_port}/dev/mail");
     println!(
         "  DynamoDB:     {}   S3/SNS (moto): {}",
         stack.dynamodb_url, stack.moto_url

@@ -181,6 +181,20 @@ pub async fn create_all(state: &AppState) -> anyhow::Result<()> {
     create_bucket(state, &template).await
 }
 
+/// The sender's address as a verified SES identity (the template's `MailIdentity` in AWS).
+pub async fn create_mail_identity(mailer: &shared::platform::outbox::Mailer) -> anyhow::Result<()> {
+    let Some(from) = mailer.from.as_deref() else {
+        return Ok(());
+    };
+    let domain = from.rsplit_once('@').map_or(from, |(_, d)| d);
+    let created = mailer.ses.create_email_identity().email_identity(domain).send().await;
+    match created {
+        Ok(_) => Ok(()),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_already_exists_exception()) => Ok(()),
+        Err(e) => Err(anyhow::Error::new(e).context("create the mail identity")),
+    }
+}
+
 /// (function binary, METHOD, path) for every HttpApi event in the template.
 pub fn template_routes(template: &Value) -> anyhow::Result<Vec<(String, String, String)>> {
     let mut routes = Vec::new();

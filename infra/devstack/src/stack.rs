@@ -95,6 +95,8 @@ impl LocalStack {
             ("AWS_ENDPOINT_URL_DYNAMODB", self.dynamodb_url.clone()),
             ("AWS_ENDPOINT_URL_S3", self.moto_url.clone()),
             ("AWS_ENDPOINT_URL_SNS", self.moto_url.clone()),
+            ("AWS_ENDPOINT_URL_SESV2", self.moto_url.clone()),
+            ("MAIL_FROM", crate::LOCAL_MAIL_FROM.into()),
             ("S3_FORCE_PATH_STYLE", "true".into()),
             ("MOTO_URL", self.moto_url.clone()),
         ]

@@ -1,22 +1,17 @@
-//! SMS: the texts of PRODUCT.md, the outbox written with each event, and its sender.
+//! SMS: the texts of PRODUCT.md and the outbox entry written with each event.
 //!
 //! A notice is an outbox item keyed by its event, written in the same transaction as the
-//! event (so it exists iff the event happened, at most once per event). The notifier claims
-//! an item with a conditional update (a lease), publishes through SNS, then marks it sent;
-//! a failed publish returns it to pending with a backoff, so nothing is lost while SNS is down.
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
-use aws_sdk_sns::types::MessageAttributeValue;
+//! event (so it exists iff the event happened, at most once per event); the notifier sends it
+//! (see `outbox`).
+use aws_sdk_dynamodb::types::TransactWriteItem;
 
 use crate::domain::Mobile;
-use crate::platform::db::{self, Index, Item, key, n, s};
-use crate::platform::state::AppState;
+use crate::platform::db::{self, Item, key, n, s};
 use crate::platform::time;
 
 const PREFIX: &str = "【中国职工保险互助会】";
-const PENDING_INDEX_KEY: &str = "OUTBOX#PENDING";
-const LEASE_MS: i64 = 60_000;
-const FIRST_BACKOFF_MS: i64 = 500;
-const MAX_BACKOFF_MS: i64 = 300_000;
+/// The outbox's pending items (SMS and mail), oldest first, in gsi1.
+pub const PENDING_INDEX_KEY: &str = "OUTBOX#PENDING";
 
 /// A reason as it stands before the text's own "。": without its closing punctuation, so a
 /// reason typed as a sentence does not end in "。。".
@@ -218,136 +213,6 @@ pub fn enqueue(table: &str, event: &str, to: &Mobile, text: &SmsText) -> anyhow:
     item.insert("gsi1pk".into(), s(PENDING_INDEX_KEY));
     item.insert("gsi1sk".into(), s(format!("{}#{event}", time::stamp(now))));
     db::put_new(table, item)
-}
-
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct DrainReport {
-    pub sent: usize,
-    pub failed: usize,
-}
-
-/// Sends what is due in the outbox once. Safe to run from several places at once.
-pub async fn drain_outbox(state: &AppState) -> anyhow::Result<DrainReport> {
-    let mut report = DrainReport::default();
-    let mut start = None;
-    loop {
-        let page = db::index_query(state, Index::Gsi1(PENDING_INDEX_KEY, None))
-            .set_exclusive_start_key(start)
-            .limit(100)
-            .send()
-            .await?;
-        for item in page.items() {
-            match send_one(state, item).await? {
-                Some(true) => report.sent += 1,
-                Some(false) => report.failed += 1,
-                None => {}
-            }
-        }
-        start = page.last_evaluated_key;
-        if start.is_none() {
-            return Ok(report);
-        }
-    }
-}
-
-/// Some(true) sent, Some(false) failed and rescheduled, None not ours to send now.
-async fn send_one(state: &AppState, item: &Item) -> anyhow::Result<Option<bool>> {
-    let (Some(pk), Some(phone), Some(body)) = (str_attr(item, "pk"), str_attr(item, "phone"), str_attr(item, "body"))
-    else {
-        return Ok(None);
-    };
-    let now = time::now().timestamp_millis();
-    let lease = uuid::Uuid::new_v4().to_string();
-    let claim = state
-        .db
-        .update_item()
-        .table_name(&*state.table)
-        .set_key(Some(key(pk, "OUTBOX")))
-        .update_expression("SET #st = :sending, lease = :lease, lease_until = :until")
-        .condition_expression("(#st = :pending AND next_attempt_at <= :now) OR (#st = :sending AND lease_until < :now)")
-        .expression_attribute_names("#st", "status")
-        .expression_attribute_values(":sending", s("sending"))
-        .expression_attribute_values(":pending", s("pending"))
-        .expression_attribute_values(":lease", s(lease.clone()))
-        .expression_attribute_values(":until", n(now + LEASE_MS))
-        .expression_attribute_values(":now", n(now))
-        .send()
-        .await;
-    match claim {
-        Ok(_) => {}
-        Err(e) if db::is_condition_failed(&e) => return Ok(None),
-        Err(e) => return Err(e.into()),
-    }
-    let masked = Mobile::parse(phone)
-        .map(|m| m.masked())
-        .unwrap_or_else(|_| "***".into());
-    let published = state
-        .sns
-        .publish()
-        .phone_number(phone)
-        .message(body)
-        .message_attributes(
-            "AWS.SNS.SMS.SMSType",
-            MessageAttributeValue::builder()
-                .data_type("String")
-                .string_value("Transactional")
-                .build()?,
-        )
-        .send()
-        .await;
-    match published {
-        Ok(_) => {
-            state
-                .db
-                .update_item()
-                .table_name(&*state.table)
-                .set_key(Some(key(pk, "OUTBOX")))
-                .update_expression(
-                    "SET #st = :sent, sent_at = :at, body = redacted_body REMOVE gsi1pk, gsi1sk, lease, lease_until",
-                )
-                .condition_expression("lease = :lease")
-                .expression_attribute_names("#st", "status")
-                .expression_attribute_values(":sent", s("sent"))
-                .expression_attribute_values(":at", s(time::stamp(time::now())))
-                .expression_attribute_values(":lease", s(lease))
-                .send()
-                .await?;
-            tracing::info!(outbox = pk, to = %masked, "sms sent");
-            Ok(Some(true))
-        }
-        Err(err) => {
-            let attempts = item
-                .get("attempts")
-                .and_then(|v| v.as_n().ok())
-                .and_then(|v| v.parse::<u32>().ok())
-                .unwrap_or(0);
-            let backoff = (FIRST_BACKOFF_MS << attempts.min(16)).min(MAX_BACKOFF_MS);
-            tracing::warn!(outbox = pk, to = %masked, attempts, error = %aws_sdk_sns::error::DisplayErrorContext(&err), "sms send failed; will retry");
-            state
-                .db
-                .update_item()
-                .table_name(&*state.table)
-                .set_key(Some(key(pk, "OUTBOX")))
-                .update_expression(
-                    "SET #st = :pending, next_attempt_at = :next ADD attempts :one REMOVE lease, lease_until",
-                )
-                .condition_expression("lease = :lease")
-                .expression_attribute_names("#st", "status")
-                .expression_attribute_values(":pending", s("pending"))
-                .expression_attribute_values(":next", n(time::now().timestamp_millis() + backoff))
-                .expression_attribute_values(":one", n(1))
-                .expression_attribute_values(":lease", s(lease))
-                .send()
-                .await?;
-            Ok(Some(false))
-        }
-    }
-}
-
-fn str_attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
-    item.get(name)
-        .and_then(|v: &AttributeValue| v.as_s().ok())
-        .map(String::as_str)
 }
 
 #[cfg(test)]

@@ -447,9 +447,7 @@ async fn entry_refusal(state: &AppState, app_id: &str, amount: Fen) -> ApiError 
 }
 
 fn item_of(entry: &InvoiceEntry, app_id: &str) -> anyhow::Result<db::Item> {
-    let mut item = db::to_item(entry)?;
-    item.extend(entry_key(app_id, &entry.entry_id));
-    Ok(item)
+    entry.to_item(app_id)
 }
 
 /// The application-side half of an entry change: move `invoiced_fen` by `delta`, holding only
@@ -697,6 +695,8 @@ fn entry_from(parsed: ParsedEntry, entry_id: String, batch_no: String, created_a
         amount_fen: parsed.amount.value(),
         updated_at: created_at.clone(),
         created_at,
+        e_invoice: None,
+        paid_application: None,
     }
 }
 

@@ -388,9 +388,9 @@ async fn issue(
     Ok(Some(cert))
 }
 
-/// Writes every charged member's coverage (idempotent puts, in parallel batches), then marks
-/// the certificate. 未到期 members keep their earlier coverage: this certificate did not
-/// charge them.
+/// Writes every charged member's coverage (idempotent puts, in parallel batches) and opens the
+/// invoice entries for their 电子发票, then marks the certificate. 未到期 members keep their
+/// earlier coverage: this certificate did not charge them.
 async fn record_coverage(state: &AppState, mut cert: Certificate) -> ApiResult<Certificate> {
     let app = application::load(state, &cert.application_id)
         .await?
@@ -415,6 +415,8 @@ async fn record_coverage(state: &AppState, mut cert: Certificate) -> ApiResult<C
     }
     let count = charged.len();
     db::batch_put(state, items).await?;
+    // Finance's 电子发票 list: each of the application's invoice entries now waits for its PDF.
+    invoice_entry::open_for_e_invoice(state, &app).await?;
     state
         .db
         .update_item()

@@ -19,13 +19,14 @@ use serde::Serialize;
 
 use crate::domain::renewal::CONTINUITY_DAYS;
 use crate::platform::db::{self, Index, s};
-use crate::platform::error::{ApiResult, OrInternal};
+use crate::platform::error::{ApiError, ApiResult, OrInternal};
 use crate::platform::sms::{self, SmsText};
 use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::records::application::{self, Application, ApplicationStatus};
 use crate::records::certificate::{Certificate, ENDING_INDEX_KEY, cert_key, ending_sk, renewal_key};
 use crate::records::coverage::CoverageRecord;
+use crate::records::invoice_entry::{self, InvoiceEntry};
 use crate::records::members;
 use crate::records::unit;
 
@@ -248,12 +249,14 @@ async fn payment_reminders(state: &AppState, today: NaiveDate) -> ApiResult<Vec<
 }
 
 // ---------------------------------------------------------------------------------------------
-// Certificates issued before reminders and lookups: given their index key and history
+// Certificates issued before reminders and lookups: given their index key and history; invoice
+// entries written before 电子发票: given their 批次号 key, and finance's list when paid
 
 /// The migration's progress: where the scan stopped, and whether it went through. (Renamed
-/// when the 回传 key was added, so stacks that had finished the first pass scan once more.)
+/// whenever a key is added — the 回传 key, the 批次号 key — so stacks that had finished an
+/// earlier pass scan once more.)
 fn migration_key() -> db::Item {
-    db::key("MIGRATION#certificate-keys-and-history", "MIGRATION")
+    db::key("MIGRATION#certificates-and-invoice-entries", "MIGRATION")
 }
 
 /// What one slice of the backfill did.
@@ -261,6 +264,8 @@ fn migration_key() -> db::Item {
 pub struct BackfillReport {
     /// Certificates given their end-of-cover key and their members' history records.
     pub certificates: usize,
+    /// Invoice entries given their 批次号 key (and, when paid, their place in 电子发票).
+    pub invoice_entries: usize,
     /// The scan has gone through the whole table: later runs do nothing.
     pub done: bool,
 }
@@ -281,8 +286,8 @@ pub async fn backfill_certificates(state: &AppState, budget: std::time::Duration
         .unwrap_or(false)
     {
         return Ok(BackfillReport {
-            certificates: 0,
             done: true,
+            ..BackfillReport::default()
         });
     }
     let mut start = progress
@@ -296,14 +301,27 @@ pub async fn backfill_certificates(state: &AppState, budget: std::time::Duration
             .db
             .scan()
             .table_name(&*state.table)
-            .filter_expression("sk = :cert AND (attribute_not_exists(gsi1pk) OR attribute_not_exists(gsi3pk))")
+            .filter_expression(
+                "(sk = :cert AND (attribute_not_exists(gsi1pk) OR attribute_not_exists(gsi3pk))) \
+                 OR (begins_with(sk, :entry) AND attribute_not_exists(gsi2pk))",
+            )
             .expression_attribute_values(":cert", s("CERT"))
+            .expression_attribute_values(":entry", s("INVOICE#"))
             .limit(500)
             .set_exclusive_start_key(start.clone())
             .send()
             .await
             .or_internal("scan for certificates")?;
         for item in page.items.unwrap_or_default() {
+            if item
+                .get("sk")
+                .and_then(|v| v.as_s().ok())
+                .is_some_and(|sk| sk.starts_with("INVOICE#"))
+            {
+                backfill_entry(state, item).await?;
+                report.invoice_entries += 1;
+                continue;
+            }
             let has_history = item.contains_key("gsi1pk");
             let cert: Certificate = db::from_item(item).or_internal("decode certificate")?;
             backfill_one(state, &cert, has_history).await?;
@@ -326,12 +344,41 @@ pub async fn backfill_certificates(state: &AppState, budget: std::time::Duration
         if start.is_none() || started.elapsed() >= budget {
             tracing::info!(
                 certificates = report.certificates,
+                invoice_entries = report.invoice_entries,
                 done = report.done,
                 "certificate backfill"
             );
             return Ok(report);
         }
     }
+}
+
+async fn backfill_entry(state: &AppState, item: db::Item) -> ApiResult<()> {
+    let app_id = item
+        .get("pk")
+        .and_then(|v| v.as_s().ok())
+        .and_then(|pk| pk.strip_prefix("APP#"))
+        .map(str::to_owned)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("invoice entry outside an application")))?;
+    let entry: InvoiceEntry = db::from_item(item).or_internal("decode invoice entry")?;
+    state
+        .db
+        .update_item()
+        .table_name(&*state.table)
+        .set_key(Some(invoice_entry::entry_key(&app_id, &entry.entry_id)))
+        .update_expression("SET gsi2pk = :p, gsi2sk = :sk")
+        .condition_expression("attribute_exists(pk)")
+        .expression_attribute_values(":p", s(invoice_entry::batch_index_key(&entry.batch_no)))
+        .expression_attribute_values(":sk", s(invoice_entry::BATCH_INDEX_SK))
+        .send()
+        .await
+        .or_internal("index invoice entry")?;
+    if let Some(app) = application::load(state, &app_id).await?
+        && app.status == ApplicationStatus::Paid
+    {
+        invoice_entry::open_for_e_invoice(state, &app).await?;
+    }
+    Ok(())
 }
 
 async fn backfill_one(state: &AppState, cert: &Certificate, has_history: bool) -> ApiResult<()> {

@@ -72,7 +72,9 @@ async fn app_status(app: &TestApp, id: &str) -> String {
 
 /// No SMS arrives beyond `count` once the outbox is drained and a moment has passed.
 async fn assert_no_more_sms(app: &TestApp, mobile: &str, count: usize) {
-    shared::platform::sms::drain_outbox(&app.state).await.expect("drain");
+    shared::platform::outbox::drain(&app.state, &app.mailer)
+        .await
+        .expect("drain");
     tokio::time::sleep(Duration::from_millis(500)).await;
     let all = app.sms_to(mobile).await;
     assert_eq!(all.len(), count, "{all:?}");

@@ -4,6 +4,7 @@ mod catalogue;
 mod certificates;
 mod contract;
 mod duties;
+mod e_invoice;
 mod enrollment;
 mod idempotency;
 mod import;

@@ -15,7 +15,9 @@ async fn an_sms_that_fails_to_send_is_retried_and_arrives_once() {
             json!({ "mobile": unit.mobile, "purpose": "register" }),
         )
         .await;
-    shared::platform::sms::drain_outbox(&app.state).await.expect("drain");
+    shared::platform::outbox::drain(&app.state, &app.mailer)
+        .await
+        .expect("drain");
     let code = app.latest_code(&unit.mobile, 1).await;
     let a = app.upload(&browser, e2e::jpeg(100), "image/jpeg").await;
     let b = app.upload(&browser, e2e::png(100), "image/png").await;
@@ -49,7 +51,9 @@ async fn an_sms_that_fails_to_send_is_retried_and_arrives_once() {
         sns: broken_sns,
         ..app.state.clone()
     };
-    let report = shared::platform::sms::drain_outbox(&down).await.expect("drain");
+    let report = shared::platform::outbox::drain(&down, &app.mailer)
+        .await
+        .expect("drain");
     assert_eq!((report.sent, report.failed), (0, 1));
     assert_eq!(app.sms_to(&unit.mobile).await.len(), 1);
     let outbox = app
@@ -70,12 +74,12 @@ async fn an_sms_that_fails_to_send_is_retried_and_arrives_once() {
     // Recovered: after the backoff it is sent, once; further passes send nothing.
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     let (first, second) = tokio::join!(
-        shared::platform::sms::drain_outbox(&app.state),
-        shared::platform::sms::drain_outbox(&app.state)
+        shared::platform::outbox::drain(&app.state, &app.mailer),
+        shared::platform::outbox::drain(&app.state, &app.mailer)
     );
     assert_eq!(first.expect("drain").sent + second.expect("drain").sent, 1);
     assert_eq!(
-        shared::platform::sms::drain_outbox(&app.state)
+        shared::platform::outbox::drain(&app.state, &app.mailer)
             .await
             .expect("drain")
             .sent,

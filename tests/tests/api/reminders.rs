@@ -218,6 +218,35 @@ async fn a_certificate_issued_before_the_index_and_history_is_backfilled_once_th
             .await
             .expect("delete");
     }
+    // …and its invoice entry as stored before 电子发票: no 批次号 key, not in finance's list.
+    let entries = db
+        .query()
+        .table_name(table)
+        .key_condition_expression("pk = :p AND begins_with(sk, :i)")
+        .expression_attribute_values(":p", AttributeValue::S(format!("APP#{id}")))
+        .expression_attribute_values(":i", AttributeValue::S("INVOICE#".into()))
+        .send()
+        .await
+        .expect("entries");
+    assert_eq!(entries.items().len(), 1);
+    let batch = entries.items()[0]["batch_no"].as_s().expect("batch").clone();
+    db.update_item()
+        .table_name(table)
+        .key("pk", entries.items()[0]["pk"].clone())
+        .key("sk", entries.items()[0]["sk"].clone())
+        .update_expression("REMOVE gsi2pk, gsi2sk, gsi3pk, gsi3sk, paid_application")
+        .send()
+        .await
+        .expect("strip entry keys");
+    let finance = app.staff("hn.fin.backfill", "HN", vec![Permission::Finance]).await;
+    let waiting_invoice = || async {
+        let r = finance.get("/api/staff/e-invoices?status=pending").await;
+        assert_eq!(r.status, 200, "{r:?}");
+        r.body["items"]
+            .as_array()
+            .map(|rows| rows.iter().filter(|row| row["batch_no"] == batch.as_str()).count())
+    };
+    assert_eq!(waiting_invoice().await, Some(0));
     let reviewer = app.staff("hn.l1.backfill", "HN", vec![Permission::ReviewL1]).await;
     let path = format!("/api/staff/coverage?id_number={person}");
     let lookup = || reviewer.get(&path);
@@ -236,17 +265,18 @@ async fn a_certificate_issued_before_the_index_and_history_is_backfilled_once_th
     let first = reminders::backfill_certificates(&app.state, budget)
         .await
         .expect("backfill");
-    assert_eq!((first.certificates, first.done), (1, true));
+    assert_eq!((first.certificates, first.invoice_entries, first.done), (1, 1, true));
     let again = reminders::backfill_certificates(&app.state, budget)
         .await
         .expect("backfill");
-    assert_eq!((again.certificates, again.done), (0, true));
+    assert_eq!((again.certificates, again.invoice_entries, again.done), (0, 0, true));
 
     let found = lookup().await;
     let rows = found.body["coverages"].as_array().expect("rows");
     assert_eq!(rows.len(), 1, "{found:?}");
     assert_eq!(rows[0]["certificate_number"], number.as_str());
     assert_eq!(run(&app, at(end - Days::new(7), 10)).await, queued(1, 0));
-    // …and its agency lists it as 未回传.
+    // …and its agency lists it as 未回传, finance as waiting for its 电子发票.
     assert_eq!(not_returned().await, Some(1));
+    assert_eq!(waiting_invoice().await, Some(1));
 }

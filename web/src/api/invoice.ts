@@ -11,3 +11,6 @@ export const updateEntry = (id: string, entryId: string, entry: InvoiceEntryForm
   put<InvoiceEntry>(`${base(id)}/entries/${entryId}`, entry)
 export const removeEntry = (id: string, entryId: string) => del(`${base(id)}/entries/${entryId}`)
 export const submit = (id: string) => post<InvoiceView>(`${base(id)}/submit`)
+/** 电子发票 of one entry (after 到账确认, once finance has uploaded it): a download link. */
+export const eInvoiceLink = (id: string, entryId: string) =>
+  get<{ url: string }>(`${base(id)}/entries/${entryId}/e-invoice`)

@@ -393,6 +393,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/applications/{id}/invoice/entries/{entry_id}/e-invoice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 电子发票 of one entry, once finance has uploaded it: a download link */
+        get: operations["e_invoice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/applications/{id}/invoice/submit": {
         parameters: {
             query?: never;
@@ -1235,6 +1252,91 @@ export interface paths {
         get: operations["coverage_lookup"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/e-invoice-uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 电子发票, step 1: each file's 批次号 and entry, and a presigned PUT, or a reason per file */
+        post: operations["e_invoice_tickets"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/e-invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 电子发票: paid invoice entries of the caller's jurisdiction in one state, a page at a time */
+        get: operations["e_invoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/e-invoices/{batch_no}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 电子发票, step 2: the uploaded PDF is filed with its entry and mailed to 交款人邮箱 (once) */
+        put: operations["file_e_invoice"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/e-invoices/{batch_no}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An entry's 电子发票 for finance: a link that opens it */
+        get: operations["open_e_invoice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/e-invoices/{batch_no}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 重新发送: the invoice as listed is mailed again to 交款人邮箱 */
+        post: operations["resend_e_invoice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2269,6 +2371,48 @@ export interface components {
             total?: number | null;
         };
         /** @description One page of a list read a page at a time. */
+        CursorPage_EInvoiceRow: {
+            items: {
+                /** @description 所属机构 (full path) */
+                agency_name: string;
+                /**
+                 * Format: int64
+                 * @description 开票金额, fen
+                 */
+                amount_fen: number;
+                application_id: string;
+                /** @description 申请书号 */
+                application_number: string;
+                /** @description 批次号 */
+                batch_no: string;
+                e_invoice?: null | components["schemas"]["EInvoice"];
+                /** @description 交款人邮箱, masked */
+                payer_email: string;
+                status: components["schemas"]["EInvoiceStatus"];
+                /** @description 待上传 / 已发送 */
+                status_label: string;
+                tax_id: string;
+                /** @description 抬头 */
+                title: string;
+                unit_name: string;
+            }[];
+            /** @description `cursor` of the next page; absent on the last page */
+            next?: string | null;
+            /**
+             * Format: int32
+             * @description Items before this page: 序号 of the first row is offset + 1
+             */
+            offset: number;
+            /** Format: int32 */
+            page_size: number;
+            /**
+             * Format: int32
+             * @description Items in the whole list, from counters kept as items are written; absent where none is
+             *     kept (a search)
+             */
+            total?: number | null;
+        };
+        /** @description One page of a list read a page at a time. */
         CursorPage_ImportBatch: {
             items: {
                 /** Format: int32 */
@@ -2605,6 +2749,98 @@ export interface components {
             file_name: string;
             url: string;
         };
+        /** @description 电子发票 of one entry, as finance uploaded it. */
+        EInvoice: {
+            /** @description The PDF in the bucket */
+            key: string;
+            last_mailed_at: string;
+            /**
+             * Format: int32
+             * @description Mails queued with this file to 交款人邮箱: 1 at upload, one more per 重新发送
+             */
+            mails: number;
+            /** Format: int64 */
+            size: number;
+            uploaded_at: string;
+            uploaded_by: string;
+            /**
+             * Format: int32
+             * @description 1 for the first file; each corrected file finance puts in its place counts on
+             */
+            version: number;
+        };
+        /** @description One file finance wants to upload. */
+        EInvoiceFile: {
+            /**
+             * @description The entry the file is for (single upload from a row); absent: read from `file_name`
+             * @default null
+             */
+            batch_no: string | null;
+            /** @default  */
+            content_type: string;
+            /**
+             * @description The file's name as chosen (its 批次号 is read from it unless `batch_no` is given)
+             * @default
+             */
+            file_name: string;
+            /**
+             * @description Put this file in place of the invoice already sent for the entry (a correction)
+             * @default false
+             */
+            replace: boolean;
+            /**
+             * Format: int64
+             * @default 0
+             */
+            size: number;
+        };
+        EInvoiceFiles: {
+            /** @description One file, or many at once (each named by its 批次号, at most 200) */
+            files: components["schemas"]["EInvoiceFile"][];
+        };
+        /** @description One row of finance's 电子发票 list. */
+        EInvoiceRow: {
+            /** @description 所属机构 (full path) */
+            agency_name: string;
+            /**
+             * Format: int64
+             * @description 开票金额, fen
+             */
+            amount_fen: number;
+            application_id: string;
+            /** @description 申请书号 */
+            application_number: string;
+            /** @description 批次号 */
+            batch_no: string;
+            e_invoice?: null | components["schemas"]["EInvoice"];
+            /** @description 交款人邮箱, masked */
+            payer_email: string;
+            status: components["schemas"]["EInvoiceStatus"];
+            /** @description 待上传 / 已发送 */
+            status_label: string;
+            tax_id: string;
+            /** @description 抬头 */
+            title: string;
+            unit_name: string;
+        };
+        /**
+         * @description 电子发票 state of a paid application's entry: the two lists of finance's 电子发票 page.
+         * @enum {string}
+         */
+        EInvoiceStatus: "pending" | "sent";
+        /** @description The answer for one file: where to put it, or why not. */
+        EInvoiceTicket: {
+            /** @description 批次号 read from the name (or given) */
+            batch_no?: string | null;
+            entry?: null | components["schemas"]["EInvoiceRow"];
+            file_name: string;
+            refusal?: null | components["schemas"]["FileRefusal"];
+            ticket?: null | components["schemas"]["UploadTicket"];
+        };
+        EInvoiceTickets: {
+            /** @description In the order asked: where to PUT each file, or why it cannot go */
+            files: components["schemas"]["EInvoiceTicket"][];
+        };
         ErrorBody: {
             /** @description Stable machine code, e.g. `ID_CHECKSUM`. */
             code: string;
@@ -2653,6 +2889,22 @@ export interface components {
         FieldError: {
             code: string;
             field: string;
+            message: string;
+        };
+        /** @description 上传 step 2: the checked PDF is filed with its entry and mailed to 交款人邮箱. */
+        FileEInvoice: {
+            /**
+             * Format: int32
+             * @description The version of the invoice this file replaces (a correction); absent for the first
+             * @default null
+             */
+            replaces_version: number | null;
+            /** @default  */
+            upload_id: string;
+        };
+        /** @description Why one file of a 批量上传 cannot go. */
+        FileRefusal: {
+            code: string;
             message: string;
         };
         /** @description 导入批次: one imported file. */
@@ -2781,8 +3033,10 @@ export interface components {
             /** @description 批次号, e.g. S202411141000014460 */
             batch_no: string;
             created_at: string;
+            e_invoice?: null | components["schemas"]["EInvoice"];
             entry_id: string;
             items: components["schemas"]["InvoiceItem"][];
+            paid_application?: null | components["schemas"]["PaidApplication"];
             /** @description 交款人邮箱: the electronic invoice goes there */
             payer_email: string;
             /** @description 会费来源 */
@@ -2902,8 +3156,9 @@ export interface components {
             /** @description Whether the unit submitted the invoice data (nothing changes after that). */
             submitted: boolean;
         };
+        /** @description A stored file for someone entitled to it. */
         Link: {
-            /** @description Presigned GET (10 minutes), opens the PDF in the browser */
+            /** @description Presigned GET (10 minutes) */
             url: string;
         };
         LoginRequest: {
@@ -3040,6 +3295,15 @@ export interface components {
             code: string;
             name: string;
             served: boolean;
+        };
+        /** @description What finance's list shows of the application an entry belongs to. */
+        PaidApplication: {
+            agency_code: string;
+            application_id: string;
+            /** @description 申请书号 */
+            application_number: string;
+            paid_at: string;
+            unit_name: string;
         };
         PasswordChange: {
             /** @default  */
@@ -3355,6 +3619,23 @@ export interface components {
          * @enum {string}
          */
         RenewalWindow: "not_yet" | "open" | "closed" | "renewed" | "stopped";
+        /**
+         * @description 重新发送 of the invoice as the staff member saw it (`version`, `mails`): a second click
+         *     or a colleague's send in between is refused, not sent twice.
+         */
+        ResendEInvoice: {
+            /**
+             * Format: int32
+             * @description `mails` as the list showed it
+             * @default 0
+             */
+            mails: number;
+            /**
+             * Format: int32
+             * @default 0
+             */
+            version: number;
+        };
         /** @description 退回 with a reason the unit reads (SMS and the application). */
         ReturnRequest: {
             /**
@@ -5336,6 +5617,41 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    e_invoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description application id */
+                id: string;
+                /** @description invoice entry id */
+                entry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Link"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["NotSignedIn"];
+            403: components["responses"]["Forbidden"];
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7601,6 +7917,286 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+        };
+    };
+    e_invoice_tickets: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 一次操作一个键 (8–64 characters: letters, digits, - and _) */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EInvoiceFiles"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EInvoiceTickets"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["NotSignedIn"];
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: components["responses"]["InProgress"];
+            415: components["responses"]["NotJson"];
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    e_invoices: {
+        parameters: {
+            query?: {
+                /** @description 待上传 (pending, the default) or 已发送 (sent) */
+                status?: components["schemas"]["EInvoiceStatus"];
+                /** @description `next` of the page before (absent: the first page) */
+                cursor?: string;
+                /**
+                 * @description Rows per page; each list has its own default and maximum, and a larger size is taken
+                 *     as that maximum
+                 */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CursorPage_EInvoiceRow"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["NotSignedIn"];
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    file_e_invoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 批次号 */
+                batch_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FileEInvoice"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EInvoiceRow"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["NotSignedIn"];
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: components["responses"]["NotJson"];
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    open_e_invoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 批次号 */
+                batch_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Link"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["NotSignedIn"];
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    resend_e_invoice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 一次操作一个键 (8–64 characters: letters, digits, - and _) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description 批次号 */
+                batch_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResendEInvoice"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EInvoiceRow"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["NotSignedIn"];
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Refused"];
         };
     };
     queue: {

@@ -1,0 +1,253 @@
+//! The outbox's sender (the notifier): SMS through SNS, mail through SES.
+//!
+//! The sender claims an item with a conditional update (a lease), sends it, then marks it
+//! sent; a failed send returns it to pending with a backoff, so nothing is lost while SNS or
+//! SES is down, and two senders at once never send one item twice within a lease.
+use anyhow::Context;
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_sesv2::primitives::Blob;
+use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
+use aws_sdk_sns::types::MessageAttributeValue;
+
+use crate::domain::{Email, Mobile};
+use crate::platform::db::{self, Index, Item, key, n, s};
+use crate::platform::mail::{self, Message};
+use crate::platform::sms::PENDING_INDEX_KEY;
+use crate::platform::state::AppState;
+use crate::platform::time;
+
+const LEASE_MS: i64 = 60_000;
+const FIRST_BACKOFF_MS: i64 = 500;
+const MAX_BACKOFF_MS: i64 = 300_000;
+
+/// SES and the address mails are sent from (a verified identity: `MAIL_FROM`).
+#[derive(Clone)]
+pub struct Mailer {
+    pub ses: aws_sdk_sesv2::Client,
+    pub from: Option<String>,
+}
+
+impl Mailer {
+    /// From the standard AWS environment and `MAIL_FROM`; without it, mail stays pending (and
+    /// says why in the log) while SMS go out.
+    pub fn new(config: &aws_config::SdkConfig, from: Option<String>) -> Self {
+        let ses = aws_sdk_sesv2::Client::from_conf(
+            aws_sdk_sesv2::config::Builder::from(config)
+                .timeout_config(crate::platform::state::sms_timeouts())
+                .build(),
+        );
+        Self {
+            ses,
+            from: from.filter(|f| !f.trim().is_empty()),
+        }
+    }
+
+    pub fn from_env(config: &aws_config::SdkConfig) -> Self {
+        Self::new(config, std::env::var("MAIL_FROM").ok())
+    }
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DrainReport {
+    pub sent: usize,
+    pub failed: usize,
+}
+
+/// Sends what is due in the outbox once. Safe to run from several places at once.
+pub async fn drain(state: &AppState, mailer: &Mailer) -> anyhow::Result<DrainReport> {
+    let mut report = DrainReport::default();
+    let mut start = None;
+    loop {
+        let page = db::index_query(state, Index::Gsi1(PENDING_INDEX_KEY, None))
+            .set_exclusive_start_key(start)
+            .limit(100)
+            .send()
+            .await?;
+        for item in page.items() {
+            match send_one(state, mailer, item).await? {
+                Some(true) => report.sent += 1,
+                Some(false) => report.failed += 1,
+                None => {}
+            }
+        }
+        start = page.last_evaluated_key;
+        if start.is_none() {
+            return Ok(report);
+        }
+    }
+}
+
+/// Some(true) sent, Some(false) failed and rescheduled, None not ours to send now.
+async fn send_one(state: &AppState, mailer: &Mailer, item: &Item) -> anyhow::Result<Option<bool>> {
+    let Some(pk) = str_attr(item, "pk") else {
+        return Ok(None);
+    };
+    let now = time::now().timestamp_millis();
+    let lease = uuid::Uuid::new_v4().to_string();
+    let claim = state
+        .db
+        .update_item()
+        .table_name(&*state.table)
+        .set_key(Some(key(pk, "OUTBOX")))
+        .update_expression("SET #st = :sending, lease = :lease, lease_until = :until")
+        .condition_expression("(#st = :pending AND next_attempt_at <= :now) OR (#st = :sending AND lease_until < :now)")
+        .expression_attribute_names("#st", "status")
+        .expression_attribute_values(":sending", s("sending"))
+        .expression_attribute_values(":pending", s("pending"))
+        .expression_attribute_values(":lease", s(lease.clone()))
+        .expression_attribute_values(":until", n(now + LEASE_MS))
+        .expression_attribute_values(":now", n(now))
+        .send()
+        .await;
+    match claim {
+        Ok(_) => {}
+        Err(e) if db::is_condition_failed(&e) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    }
+    let (to, sent) = if str_attr(item, "channel") == Some(mail::CHANNEL) {
+        let to = str_attr(item, "email")
+            .and_then(|e| Email::parse(e).ok())
+            .map_or_else(|| "***".to_owned(), |e| e.masked());
+        (to, send_mail(state, mailer, item).await)
+    } else {
+        let to = str_attr(item, "phone")
+            .and_then(|p| Mobile::parse(p).ok())
+            .map_or_else(|| "***".to_owned(), |m| m.masked());
+        (to, send_sms(state, item).await)
+    };
+    match sent {
+        Ok(()) => {
+            state
+                .db
+                .update_item()
+                .table_name(&*state.table)
+                .set_key(Some(key(pk, "OUTBOX")))
+                .update_expression(
+                    "SET #st = :sent, sent_at = :at, body = redacted_body REMOVE gsi1pk, gsi1sk, lease, lease_until",
+                )
+                .condition_expression("lease = :lease")
+                .expression_attribute_names("#st", "status")
+                .expression_attribute_values(":sent", s("sent"))
+                .expression_attribute_values(":at", s(time::stamp(time::now())))
+                .expression_attribute_values(":lease", s(lease))
+                .send()
+                .await?;
+            tracing::info!(outbox = pk, to = %to, "notice sent");
+            Ok(Some(true))
+        }
+        Err(err) => {
+            let attempts = item
+                .get("attempts")
+                .and_then(|v| v.as_n().ok())
+                .and_then(|v| v.parse::<u32>().ok())
+                .unwrap_or(0);
+            let backoff = (FIRST_BACKOFF_MS << attempts.min(16)).min(MAX_BACKOFF_MS);
+            tracing::warn!(outbox = pk, to = %to, attempts, error = format!("{err:#}"), "notice send failed; will retry");
+            state
+                .db
+                .update_item()
+                .table_name(&*state.table)
+                .set_key(Some(key(pk, "OUTBOX")))
+                .update_expression(
+                    "SET #st = :pending, next_attempt_at = :next ADD attempts :one REMOVE lease, lease_until",
+                )
+                .condition_expression("lease = :lease")
+                .expression_attribute_names("#st", "status")
+                .expression_attribute_values(":pending", s("pending"))
+                .expression_attribute_values(":next", n(time::now().timestamp_millis() + backoff))
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":lease", s(lease))
+                .send()
+                .await?;
+            Ok(Some(false))
+        }
+    }
+}
+
+async fn send_sms(state: &AppState, item: &Item) -> anyhow::Result<()> {
+    let (Some(phone), Some(body)) = (str_attr(item, "phone"), str_attr(item, "body")) else {
+        anyhow::bail!("outbox item without phone or body");
+    };
+    state
+        .sns
+        .publish()
+        .phone_number(phone)
+        .message(body)
+        .message_attributes(
+            "AWS.SNS.SMS.SMSType",
+            MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value("Transactional")
+                .build()?,
+        )
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", aws_sdk_sns::error::DisplayErrorContext(&e)))?;
+    Ok(())
+}
+
+/// Reads the attachment from the bucket, builds the MIME message and hands it to SES.
+async fn send_mail(state: &AppState, mailer: &Mailer, item: &Item) -> anyhow::Result<()> {
+    let from = mailer.from.as_deref().context("MAIL_FROM is not set: mail waits")?;
+    let (Some(to), Some(subject), Some(body)) = (
+        str_attr(item, "email"),
+        str_attr(item, "subject"),
+        str_attr(item, "body"),
+    ) else {
+        anyhow::bail!("mail outbox item without address, subject or body");
+    };
+    let attachment = match str_attr(item, "attachment_key") {
+        Some(object) => {
+            let bytes = state
+                .s3
+                .get_object()
+                .bucket(&*state.bucket)
+                .key(object)
+                .send()
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", aws_sdk_s3::error::DisplayErrorContext(&e)))?
+                .body
+                .collect()
+                .await?
+                .into_bytes();
+            Some((
+                str_attr(item, "attachment_name").unwrap_or("attachment.pdf").to_owned(),
+                str_attr(item, "attachment_type")
+                    .unwrap_or("application/octet-stream")
+                    .to_owned(),
+                bytes,
+            ))
+        }
+        None => None,
+    };
+    let mime = Message {
+        from,
+        to,
+        subject,
+        body,
+        attachment: attachment
+            .as_ref()
+            .map(|(name, kind, bytes)| (name.as_str(), kind.as_str(), bytes.as_ref())),
+    }
+    .to_mime(time::now());
+    mailer
+        .ses
+        .send_email()
+        .from_email_address(from)
+        .destination(Destination::builder().to_addresses(to).build())
+        .content(
+            EmailContent::builder()
+                .raw(RawMessage::builder().data(Blob::new(mime)).build()?)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", aws_sdk_sesv2::error::DisplayErrorContext(&e)))?;
+    Ok(())
+}
+
+fn str_attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name)
+        .and_then(|v: &AttributeValue| v.as_s().ok())
+        .map(String::as_str)
+}
