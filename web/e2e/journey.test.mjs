@@ -577,6 +577,8 @@ test('11 初审 passes, 复审 returns with a reason, the unit resubmits, 复审
   // The list tells a returned draft apart, with its reason.
   await mine.getByText('已退回（待修改）').waitFor()
   await mine.locator('[data-test=returned-reason-row]', { hasText: RETURN_REASON }).waitFor()
+  // …and the menu says so from any page.
+  await clerk.locator('[data-test=returned-badge]', { hasText: '1' }).waitFor()
   await mine.getByRole('button', { name: '继续录入' }).click()
   await clerk.locator('[data-test=returned-reason]').getByText(RETURN_REASON).waitFor()
   await clerk.locator('[data-test=step-2]').waitFor()
@@ -588,6 +590,7 @@ test('11 初审 passes, 复审 returns with a reason, the unit resubmits, 复审
   await clerk.locator('[data-test=finish]').click()
   await clerk.waitForURL('**/unit/applications')
   await clerk.locator('.el-table__row', { hasText: state.appNumber }).getByText('待初审').waitFor()
+  await clerk.locator('[data-test=returned-badge]').waitFor({ state: 'detached' })
 
   await review(l1, 1, '24-review-l1-again', approve)
   await review(l2, 2, '25-review-l2-again', approve)

@@ -16,7 +16,9 @@ use shared::records::self_check::{self, SelfCheck};
 use shared::records::session::UnitUser;
 use shared::records::trail::{self, TrailEntry};
 use shared::steps::attachments::{self, AttachmentLink, AttachmentUploadRequest, NewAttachment};
-use shared::steps::enrollment::{self, ApplicationEdit, ApplicationListQuery, ApplicationSummary, NewApplication};
+use shared::steps::enrollment::{
+    self, ApplicationEdit, ApplicationListQuery, ApplicationSummary, Attention, NewApplication,
+};
 use shared::{ApiResult, AppState};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -31,7 +33,8 @@ pub fn api() -> OpenApiRouter<AppState> {
             .routes(routes!(add_attachment, list_attachments))
             .routes(routes!(download_attachment, delete_attachment))
             .routes(routes!(submit))
-            .routes(routes!(trail)),
+            .routes(routes!(trail))
+            .routes(routes!(attention)),
     )
 }
 
@@ -201,4 +204,11 @@ async fn trail(
 ) -> ApiResult<Json<CursorPage<TrailEntry>>> {
     let at = page.at(trail::PAGE_SIZE_DEFAULT, trail::PAGE_SIZE_MAX)?;
     Ok(Json(enrollment::trail_for_unit(&state, &unit, &id, &at).await?))
+}
+
+/// The unit's menu badges: drafts returned by a reviewer and not yet submitted again
+#[utoipa::path(get, path = "/api/unit/attention", tag = "enrollment",
+    responses((status = 200, body = Attention), (status = 403, body = ErrorBody)))]
+async fn attention(State(state): State<AppState>, unit: UnitUser) -> ApiResult<Json<Attention>> {
+    Ok(Json(enrollment::attention(&state, &unit).await?))
 }

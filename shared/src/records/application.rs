@@ -344,6 +344,10 @@ impl Application {
         );
         item.insert("gsi2pk".into(), s(format!("UNITAPPS#{}", self.unit_id)));
         item.insert("gsi2sk".into(), s(format!("{}#{}", self.created_at, self.id)));
+        if self.status == ApplicationStatus::Draft && self.returned_reason.is_some() {
+            item.insert("gsi3pk".into(), s(returned_index_key(&self.unit_id)));
+            item.insert("gsi3sk".into(), s(&self.id));
+        }
         Ok(item)
     }
 
@@ -401,6 +405,12 @@ pub fn due_after(total: Fen, subsidy: u64, gift: u64) -> ApiResult<Fen> {
 }
 
 /// Review queues sort by agency path so a staff member reads only their subtree.
+/// gsi3 of a draft a reviewer returned (已退回（待修改）) until it is submitted again: the unit's
+/// menu badge counts this partition.
+pub fn returned_index_key(unit_id: &str) -> String {
+    format!("UNITRETURNED#{unit_id}")
+}
+
 pub fn queue_sk(agency_code: &str, created_at: &str, id: &str) -> String {
     format!("{}{created_at}#{id}", reference::path(agency_code).unwrap_or_default())
 }

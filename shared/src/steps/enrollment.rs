@@ -98,6 +98,31 @@ pub struct ApplicationSummary {
     pub renews_certificate: Option<String>,
 }
 
+/// What waits for the unit's attention: the menu's badges.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Attention {
+    /// Drafts a reviewer returned (已退回（待修改）) and not yet submitted again
+    pub returned_drafts: u32,
+}
+
+/// The unit's badges, counted from the returned drafts' own index partition (a few items).
+pub async fn attention(state: &AppState, unit: &UnitUser) -> ApiResult<Attention> {
+    let counted = state
+        .db
+        .query()
+        .table_name(&*state.table)
+        .index_name("gsi3")
+        .key_condition_expression("gsi3pk = :p")
+        .expression_attribute_values(":p", s(application::returned_index_key(&unit.unit_id)))
+        .select(aws_sdk_dynamodb::types::Select::Count)
+        .send()
+        .await
+        .or_internal("count returned drafts")?;
+    Ok(Attention {
+        returned_drafts: u32::try_from(counted.count()).unwrap_or(0),
+    })
+}
+
 /// A draft back from review reads apart from a fresh one.
 pub const RETURNED_LABEL: &str = "已退回（待修改）";
 
@@ -454,6 +479,8 @@ pub async fn submit(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<Ap
         .by(&unit.login, Some(Role::Unit), "application_submitted", "提交参保申请")
         .set("submitted_at", s(time::stamp(now)))
         .remove("returned_reason")
+        .remove("gsi3pk")
+        .remove("gsi3sk")
         // Still the draft that was checked: same counts, no import running.
         .guard(
             "named_count = :nc AND unnamed_count = :uc AND batch_seq = :bs \

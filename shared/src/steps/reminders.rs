@@ -250,7 +250,8 @@ async fn payment_reminders(state: &AppState, today: NaiveDate) -> ApiResult<Vec<
 
 // ---------------------------------------------------------------------------------------------
 // Certificates issued before reminders and lookups: given their index key and history; invoice
-// entries written before 电子发票: given their 批次号 key, and finance's list when paid
+// entries written before 电子发票: given their 批次号 key, and finance's list when paid; drafts
+// returned before the unit's badge: given its key
 
 /// The migration's progress: where the scan stopped, and whether it went through. (Renamed
 /// whenever a key is added — the 回传 key, the 批次号 key — so stacks that had finished an
@@ -266,6 +267,8 @@ pub struct BackfillReport {
     pub certificates: usize,
     /// Invoice entries given their 批次号 key (and, when paid, their place in 电子发票).
     pub invoice_entries: usize,
+    /// Returned drafts given their key (the unit's 参保录入 badge).
+    pub returned_drafts: usize,
     /// The scan has gone through the whole table: later runs do nothing.
     pub done: bool,
 }
@@ -303,8 +306,13 @@ pub async fn backfill_certificates(state: &AppState, budget: std::time::Duration
             .table_name(&*state.table)
             .filter_expression(
                 "(sk = :cert AND (attribute_not_exists(gsi1pk) OR attribute_not_exists(gsi3pk))) \
-                 OR (begins_with(sk, :entry) AND attribute_not_exists(gsi2pk))",
+                 OR (begins_with(sk, :entry) AND attribute_not_exists(gsi2pk)) \
+                 OR (sk = :app AND #st = :draft AND attribute_exists(returned_reason) \
+                     AND attribute_not_exists(gsi3pk))",
             )
+            .expression_attribute_names("#st", "status")
+            .expression_attribute_values(":app", s("APP"))
+            .expression_attribute_values(":draft", s(ApplicationStatus::Draft.as_str()))
             .expression_attribute_values(":cert", s("CERT"))
             .expression_attribute_values(":entry", s("INVOICE#"))
             .limit(500)
@@ -313,13 +321,15 @@ pub async fn backfill_certificates(state: &AppState, budget: std::time::Duration
             .await
             .or_internal("scan for certificates")?;
         for item in page.items.unwrap_or_default() {
-            if item
-                .get("sk")
-                .and_then(|v| v.as_s().ok())
-                .is_some_and(|sk| sk.starts_with("INVOICE#"))
-            {
+            let sk = item.get("sk").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+            if sk.starts_with("INVOICE#") {
                 backfill_entry(state, item).await?;
                 report.invoice_entries += 1;
+                continue;
+            }
+            if sk == "APP" {
+                backfill_returned(state, item).await?;
+                report.returned_drafts += 1;
                 continue;
             }
             let has_history = item.contains_key("gsi1pk");
@@ -345,11 +355,34 @@ pub async fn backfill_certificates(state: &AppState, budget: std::time::Duration
             tracing::info!(
                 certificates = report.certificates,
                 invoice_entries = report.invoice_entries,
+                returned_drafts = report.returned_drafts,
                 done = report.done,
                 "certificate backfill"
             );
             return Ok(report);
         }
+    }
+}
+
+async fn backfill_returned(state: &AppState, item: db::Item) -> ApiResult<()> {
+    let app: Application = db::from_item(item).or_internal("decode application")?;
+    let indexed = state
+        .db
+        .update_item()
+        .table_name(&*state.table)
+        .set_key(Some(application::app_key(&app.id)))
+        .update_expression("SET gsi3pk = :p, gsi3sk = :sk")
+        .condition_expression("#st = :draft AND attribute_exists(returned_reason)")
+        .expression_attribute_names("#st", "status")
+        .expression_attribute_values(":p", s(application::returned_index_key(&app.unit_id)))
+        .expression_attribute_values(":sk", s(&app.id))
+        .expression_attribute_values(":draft", s(ApplicationStatus::Draft.as_str()))
+        .send()
+        .await;
+    match indexed {
+        // Submitted meanwhile: nothing to count.
+        Err(e) if db::is_condition_failed(&e) => Ok(()),
+        other => other.map(|_| ()).or_internal("index returned draft"),
     }
 }
 

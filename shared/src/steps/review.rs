@@ -546,6 +546,9 @@ pub async fn return_application(
         )
         .set("returned_reason", s(reason.clone()))
         .set("returned_at", s(time::stamp(time::now())))
+        // The unit's 参保录入 badge counts returned drafts.
+        .set("gsi3pk", s(application::returned_index_key(&app.unit_id)))
+        .set("gsi3sk", s(&app.id))
         .remove("l1_reviewer")
         .remove("l2_reviewer")
         .remove("l3_reviewer")

@@ -351,6 +351,12 @@ async fn a_return_goes_back_to_draft_with_the_reason_and_the_unit_fixes_and_resu
         assert_eq!((r.status, r.code()), (status, code), "{r:?}");
     }
     assert_eq!(stored(&app, &id).await.status, ApplicationStatus::L1Approved);
+    let badge = || async {
+        let r = clerk.browser.get("/api/unit/attention").await;
+        assert_eq!(r.status, 200, "{r:?}");
+        r.body["returned_drafts"].as_u64()
+    };
+    assert_eq!(badge().await, Some(0));
 
     let reason = "在职职工人数与花名册不符，请核对后重新提交";
     let r = l2.post(&ret, json!({ "level": 2, "reason": reason })).await;
@@ -382,6 +388,8 @@ async fn a_return_goes_back_to_draft_with_the_reason_and_the_unit_fixes_and_resu
         (row["status_label"].as_str(), row["returned_reason"].as_str()),
         (Some("已退回（待修改）"), Some(reason))
     );
+    // … and the menu's badge counts it.
+    assert_eq!(badge().await, Some(1));
     let r = clerk
         .browser
         .put(
@@ -398,6 +406,7 @@ async fn a_return_goes_back_to_draft_with_the_reason_and_the_unit_fixes_and_resu
     let detail = clerk.browser.get(&format!("/api/applications/{id}")).await;
     assert_eq!(detail.body["returned_reason"], Value::Null);
     assert_eq!(detail.body["status"], "submitted");
+    assert_eq!(badge().await, Some(0));
 
     // A new submission: who decided this one is cleared, but whoever acted keeps their duty
     // for good: the reviewer who returned it at 复审 may not do 初审, and may 复审 again.

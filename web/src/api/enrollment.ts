@@ -1,6 +1,7 @@
 // 参保录入 (the unit's wizard) and 人员清单 (member import): served today.
 import { del, get, post, put, qs } from './http'
 import type {
+  Attention,
   ImportProgress,
   Application,
   ApplicationDetail,
@@ -71,3 +72,6 @@ export const unnamed = (id: string) => get<UnnamedEntry[]>(`${base(id)}/unnamed`
 export const addUnnamed = (id: string, count: number, occupation: OccupationClass, intentKey?: string) =>
   post<UnnamedEntry>(`${base(id)}/unnamed`, { count, occupation }, intentKey)
 export const removeUnnamed = (id: string, entryId: string) => del(`${base(id)}/unnamed/${entryId}`)
+
+/** The unit's menu badges: drafts returned by a reviewer, not yet submitted again. */
+export const attention = () => get<Attention>('/api/unit/attention')

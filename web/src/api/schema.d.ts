@@ -1624,6 +1624,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/unit/attention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The unit's menu badges: drafts returned by a reviewer and not yet submitted again */
+        get: operations["attention"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/unit/profile": {
         parameters: {
             query?: never;
@@ -2075,6 +2092,14 @@ export interface components {
             kind_label: string;
             /** Format: int64 */
             size: number;
+        };
+        /** @description What waits for the unit's attention: the menu's badges. */
+        Attention: {
+            /**
+             * Format: int32
+             * @description Drafts a reviewer returned (已退回（待修改）) and not yet submitted again
+             */
+            returned_drafts: number;
         };
         /** @description 基础信息 of the ③ step: the unit as registered, contact data masked. */
         BaseInfo: {
@@ -9010,6 +9035,34 @@ export interface operations {
                 };
                 content: {
                     "application/pdf": unknown;
+                };
+            };
+        };
+    };
+    attention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attention"];
+                };
+            };
+            401: components["responses"]["NotSignedIn"];
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
