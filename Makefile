@@ -5,11 +5,11 @@ TOOLS := $(CURDIR)/.local/tools/bin
 export SAM_CLI_TELEMETRY := 0
 export SAM_CLI_BETA_RUST_CARGO_LAMBDA := 1
 
-.PHONY: dev test test-browser web build deploy lint openapi bench bench-http bench-cold-start install tools clean
+.PHONY: dev test test-browser web build deploy lint openapi bench bench-http bench-cold-start prerequisites install tools clean
 
 ## Start the whole system locally on http://127.0.0.1:3000 (Ctrl-C stops it): the browser
 ## front end at /, the API under /api, the SMS viewer at /dev/sms.
-dev: install web
+dev: prerequisites install web
 	$(CARGO) run --quiet -p devstack -- dev
 
 ## Build the front end (web/dist) when its sources or lock changed: npm ci, vue-tsc, vite.
@@ -23,13 +23,13 @@ web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
 
 ## The browser journey alone: a fresh dev stack on free ports, Playwright (playwright-core)
 ## driving Debian's chromium through it; screenshots in target/browser/.
-test-browser: install web
+test-browser: prerequisites install web
 	CARGO=$(CARGO) bash infra/local/browser-test.sh
 
 ## Every check CI runs: format, lints, unit + property + end-to-end tests (schemathesis over the
 ## OpenAPI document among them), the browser journey, the front end's types against the
 ## document, template lint.
-test: install tools
+test: prerequisites install tools
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
 	@# Each Lambda alone, with only its own features of the library, as `make build` builds it.
@@ -77,10 +77,15 @@ bench-cold-start:
 bench-http: install
 	$(CARGO) run --quiet -p devstack -- bench -p e2e --bench http_import
 
-install:
+## The machine's tools (Debian packages: Java, Node.js, Chromium, CJK fonts, poppler, venv),
+## checked before any build; installed when missing and root, else one line says what to run.
+prerequisites:
+	@bash infra/local/prerequisites.sh
+
+install: prerequisites
 	@bash infra/local/install.sh
 
-tools:
+tools: prerequisites
 	@bash infra/local/install-tools.sh
 
 clean:
