@@ -276,8 +276,9 @@ pub async fn file(state: &AppState, staff: &StaffUser, batch_no: &str, form: &Fi
     .await?
     .map_err(|refusal| ApiError::from_reason(&refusal))?;
     let version = current.unwrap_or(0) + 1;
-    // Named by the upload, not the version: a concurrent filing that loses discards only its own copy.
-    let key = format!("e-invoices/{app_id}/{batch_no}/{}.pdf", form.upload_id.trim());
+    // A name of this request's own: a concurrent filing of the same upload that loses discards
+    // only its copy, never the winner's.
+    let key = format!("e-invoices/{app_id}/{batch_no}/{}.pdf", uuid::Uuid::new_v4());
     uploads::claim(
         state,
         &upload_area(&batch_no),
