@@ -554,6 +554,23 @@ pub fn credit_code() -> String {
     body
 }
 
+/// 开票信息 (会员自付) of one item: `count` people of the ZYYL activity at `unit_price_fen`.
+pub fn invoice_entry(title: &str, payer_email: &str, count: u64, unit_price_fen: u64) -> Value {
+    json!({
+        "source": "会员自付",
+        "title": title,
+        "tax_id": "",
+        "payer_email": payer_email,
+        "items": [{
+            "activity_code": "ZYYL",
+            "occupation": "一般职业",
+            "count": count,
+            "unit_price_fen": unit_price_fen,
+            "amount_fen": count * unit_price_fen,
+        }],
+    })
+}
+
 /// A JPEG-looking file of `size` bytes (magic bytes are what the server checks).
 pub fn jpeg(size: usize) -> Vec<u8> {
     let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00];
@@ -800,19 +817,7 @@ impl TestApp {
             .browser
             .post(
                 &format!("{base}/entries"),
-                json!({
-                    "source": "会员自付",
-                    "title": "测试单位工会委员会",
-                    "tax_id": "",
-                    "payer_email": "caiwu@example.cn",
-                    "items": [{
-                        "activity_code": "ZYYL",
-                        "occupation": "一般职业",
-                        "count": insured,
-                        "unit_price_fen": due / insured,
-                        "amount_fen": due,
-                    }],
-                }),
+                invoice_entry("测试单位工会委员会", "caiwu@example.cn", insured, due / insured),
             )
             .await;
         assert_eq!(r.status, 201, "{r:?}");

@@ -117,21 +117,14 @@ async fn send_one(state: &AppState, mailer: &Mailer, item: &Item) -> anyhow::Res
     };
     match sent {
         Ok(()) => {
-            state
-                .db
-                .update_item()
-                .table_name(&*state.table)
-                .set_key(Some(key(pk, "OUTBOX")))
-                .update_expression(
-                    "SET #st = :sent, sent_at = :at, body = redacted_body REMOVE gsi1pk, gsi1sk, lease, lease_until",
-                )
-                .condition_expression("lease = :lease")
-                .expression_attribute_names("#st", "status")
-                .expression_attribute_values(":sent", s("sent"))
-                .expression_attribute_values(":at", s(time::stamp(time::now())))
-                .expression_attribute_values(":lease", s(lease))
-                .send()
-                .await?;
+            settle(
+                state,
+                pk,
+                &lease,
+                "SET #st = :sent, sent_at = :at, body = redacted_body REMOVE gsi1pk, gsi1sk, lease, lease_until",
+                vec![(":sent", s("sent")), (":at", s(time::stamp(time::now())))],
+            )
+            .await?;
             tracing::info!(outbox = pk, to = %to, "notice sent");
             Ok(Some(true))
         }
@@ -143,25 +136,46 @@ async fn send_one(state: &AppState, mailer: &Mailer, item: &Item) -> anyhow::Res
                 .unwrap_or(0);
             let backoff = (FIRST_BACKOFF_MS << attempts.min(16)).min(MAX_BACKOFF_MS);
             tracing::warn!(outbox = pk, to = %to, attempts, error = format!("{err:#}"), "notice send failed; will retry");
-            state
-                .db
-                .update_item()
-                .table_name(&*state.table)
-                .set_key(Some(key(pk, "OUTBOX")))
-                .update_expression(
-                    "SET #st = :pending, next_attempt_at = :next ADD attempts :one REMOVE lease, lease_until",
-                )
-                .condition_expression("lease = :lease")
-                .expression_attribute_names("#st", "status")
-                .expression_attribute_values(":pending", s("pending"))
-                .expression_attribute_values(":next", n(time::now().timestamp_millis() + backoff))
-                .expression_attribute_values(":one", n(1))
-                .expression_attribute_values(":lease", s(lease))
-                .send()
-                .await?;
+            settle(
+                state,
+                pk,
+                &lease,
+                "SET #st = :pending, next_attempt_at = :next ADD attempts :one REMOVE lease, lease_until",
+                vec![
+                    (":pending", s("pending")),
+                    (":next", n(time::now().timestamp_millis() + backoff)),
+                    (":one", n(1)),
+                ],
+            )
+            .await?;
             Ok(Some(false))
         }
     }
+}
+
+/// Ends this sender's lease on an item with `update` (sent, or back to pending), only while the
+/// lease is still ours.
+async fn settle(
+    state: &AppState,
+    pk: &str,
+    lease: &str,
+    update: &str,
+    values: Vec<(&str, AttributeValue)>,
+) -> anyhow::Result<()> {
+    let mut request = state
+        .db
+        .update_item()
+        .table_name(&*state.table)
+        .set_key(Some(key(pk, "OUTBOX")))
+        .update_expression(update)
+        .condition_expression("lease = :lease")
+        .expression_attribute_names("#st", "status")
+        .expression_attribute_values(":lease", s(lease));
+    for (name, value) in values {
+        request = request.expression_attribute_values(name, value);
+    }
+    request.send().await?;
+    Ok(())
 }
 
 async fn send_sms(state: &AppState, item: &Item) -> anyhow::Result<()> {

@@ -1,7 +1,7 @@
 //! 电子发票: after 到账确认 finance files each invoice entry's PDF (one by one, or many at once
 //! named by 批次号); the system mails it to the entry's 交款人邮箱 through SES once per file and
 //! per deliberate 重新发送, and the unit downloads it.
-use e2e::{Browser, Clerk, Resp, TestApp, pdf, png, resident_id};
+use e2e::{Browser, Clerk, Resp, TestApp, invoice_entry, pdf, png, resident_id};
 use serde_json::{Value, json};
 use shared::records::account::Permission;
 
@@ -24,22 +24,7 @@ async fn paid_with_two_entries(app: &TestApp, clerk: &Clerk) -> (String, Vec<(St
         let email = format!("fp{}@example.cn", uuid::Uuid::new_v4().simple());
         let r = clerk
             .browser
-            .post(
-                &format!("{base}/entries"),
-                json!({
-                    "source": "会员自付",
-                    "title": title,
-                    "tax_id": "",
-                    "payer_email": email,
-                    "items": [{
-                        "activity_code": "ZYYL",
-                        "occupation": "一般职业",
-                        "count": 1,
-                        "unit_price_fen": 8_000,
-                        "amount_fen": 8_000,
-                    }],
-                }),
-            )
+            .post(&format!("{base}/entries"), invoice_entry(title, &email, 1, 8_000))
             .await;
         assert_eq!(r.status, 201, "{r:?}");
         entries.push((

@@ -144,6 +144,22 @@ export function putWithProgress(
   })
 }
 
+/**
+ * Opens the short-lived link `fetchLink` answers in a new tab. The tab is opened before the
+ * request, while the click still counts (popup blockers), and closed again if it fails.
+ */
+export async function openInNewTab(fetchLink: () => Promise<{ url: string }>): Promise<void> {
+  const tab = window.open('', '_blank')
+  try {
+    const { url } = await fetchLink()
+    if (tab) tab.location.href = url
+    else window.location.href = url
+  } catch (e) {
+    tab?.close()
+    throw e
+  }
+}
+
 /** Starts a browser download of a URL (same origin or presigned). */
 export function download(url: string, fileName?: string) {
   const a = document.createElement('a')
