@@ -346,6 +346,34 @@ test('7 the failed rows are downloaded, corrected and re-imported alone', async 
   const ids = await dialog.locator('.el-table__row td:nth-child(4)').allTextContents()
   assert.ok(ids.every((t) => t.includes('*')), `IDs masked: ${ids}`)
   await shot(clerk, '13-members-masked')
+
+  // The paper names a person by the end of the ID the list shows: found by those 4 characters,
+  // and a wrong ID corrected in place (checked as the import checks it).
+  const tail = ids[0].trim().slice(-4)
+  const search = async (q) => {
+    await dialog.locator('[data-test=member-search] input').fill(q)
+    const found = clerk.waitForResponse((r) => r.url().includes('/members?') && r.url().includes(`q=${q}`))
+    await dialog.getByRole('button', { name: '查询' }).click()
+    assert.equal((await found).status(), 200)
+  }
+  await search(tail)
+  const rows = dialog.locator('.el-table__row')
+  await dialog.getByText('共 5 条').waitFor({ state: 'detached' })
+  assert.equal(await rows.count(), 1)
+  await rows.first().getByRole('button', { name: '修改' }).click()
+  const edit = clerk.locator('.el-dialog', { hasText: '修改参保人信息' })
+  const corrected = residentId('19870707', 808)
+  await edit.locator('[data-test=edit-id-number] input').fill(corrected.slice(0, 17) + (corrected.endsWith('0') ? '1' : '0'))
+  await clickButton(edit, '保存')
+  await edit.locator('.el-form-item__error').first().waitFor() // a wrong check digit, as the import says
+  await edit.locator('[data-test=edit-id-number] input').fill(corrected)
+  const saved = clerk.waitForResponse((r) => r.request().method() === 'PUT' && r.url().includes('/members/'))
+  await clickButton(edit, '保存')
+  assert.equal((await saved).status(), 200)
+  await edit.waitFor({ state: 'hidden' })
+  await search(corrected.slice(-4))
+  await rows.first().getByText(corrected.slice(-4)).waitFor()
+  await shot(clerk, '13b-member-id-corrected')
   await dialog.locator('.el-dialog__headerbtn').click()
   assertClean(clerk)
 })
@@ -784,7 +812,7 @@ test('15 second year: 续保 from the certificate list, the difference shown, on
   await clerk.locator('[data-test=open-members]').click()
   const dialog = clerk.locator('.el-dialog', { hasText: '人员详情/修改' })
   await dialog.getByText('共 5 条').waitFor()
-  await dialog.getByPlaceholder('按姓名或证件号码查询').fill('周老汉')
+  await dialog.locator('[data-test=member-search] input').fill('周老汉')
   const found = clerk.waitForResponse((r) => r.url().includes('/members?') && r.url().includes('q='))
   await dialog.getByRole('button', { name: '查询' }).click()
   await found

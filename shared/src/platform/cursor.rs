@@ -86,6 +86,7 @@ pub enum IndexName {
     Gsi1,
     Gsi2,
     Gsi3,
+    Gsi4,
 }
 
 impl IndexName {
@@ -96,6 +97,7 @@ impl IndexName {
             Self::Gsi1 => Some("gsi1"),
             Self::Gsi2 => Some("gsi2"),
             Self::Gsi3 => Some("gsi3"),
+            Self::Gsi4 => Some("gsi4"),
         }
     }
 

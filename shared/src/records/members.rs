@@ -151,7 +151,8 @@ impl Member {
     /// The member's item with the index keys it is listed by (written with every put, so an
     /// edit moves it in the name index): gsi1 = the list in import order, 未到期 members in a
     /// partition of their own; gsi2 = by name (按姓名查询); gsi3 = by gender and birth date (the
-    /// age checks of 参保自核 are ranges of it).
+    /// age checks of 参保自核 are ranges of it); gsi4 = by the ID's last four characters (the
+    /// part a masked list shows, so a clerk finds the row the paper names).
     pub fn to_item(&self, app_id: &str) -> anyhow::Result<db::Item> {
         let mut item = db::to_item(self)?;
         item.extend(db::key(app_pk(app_id), member_sk(&self.member_id)));
@@ -168,6 +169,8 @@ impl Member {
             ("gsi2sk", format!("{}#{order}", self.name)),
             ("gsi3pk", ages_pk(app_id, self.gender)),
             ("gsi3sk", format!("{}#{order}", self.birth_date)),
+            ("gsi4pk", tails_pk(app_id)),
+            ("gsi4sk", format!("{}#{order}", id_tail(self.id.as_str()))),
         ] {
             item.insert(name.to_owned(), s(value));
         }
@@ -198,6 +201,16 @@ fn names_pk(app_id: &str) -> String {
     format!("MEMBERNAMES#{app_id}")
 }
 
+fn tails_pk(app_id: &str) -> String {
+    format!("MEMBERTAILS#{app_id}")
+}
+
+/// The last four characters of an ID number (what the masked lists show).
+fn id_tail(number: &str) -> String {
+    let skip = number.chars().count().saturating_sub(ID_TAIL_CHARS);
+    number.chars().skip(skip).collect()
+}
+
 /// Partition of one gender's members by birth date (see [`crate::records::self_check`]).
 pub fn ages_pk(app_id: &str, gender: Gender) -> String {
     let gender = match gender {
@@ -217,6 +230,8 @@ pub const PAGE_SIZE_DEFAULT: u32 = 20;
 pub const PAGE_SIZE_MAX: u32 = 200;
 /// Longest search text: a name or a whole ID number.
 pub const MAX_SEARCH_CHARS: usize = 50;
+/// A search of this many letters and digits is an ID's end (no ID number is this short).
+pub const ID_TAIL_CHARS: usize = 4;
 
 /// `?cursor=&page_size=&expiring=&q=` of the member lists (the unit's and the reviewers').
 #[derive(Debug, Default, Clone, Deserialize, IntoParams)]
@@ -231,7 +246,7 @@ pub struct MemberQuery {
     pub page_size: Option<u32>,
     /// Only 未到期 members (未到期人员清单)
     pub expiring: Option<bool>,
-    /// 按姓名或证件号码查询: a name's beginning, or a whole ID number
+    /// 按姓名或证件号码查询: a name's beginning, a whole ID number, or its last 4 characters
     #[param(max_length = 50)]
     pub q: Option<String>,
 }
@@ -255,11 +270,14 @@ pub enum MemberFilter {
     NamePrefix(String),
     /// The one person with this whole ID number.
     IdNumber(String),
+    /// ID numbers ending in these 4 characters (as the masked lists show them).
+    IdTail(String),
 }
 
 impl MemberFilter {
-    /// From the list's query: a search text with a digit is an ID number (names have none), any
-    /// other text a name prefix; none lists everyone (or the 未到期 ones).
+    /// From the list's query: a search text with a digit is an ID number (names have none) —
+    /// its last 4 characters when that short, as no ID is —, any other text a name prefix;
+    /// none lists everyone (or the 未到期 ones).
     pub fn from_query(search: Option<&str>, expiring: bool) -> ApiResult<Self> {
         let search = search.map(str::trim).unwrap_or_default();
         if search.chars().count() > MAX_SEARCH_CHARS {
@@ -271,13 +289,16 @@ impl MemberFilter {
         Ok(if search.is_empty() {
             if expiring { Self::Expiring } else { Self::All }
         } else if search.chars().any(|c| c.is_ascii_digit()) {
-            Self::IdNumber(
-                search
-                    .chars()
-                    .filter(|c| !c.is_whitespace())
-                    .collect::<String>()
-                    .to_uppercase(),
-            )
+            let number = search
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_uppercase();
+            if number.chars().count() == ID_TAIL_CHARS && number.chars().all(|c| c.is_ascii_alphanumeric()) {
+                Self::IdTail(number)
+            } else {
+                Self::IdNumber(number)
+            }
         } else {
             Self::NamePrefix(search.to_owned())
         })
@@ -324,6 +345,18 @@ pub async fn page_of(
                     IndexName::Gsi2,
                     names_pk(&app.id),
                     SortRange::BeginsWith(prefix.clone()),
+                )])
+                .filtered(expression, &values),
+                None,
+            )
+        }
+        MemberFilter::IdTail(tail) => {
+            let (expression, values) = committed_filter(app);
+            (
+                IndexList::new(vec![Segment::new(
+                    IndexName::Gsi4,
+                    tails_pk(&app.id),
+                    SortRange::BeginsWith(format!("{tail}#")),
                 )])
                 .filtered(expression, &values),
                 None,
@@ -447,6 +480,33 @@ mod tests {
         let again: Member = db::from_item(item).expect("new item reads");
         assert_eq!(again.id, member.id);
         assert_eq!(again.mobile, member.mobile);
+    }
+
+    #[test]
+    fn a_search_reads_as_a_name_a_whole_id_or_the_last_four_characters() {
+        let read = |q: &str| MemberFilter::from_query(Some(q), false).expect("a search");
+        assert_eq!(read(" 张 "), MemberFilter::NamePrefix("张".into()));
+        assert_eq!(read("123x"), MemberFilter::IdTail("123X".into()));
+        assert_eq!(read("12 3X"), MemberFilter::IdTail("123X".into()));
+        // Five characters are a passport number, never an ID's end.
+        assert_eq!(read("E1234"), MemberFilter::IdNumber("E1234".into()));
+        assert_eq!(read("123"), MemberFilter::IdNumber("123".into()));
+        assert_eq!(
+            read("410202198503151238"),
+            MemberFilter::IdNumber("410202198503151238".into())
+        );
+        assert_eq!(
+            MemberFilter::from_query(Some(""), true).ok(),
+            Some(MemberFilter::Expiring)
+        );
+    }
+
+    #[test]
+    fn a_member_is_indexed_by_the_last_four_characters_of_its_id() {
+        let member: Member = db::from_item(old_shape()).expect("old item reads");
+        let item = member.to_item("a").expect("encode");
+        assert_eq!(item.get("gsi4pk"), Some(&s("MEMBERTAILS#a")));
+        assert_eq!(item.get("gsi4sk"), Some(&s("1238#000002#0000007")));
     }
 
     #[test]

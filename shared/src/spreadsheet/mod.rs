@@ -26,5 +26,6 @@ pub use template::{
     DATA_SHEET, HEADER, MARKER_SHEET, TEMPLATE_FILE_NAME, TEMPLATE_ROWS, TEMPLATE_VERSION, member_template,
 };
 pub use validate::{
-    ImportContext, MAX_NAME_CHARS, MAX_REMARK_CHARS, MemberDraft, RowFailure, member_name, validate_row,
+    FieldProblem, Identity, ImportContext, MAX_NAME_CHARS, MAX_REMARK_CHARS, MemberDraft, RowFailure, check_identity,
+    member_name, validate_row,
 };

@@ -127,6 +127,47 @@ pub fn validate_row(row: &SheetRow, ctx: &mut ImportContext) -> Result<MemberDra
     }
 }
 
+/// Who a member is: the ID, with the gender and birth date it carries or that were typed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Identity {
+    pub id: PersonId,
+    pub gender: Gender,
+    pub birth_date: NaiveDate,
+}
+
+/// A refused field of a form: (field, code, Chinese reason).
+pub type FieldProblem = (&'static str, &'static str, String);
+
+/// A member's identity as typed on screen (证件类型, 证件号码, 性别, 出生日期; blank where not
+/// typed), checked by the very rules of an import row: a correction in place is held to what
+/// the import would have accepted. Every problem comes with its field (`id_number`, `gender`,
+/// `birth_date`).
+pub fn check_identity(
+    id_type: &str,
+    id_number: &str,
+    gender: &str,
+    birth_date: &str,
+    today: NaiveDate,
+) -> Result<Identity, Vec<FieldProblem>> {
+    let mut problems = Vec::new();
+    let mut field = |name: &'static str, reason: Reason| problems.push((name, reason.0, reason.1));
+    let id = check_id(&Cell::text(id_type), &Cell::text(id_number))
+        .map_err(|r| field("id_number", r))
+        .ok();
+    let gender = check_gender(&Cell::text(gender), id.as_ref())
+        .map_err(|r| field("gender", r))
+        .ok()
+        .flatten();
+    let birth_date = check_birth_date(&Cell::text(birth_date), id.as_ref(), today)
+        .map_err(|r| field("birth_date", r))
+        .ok()
+        .flatten();
+    match (id, gender, birth_date) {
+        (Some(id), Some(gender), Some(birth_date)) if problems.is_empty() => Ok(Identity { id, gender, birth_date }),
+        _ => Err(problems),
+    }
+}
+
 fn keep<T>(reasons: &mut Vec<Reason>, result: Result<T, Reason>) -> Option<T> {
     result.map_err(|reason| reasons.push(reason)).ok()
 }

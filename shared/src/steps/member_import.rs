@@ -929,10 +929,53 @@ pub struct MemberEdit {
     pub occupation: Option<Occupation>,
     /// Absent: unchanged
     pub remark: Option<String>,
+    /// 证件类型 (居民身份证, 护照 …) of a corrected ID; absent: unchanged
+    pub id_type: Option<String>,
+    /// The whole corrected 证件号码; absent: unchanged
+    pub id_number: Option<String>,
+    /// 性别 (男/女), for ID types that do not carry it (护照); absent: unchanged
+    pub gender: Option<String>,
+    /// 出生日期 (yyyy-mm-dd), for ID types that do not carry it (护照); absent: unchanged
+    pub birth_date: Option<String>,
 }
 
-/// 人员修改: any of name, mobile, occupation and remark; what is not sent stays as it is (a
-/// wrong ID is removed and re-imported).
+impl MemberEdit {
+    fn touches_identity(&self) -> bool {
+        self.id_type.is_some() || self.id_number.is_some() || self.gender.is_some() || self.birth_date.is_some()
+    }
+}
+
+/// The member's identity after `form`: its ID (with gender and birth date) checked by the
+/// import's own rules, what was not typed taken from `old` — the gender and birth date only
+/// for a passport, as any other ID carries them.
+fn corrected_identity(old: &Member, form: &MemberEdit, check: &mut FieldCheck) -> Option<spreadsheet::Identity> {
+    let id_type = form.id_type.as_deref().unwrap_or(old.id.id_type().label());
+    let id_number = form.id_number.as_deref().unwrap_or(old.id.as_str());
+    let keeps_typed = crate::domain::IdType::parse(id_type) == Ok(crate::domain::IdType::Passport);
+    let old_birth = old.birth_date.format("%Y-%m-%d").to_string();
+    let gender = form
+        .gender
+        .as_deref()
+        .unwrap_or(if keeps_typed { old.gender.label() } else { "" });
+    let birth_date = form
+        .birth_date
+        .as_deref()
+        .unwrap_or(if keeps_typed { old_birth.as_str() } else { "" });
+    match spreadsheet::check_identity(id_type, id_number, gender, birth_date, time::today_beijing()) {
+        Ok(identity) => Some(identity),
+        Err(problems) => {
+            for (field, code, message) in problems {
+                check.push(field, code, message);
+            }
+            None
+        }
+    }
+}
+
+/// 人员修改: any of name, mobile, occupation and remark, and the ID itself (with the gender and
+/// birth date a passport needs typed); what is not sent stays as it is. A corrected ID moves
+/// the member to its new key in the same transaction that re-counts it: whether it is 未到期
+/// or renewed depends on the person, so the counts follow.
 pub async fn edit(
     state: &AppState,
     unit: &UnitUser,
@@ -960,41 +1003,106 @@ pub async fn edit(
     if remark.chars().count() > spreadsheet::MAX_REMARK_CHARS {
         check.push("remark", "REMARK_TOO_LONG", "备注不能超过200字");
     }
+    let identity = if form.touches_identity() {
+        corrected_identity(&old, &form, &mut check)
+    } else {
+        Some(spreadsheet::Identity {
+            id: old.id.clone(),
+            gender: old.gender,
+            birth_date: old.birth_date,
+        })
+    };
     check.finish()?;
-    let mobile = checked(mobile)?;
-    let updated = Member {
+    let spreadsheet::Identity { id, gender, birth_date } = checked(identity)?;
+    let mut updated = Member {
         name: checked(name)?,
-        mobile,
+        mobile: checked(mobile)?,
         occupation: form.occupation.unwrap_or(old.occupation),
         remark: remark.to_owned(),
         ..old.clone()
     };
-    let charged = old.covered_until.is_none();
-    let risk_delta =
-        i64::from(updated.occupation == Occupation::HighRisk) - i64::from(old.occupation == Occupation::HighRisk);
-    let risk_delta = if charged { risk_delta } else { 0 };
+    let moved = id != old.id;
+    if moved || gender != old.gender || birth_date != old.birth_date {
+        updated.member_id = member_id(id.as_str());
+        updated.id = id;
+        updated.gender = gender;
+        updated.birth_date = birth_date;
+        (updated.covered_until, updated.renewed) = standing_of(state, &app, updated.id.as_str()).await?;
+    }
+    let counts = |m: &Member| {
+        let charged = m.covered_until.is_none();
+        [
+            i64::from(charged),
+            i64::from(!charged),
+            i64::from(charged && m.occupation == Occupation::HighRisk),
+            i64::from(m.renewed),
+        ]
+    };
+    let (before, after) = (counts(&old), counts(&updated));
+    let delta = |i: usize| n(after[i] - before[i]);
     let table = &*state.table;
-    let items = vec![
-        db::put_if(
-            table,
-            updated.to_item(app_id).or_internal("encode member")?,
-            Some("attribute_exists(pk) AND occupation = :old"),
-            &[(
-                ":old",
-                s(serde_json::to_value(old.occupation)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()),
-            )],
+    let old_occupation = (
+        ":old",
+        s(serde_json::to_value(old.occupation)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()),
+    );
+    let mut items = if moved {
+        vec![
+            db::delete_if(
+                table,
+                key(app_pk(app_id), member_sk(&old.member_id)),
+                Some("attribute_exists(pk) AND occupation = :old"),
+                &[old_occupation],
+            )
+            .or_internal("build delete")?,
+            // A member left by an import that never committed is no one's: it may be replaced.
+            db::put_if(
+                table,
+                updated.to_item(app_id).or_internal("encode member")?,
+                Some("attribute_not_exists(pk) OR batch_no > :committed"),
+                &[(":committed", n(app.batch_seq))],
+            )
+            .or_internal("build member")?,
+        ]
+    } else {
+        vec![
+            db::put_if(
+                table,
+                updated.to_item(app_id).or_internal("encode member")?,
+                Some("attribute_exists(pk) AND occupation = :old"),
+                &[old_occupation],
+            )
+            .or_internal("build member")?,
+        ]
+    };
+    let summary = if moved {
+        format!(
+            "更正参保人{}的证件号码（{} → {}）",
+            crate::domain::mask_name(&updated.name),
+            old.id.masked(),
+            updated.id.masked()
         )
-        .or_internal("build member")?,
+    } else {
+        format!("修改参保人{}", crate::domain::mask_name(&updated.name))
+    };
+    items.extend([
         db::update_if(
             table,
             app_key(app_id),
-            "SET high_risk_count = high_risk_count + :d",
+            "SET named_count = named_count + :named, expiring_count = expiring_count + :exp, \
+             high_risk_count = high_risk_count + :hr, renewed_count = if_not_exists(renewed_count, :zero) + :renewed",
             Some("#st = :draft"),
             &[("#st", "status")],
-            &[(":d", n(risk_delta)), (":draft", s(ApplicationStatus::Draft.as_str()))],
+            &[
+                (":named", delta(0)),
+                (":exp", delta(1)),
+                (":hr", delta(2)),
+                (":renewed", delta(3)),
+                (":zero", n(0)),
+                (":draft", s(ApplicationStatus::Draft.as_str())),
+            ],
         )
         .or_internal("build counts")?,
         trail::record(
@@ -1003,21 +1111,58 @@ pub async fn edit(
             &unit.login,
             Some(Role::Unit),
             "member_edited",
-            &format!("修改参保人{}", crate::domain::mask_name(&updated.name)),
+            &summary,
         )
         .or_internal("build trail")?,
-    ];
-    commit_draft_change(state, items).await?;
+    ]);
+    db::transact(state, items).await.on_cancel(|cancelled| {
+        if moved && cancelled.failed_at(1) {
+            ApiError::invalid_fields(vec![crate::platform::error::FieldError {
+                field: "id_number".to_owned(),
+                code: "DUPLICATE_ID",
+                message: format!("证件号码{}已在本申请中，同一申请中不能重复参保", updated.id.masked()),
+            }])
+        } else {
+            changed_meanwhile()
+        }
+    })?;
     Ok(updated.view(time::today_beijing()))
+}
+
+/// Whether this person is 未到期 (covered by an earlier certificate of the activity, until
+/// when) and whether a renewal renews them: as the import decides for a new row.
+async fn standing_of(
+    state: &AppState,
+    app: &Application,
+    id_number: &str,
+) -> ApiResult<(Option<chrono::NaiveDate>, bool)> {
+    let renewed = match &app.renews {
+        Some(renews) => {
+            let last_year = application::load(state, &renews.application_id).await?.ok_or_else(|| {
+                ApiError::internal(anyhow::anyhow!("renewed application {} gone", renews.application_id))
+            })?;
+            !members::present(state, &last_year, std::iter::once(id_number))
+                .await?
+                .is_empty()
+        }
+        None => false,
+    };
+    if renewed {
+        return Ok((None, true));
+    }
+    let coverage = covered_until(state, &app.unit_id, &app.activity_code, std::iter::once(id_number)).await?;
+    Ok((coverage.get(id_number).copied(), false))
+}
+
+fn changed_meanwhile() -> ApiError {
+    ApiError::conflict("CHANGED_MEANWHILE", "数据已被修改或申请已提交，请刷新后重试")
 }
 
 async fn commit_draft_change(
     state: &AppState,
     items: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
 ) -> ApiResult<()> {
-    db::transact(state, items)
-        .await
-        .on_cancel(|_| ApiError::conflict("CHANGED_MEANWHILE", "数据已被修改或申请已提交，请刷新后重试"))
+    db::transact(state, items).await.on_cancel(|_| changed_meanwhile())
 }
 
 /// 人员删除

@@ -27,7 +27,7 @@ use crate::records::application::{self, Application, ApplicationStatus};
 use crate::records::certificate::{Certificate, ENDING_INDEX_KEY, cert_key, ending_sk, renewal_key};
 use crate::records::coverage::CoverageRecord;
 use crate::records::invoice_entry::{self, InvoiceEntry};
-use crate::records::members;
+use crate::records::members::{self, Member};
 use crate::records::unit;
 
 /// First and last (exclusive) hour of the day, Beijing time, in which reminders are queued.
@@ -251,13 +251,14 @@ async fn payment_reminders(state: &AppState, today: NaiveDate) -> ApiResult<Vec<
 // ---------------------------------------------------------------------------------------------
 // Certificates issued before reminders and lookups: given their index key and history; invoice
 // entries written before 电子发票: given their 批次号 key, and finance's list when paid; drafts
-// returned before the unit's badge: given its key
+// returned before the unit's badge: given its key; members written before the search by an
+// ID's end: given every index key of today's item
 
 /// The migration's progress: where the scan stopped, and whether it went through. (Renamed
 /// whenever a key is added — the 回传 key, the 批次号 key — so stacks that had finished an
 /// earlier pass scan once more.)
 fn migration_key() -> db::Item {
-    db::key("MIGRATION#certificates-and-invoice-entries", "MIGRATION")
+    db::key("MIGRATION#certificates-invoice-entries-members", "MIGRATION")
 }
 
 /// What one slice of the backfill did.
@@ -269,6 +270,8 @@ pub struct BackfillReport {
     pub invoice_entries: usize,
     /// Returned drafts given their key (the unit's 参保录入 badge).
     pub returned_drafts: usize,
+    /// Members given their index keys (the search by an ID's last 4 characters).
+    pub members: usize,
     /// The scan has gone through the whole table: later runs do nothing.
     pub done: bool,
 }
@@ -308,8 +311,10 @@ pub async fn backfill_certificates(state: &AppState, budget: std::time::Duration
                 "(sk = :cert AND (attribute_not_exists(gsi1pk) OR attribute_not_exists(gsi3pk))) \
                  OR (begins_with(sk, :entry) AND attribute_not_exists(gsi2pk)) \
                  OR (sk = :app AND #st = :draft AND attribute_exists(returned_reason) \
-                     AND attribute_not_exists(gsi3pk))",
+                     AND attribute_not_exists(gsi3pk)) \
+                 OR (begins_with(sk, :member) AND attribute_not_exists(gsi4pk))",
             )
+            .expression_attribute_values(":member", s("MEMBER#"))
             .expression_attribute_names("#st", "status")
             .expression_attribute_values(":app", s("APP"))
             .expression_attribute_values(":draft", s(ApplicationStatus::Draft.as_str()))
@@ -330,6 +335,11 @@ pub async fn backfill_certificates(state: &AppState, budget: std::time::Duration
             if sk == "APP" {
                 backfill_returned(state, item).await?;
                 report.returned_drafts += 1;
+                continue;
+            }
+            if sk.starts_with("MEMBER#") {
+                backfill_member(state, item).await?;
+                report.members += 1;
                 continue;
             }
             let has_history = item.contains_key("gsi1pk");
@@ -356,6 +366,7 @@ pub async fn backfill_certificates(state: &AppState, budget: std::time::Duration
                 certificates = report.certificates,
                 invoice_entries = report.invoice_entries,
                 returned_drafts = report.returned_drafts,
+                members = report.members,
                 done = report.done,
                 "certificate backfill"
             );
@@ -383,6 +394,30 @@ async fn backfill_returned(state: &AppState, item: db::Item) -> ApiResult<()> {
         // Submitted meanwhile: nothing to count.
         Err(e) if db::is_condition_failed(&e) => Ok(()),
         other => other.map(|_| ()).or_internal("index returned draft"),
+    }
+}
+
+/// Writes the member again as today's code writes it (every index key), unless it changed or
+/// went meanwhile: an edit writes the keys itself.
+async fn backfill_member(state: &AppState, item: db::Item) -> ApiResult<()> {
+    let app_id = item
+        .get("pk")
+        .and_then(|v| v.as_s().ok())
+        .and_then(|pk| pk.strip_prefix("APP#"))
+        .map(str::to_owned)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("member outside an application")))?;
+    let member: Member = db::from_item(item).or_internal("decode member")?;
+    let written = state
+        .db
+        .put_item()
+        .table_name(&*state.table)
+        .set_item(Some(member.to_item(&app_id).or_internal("encode member")?))
+        .condition_expression("attribute_exists(pk) AND attribute_not_exists(gsi4pk)")
+        .send()
+        .await;
+    match written {
+        Err(e) if db::is_condition_failed(&e) => Ok(()),
+        other => other.map(|_| ()).or_internal("index member"),
     }
 }
 

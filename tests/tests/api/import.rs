@@ -1035,3 +1035,141 @@ async fn an_application_holds_at_most_its_cap_of_people() {
     let r = app.queue_import(&clerk.browser, &id, file, "一人.xlsx").await;
     assert_eq!((r.status, r.code()), (422, "APPLICATION_FULL"), "{r:?}");
 }
+
+/// A masked list is searched by what it shows of an ID (its last 4 characters), and a wrong ID
+/// is corrected in place: checked as an import would check it, refused when the person is
+/// already in the application, and re-counted when the corrected person is 未到期.
+#[tokio::test]
+async fn a_wrong_id_is_found_by_its_last_four_and_corrected_in_place() {
+    let app = TestApp::spawn().await;
+    let clerk = app.clerk("411103").await;
+    let id = app.draft(&clerk, 1).await;
+    let (wrong, other, covered) = (
+        resident_id("19800101", 21),
+        resident_id("19810202", 22),
+        resident_id("19820303", 23),
+    );
+    let until = shared::platform::time::today_beijing() + chrono_days(100);
+    put_coverage(&app, &covered, until, "G16002025010110000002", &clerk.unit_id).await;
+    let file = member_workbook(&[
+        ["1", "周一", "", &wrong, "", "", "", "高危职业", ""],
+        ["2", "吴二", "", &other, "", "", "", "", ""],
+        ["3", "郑三", "护照", "E12345678", "男", "1980-05-06", "", "", ""],
+    ]);
+    let r = app.import(&clerk.browser, &id, file, "a.xlsx").await;
+    assert_eq!(r.body["success"].as_u64(), Some(3), "{r:?}");
+    let names = |r: &Resp| -> Vec<String> {
+        r.body["items"]
+            .as_array()
+            .map(|rows| {
+                rows.iter()
+                    .filter_map(|m| m["name"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let search = |q: String| {
+        let browser = &clerk.browser;
+        let path = format!("/api/applications/{id}/members?q={q}");
+        async move { browser.get(&path).await }
+    };
+    let tail = |number: &str| number[number.len() - 4..].to_lowercase();
+    let found = search(tail(&wrong)).await;
+    assert_eq!(
+        (found.status, names(&found)),
+        (200, vec!["周*".to_owned()]),
+        "{found:?}"
+    );
+    assert_eq!(names(&search("5678".into()).await), vec!["郑*".to_owned()]);
+    let member = found.body["items"][0]["member_id"].as_str().expect("member").to_owned();
+    let path = format!("/api/applications/{id}/members/{member}");
+    let stored = || application(&app, &id);
+    let before = stored().await;
+    assert_eq!(
+        (before.named_count, before.expiring_count, before.high_risk_count),
+        (3, 0, 1)
+    );
+
+    // Refused as the import refuses it, field by field, and nothing moves.
+    let mut bad_checksum = covered.clone();
+    let last = bad_checksum.pop().expect("char");
+    bad_checksum.push(if last == '0' { '1' } else { '0' });
+    let r = clerk.browser.put(&path, json!({ "id_number": bad_checksum })).await;
+    assert_eq!((r.status, r.field_code("id_number").is_some()), (422, true), "{r:?}");
+    let r = clerk
+        .browser
+        .put(&path, json!({ "id_number": covered, "gender": "女" }))
+        .await;
+    assert_eq!(r.field_code("gender"), Some("GENDER_MISMATCH"), "{r:?}");
+    let r = clerk.browser.put(&path, json!({ "id_number": other })).await;
+    assert_eq!(
+        (r.status, r.field_code("id_number")),
+        (422, Some("DUPLICATE_ID")),
+        "{r:?}"
+    );
+    assert!(
+        r.body["message"].as_str().unwrap_or_default().contains("已在本申请中"),
+        "{r:?}"
+    );
+    assert_eq!(names(&search(tail(&wrong)).await), vec!["周*".to_owned()]);
+    let unchanged = stored().await;
+    assert_eq!((unchanged.named_count, unchanged.expiring_count), (3, 0));
+
+    // Corrected to a person still covered: the member moves, becomes 未到期, and stops being
+    // charged (nor counted as high-risk); the trail says what changed, masked.
+    let r = clerk.browser.put(&path, json!({ "id_number": covered })).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["covered_until"], until.to_string(), "{r:?}");
+    assert_ne!(r.body["member_id"], member.as_str());
+    assert_eq!(names(&search(tail(&wrong)).await), Vec::<String>::new());
+    assert_eq!(names(&search(tail(&covered)).await), vec!["周*".to_owned()]);
+    assert_eq!(names(&search(covered.clone()).await), vec!["周*".to_owned()]);
+    let after = stored().await;
+    assert_eq!(
+        (after.named_count, after.expiring_count, after.high_risk_count),
+        (2, 1, 0)
+    );
+    let gone = clerk.browser.put(&path, json!({ "remark": "x" })).await;
+    assert_eq!((gone.status, gone.code()), (404, "NOT_FOUND"), "{gone:?}");
+    let trail = shared::records::trail::page(
+        &app.state,
+        &shared::records::application::app_pk(&id),
+        &shared::platform::cursor::PageAt::first(5),
+    )
+    .await
+    .expect("trail");
+    let summary = &trail.items[0].summary;
+    assert!(
+        summary.contains("更正参保人周*的证件号码") && !summary.contains(&covered) && !summary.contains(&wrong),
+        "{summary}"
+    );
+
+    // A passport carries no gender or birth date: a corrected number keeps those typed before,
+    // and a birth date alone is checked as the import checks it.
+    let passport = search("5678".into()).await;
+    let holder = passport.body["items"][0]["member_id"]
+        .as_str()
+        .expect("member")
+        .to_owned();
+    let path = format!("/api/applications/{id}/members/{holder}");
+    let r = clerk.browser.put(&path, json!({ "birth_date": "2999-01-01" })).await;
+    assert_eq!(r.field_code("birth_date"), Some("BIRTH_DATE_INVALID"), "{r:?}");
+    let r = clerk.browser.put(&path, json!({ "id_number": "e 8765 4321" })).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(
+        (
+            r.body["gender"].as_str(),
+            r.body["id_number"].as_str().map(|n| n.ends_with("4321"))
+        ),
+        (Some("男"), Some(true))
+    );
+    let moved = shared::records::members::all(&app.state, &stored().await)
+        .await
+        .expect("members");
+    let holder = moved
+        .iter()
+        .find(|m| m.id.as_str() == "E87654321")
+        .expect("moved passport");
+    assert_eq!(holder.birth_date.to_string(), "1980-05-06");
+    assert_eq!(moved.len(), 3);
+}

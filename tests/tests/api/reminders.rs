@@ -238,6 +238,29 @@ async fn a_certificate_issued_before_the_index_and_history_is_backfilled_once_th
         .send()
         .await
         .expect("strip entry keys");
+    // …and its member as stored before any index key (the search by an ID's last 4 characters
+    // finds nobody).
+    db.update_item()
+        .table_name(table)
+        .key("pk", AttributeValue::S(format!("APP#{id}")))
+        .key(
+            "sk",
+            AttributeValue::S(shared::records::members::member_sk(
+                &shared::records::members::member_id(&person),
+            )),
+        )
+        .update_expression("REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk, gsi4pk, gsi4sk")
+        .condition_expression("attribute_exists(pk)")
+        .send()
+        .await
+        .expect("strip member keys");
+    let by_tail = format!("/api/applications/{id}/members?q={}", &person[person.len() - 4..]);
+    let found_by_tail = || async {
+        let r = clerk.browser.get(&by_tail).await;
+        assert_eq!(r.status, 200, "{r:?}");
+        r.body["items"].as_array().map(Vec::len)
+    };
+    assert_eq!(found_by_tail().await, Some(0));
     let finance = app.staff("hn.fin.backfill", "HN", vec![Permission::Finance]).await;
     let waiting_invoice = || async {
         let r = finance.get("/api/staff/e-invoices?status=pending").await;
@@ -265,11 +288,18 @@ async fn a_certificate_issued_before_the_index_and_history_is_backfilled_once_th
     let first = reminders::backfill_certificates(&app.state, budget)
         .await
         .expect("backfill");
-    assert_eq!((first.certificates, first.invoice_entries, first.done), (1, 1, true));
+    assert_eq!(
+        (first.certificates, first.invoice_entries, first.members, first.done),
+        (1, 1, 1, true)
+    );
     let again = reminders::backfill_certificates(&app.state, budget)
         .await
         .expect("backfill");
-    assert_eq!((again.certificates, again.invoice_entries, again.done), (0, 0, true));
+    assert_eq!(
+        (again.certificates, again.invoice_entries, again.members, again.done),
+        (0, 0, 0, true)
+    );
+    assert_eq!(found_by_tail().await, Some(1));
 
     let found = lookup().await;
     let rows = found.body["coverages"].as_array().expect("rows");

@@ -11,6 +11,7 @@ import type {
   DownloadLink,
   CursorPage,
   ImportBatch,
+  MemberEdit,
   MemberQuery,
   MemberView,
   OccupationClass,
@@ -61,8 +62,7 @@ export const membersExportUrl = (id: string) => `${base(id)}/members/export`
 export const editMember = (
   id: string,
   memberId: string,
-  // Absent fields stay as they are.
-  body: { name?: string; mobile?: string; occupation?: OccupationClass; remark?: string },
+  body: MemberEdit,
 ) => put<MemberView>(`${base(id)}/members/${memberId}`, body)
 export const removeMember = (id: string, memberId: string) => del(`${base(id)}/members/${memberId}`)
 /** 续保对比: this renewal's list against the renewed certificate's (404 NOT_A_RENEWAL otherwise). */

@@ -3208,6 +3208,26 @@ export interface components {
         };
         MemberEdit: {
             /**
+             * @description 出生日期 (yyyy-mm-dd), for ID types that do not carry it (护照); absent: unchanged
+             * @default null
+             */
+            birth_date: string | null;
+            /**
+             * @description 性别 (男/女), for ID types that do not carry it (护照); absent: unchanged
+             * @default null
+             */
+            gender: string | null;
+            /**
+             * @description The whole corrected 证件号码; absent: unchanged
+             * @default null
+             */
+            id_number: string | null;
+            /**
+             * @description 证件类型 (居民身份证, 护照 …) of a corrected ID; absent: unchanged
+             * @default null
+             */
+            id_type: string | null;
+            /**
              * @description Absent: unchanged; empty: removed
              * @default null
              */
@@ -5747,7 +5767,7 @@ export interface operations {
                 page_size?: number;
                 /** @description Only 未到期 members (未到期人员清单) */
                 expiring?: boolean;
-                /** @description 按姓名或证件号码查询: a name's beginning, or a whole ID number */
+                /** @description 按姓名或证件号码查询: a name's beginning, a whole ID number, or its last 4 characters */
                 q?: string;
             };
             header?: never;
@@ -7379,7 +7399,7 @@ export interface operations {
                 page_size?: number;
                 /** @description Only 未到期 members (未到期人员清单) */
                 expiring?: boolean;
-                /** @description 按姓名或证件号码查询: a name's beginning, or a whole ID number */
+                /** @description 按姓名或证件号码查询: a name's beginning, a whole ID number, or its last 4 characters */
                 q?: string;
             };
             header?: never;

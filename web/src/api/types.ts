@@ -52,6 +52,8 @@ export type ImportProgress = Schemas['ImportProgress']
 export type ImportState = Schemas['ImportState']
 export type OccupationClass = Schemas['OccupationClass']
 export type MemberView = Schemas['MemberView']
+/** 人员修改: absent fields stay as they are. */
+export type MemberEdit = Partial<Schemas['MemberEdit']>
 export type UnnamedEntry = Schemas['UnnamedEntry']
 export type DownloadLink = Schemas['DownloadLink']
 export type AttachmentKind = Schemas['AttachmentKind']

@@ -244,3 +244,29 @@ proptest! {
         }
     }
 }
+
+/// A correction typed on screen is refused exactly when, and why, the same columns in a row
+/// would be.
+#[test]
+fn an_identity_typed_on_screen_is_held_to_the_rules_of_an_import_row() {
+    let good = id("41020219850315123");
+    let cases: [[&str; 4]; 6] = [
+        ["", good.as_str(), "", ""],
+        ["居民身份证", good.as_str(), "女", ""],
+        ["居民身份证", "41020219850315123", "", ""],
+        ["护照", "E12345678", "", ""],
+        ["护照", "E12345678", "男", "2999-01-01"],
+        ["护照", "E12345678", "男", "1980-05-06"],
+    ];
+    for [id_type, number, gender, birth] in cases {
+        let from_row = codes(&["张三", id_type, number, gender, birth]);
+        let typed = match check_identity(id_type, number, gender, birth, today()) {
+            Ok(identity) => {
+                assert_eq!(identity.id.as_str(), number);
+                Vec::new()
+            }
+            Err(problems) => problems.into_iter().map(|(_, code, _)| code).collect(),
+        };
+        assert_eq!(typed, from_row, "{id_type} {number} {gender} {birth}");
+    }
+}
