@@ -7,10 +7,13 @@
 // then the second year: 续保 from the certificate list through to its printed certificate.
 import { after, before, test as nodeTest } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
 import ExcelJS from 'exceljs'
 import {
   BASE,
+  SHOTS,
+  accessibility,
   assertClean,
   badCreditCode,
   certificateImage,
@@ -158,7 +161,19 @@ test('3 a unit registers: tree pickers, inline API errors, 2 MB check, SMS code 
   await clickButton(p, '新单位登记注册')
   await p.waitForURL('**/register')
   await chooseTreeExpand(p, p.locator('.el-select[data-test=office]'), '中国职工保险互助会', '河南省办事处')
-  await chooseTreeFiltered(p, p.locator('.el-select[data-test=agency]'), '郾城区')
+  // 所属机构 by keyboard: the arrows walk only the entries on screen (never into a collapsed
+  // branch), and Enter after typing picks the first entry that matches.
+  const agency = p.locator('.el-select[data-test=agency]')
+  await agency.click()
+  await p.locator('.el-tree-node__content').filter({ visible: true }).first().waitFor()
+  for (let i = 0; i < 4; i++) await p.keyboard.press('ArrowDown')
+  const current = p.locator('.el-tree-node__content.is-keyboard-current')
+  assert.equal(await current.count(), 1)
+  assert.ok(await current.isVisible(), `highlighted: ${await current.textContent()}`)
+  await p.keyboard.type('郾城')
+  await p.locator('.el-tree-node__content', { hasText: '郾城区' }).filter({ visible: true }).first().waitFor()
+  await p.keyboard.press('Enter')
+  await agency.getByText('郾城区').waitFor()
   await p.locator('input[name=unit_name]').fill(unit.name)
   await choose(p, p.locator('[data-test=unit_nature]'), '行政单位')
   await choose(p, p.locator('[data-test=certificate_type]'), '统一社会信用代码证书')
@@ -174,6 +189,27 @@ test('3 a unit registers: tree pickers, inline API errors, 2 MB check, SMS code 
   await p.locator('input[name=office_phone_number]').fill('3166100')
   await p.locator('input[name=mobile]').fill(unit.mobile)
   await p.locator('input[name=email]').fill('yingji@example.cn')
+
+  // Tab walks the form in reading order and never into a closed drop-down or date panel.
+  await p.locator('input[name=unit_name]').focus()
+  const walked = []
+  for (let i = 0; i < 30; i++) {
+    await p.keyboard.press('Tab')
+    walked.push(
+      await p.evaluate(() => {
+        const el = document.activeElement
+        // A select's or a radio's own input is transparent by design: its box shows the focus.
+        const box = el?.closest('.el-select__wrapper, .el-radio, .el-checkbox') ?? el
+        return {
+          what: el?.getAttribute('name') || el?.getAttribute('placeholder') || el?.textContent?.trim().slice(0, 10) || el?.tagName,
+          shown: !!box && box.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true }),
+          inPopper: !!el?.closest('.el-popper'),
+        }
+      }),
+    )
+  }
+  assert.deepEqual(walked.filter((w) => !w.shown || w.inPopper), [], JSON.stringify(walked))
+  await p.keyboard.press('Escape')
 
   // An image over 2 MB is refused before any upload.
   const big = Buffer.alloc(2.5 * 1024 * 1024, 0x20)
@@ -351,7 +387,7 @@ test('7 the failed rows are downloaded, corrected and re-imported alone', async 
   // and a wrong ID corrected in place (checked as the import checks it).
   const tail = ids[0].trim().slice(-4)
   const search = async (q) => {
-    await dialog.locator('[data-test=member-search] input').fill(q)
+    await dialog.locator('[data-test=member-search]').fill(q)
     const found = clerk.waitForResponse((r) => r.url().includes('/members?') && r.url().includes(`q=${q}`))
     await dialog.getByRole('button', { name: '查询' }).click()
     assert.equal((await found).status(), 200)
@@ -363,10 +399,11 @@ test('7 the failed rows are downloaded, corrected and re-imported alone', async 
   await rows.first().getByRole('button', { name: '修改' }).click()
   const edit = clerk.locator('.el-dialog', { hasText: '修改参保人信息' })
   const corrected = residentId('19870707', 808)
-  await edit.locator('[data-test=edit-id-number] input').fill(corrected.slice(0, 17) + (corrected.endsWith('0') ? '1' : '0'))
+  await edit.locator('[data-test=edit-id-number]').fill(corrected.slice(0, 17) + (corrected.endsWith('0') ? '1' : '0'))
+  clerk.expectHttp(422, '/members/')
   await clickButton(edit, '保存')
   await edit.locator('.el-form-item__error').first().waitFor() // a wrong check digit, as the import says
-  await edit.locator('[data-test=edit-id-number] input').fill(corrected)
+  await edit.locator('[data-test=edit-id-number]').fill(corrected)
   const saved = clerk.waitForResponse((r) => r.request().method() === 'PUT' && r.url().includes('/members/'))
   await clickButton(edit, '保存')
   assert.equal((await saved).status(), 200)
@@ -812,7 +849,7 @@ test('15 second year: 续保 from the certificate list, the difference shown, on
   await clerk.locator('[data-test=open-members]').click()
   const dialog = clerk.locator('.el-dialog', { hasText: '人员详情/修改' })
   await dialog.getByText('共 5 条').waitFor()
-  await dialog.locator('[data-test=member-search] input').fill('周老汉')
+  await dialog.locator('[data-test=member-search]').fill('周老汉')
   const found = clerk.waitForResponse((r) => r.url().includes('/members?') && r.url().includes('q='))
   await dialog.getByRole('button', { name: '查询' }).click()
   await found
@@ -1118,4 +1155,10 @@ test('21 finance uploads the e-invoices named by batch number; each goes to 交�
   assert.ok(bytes.equals(pdfOf(batch)))
   await shot(p, '46-unit-e-invoice')
   assertClean(finance, p)
+})
+
+test('22 every screen shot passes axe-core with no serious or critical finding', async () => {
+  writeFileSync(path.join(SHOTS, 'accessibility.json'), JSON.stringify(accessibility, null, 2))
+  const found = accessibility.map((f) => `${f.screen}: ${f.rule} (${f.impact}) ${f.help} — ${f.targets.join(' | ')}`)
+  assert.deepEqual(found, [], `accessibility findings (also in ${SHOTS}/accessibility.json):\n${found.join('\n')}`)
 })

@@ -2,7 +2,8 @@
 // Plus widgets driven as a person would, test data (valid IDs and credit codes, images,
 // spreadsheets) and the dev stack's SMS viewer.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import assert from 'node:assert/strict'
 import { chromium } from 'playwright-core'
@@ -10,7 +11,10 @@ import { chromium } from 'playwright-core'
 export const BASE = process.env.BASE_URL ?? 'http://127.0.0.1:3000'
 export const SHOTS = process.env.SCREENSHOT_DIR ?? path.resolve(import.meta.dirname, '../../target/browser')
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-mkdirSync(SHOTS, { recursive: true })
+mkdirSync(path.join(SHOTS, 'phone'), { recursive: true })
+// The two screens the office's clerks and the units' contacts use: an office PC, a phone.
+export const DESKTOP = { width: 1366, height: 768 }
+export const PHONE = { width: 390, height: 844 }
 
 export async function launch() {
   return chromium.launch({
@@ -26,7 +30,7 @@ export async function launch() {
  * (`page.expectHttp(status, urlPart)`), e.g. the inline-error check of a form.
  */
 export async function watchedPage(browser, name) {
-  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1440, height: 900 }, acceptDownloads: true })
+  const context = await browser.newContext({ locale: 'zh-CN', viewport: DESKTOP, acceptDownloads: true })
   const page = await context.newPage()
   const problems = []
   const expected = []
@@ -60,10 +64,63 @@ export function assertClean(...pages) {
   assert.deepEqual(all, [], `browser problems:\n${all.join('\n')}`)
 }
 
+/**
+ * A main screen as it stands: a screenshot at 1366×768, the accessibility audit, and a
+ * screenshot at 390×844 (SHOTS/phone/), the page put back to its size after.
+ */
 export async function shot(page, name) {
   await page.waitForLoadState('networkidle').catch(() => undefined)
   await page.waitForTimeout(300)
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true })
+  await audit(page, name)
+  const size = page.viewportSize()
+  await page.setViewportSize(PHONE)
+  await page.waitForTimeout(400)
+  await page.screenshot({ path: path.join(SHOTS, 'phone', `${name}.png`), fullPage: true })
+  await page.setViewportSize(size)
+  await page.waitForTimeout(300)
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']
+
+/**
+ * Serious and critical findings of axe-core (the WCAG 2.1 A/AA rules GB/T 37668 follows) on
+ * every screen shot, as { screen, rule, impact, help, targets, html, why }.
+ */
+export const accessibility = []
+
+async function audit(page, name) {
+  // The dev stack's own viewers are not the product.
+  if (new URL(page.url()).pathname.startsWith('/dev/')) return
+  // Evaluated over the DevTools protocol, so the app's Content-Security-Policy does not apply.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE)
+  // Judged at rest: a colour half-way through a transition is not what a reader sees.
+  await page.evaluate(() =>
+    document.getAnimations().forEach((a) => {
+      try {
+        a.finish()
+      } catch {
+        /* an endless one (a spinner) cannot finish: it moves no colour */
+      }
+    }),
+  )
+  const result = await page.evaluate(
+    (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
+    AXE_TAGS,
+  )
+  for (const v of result.violations) {
+    if (v.impact !== 'serious' && v.impact !== 'critical') continue
+    accessibility.push({
+      screen: name,
+      rule: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.slice(0, 5).map((n) => n.target.join(' ')),
+      html: v.nodes.slice(0, 5).map((n) => n.html.slice(0, 300)),
+      why: v.nodes[0]?.failureSummary ?? '',
+    })
+  }
 }
 
 // ---- Element Plus, as a person clicks it ----------------------------------------------------
