@@ -5,7 +5,7 @@ TOOLS := $(CURDIR)/.local/tools/bin
 export SAM_CLI_TELEMETRY := 0
 export SAM_CLI_BETA_RUST_CARGO_LAMBDA := 1
 
-.PHONY: dev test test-browser web build deploy lint openapi bench bench-http bench-cold-start prerequisites install tools clean
+.PHONY: dev test test-browser web build deploy lint openapi address-codes bench bench-http bench-cold-start prerequisites install tools clean
 
 ## Start the whole system locally on http://127.0.0.1:3000 (Ctrl-C stops it): the browser
 ## front end at /, the API under /api, the SMS viewer at /dev/sms.
@@ -50,6 +50,10 @@ build: tools
 ## bucket, then the seed. STACK=name (default cwmia), PARAMS="PublicBaseUrl=https://…".
 deploy: build web
 	CARGO=$(CARGO) bash infra/deploy.sh
+
+## Regenerate shared/data/address-codes.txt (every GB/T 2260 address code since 1980) from PyPI.
+address-codes:
+	python3 infra/data/address_codes.py
 
 ## Regenerate functions/reference/openapi.json from the routes, and the front end's types from it.
 openapi: web/node_modules/.package-lock.json

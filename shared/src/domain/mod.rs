@@ -2,6 +2,7 @@
 //!
 //! Each type's only constructor is `parse` (or an infallible `new` where every value is
 //! valid); each error enum carries a stable `code()` and a Chinese message a clerk can act on.
+pub mod address_code;
 pub mod capitals;
 pub mod credit_code;
 pub mod email;

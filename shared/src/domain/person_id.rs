@@ -171,6 +171,12 @@ impl PersonId {
         self.resident_id().map(|id| id.age_on(date))
     }
 
+    /// A 居民身份证 whose address code no edition of GB/T 2260 held (see
+    /// [`super::address_code`]); residence permits and other types have codes of their own.
+    pub fn address_code_unknown(&self) -> bool {
+        self.id_type == IdType::ResidentIdCard && !super::address_code::ever_existed(&self.as_str()[..6])
+    }
+
     pub fn masked(&self) -> String {
         match &self.number {
             Number::Resident(id) => id.masked(),

@@ -87,6 +87,7 @@ pub enum IndexName {
     Gsi2,
     Gsi3,
     Gsi4,
+    Gsi5,
 }
 
 impl IndexName {
@@ -98,6 +99,7 @@ impl IndexName {
             Self::Gsi2 => Some("gsi2"),
             Self::Gsi3 => Some("gsi3"),
             Self::Gsi4 => Some("gsi4"),
+            Self::Gsi5 => Some("gsi5"),
         }
     }
 

@@ -152,7 +152,8 @@ impl Member {
     /// edit moves it in the name index): gsi1 = the list in import order, 未到期 members in a
     /// partition of their own; gsi2 = by name (按姓名查询); gsi3 = by gender and birth date (the
     /// age checks of 参保自核 are ranges of it); gsi4 = by the ID's last four characters (the
-    /// part a masked list shows, so a clerk finds the row the paper names).
+    /// part a masked list shows, so a clerk finds the row the paper names); gsi5 (sparse) =
+    /// members whose ID 参保自核 lists (an address code that never existed).
     pub fn to_item(&self, app_id: &str) -> anyhow::Result<db::Item> {
         let mut item = db::to_item(self)?;
         item.extend(db::key(app_pk(app_id), member_sk(&self.member_id)));
@@ -173,6 +174,11 @@ impl Member {
             ("gsi4sk", format!("{}#{order}", id_tail(self.id.as_str()))),
         ] {
             item.insert(name.to_owned(), s(value));
+        }
+        // gsi5, sparse: only members 参保自核 lists for their ID itself.
+        if self.id.address_code_unknown() {
+            item.insert("gsi5pk".to_owned(), s(flags_pk(app_id)));
+            item.insert("gsi5sk".to_owned(), s(format!("{ADDRESS_FLAG}{order}")));
         }
         Ok(item)
     }
@@ -200,6 +206,14 @@ fn expiring_pk(app_id: &str) -> String {
 fn names_pk(app_id: &str) -> String {
     format!("MEMBERNAMES#{app_id}")
 }
+
+/// Partition of the members 参保自核 lists for their ID (see [`crate::records::self_check`]).
+pub fn flags_pk(app_id: &str) -> String {
+    format!("MEMBERFLAGS#{app_id}")
+}
+
+/// Sort-key prefix of a member whose 居民身份证 address code never existed.
+pub const ADDRESS_FLAG: &str = "ADDRESS#";
 
 fn tails_pk(app_id: &str) -> String {
     format!("MEMBERTAILS#{app_id}")

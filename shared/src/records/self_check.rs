@@ -1,5 +1,5 @@
-//! 参保自核信息: members outside the activity's age limits, over-age first; over-age members
-//! need the 超龄证明 attachment.
+//! 参保自核信息: members outside the activity's age limits, over-age first (over-age members
+//! need the 超龄证明 attachment), then 居民身份证 numbers whose address code never existed.
 //!
 //! Findings are not computed by reading every member: a member is written with its gender and
 //! birth date as keys of an index (gsi3), and "older than L on E" is a range of it: born on or
@@ -17,7 +17,7 @@ use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::records::application::Application;
 use crate::records::attachment::{self, AttachmentKind};
-use crate::records::members::{Member, ages_pk, committed_filter};
+use crate::records::members::{ADDRESS_FLAG, Member, ages_pk, committed_filter, flags_pk};
 
 /// 自核规则
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -27,6 +27,8 @@ pub enum SelfCheckRule {
     OverAge,
     /// 未满最低年龄
     UnderAge,
+    /// 证件号码地址码不存在: a 居民身份证 whose first six digits no edition of GB/T 2260 held
+    AddressCodeUnknown,
 }
 
 impl SelfCheckRule {
@@ -34,6 +36,7 @@ impl SelfCheckRule {
         match self {
             Self::OverAge => "超龄",
             Self::UnderAge => "未满最低年龄",
+            Self::AddressCodeUnknown => "证件号码地址码不存在",
         }
     }
 }
@@ -63,8 +66,8 @@ pub struct SelfCheckFinding {
     pub gender: String,
     /// Age on the planned effective date.
     pub age: u32,
-    /// The limit the member is outside of.
-    pub age_limit: u32,
+    /// The age limit the member is outside of (none for an address code).
+    pub age_limit: Option<u32>,
     /// 自核日期 (yyyy-mm-dd, Beijing)
     pub checked_on: String,
     /// 自核状态: 待处理 / 已上传证明
@@ -83,6 +86,8 @@ pub struct SelfCheck {
     pub next: Option<String>,
     pub over_age_count: u32,
     pub under_age_count: u32,
+    /// 证件号码地址码不存在
+    pub address_unknown_count: u32,
     /// 高危职业人数
     pub high_risk_count: u32,
     /// Whether a 超龄证明 is attached.
@@ -119,27 +124,35 @@ fn born_by(effective: NaiveDate, years: u32) -> String {
     format!("{year:04}-{:02}-{:02}$", effective.month(), effective.day())
 }
 
-/// The index ranges of one rule, a segment per gender, each with the limit it checks.
-fn rule_segments(app: &Application, rule: SelfCheckRule, effective: NaiveDate) -> Vec<(Segment, u32)> {
-    [Gender::Male, Gender::Female]
-        .into_iter()
-        .filter_map(|gender| {
-            let pk = ages_pk(&app.id, gender);
-            match rule {
-                SelfCheckRule::OverAge => {
+/// The index ranges of one rule (a segment per gender for the age rules), each with the age
+/// limit it checks.
+fn rule_segments(app: &Application, rule: SelfCheckRule, effective: NaiveDate) -> Vec<(Segment, Option<u32>)> {
+    match rule {
+        SelfCheckRule::AddressCodeUnknown => vec![(
+            Segment::new(
+                IndexName::Gsi5,
+                flags_pk(&app.id),
+                SortRange::BeginsWith(ADDRESS_FLAG.to_owned()),
+            ),
+            None,
+        )],
+        // No one is younger than 0.
+        SelfCheckRule::UnderAge if app.min_age == 0 => Vec::new(),
+        SelfCheckRule::OverAge | SelfCheckRule::UnderAge => [Gender::Male, Gender::Female]
+            .into_iter()
+            .map(|gender| {
+                let pk = ages_pk(&app.id, gender);
+                if rule == SelfCheckRule::OverAge {
                     let limit = age_limit(app, gender);
                     let range = SortRange::Below(born_by(effective, limit.saturating_add(1)));
-                    Some((Segment::new(IndexName::Gsi3, pk, range), limit))
-                }
-                // No one is younger than 0.
-                SelfCheckRule::UnderAge if app.min_age == 0 => None,
-                SelfCheckRule::UnderAge => {
+                    (Segment::new(IndexName::Gsi3, pk, range), Some(limit))
+                } else {
                     let range = SortRange::Above(born_by(effective, app.min_age));
-                    Some((Segment::new(IndexName::Gsi3, pk, range), app.min_age))
+                    (Segment::new(IndexName::Gsi3, pk, range), Some(app.min_age))
                 }
-            }
-        })
-        .collect()
+            })
+            .collect(),
+    }
 }
 
 /// The findings of `rules` as one list, with each segment's rule and limit.
@@ -147,7 +160,7 @@ fn findings_list(
     app: &Application,
     rules: &[SelfCheckRule],
     effective: NaiveDate,
-) -> (IndexList, Vec<(SelfCheckRule, u32)>) {
+) -> (IndexList, Vec<(SelfCheckRule, Option<u32>)>) {
     let mut segments = Vec::new();
     let mut meaning = Vec::new();
     for &rule in rules {
@@ -167,6 +180,19 @@ pub async fn counts(state: &AppState, app: &Application, effective: NaiveDate) -
     Ok((over.count(state).await?, under.count(state).await?))
 }
 
+/// How many committed members hold a 居民身份证 whose address code never existed.
+pub async fn address_unknown_count(state: &AppState, app: &Application) -> ApiResult<u32> {
+    let (list, _) = findings_list(app, &[SelfCheckRule::AddressCodeUnknown], check_dates().1);
+    list.count(state).await
+}
+
+/// Every rule, in the order the findings list them.
+const RULES: [SelfCheckRule; 3] = [
+    SelfCheckRule::OverAge,
+    SelfCheckRule::UnderAge,
+    SelfCheckRule::AddressCodeUnknown,
+];
+
 /// (today, planned effective date = tomorrow), Beijing.
 pub fn check_dates() -> (NaiveDate, NaiveDate) {
     let today = time::today_beijing();
@@ -180,7 +206,7 @@ pub async fn self_check_of(state: &AppState, app: &Application, request: &PageAt
         .iter()
         .any(|a| a.kind == AttachmentKind::OverageProof);
     let (today, effective) = check_dates();
-    let (list, meaning) = findings_list(app, &[SelfCheckRule::OverAge, SelfCheckRule::UnderAge], effective);
+    let (list, meaning) = findings_list(app, &RULES, effective);
     let (items, next) = list.read_page(state, request).await?;
     let checked_on = today.to_string();
     let mut findings = Vec::with_capacity(items.len());
@@ -211,6 +237,7 @@ pub async fn self_check_of(state: &AppState, app: &Application, request: &PageAt
         });
     }
     let (over_age_count, under_age_count) = counts(state, app, effective).await?;
+    let address_unknown_count = address_unknown_count(state, app).await?;
     Ok(SelfCheck {
         findings,
         offset: request.offset(),
@@ -218,6 +245,7 @@ pub async fn self_check_of(state: &AppState, app: &Application, request: &PageAt
         next,
         over_age_count,
         under_age_count,
+        address_unknown_count,
         high_risk_count: app.high_risk_count,
         overage_proof_uploaded: proof,
         effective_date: effective.to_string(),

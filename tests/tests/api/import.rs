@@ -1173,3 +1173,88 @@ async fn a_wrong_id_is_found_by_its_last_four_and_corrected_in_place() {
     assert_eq!(holder.birth_date.to_string(), "1980-05-06");
     assert_eq!(moved.len(), 3);
 }
+
+/// A resident ID with a valid check digit but an address code no edition of GB/T 2260 held is
+/// imported (the list may lag a new district), and 参保自核 lists it for the unit and the
+/// reviewer, one finding each; real codes, abandoned ones included, raise none.
+#[tokio::test]
+async fn made_up_address_codes_are_imported_and_listed_in_the_self_check() {
+    let app = TestApp::spawn().await;
+    let clerk = app.clerk("411103").await;
+    let with_address = |code: &str, birth: &str, seq: u32| {
+        let body = format!("{code}{birth}{seq:03}");
+        let check = shared::domain::ResidentId::check_char(&body).expect("17 digits");
+        format!("{body}{check}")
+    };
+    let made_up = [
+        with_address("411199", "19800101", 11),
+        with_address("419900", "19810101", 13),
+    ];
+    // 110103: 崇文区, merged away in 2010; a card issued there is still valid.
+    let real = [resident_id("19820101", 15), with_address("110103", "19830101", 17)];
+    let people: Vec<(&str, String)> = vec![
+        ("赵一", made_up[0].clone()),
+        ("钱二", real[0].clone()),
+        ("孙三", made_up[1].clone()),
+        ("李四", real[1].clone()),
+    ];
+    let id = app.submitted_with(&clerk, &people).await;
+    let stored = application(&app, &id).await;
+    assert_eq!(stored.named_count, 4, "all four imported");
+
+    let findings = |check: &serde_json::Value| -> Vec<(String, String)> {
+        check["findings"]
+            .as_array()
+            .map(|rows| {
+                rows.iter()
+                    .map(|f| {
+                        (
+                            f["rule"].as_str().unwrap_or_default().to_owned(),
+                            f["id_number"].as_str().unwrap_or_default().to_owned(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let expected: Vec<(String, String)> = made_up
+        .iter()
+        .map(|number| {
+            (
+                "证件号码地址码不存在".to_owned(),
+                shared::domain::PersonId::parse(shared::domain::IdType::ResidentIdCard, number)
+                    .expect("valid")
+                    .masked(),
+            )
+        })
+        .collect();
+    let unit_view = clerk.browser.get(&format!("/api/applications/{id}/self-check")).await;
+    assert_eq!(unit_view.status, 200, "{unit_view:?}");
+    assert_eq!(unit_view.body["address_unknown_count"], 2, "{unit_view:?}");
+    assert_eq!(findings(&unit_view.body), expected);
+    assert!(unit_view.body["findings"][0]["age_limit"].is_null());
+    // One page at a time, like the age findings.
+    let first = clerk
+        .browser
+        .get(&format!("/api/applications/{id}/self-check?page_size=1"))
+        .await;
+    assert_eq!(findings(&first.body), expected[..1]);
+    let next = first.body["next"].as_str().expect("a second page");
+    let second = clerk
+        .browser
+        .get(&format!("/api/applications/{id}/self-check?page_size=1&cursor={next}"))
+        .await;
+    assert_eq!(findings(&second.body), expected[1..]);
+
+    let reviewer = app
+        .staff(
+            "hn.l1.address",
+            "HN",
+            vec![shared::records::account::Permission::ReviewL1],
+        )
+        .await;
+    let staff_view = reviewer.get(&format!("/api/staff/applications/{id}")).await;
+    assert_eq!(staff_view.status, 200, "{staff_view:?}");
+    assert_eq!(staff_view.body["self_check"]["address_unknown_count"], 2);
+    assert_eq!(findings(&staff_view.body["self_check"]), expected);
+}

@@ -3798,6 +3798,11 @@ export interface components {
         };
         /** @description 参保自核信息 of one application: the counts, and one page of findings. */
         SelfCheck: {
+            /**
+             * Format: int32
+             * @description 证件号码地址码不存在
+             */
+            address_unknown_count: number;
             /** @description 自核日期 */
             checked_on: string;
             /** @description Ages are taken on this date: the day after the check (planned 生效日期). */
@@ -3836,9 +3841,9 @@ export interface components {
             age: number;
             /**
              * Format: int32
-             * @description The limit the member is outside of.
+             * @description The age limit the member is outside of (none for an address code).
              */
-            age_limit: number;
+            age_limit?: number | null;
             /** @description 自核日期 (yyyy-mm-dd, Beijing) */
             checked_on: string;
             /** @description 性别 */
@@ -3866,7 +3871,7 @@ export interface components {
          * @description 自核规则
          * @enum {string}
          */
-        SelfCheckRule: "over_age" | "under_age";
+        SelfCheckRule: "over_age" | "under_age" | "address_code_unknown";
         /** @description The 回传 part of a certificate row, for both sides. */
         SignedCopyView: {
             /** @description When the agency archived or returned it */
