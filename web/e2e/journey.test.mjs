@@ -231,6 +231,10 @@ test('3 a unit registers: tree pickers, inline API errors, 2 MB check, SMS code 
   await clickButton(p, '注册')
   await fieldError(p, '单位代码').waitFor()
   assert.match(await fieldError(p, '单位代码').textContent(), /代码/)
+  // A message of two lines at 1366 px is read whole: the next row starts below it.
+  const message = await fieldError(p, '单位代码').boundingBox()
+  const nextRow = await p.locator('.el-form-item', { hasText: '省-市-区/县' }).boundingBox()
+  assert.ok(message.height > 20 && message.y + message.height <= nextRow.y + 1, `${JSON.stringify(message)} vs ${JSON.stringify(nextRow)}`)
   await shot(p, '04-register-inline-errors')
 
   // Corrected: 注册 → 发送验证码 (60 s countdown) → the code from the SMS → 确定.
