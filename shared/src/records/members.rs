@@ -180,6 +180,7 @@ impl Member {
             item.insert("gsi5pk".to_owned(), s(flags_pk(app_id)));
             item.insert("gsi5sk".to_owned(), s(format!("{ADDRESS_FLAG}{order}")));
         }
+        item.insert(KEYS_VERSION_ATTRIBUTE.to_owned(), db::n(KEYS_VERSION));
         Ok(item)
     }
 }
@@ -189,6 +190,12 @@ impl Member {
 fn order_key(batch_no: u32, row: u32) -> String {
     format!("{batch_no:06}#{row:07}")
 }
+
+/// Which index keys a member item carries: raised whenever [`Member::to_item`] writes a new
+/// one, so the backfill (`steps::reminders`) rewrites the members written before it — a sparse
+/// key cannot be told missing from absent by its own attribute.
+pub const KEYS_VERSION: u32 = 1;
+pub const KEYS_VERSION_ATTRIBUTE: &str = "keys_version";
 
 /// Sort keys below this one belong to committed imports (`batch_no <= batch_seq`).
 fn committed_bound(app: &Application) -> String {
@@ -521,6 +528,21 @@ mod tests {
         let item = member.to_item("a").expect("encode");
         assert_eq!(item.get("gsi4pk"), Some(&s("MEMBERTAILS#a")));
         assert_eq!(item.get("gsi4sk"), Some(&s("1238#000002#0000007")));
+        assert_eq!(item.get(KEYS_VERSION_ATTRIBUTE), Some(&n(KEYS_VERSION)));
+        // A real address code (410202, 龙亭区): not among 参保自核's ID findings.
+        assert!(!item.contains_key("gsi5pk"));
+    }
+
+    #[test]
+    fn a_member_whose_address_code_never_existed_is_indexed_for_the_self_check() {
+        let body = "41029919850315123";
+        let check = crate::domain::ResidentId::check_char(body).expect("17 digits");
+        let mut stored = old_shape();
+        stored.insert("id_number".to_owned(), s(format!("{body}{check}")));
+        let member: Member = db::from_item(stored).expect("reads: the code is not a parse error");
+        let item = member.to_item("a").expect("encode");
+        assert_eq!(item.get("gsi5pk"), Some(&s("MEMBERFLAGS#a")));
+        assert_eq!(item.get("gsi5sk"), Some(&s("ADDRESS#000002#0000007")));
     }
 
     #[test]

@@ -251,14 +251,15 @@ async fn payment_reminders(state: &AppState, today: NaiveDate) -> ApiResult<Vec<
 // ---------------------------------------------------------------------------------------------
 // Certificates issued before reminders and lookups: given their index key and history; invoice
 // entries written before 电子发票: given their 批次号 key, and finance's list when paid; drafts
-// returned before the unit's badge: given its key; members written before the search by an
-// ID's end: given every index key of today's item
+// returned before the unit's badge: given its key; members written before the current
+// `members::KEYS_VERSION` (the search by an ID's end, 参保自核's address codes): every index key
+// of today's item
 
 /// The migration's progress: where the scan stopped, and whether it went through. (Renamed
 /// whenever a key is added — the 回传 key, the 批次号 key — so stacks that had finished an
 /// earlier pass scan once more.)
 fn migration_key() -> db::Item {
-    db::key("MIGRATION#certificates-invoice-entries-members", "MIGRATION")
+    db::key("MIGRATION#certificates-invoice-entries-member-keys-1", "MIGRATION")
 }
 
 /// What one slice of the backfill did.
@@ -312,9 +313,11 @@ pub async fn backfill_certificates(state: &AppState, budget: std::time::Duration
                  OR (begins_with(sk, :entry) AND attribute_not_exists(gsi2pk)) \
                  OR (sk = :app AND #st = :draft AND attribute_exists(returned_reason) \
                      AND attribute_not_exists(gsi3pk)) \
-                 OR (begins_with(sk, :member) AND attribute_not_exists(gsi4pk))",
+                 OR (begins_with(sk, :member) AND (attribute_not_exists(#keys) OR #keys < :keys))",
             )
             .expression_attribute_values(":member", s("MEMBER#"))
+            .expression_attribute_names("#keys", members::KEYS_VERSION_ATTRIBUTE)
+            .expression_attribute_values(":keys", db::n(members::KEYS_VERSION))
             .expression_attribute_names("#st", "status")
             .expression_attribute_values(":app", s("APP"))
             .expression_attribute_values(":draft", s(ApplicationStatus::Draft.as_str()))
@@ -397,8 +400,8 @@ async fn backfill_returned(state: &AppState, item: db::Item) -> ApiResult<()> {
     }
 }
 
-/// Writes the member again as today's code writes it (every index key), unless it changed or
-/// went meanwhile: an edit writes the keys itself.
+/// Writes the member again as today's code writes it (every index key, the keys version),
+/// unless it went or was rewritten meanwhile: an edit writes the keys itself.
 async fn backfill_member(state: &AppState, item: db::Item) -> ApiResult<()> {
     let app_id = item
         .get("pk")
@@ -412,7 +415,9 @@ async fn backfill_member(state: &AppState, item: db::Item) -> ApiResult<()> {
         .put_item()
         .table_name(&*state.table)
         .set_item(Some(member.to_item(&app_id).or_internal("encode member")?))
-        .condition_expression("attribute_exists(pk) AND attribute_not_exists(gsi4pk)")
+        .condition_expression("attribute_exists(pk) AND (attribute_not_exists(#keys) OR #keys < :keys)")
+        .expression_attribute_names("#keys", members::KEYS_VERSION_ATTRIBUTE)
+        .expression_attribute_values(":keys", db::n(members::KEYS_VERSION))
         .send()
         .await;
     match written {

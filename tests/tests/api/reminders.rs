@@ -249,7 +249,7 @@ async fn a_certificate_issued_before_the_index_and_history_is_backfilled_once_th
                 &shared::records::members::member_id(&person),
             )),
         )
-        .update_expression("REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk, gsi4pk, gsi4sk")
+        .update_expression("REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk, gsi4pk, gsi4sk, keys_version")
         .condition_expression("attribute_exists(pk)")
         .send()
         .await
