@@ -270,6 +270,16 @@ pub fn app_pk(id: &str) -> String {
     format!("APP#{id}")
 }
 
+/// The application an item belongs to, from its partition key (`what` names the item in the
+/// error: an item outside an application is a broken invariant, a 500).
+pub fn app_id_of(item: &crate::platform::db::Item, what: &str) -> ApiResult<String> {
+    item.get("pk")
+        .and_then(|v| v.as_s().ok())
+        .and_then(|pk| pk.strip_prefix("APP#"))
+        .map(str::to_owned)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("{what} outside an application")))
+}
+
 pub fn app_key(id: &str) -> db::Item {
     key(app_pk(id), "APP")
 }

@@ -11,7 +11,7 @@ use crate::platform::db::{self, key, s};
 use crate::platform::error::{ApiError, ApiResult, OrInternal};
 use crate::platform::state::AppState;
 use crate::platform::time;
-use crate::records::application::app_pk;
+use crate::records::application::{self, app_pk};
 
 /// 会费来源
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -187,12 +187,7 @@ pub async fn find_by_batch(state: &AppState, batch_no: &str) -> ApiResult<Option
     let Some(item) = found.items().first() else {
         return Ok(None);
     };
-    let app_id = item
-        .get("pk")
-        .and_then(|v| v.as_s().ok())
-        .and_then(|pk| pk.strip_prefix("APP#"))
-        .map(str::to_owned)
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("batch index item without its application")))?;
+    let app_id = application::app_id_of(item, "batch index item")?;
     // The index lags the table: read the entry itself.
     let entry = db::get_item(state, entry_key(&app_id, &item_entry_id(item)?), "get invoice entry").await?;
     match entry {

@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use crate::domain::renewal::CONTINUITY_DAYS;
 use crate::platform::db::{self, Index, s};
-use crate::platform::error::{ApiError, ApiResult, OrInternal};
+use crate::platform::error::{ApiResult, OrInternal};
 use crate::platform::sms::{self, SmsText};
 use crate::platform::state::AppState;
 use crate::platform::time;
@@ -403,12 +403,7 @@ async fn backfill_returned(state: &AppState, item: db::Item) -> ApiResult<()> {
 /// Writes the member again as today's code writes it (every index key, the keys version),
 /// unless it went or was rewritten meanwhile: an edit writes the keys itself.
 async fn backfill_member(state: &AppState, item: db::Item) -> ApiResult<()> {
-    let app_id = item
-        .get("pk")
-        .and_then(|v| v.as_s().ok())
-        .and_then(|pk| pk.strip_prefix("APP#"))
-        .map(str::to_owned)
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("member outside an application")))?;
+    let app_id = application::app_id_of(&item, "member")?;
     let member: Member = db::from_item(item).or_internal("decode member")?;
     let written = state
         .db
@@ -427,12 +422,7 @@ async fn backfill_member(state: &AppState, item: db::Item) -> ApiResult<()> {
 }
 
 async fn backfill_entry(state: &AppState, item: db::Item) -> ApiResult<()> {
-    let app_id = item
-        .get("pk")
-        .and_then(|v| v.as_s().ok())
-        .and_then(|pk| pk.strip_prefix("APP#"))
-        .map(str::to_owned)
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("invoice entry outside an application")))?;
+    let app_id = application::app_id_of(&item, "invoice entry")?;
     let entry: InvoiceEntry = db::from_item(item).or_internal("decode invoice entry")?;
     state
         .db
