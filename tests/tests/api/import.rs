@@ -9,6 +9,18 @@ async fn application(app: &TestApp, id: &str) -> shared::records::application::A
         .expect("exists")
 }
 
+/// The application's five latest trail entries, newest first.
+async fn latest_trail(app: &TestApp, id: &str) -> Vec<shared::records::trail::TrailEntry> {
+    shared::records::trail::page(
+        &app.state,
+        &shared::records::application::app_pk(id),
+        &shared::platform::cursor::PageAt::first(5),
+    )
+    .await
+    .expect("trail")
+    .items
+}
+
 /// Rows of an xlsx as strings (first sheet).
 fn rows_of(bytes: &[u8]) -> Vec<Vec<String>> {
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
@@ -374,14 +386,8 @@ async fn good_rows_become_members_and_failed_rows_are_fixed_and_reimported_alone
     let rows = rows_of(&res.bytes().await.expect("bytes"));
     assert_eq!(rows.len(), 4, "{rows:?}");
     assert!(rows.iter().any(|r| r.contains(&good2)), "{rows:?}");
-    let trail = shared::records::trail::page(
-        &app.state,
-        &shared::records::application::app_pk(&id),
-        &shared::platform::cursor::PageAt::first(5),
-    )
-    .await
-    .expect("trail");
-    assert_eq!(trail.items.first().map(|e| e.action.as_str()), Some("members_exported"));
+    let trail = latest_trail(&app, &id).await;
+    assert_eq!(trail.first().map(|e| e.action.as_str()), Some("members_exported"));
 }
 
 #[tokio::test]
@@ -1131,14 +1137,8 @@ async fn a_wrong_id_is_found_by_its_last_four_and_corrected_in_place() {
     );
     let gone = clerk.browser.put(&path, json!({ "remark": "x" })).await;
     assert_eq!((gone.status, gone.code()), (404, "NOT_FOUND"), "{gone:?}");
-    let trail = shared::records::trail::page(
-        &app.state,
-        &shared::records::application::app_pk(&id),
-        &shared::platform::cursor::PageAt::first(5),
-    )
-    .await
-    .expect("trail");
-    let summary = &trail.items[0].summary;
+    let trail = latest_trail(&app, &id).await;
+    let summary = &trail[0].summary;
     assert!(
         summary.contains("更正参保人周*的证件号码") && !summary.contains(&covered) && !summary.contains(&wrong),
         "{summary}"
