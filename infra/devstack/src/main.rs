@@ -4,6 +4,9 @@
 //! `devstack openapi [--check]` — write or check functions/reference/openapi.json
 //! `devstack seed` — the catalogue and first admin in a deployed stack (TABLE_NAME, BUCKET_NAME)
 //! `devstack publish-web BUCKET [DIR]` — web/dist into the deployed web bucket (make deploy)
+//! `devstack export PLACE` / `devstack import PLACE` — the whole table to or from newline JSON in
+//! a file or `s3://BUCKET/KEY`: the deployed table (TABLE_NAME, BUCKET_NAME and the AWS
+//! environment) when TABLE_NAME is set, else the running `make dev` stack
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -22,6 +25,10 @@ fn env_port(name: &str, default: u16) -> anyhow::Result<u16> {
 
 /// SDK clients pointed at the emulators, built explicitly (the process environment stays as is).
 async fn local_state(stack: &LocalStack, table: &str, bucket: &str) -> AppState {
+    local_state_at(&stack.dynamodb_url, &stack.moto_url, table, bucket).await
+}
+
+async fn local_state_at(dynamodb_url: &str, moto_url: &str, table: &str, bucket: &str) -> AppState {
     let base = aws_config::defaults(BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
@@ -31,20 +38,16 @@ async fn local_state(stack: &LocalStack, table: &str, bucket: &str) -> AppState 
         .await;
     let db = aws_sdk_dynamodb::Client::from_conf(
         aws_sdk_dynamodb::config::Builder::from(&base)
-            .endpoint_url(&stack.dynamodb_url)
+            .endpoint_url(dynamodb_url)
             .build(),
     );
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&base)
-            .endpoint_url(&stack.moto_url)
+            .endpoint_url(moto_url)
             .force_path_style(true)
             .build(),
     );
-    let sns = aws_sdk_sns::Client::from_conf(
-        aws_sdk_sns::config::Builder::from(&base)
-            .endpoint_url(&stack.moto_url)
-            .build(),
-    );
+    let sns = aws_sdk_sns::Client::from_conf(aws_sdk_sns::config::Builder::from(&base).endpoint_url(moto_url).build());
     AppState::from_clients(db, s3, sns, table, bucket)
 }
 
@@ -266,6 +269,10 @@ async fn main() -> anyhow::Result<ExitCode> {
         Some("bench") => with_stack("bench", args.collect()).await,
         Some("openapi") => openapi(args.next().as_deref() == Some("--check")),
         Some("seed") => seed_deployed().await,
+        Some(verb @ ("export" | "import")) => match args.next() {
+            Some(place) => dump(verb, &place).await,
+            None => usage(),
+        },
         Some("publish-web") => match args.next() {
             Some(bucket) => publish_web(&bucket, args.next()).await,
             None => usage(),
@@ -277,7 +284,7 @@ async fn main() -> anyhow::Result<ExitCode> {
 fn usage() -> anyhow::Result<ExitCode> {
     eprintln!(
         "usage: devstack dev | test [cargo test args] | bench [cargo bench args] | openapi [--check]\n\
-         \x20      | seed | publish-web BUCKET [DIR]"
+         \x20      | seed | publish-web BUCKET [DIR] | export FILE|s3://BUCKET/KEY | import FILE|s3://BUCKET/KEY"
     );
     Ok(ExitCode::from(2))
 }
@@ -288,6 +295,29 @@ async fn seed_deployed() -> anyhow::Result<ExitCode> {
     match devstack::app::seed(&state).await? {
         Some(p) => println!("catalogue seeded; first admin: admin / {p}  (change at first login)"),
         None => println!("catalogue seeded; the admin exists already"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `export` or `import` of the whole table (see `devstack::table_dump`).
+async fn dump(verb: &str, place: &str) -> anyhow::Result<ExitCode> {
+    let place = devstack::table_dump::Place::parse(place)?;
+    let state = if std::env::var_os("TABLE_NAME").is_some() {
+        AppState::from_env().await?
+    } else {
+        let dynamodb = format!("http://127.0.0.1:{}", env_port("DYNAMODB_PORT", 8000)?);
+        let moto = format!("http://127.0.0.1:{}", env_port("MOTO_PORT", 5000)?);
+        local_state_at(&dynamodb, &moto, "cwmia-dev", "cwmia-dev").await
+    };
+    let operator = std::env::var("OPERATOR")
+        .or_else(|_| std::env::var("USER"))
+        .unwrap_or_else(|_| "unknown".into());
+    if verb == "export" {
+        let count = devstack::table_dump::export(&state, &place, &operator).await?;
+        println!("exported {count} items of table {} to {place}", state.table);
+    } else {
+        let count = devstack::table_dump::import(&state, &place, &operator).await?;
+        println!("imported {count} items from {place} into table {}", state.table);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -16,7 +16,7 @@ pub struct TrailEntry {
     /// "2025-02-18 10:49:08" (Beijing time)
     pub at: String,
     pub actor: String,
-    /// unit, staff, or public (self-registration)
+    /// unit, staff, public (self-registration), or operator (table export/import)
     pub role: String,
     /// Stable action code, e.g. `registration_approved`.
     pub action: String,
@@ -52,12 +52,35 @@ pub fn record(
     action: &str,
     summary: &str,
 ) -> anyhow::Result<TransactWriteItem> {
-    let now = time::now();
     let role = match role {
         Some(Role::Unit) => "unit",
         Some(Role::Staff) => "staff",
         None => "public",
     };
+    entry_item(table, subject_pk, actor, role, action, summary)
+}
+
+/// A trail entry for work done outside the application by an operator (e.g. `devstack export`):
+/// `operator` names the person or credentials.
+pub fn record_operation(
+    table: &str,
+    subject_pk: &str,
+    operator: &str,
+    action: &str,
+    summary: &str,
+) -> anyhow::Result<TransactWriteItem> {
+    entry_item(table, subject_pk, operator, "operator", action, summary)
+}
+
+fn entry_item(
+    table: &str,
+    subject_pk: &str,
+    actor: &str,
+    role: &str,
+    action: &str,
+    summary: &str,
+) -> anyhow::Result<TransactWriteItem> {
+    let now = time::now();
     let entry = TrailEntry {
         at: time::display(now),
         actor: actor.to_owned(),

@@ -18,4 +18,5 @@ mod renewal;
 mod review;
 mod review_invoice;
 mod signed_copy;
+mod table_dump;
 mod unit_details;

@@ -2718,7 +2718,7 @@ export interface components {
                 actor: string;
                 /** @description "2025-02-18 10:49:08" (Beijing time) */
                 at: string;
-                /** @description unit, staff, or public (self-registration) */
+                /** @description unit, staff, public (self-registration), or operator (table export/import) */
                 role: string;
                 /** @description What happened, in Chinese. */
                 summary: string;
@@ -3946,7 +3946,7 @@ export interface components {
             actor: string;
             /** @description "2025-02-18 10:49:08" (Beijing time) */
             at: string;
-            /** @description unit, staff, or public (self-registration) */
+            /** @description unit, staff, public (self-registration), or operator (table export/import) */
             role: string;
             /** @description What happened, in Chinese. */
             summary: string;
