@@ -16,6 +16,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         async move {
             let report = shared::platform::outbox::drain(&state, &mailer).await?;
             tracing::info!(sent = report.sent, failed = report.failed, "outbox drained");
+            // Every run, the schedule's included: the alarm on a stuck outbox reads this gauge.
+            let waiting = shared::platform::outbox::oldest_pending_seconds(&state).await?;
+            shared::platform::metrics::outbox_oldest_pending(waiting);
             Ok::<Value, lambda_runtime::Error>(json!({ "sent": report.sent, "failed": report.failed }))
         }
     }))

@@ -6,6 +6,7 @@ pub mod error;
 pub mod http;
 pub mod idempotency;
 pub mod mail;
+pub mod metrics;
 pub mod openapi;
 #[cfg(feature = "notifier")]
 pub mod outbox;

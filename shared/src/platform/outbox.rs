@@ -12,6 +12,7 @@ use aws_sdk_sns::types::MessageAttributeValue;
 use crate::domain::{Email, Mobile};
 use crate::platform::db::{self, Index, Item, key, n, s};
 use crate::platform::mail::{self, Message};
+use crate::platform::metrics::{self, Channel, Event};
 use crate::platform::sms::PENDING_INDEX_KEY;
 use crate::platform::state::AppState;
 use crate::platform::time;
@@ -51,6 +52,21 @@ impl Mailer {
 pub struct DrainReport {
     pub sent: usize,
     pub failed: usize,
+}
+
+/// Seconds since the oldest notice still waiting was queued (0 when none): the pending index is
+/// ordered by when items were queued, so this is its first item.
+pub async fn oldest_pending_seconds(state: &AppState) -> anyhow::Result<i64> {
+    let page = db::index_query(state, Index::Gsi1(PENDING_INDEX_KEY, None))
+        .limit(1)
+        .send()
+        .await?;
+    let queued = page
+        .items()
+        .first()
+        .and_then(|item| str_attr(item, "created_at"))
+        .and_then(time::parse_stamp);
+    Ok(queued.map_or(0, |at| (time::now() - at).num_seconds().max(0)))
 }
 
 /// Sends what is due in the outbox once. Safe to run from several places at once.
@@ -104,7 +120,20 @@ async fn send_one(state: &AppState, mailer: &Mailer, item: &Item) -> anyhow::Res
         Err(e) if db::is_condition_failed(&e) => return Ok(None),
         Err(e) => return Err(e.into()),
     }
-    let (to, sent) = if str_attr(item, "channel") == Some(mail::CHANNEL) {
+    let channel = if str_attr(item, "channel") == Some(mail::CHANNEL) {
+        Channel::Mail
+    } else {
+        Channel::Sms
+    };
+    let attempts = item
+        .get("attempts")
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse::<u32>().ok())
+        .unwrap_or(0);
+    if attempts > 0 {
+        metrics::count(Event::NoticeRetried(channel), 1);
+    }
+    let (to, sent) = if channel == Channel::Mail {
         let to = str_attr(item, "email")
             .and_then(|e| Email::parse(e).ok())
             .map_or_else(|| "***".to_owned(), |e| e.masked());
@@ -126,14 +155,11 @@ async fn send_one(state: &AppState, mailer: &Mailer, item: &Item) -> anyhow::Res
             )
             .await?;
             tracing::info!(outbox = pk, to = %to, "notice sent");
+            metrics::count(Event::NoticeSent(channel), 1);
             Ok(Some(true))
         }
         Err(err) => {
-            let attempts = item
-                .get("attempts")
-                .and_then(|v| v.as_n().ok())
-                .and_then(|v| v.parse::<u32>().ok())
-                .unwrap_or(0);
+            metrics::count(Event::NoticeFailed(channel), 1);
             let backoff = (FIRST_BACKOFF_MS << attempts.min(16)).min(MAX_BACKOFF_MS);
             tracing::warn!(outbox = pk, to = %to, attempts, error = format!("{err:#}"), "notice send failed; will retry");
             settle(

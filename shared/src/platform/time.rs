@@ -20,6 +20,11 @@ pub fn stamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// A stored [`stamp`] read back; None when it is not one.
+pub fn parse_stamp(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text).ok().map(|at| at.with_timezone(&Utc))
+}
+
 /// "2025-02-18 10:49:08" in Beijing time, as the screens show it.
 pub fn display(at: DateTime<Utc>) -> String {
     at.with_timezone(&BEIJING).format("%Y-%m-%d %H:%M:%S").to_string()

@@ -14,6 +14,7 @@ use crate::domain::{CoverStanding, Fen, mask_name};
 use crate::platform::cursor::{CursorPage, PageAt};
 use crate::platform::db::{self, n, s};
 use crate::platform::error::{ApiError, ApiResult, OrInternal};
+use crate::platform::metrics::{self, Event};
 use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::platform::uploads;
@@ -263,6 +264,7 @@ pub async fn print(
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("certificate vanished")))?;
     };
     tracing::info!(certificate = %cert.number, print_no, "certificate printed");
+    metrics::count(Event::CertificatePrinted, 1);
     let url = uploads::download_url_as(
         state,
         &print_key(&cert.number, print_no),

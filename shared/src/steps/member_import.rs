@@ -20,6 +20,7 @@ use crate::domain::Occupation;
 use crate::platform::cursor::{self, CursorPage, PageAt};
 use crate::platform::db::{self, OnCancel, key, n, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
+use crate::platform::metrics::{self, Event};
 use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::platform::uploads;
@@ -460,6 +461,7 @@ async fn run_job(state: &AppState, app_id: &str) -> anyhow::Result<bool> {
             "导入处理未能完成，请重新导入；如多次失败请联系经办机构",
         )
         .await?;
+        metrics::count(Event::ImportFailed, 1);
         return Ok(true);
     }
     match import_job(state, &job).await {
@@ -467,6 +469,7 @@ async fn run_job(state: &AppState, app_id: &str) -> anyhow::Result<bool> {
         // A problem of the file: the job ends 失败 with the reason.
         Err(err) if err.status.is_client_error() => {
             fail(state, &job, err.code, &err.message).await?;
+            metrics::count(Event::ImportRefused, 1);
             Ok(true)
         }
         // Ours (storage, a defect): the lease runs out and the job is tried again.
@@ -805,6 +808,8 @@ async fn import_job(state: &AppState, job: &ImportJob) -> ApiResult<()> {
         );
     }
     discard_file(state, job).await;
+    metrics::count(Event::ImportRowsAccepted, batch.success as usize);
+    metrics::count(Event::ImportRowsFailed, batch.failed as usize);
     // Where the time went, for the day an import is slow: reading and checking the file, the
     // coverage lookups, the member writes, the commit.
     tracing::info!(

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use crate::domain::{CreditCode, mask_name};
 use crate::platform::db::{self, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal, checked};
+use crate::platform::metrics::{self, Event};
 use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::platform::uploads::{self, FileKind, Inspected};
@@ -269,6 +270,7 @@ pub async fn register(state: &AppState, form: RegistrationForm) -> ApiResult<Sub
         }));
     }
     tracing::info!(unit = %id, agency = %unit.agency_code, "registration submitted");
+    metrics::count(Event::Registered, 1);
     let chain = reference::ancestors(&unit.agency_code);
     Ok(Submitted {
         id,

@@ -7,6 +7,7 @@ use crate::domain::mask_name;
 use crate::platform::cursor::{self, CursorPage, IndexList, PageAt};
 use crate::platform::db::{self, OnCancel, s};
 use crate::platform::error::{ApiError, ApiResult, OrInternal};
+use crate::platform::metrics::{self, Event};
 use crate::platform::password;
 use crate::platform::sms::SmsText;
 use crate::platform::state::AppState;
@@ -203,6 +204,7 @@ pub async fn approve(state: &AppState, staff: &StaffUser, id: &str) -> ApiResult
     items.push(account.put_new(table).or_internal("build account")?);
     db::transact(state, items).await.on_cancel(|_| already_decided())?;
     tracing::info!(unit = %id, "registration approved");
+    metrics::count(Event::Approved(metrics::Level::Registration), 1);
     Ok(Decision {
         id: id.to_owned(),
         status: RegistrationStatus::Approved,
@@ -259,6 +261,7 @@ pub async fn reject(state: &AppState, staff: &StaffUser, id: &str, reason: &str)
         .or_internal("build uniq")?,
     ]);
     db::transact(state, items).await.on_cancel(|_| already_decided())?;
+    metrics::count(Event::Returned(metrics::Level::Registration), 1);
     Ok(Decision {
         id: id.to_owned(),
         status: RegistrationStatus::Rejected,

@@ -13,6 +13,7 @@ use crate::domain::{CoverStanding, Fen, Mobile, mask_id_number, mask_name};
 use crate::platform::cursor::{self, CursorPage, PageAt};
 use crate::platform::db::{self, n, s};
 use crate::platform::error::{ApiError, ApiResult, OrInternal};
+use crate::platform::metrics::{self, Event};
 use crate::platform::sms::SmsText;
 use crate::platform::state::AppState;
 use crate::platform::time;
@@ -54,6 +55,14 @@ pub enum ReviewLevel {
 pub const LEVELS: [ReviewLevel; 3] = [ReviewLevel::L1, ReviewLevel::L2, ReviewLevel::L3];
 
 impl ReviewLevel {
+    fn metric(self) -> metrics::Level {
+        match self {
+            Self::L1 => metrics::Level::First,
+            Self::L2 => metrics::Level::Second,
+            Self::L3 => metrics::Level::Final,
+        }
+    }
+
     /// 1, 2 or 3 as the API sends it.
     pub fn parse(raw: Option<u64>) -> ApiResult<Self> {
         match raw {
@@ -504,6 +513,7 @@ pub async fn approve(state: &AppState, staff: &StaffUser, id: &str, req: &Approv
         return Err(refusal_now(state, &app.id, level, &staff.person).await);
     }
     tracing::info!(application = %app.id, level = level.number(), "application approved");
+    metrics::count(Event::Approved(level.metric()), 1);
     Ok(ReviewDecision {
         id: app.id,
         level: level.number(),
@@ -561,6 +571,7 @@ pub async fn return_application(
         return Err(refusal_now(state, &app.id, level, &staff.person).await);
     }
     tracing::info!(application = %app.id, level = level.number(), "application returned");
+    metrics::count(Event::Returned(level.metric()), 1);
     Ok(ReviewDecision {
         due_fen: app.due()?.value(),
         id: app.id,

@@ -387,6 +387,10 @@ async fn a_unit_lists_prints_and_verifies_its_certificate() {
     assert!(url.contains("X-Amz-Signature="), "{url}");
     assert!(object_exists(&app, &format!("certificates/{number}/1.pdf")).await);
     assert!(object_exists(&app, &format!("certificates/{number}/2.pdf")).await);
+    assert_eq!(
+        shared::platform::metrics::captured::values("CertificatesPrinted", None),
+        vec![1.0, 1.0]
+    );
     let list = clerk.browser.get("/api/certificates").await;
     assert_eq!(
         (

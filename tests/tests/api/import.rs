@@ -1,6 +1,7 @@
 use calamine::{Data, Reader, Xlsx};
 use e2e::{Resp, TestApp, member_workbook, resident_id};
 use serde_json::json;
+use shared::platform::metrics::captured;
 
 async fn application(app: &TestApp, id: &str) -> shared::records::application::Application {
     shared::records::application::load(&app.state, id)
@@ -92,6 +93,14 @@ async fn good_rows_become_members_and_failed_rows_are_fixed_and_reimported_alone
         ),
         (Some(6), Some(2), Some(4)),
         "{r:?}"
+    );
+    // The same counts for operators, as metric lines in the worker's log.
+    assert_eq!(
+        (
+            captured::values("ImportRowsAccepted", None),
+            captured::values("ImportRowsFailed", None)
+        ),
+        (vec![2.0], vec![4.0])
     );
     let stored = application(&app, &id).await;
     assert_eq!(
@@ -1017,6 +1026,14 @@ async fn an_application_holds_at_most_its_cap_of_people() {
     ]);
     let r = app.import(&clerk.browser, &id, file, "两人.xlsx").await;
     assert_eq!((r.status, r.code()), (422, "APPLICATION_FULL"), "{r:?}");
+    // The unit's file, not ours: refused, which no alarm watches.
+    assert_eq!(
+        (
+            captured::values("ImportsRefused", None),
+            captured::values("ImportsFailed", None)
+        ),
+        (vec![1.0], vec![])
+    );
     let stored = application(&app, &id).await;
     assert_eq!(
         (stored.named_count, stored.batch_seq, stored.listed_count()),
@@ -1257,4 +1274,83 @@ async fn made_up_address_codes_are_imported_and_listed_in_the_self_check() {
     assert_eq!(staff_view.status, 200, "{staff_view:?}");
     assert_eq!(staff_view.body["self_check"]["address_unknown_count"], 2);
     assert_eq!(findings(&staff_view.body["self_check"]), expected);
+}
+
+/// A job whose workers kept dying: the run after the last attempt ends it 失败 with a reason the
+/// clerk can act on, counts nothing, frees the application, and reports a failed import for the
+/// operators' alarm.
+#[tokio::test]
+async fn an_import_that_used_its_attempts_ends_failed_and_is_reported() {
+    let app = TestApp::spawn_without_import_worker().await;
+    let clerk = app.clerk("411103").await;
+    let id = app.draft(&clerk, 1).await;
+    let file = member_workbook(&[[
+        "1",
+        "张一",
+        "居民身份证",
+        &resident_id("19850315", 301),
+        "",
+        "",
+        "",
+        "一般职业",
+        "",
+    ]]);
+    let r = app.queue_import(&clerk.browser, &id, file, "三次.xlsx").await;
+    assert_eq!(r.status, 202, "{r:?}");
+    app.state
+        .db
+        .update_item()
+        .table_name(&*app.state.table)
+        .key("pk", shared::platform::db::s(shared::records::application::app_pk(&id)))
+        .key("sk", shared::platform::db::s("IMPORTJOB"))
+        .update_expression("SET job_state = :running, attempts = :used, gsi1sk = :past")
+        .expression_attribute_values(":running", shared::platform::db::s("running"))
+        .expression_attribute_values(":used", shared::platform::db::n(3))
+        .expression_attribute_values(":past", shared::platform::db::s("2000-01-01T00:00:00.000Z"))
+        .send()
+        .await
+        .expect("three dead workers");
+    let ended = shared::steps::member_import::run_due_imports(&app.state)
+        .await
+        .expect("worker");
+    assert_eq!(ended, 1);
+    let job = clerk
+        .browser
+        .get(&format!("/api/applications/{id}/imports/current"))
+        .await;
+    assert_eq!(
+        (job.body["state"].as_str(), job.body["error_code"].as_str()),
+        (Some("failed"), Some("IMPORT_FAILED")),
+        "{job:?}"
+    );
+    assert!(
+        job.body["error_message"]
+            .as_str()
+            .is_some_and(|m| m.contains("请重新导入")),
+        "{job:?}"
+    );
+    assert_eq!(application(&app, &id).await.named_count, 0);
+    assert_eq!(
+        (
+            captured::values("ImportsFailed", None),
+            captured::values("ImportsRefused", None)
+        ),
+        (vec![1.0], vec![])
+    );
+    // The application takes a new file.
+    let again = member_workbook(&[[
+        "1",
+        "张一",
+        "居民身份证",
+        &resident_id("19850315", 301),
+        "",
+        "",
+        "",
+        "一般职业",
+        "",
+    ]]);
+    assert_eq!(
+        app.queue_import(&clerk.browser, &id, again, "再来.xlsx").await.status,
+        202
+    );
 }

@@ -1,5 +1,6 @@
 use e2e::{TestApp, UnitFixture};
 use serde_json::json;
+use shared::platform::metrics::captured;
 use shared::records::account::Permission;
 
 /// SNS down during approval: the account SMS stays in the outbox and arrives exactly once
@@ -56,6 +57,21 @@ async fn an_sms_that_fails_to_send_is_retried_and_arrives_once() {
         .expect("drain");
     assert_eq!((report.sent, report.failed), (0, 1));
     assert_eq!(app.sms_to(&unit.mobile).await.len(), 1);
+    // What operators see: the code sent, the account SMS failed, none retried yet; the
+    // oldest waiting notice is the account SMS, queued moments ago.
+    let counted = |metric: &str| captured::values(metric, Some("sms")).iter().fold(0.0, |sum, v| sum + v);
+    assert_eq!(
+        (
+            counted("NoticesSent"),
+            counted("NoticesFailed"),
+            counted("NoticesRetried")
+        ),
+        (1.0, 1.0, 0.0)
+    );
+    let waiting = shared::platform::outbox::oldest_pending_seconds(&app.state)
+        .await
+        .expect("oldest");
+    assert!((0..30).contains(&waiting), "{waiting}");
     let outbox = app
         .state
         .db
@@ -88,6 +104,14 @@ async fn an_sms_that_fails_to_send_is_retried_and_arrives_once() {
     let sms = app.sms_to(&unit.mobile).await;
     assert_eq!(sms.len(), 2, "{sms:?}");
     assert!(sms[1].contains("账号为"));
+    assert_eq!((counted("NoticesFailed"), counted("NoticesRetried")), (1.0, 1.0));
+    assert_eq!(
+        (
+            captured::values("Registrations", None),
+            captured::values("Approvals", Some("registration"))
+        ),
+        (vec![1.0], vec![1.0])
+    );
 
     // Once sent, the stored text no longer holds the password.
     let outbox = app

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use e2e::{Browser, Clerk, Resp, TestApp};
 use serde_json::{Value, json};
+use shared::platform::metrics::captured;
 use shared::records::account::Permission;
 use shared::records::application::{ApplicationStatus, app_key};
 
@@ -416,6 +417,16 @@ async fn a_return_goes_back_to_draft_with_the_reason_and_the_unit_fixes_and_resu
     assert_eq!((r.status, r.code()), (409, "REVIEWER_ALREADY_ACTED"));
     assert_eq!(approve(&l1, &id, 1).await.status, 200);
     assert_eq!(approve(&l2, &id, 2).await.status, 200);
+    // For operators: 初审 twice, 复审 once after its return, the refused tries not counted.
+    let level = |metric: &str, level: &str| captured::values(metric, Some(level)).len();
+    assert_eq!(
+        (
+            level("Approvals", "first"),
+            level("Returns", "second"),
+            level("Approvals", "second")
+        ),
+        (2, 1, 1)
+    );
 
     let trail = clerk.browser.get(&format!("/api/applications/{id}/trail")).await;
     let done = actions(&trail.body);
@@ -453,6 +464,7 @@ async fn of_twenty_concurrent_final_approvals_exactly_one_wins_and_one_sms_is_se
     .await;
     let won: Vec<&Resp> = results.iter().filter(|r| r.status == 200).collect();
     assert_eq!(won.len(), 1, "{results:?}");
+    assert_eq!(captured::values("Approvals", Some("final")), vec![1.0]);
     for r in results.iter().filter(|r| r.status != 200) {
         assert_eq!((r.status, r.code()), (409, "APPLICATION_ALREADY_DECIDED"), "{r:?}");
         assert!(r.body["message"].as_str().is_some_and(|m| m.contains("已被处理")));
