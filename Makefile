@@ -37,8 +37,10 @@ test: prerequisites install tools
 	$(CARGO) run --quiet -p devstack -- test --workspace --all-features
 	$(MAKE) test-browser
 	cd web && npm run --silent api-types:check
-	$(TOOLS)/cfn-lint template.yaml
+	@# Both partitions: the global regions and AWS China (Beijing, Ningxia); see docs/china.md.
+	$(TOOLS)/cfn-lint --regions us-east-1 cn-north-1 cn-northwest-1 -- template.yaml
 	$(TOOLS)/sam validate --lint --region us-east-1
+	$(TOOLS)/sam validate --lint --region cn-north-1
 
 ## Build every Lambda for arm64 with sam (cargo-lambda; no Docker needed).
 build: tools

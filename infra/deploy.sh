@@ -10,6 +10,18 @@ tools="$root/.local/tools/bin"
 stack="${STACK:-cwmia}"
 cargo="${CARGO:-cargo}"
 
+region="${AWS_REGION:-${AWS_DEFAULT_REGION:-$(aws configure get region 2>/dev/null || true)}}"
+if [[ "$region" == cn-* ]]; then
+  # China: CloudFront serves only the office's ICP-filed name, and has no CloudFront Functions
+  # to answer routes with index.html, so the front end uses #/ URLs (docs/china.md).
+  [[ "${PARAMS:-}" == *WebDomain=* && "${PARAMS:-}" == *WebCertificate=* ]] || {
+    echo "China regions: PARAMS must name WebDomain (ICP-filed) and WebCertificate (IAM server certificate ID); see docs/china.md" >&2
+    exit 2
+  }
+  (cd "$root/web" && VITE_ROUTER_HISTORY=hash npm run build)
+  touch "$root/web/index.html" # the next `make web` builds the usual front end again
+fi
+
 overrides=()
 if [ -n "${PARAMS:-}" ]; then overrides=(--parameter-overrides "$PARAMS"); fi
 PATH="$tools:$PATH" sam deploy --stack-name "$stack" --resolve-s3 --capabilities CAPABILITY_IAM \

@@ -4,3 +4,8 @@ declare module '*.vue' {
   const component: DefineComponent<object, object, unknown>
   export default component
 }
+
+interface ImportMetaEnv {
+  /** `hash` for #/ URLs (a CDN without a rewrite of routes to index.html: the China regions). */
+  readonly VITE_ROUTER_HISTORY?: 'hash' | 'history'
+}

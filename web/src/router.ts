@@ -1,4 +1,4 @@
-import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { createRouter, createWebHashHistory, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import AppLayout from './components/AppLayout.vue'
 import { setUnauthorizedHandler } from './api/http'
 import { clearSession, homeOf, loadSession } from './session'
@@ -48,7 +48,11 @@ const routes: RouteRecordRaw[] = [
   { path: '/:rest(.*)*', redirect: '/login' },
 ]
 
-export const router = createRouter({ history: createWebHistory(), routes })
+// History URLs need the CDN to answer every route with index.html (a CloudFront Function);
+// the China regions have none, so their build (VITE_ROUTER_HISTORY=hash) uses #/ URLs.
+const history = import.meta.env.VITE_ROUTER_HISTORY === 'hash' ? createWebHashHistory() : createWebHistory()
+
+export const router = createRouter({ history, routes })
 
 router.beforeEach(async (to) => {
   const me = await loadSession()

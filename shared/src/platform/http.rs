@@ -104,7 +104,9 @@ where
 }
 
 /// The viewer's address, for limits per source (sign-in guesses, SMS codes). In AWS the
-/// CloudFront viewer-request function writes `x-viewer-address` over anything the browser sent,
+/// CloudFront viewer-request function writes `x-viewer-address` over anything the browser sent
+/// (in the China regions, without CloudFront Functions, CloudFront's own
+/// `CloudFront-Viewer-Address`: the template names the header in `VIEWER_ADDRESS_HEADER`),
 /// and `through_cloudfront_only` refuses requests that bypassed CloudFront, so the value is
 /// CloudFront's word. Locally (no CloudFront) every request counts as one source, `local`,
 /// unless a test names the machine it plays. Never logged: an address is personal data.
@@ -122,12 +124,28 @@ impl ClientAddress {
     }
 
     fn from_headers(headers: &axum::http::HeaderMap) -> Self {
+        let name = std::env::var("VIEWER_ADDRESS_HEADER").unwrap_or_else(|_| VIEWER_ADDRESS_HEADER.to_owned());
+        let with_port = name.eq_ignore_ascii_case(CLOUDFRONT_VIEWER_ADDRESS_HEADER);
         let address = headers
-            .get(VIEWER_ADDRESS_HEADER)
+            .get(name.as_str())
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<std::net::IpAddr>().ok());
+            .and_then(|v| viewer_ip(v, with_port));
         Self(address.map_or_else(|| "local".to_owned(), |ip| ip.to_string()))
     }
+}
+
+/// CloudFront's own header: the viewer's address and port, `198.51.100.10:46532` or
+/// `2001:db8::1:46532` (the port always after the last colon).
+pub const CLOUDFRONT_VIEWER_ADDRESS_HEADER: &str = "cloudfront-viewer-address";
+
+fn viewer_ip(value: &str, with_port: bool) -> Option<std::net::IpAddr> {
+    let value = value.trim();
+    if !with_port {
+        return value.parse().ok();
+    }
+    let (ip, port) = value.rsplit_once(':')?;
+    port.parse::<u16>().ok()?;
+    ip.trim_start_matches('[').trim_end_matches(']').parse().ok()
 }
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddress {
@@ -305,6 +323,21 @@ mod tests {
         assert_eq!(ClientAddress::from_headers(&headers).as_str(), "2001:db8::1");
         headers.insert(VIEWER_ADDRESS_HEADER, "evil#key".parse().expect("header"));
         assert_eq!(ClientAddress::from_headers(&headers).as_str(), "local");
+    }
+
+    #[test]
+    fn cloudfront_viewer_address_drops_the_port() {
+        let ip = |v: &str| viewer_ip(v, true).map(|ip| ip.to_string());
+        assert_eq!(ip("198.51.100.10:46532").as_deref(), Some("198.51.100.10"));
+        // A four-digit port would read as a hextet of a longer address: the port always goes.
+        assert_eq!(ip("2001:db8::1:4653").as_deref(), Some("2001:db8::1"));
+        assert_eq!(ip("2001:db8::1:46532").as_deref(), Some("2001:db8::1"));
+        assert_eq!(ip("198.51.100.10"), None);
+        assert_eq!(ip("198.51.100.10:99999"), None);
+        assert_eq!(
+            viewer_ip("2001:db8::1:4653", false).map(|ip| ip.to_string()).as_deref(),
+            Some("2001:db8::1:4653")
+        );
     }
 
     #[test]

@@ -269,3 +269,62 @@ fn the_api_is_reached_only_through_cloudfront_and_its_logs_are_kept_six_months()
     let policy = text(&template["Resources"]["SecurityHeaders"]);
     assert!(policy.contains("ContentSecurityPolicy"), "{policy}");
 }
+
+/// Issue 17 item 2, as the template states it: every function has an errors and a throttles
+/// alarm, and the outbox, failed imports, the API's 5xx rate, the table's throttling and the
+/// SMS spend each have theirs, with the thresholds the runbook explains, all to one topic.
+#[test]
+fn every_function_and_every_failure_operators_must_hear_of_has_an_alarm() {
+    let template = devstack::resources::load_template(&devstack::repo_root().join("template.yaml")).expect("template");
+    let resources = template["Resources"].as_mapping().expect("resources");
+    let text = |v: &serde_yaml::Value| serde_yaml::to_string(v).expect("yaml");
+    let alarms: Vec<&serde_yaml::Value> = resources
+        .values()
+        .filter(|r| r["Type"].as_str() == Some("AWS::CloudWatch::Alarm"))
+        .map(|r| &r["Properties"])
+        .collect();
+    for alarm in &alarms {
+        assert!(text(&alarm["AlarmActions"]).contains("AlarmTopic"), "{alarm:?}");
+        assert!(
+            alarm["AlarmDescription"]
+                .as_str()
+                .is_some_and(|d| d.contains("docs/operations.md#alarms"))
+                || text(&alarm["AlarmDescription"]).contains("docs/operations.md#alarms"),
+            "{alarm:?}"
+        );
+    }
+    let metric_of = |a: &serde_yaml::Value| a["MetricName"].as_str().map(str::to_owned);
+    for (name, resource) in resources {
+        if resource["Type"].as_str() == Some("AWS::Serverless::Function") {
+            let function = format!("!Ref {}", name.as_str().expect("name"));
+            for metric in ["Errors", "Throttles"] {
+                assert!(
+                    alarms
+                        .iter()
+                        .any(|a| metric_of(a).as_deref() == Some(metric) && text(&a["Dimensions"]).contains(&function)),
+                    "{function}: no {metric} alarm"
+                );
+            }
+        }
+    }
+    let by_metric = |metric: &str| {
+        alarms
+            .iter()
+            .find(|a| {
+                metric_of(a).as_deref() == Some(metric)
+                    || text(&a["Metrics"]).contains(&format!("MetricName: {metric}"))
+            })
+            .unwrap_or_else(|| panic!("no alarm on {metric}"))
+    };
+    let outbox = by_metric("OutboxOldestPendingSeconds");
+    assert_eq!(
+        (outbox["Threshold"].as_i64(), outbox["TreatMissingData"].as_str()),
+        (Some(300), Some("breaching"))
+    );
+    assert_eq!(by_metric("ImportsFailed")["Threshold"].as_i64(), Some(1));
+    assert!(text(&by_metric("5xx")["Metrics"]).contains("100 * errors / requests"));
+    assert!(text(&by_metric("WriteThrottleEvents")["Metrics"]).contains("ReadThrottleEvents"));
+    assert!(text(&by_metric("SMSMonthToDateSpentUSD")["Threshold"]).contains("SmsMonthlySpendAlarmUsd"));
+    let subscription = &template["Resources"]["AlarmEmailSubscription"]["Properties"];
+    assert!(text(&subscription["Endpoint"]).contains("AlarmEmail"));
+}
