@@ -15,10 +15,12 @@ pub enum SpreadsheetError {
     Text,
     #[error("文件是{format}格式，请用Excel或WPS打开后“另存为”Excel工作簿（.xlsx）再导入")]
     OtherSpreadsheet { format: &'static str },
-    #[error("文件不是Excel表格（.xlsx），请上传用《参保人信息模板-通用》填写的文件")]
+    #[error(
+        "文件不是Excel或WPS表格（.xlsx、.xls）或OpenDocument表格（.ods），请上传用《参保人信息模板-通用》填写的文件"
+    )]
     NotXlsx,
-    #[error("文件已加密或为旧版.xls格式，请取消密码并另存为.xlsx后再导入")]
-    EncryptedOrXls,
+    #[error("文件设置了打开密码，无法读取；请在Excel或WPS中取消密码并保存后再导入")]
+    Encrypted,
     #[error("文件已损坏或不完整，无法读取，请用Excel打开确认内容后重新保存再导入")]
     CorruptFile,
     #[error("文件解压后的内容过大或压缩比异常，无法安全读取；请把人员数据复制粘贴到新下载的模板中再导入")]
@@ -45,7 +47,7 @@ impl SpreadsheetError {
         match self {
             Self::FileTooLarge { .. } => "FILE_TOO_LARGE",
             Self::EmptyFile | Self::Pdf | Self::Text | Self::OtherSpreadsheet { .. } | Self::NotXlsx => "NOT_XLSX",
-            Self::EncryptedOrXls => "ENCRYPTED_OR_XLS",
+            Self::Encrypted => "FILE_ENCRYPTED",
             Self::CorruptFile => "CORRUPT_FILE",
             Self::ContentTooLarge => "CONTENT_TOO_LARGE",
             Self::TooManyStrings { .. } => "TOO_MANY_STRINGS",

@@ -2,10 +2,11 @@
 //!
 //! calamine trusts what a file declares: a forged `uniqueCount` makes it reserve that many
 //! strings (an allocation failure aborts the process), and it inflates whatever the zip
-//! directory lists. So: cap the file size, tell PDFs, CSVs and encrypted or old `.xls`
-//! files apart with a reason, read the zip directory and cap each entry's declared size
-//! and compression ratio, and stream `sharedStrings.xml` through a hard byte cap, counting
-//! the strings and their lengths. Rows and columns are capped later, while reading cells.
+//! directory lists. So: cap the file size, tell PDFs, CSVs and encrypted files apart with a
+//! reason, read the zip directory and cap each entry's declared size and compression ratio,
+//! and stream `sharedStrings.xml` through a hard byte cap, counting the strings and their
+//! lengths. Rows and columns are capped later, while reading cells. `.xls` and `.ods`, which
+//! calamine reads whole when it opens them, have guards of their own ([`xls`], [`ods`]).
 use std::io::{Cursor, Read};
 
 use quick_xml::Reader;
@@ -13,6 +14,20 @@ use quick_xml::events::{BytesStart, Event};
 use zip::ZipArchive;
 
 use super::error::SpreadsheetError;
+
+mod ods;
+mod xls;
+
+/// The kinds of workbook the import reads, told apart by content (never by file name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Office Open XML, Excel 2007 and later, WPS.
+    Xlsx,
+    /// Excel 97–2003 (BIFF8 in a compound file), still many offices' default.
+    Xls,
+    /// OpenDocument, LibreOffice and OpenOffice.
+    Ods,
+}
 
 const MIB: u64 = 1024 * 1024;
 /// Entries smaller than this may have any compression ratio: they cannot hurt.
@@ -49,6 +64,10 @@ pub struct XlsxLimits {
     pub max_rows: u32,
     /// Columns that may hold anything at all.
     pub max_cols: u32,
+    /// Cells calamine holds at once for an `.xls` or `.ods`, which it reads whole, each sheet
+    /// as a grid from its first to its last cell (~40 bytes a cell): 50,000 rows of 60
+    /// columns, ~120 MB.
+    pub max_cells: u64,
 }
 
 impl Default for XlsxLimits {
@@ -66,6 +85,7 @@ impl Default for XlsxLimits {
             max_text_bytes: 32 * MIB as usize,
             max_rows: 50_000,
             max_cols: 64,
+            max_cells: 3_000_000,
         }
     }
 }
@@ -77,7 +97,8 @@ impl XlsxLimits {
         let n = lowercase_name;
         if n.ends_with("sharedstrings.xml") {
             self.max_shared_strings_bytes
-        } else if n.ends_with(".rels")
+        } else if n == "mimetype"
+            || n.ends_with(".rels")
             || n.ends_with("workbook.xml")
             || n.ends_with("styles.xml")
             || n.contains("theme/")
@@ -89,43 +110,63 @@ impl XlsxLimits {
     }
 }
 
-/// Refuses anything that is not a plain, reasonably sized `.xlsx`, with a reason a clerk
-/// can act on. Bounded in time and memory by `limits` whatever the input.
-pub fn inspect(bytes: &[u8], limits: &XlsxLimits) -> Result<(), SpreadsheetError> {
+/// Refuses anything that is not a plain, reasonably sized `.xlsx`, `.xls` or `.ods`, with a
+/// reason a clerk can act on, and says which it is. Bounded in time and memory by `limits`
+/// whatever the input.
+pub fn inspect(bytes: &[u8], limits: &XlsxLimits) -> Result<Format, SpreadsheetError> {
     if bytes.len() as u64 > limits.max_file_bytes {
         return Err(SpreadsheetError::FileTooLarge {
             max_mib: limits.max_file_bytes.div_ceil(MIB),
         });
     }
-    sniff(bytes)?;
+    if sniff(bytes)? == Format::Xls {
+        xls::inspect(bytes, limits)?;
+        return Ok(Format::Xls);
+    }
     let mut zip = ZipArchive::new(Cursor::new(bytes)).map_err(|_| SpreadsheetError::CorruptFile)?;
     if zip.len() > limits.max_entries {
         return Err(SpreadsheetError::ContentTooLarge);
     }
     let names = check_directory(&mut zip, limits)?;
-    check_package(&names)?;
+    let format = check_package(&names)?;
     for (index, name) in names.iter().enumerate() {
-        if name.ends_with("sharedstrings.xml") {
+        if format == Format::Xlsx && name.ends_with("sharedstrings.xml") {
             let entry = zip.by_index(index).map_err(|_| SpreadsheetError::CorruptFile)?;
             let declared = entry.size();
             scan_shared_strings(entry, declared, limits)?;
         }
+        if format == Format::Ods && name == "mimetype" {
+            // A text document or a presentation is an OpenDocument zip too.
+            let mut kind = Vec::new();
+            let entry = zip.by_index(index).map_err(|_| SpreadsheetError::CorruptFile)?;
+            entry
+                .take(64)
+                .read_to_end(&mut kind)
+                .map_err(|_| SpreadsheetError::CorruptFile)?;
+            if kind.trim_ascii() != b"application/vnd.oasis.opendocument.spreadsheet" {
+                return Err(SpreadsheetError::NotXlsx);
+            }
+        }
+        if format == Format::Ods && name == "content.xml" {
+            let entry = zip.by_index(index).map_err(|_| SpreadsheetError::CorruptFile)?;
+            ods::scan_content(entry, limits)?;
+        }
     }
-    Ok(())
+    Ok(format)
 }
 
-/// What the first bytes say, for files that are not zip archives at all.
-fn sniff(bytes: &[u8]) -> Result<(), SpreadsheetError> {
+/// What the first bytes say: a zip (told apart later), a compound file (`.xls`, or an
+/// encrypted `.xlsx`), or something that is no workbook at all.
+fn sniff(bytes: &[u8]) -> Result<Format, SpreadsheetError> {
     const CFB: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
     if bytes.is_empty() {
         return Err(SpreadsheetError::EmptyFile);
     }
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
-        return Ok(());
+        return Ok(Format::Xlsx);
     }
     if bytes.starts_with(&CFB) {
-        // Both a password-protected .xlsx and an old .xls are CFB containers.
-        return Err(SpreadsheetError::EncryptedOrXls);
+        return Ok(Format::Xls);
     }
     let head = &bytes[..bytes.len().min(8 * 1024)];
     // PDF readers accept junk before the marker, so search the first kilobyte.
@@ -155,7 +196,7 @@ fn check_directory(zip: &mut ZipArchive<Cursor<&[u8]>>, limits: &XlsxLimits) -> 
     for index in 0..zip.len() {
         let entry = zip.by_index_raw(index).map_err(|_| SpreadsheetError::CorruptFile)?;
         if entry.encrypted() {
-            return Err(SpreadsheetError::EncryptedOrXls);
+            return Err(SpreadsheetError::Encrypted);
         }
         let name = entry
             .name()
@@ -172,20 +213,18 @@ fn check_directory(zip: &mut ZipArchive<Cursor<&[u8]>>, limits: &XlsxLimits) -> 
     Ok(names)
 }
 
-/// A zip that is not a workbook: an .ods or .xlsb saved under the wrong name, a Word file…
-fn check_package(names: &[String]) -> Result<(), SpreadsheetError> {
+/// Which workbook a zip is, or why it is none: an .xlsb, a Word file…
+fn check_package(names: &[String]) -> Result<Format, SpreadsheetError> {
     let has = |wanted: &str| names.iter().any(|n| n == wanted);
     if has("[content_types].xml") && names.iter().any(|n| n.ends_with("workbook.xml")) {
-        return Ok(());
+        return Ok(Format::Xlsx);
+    }
+    if has("mimetype") && has("content.xml") {
+        return Ok(Format::Ods);
     }
     if names.iter().any(|n| n.ends_with("workbook.bin")) {
         return Err(SpreadsheetError::OtherSpreadsheet {
             format: "Excel二进制工作簿（.xlsb）",
-        });
-    }
-    if has("mimetype") && has("content.xml") {
-        return Err(SpreadsheetError::OtherSpreadsheet {
-            format: "OpenDocument表格（.ods）",
         });
     }
     Err(SpreadsheetError::NotXlsx)
@@ -280,5 +319,7 @@ fn check_count_attributes(sst: &BytesStart<'_>, limits: &XlsxLimits) -> Result<(
     Ok(())
 }
 
+#[cfg(test)]
+mod format_tests;
 #[cfg(test)]
 mod tests;

@@ -2,12 +2,12 @@
 use std::io::Cursor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use calamine::{DataRef, Reader, SheetType, SheetVisible, Xlsx, XlsxError};
+use calamine::{Data, DataRef, Ods, OdsError, Reader, Sheet, SheetType, SheetVisible, Xls, XlsError, Xlsx, XlsxError};
 use serde::{Deserialize, Serialize};
 
 use super::cell::Cell;
 use super::error::SpreadsheetError;
-use super::guard::{XlsxLimits, inspect};
+use super::guard::{Format, XlsxLimits, inspect};
 use super::template::{DATA_SHEET, HEADER, MARKER_SHEET, TEMPLATE_VERSION};
 use super::validate::{ImportContext, MemberDraft, RowFailure, validate_row};
 use crate::domain::normalize_token;
@@ -64,23 +64,43 @@ pub fn validate_rows(rows: Vec<SheetRow>, ctx: &mut ImportContext) -> ImportOutc
 
 /// The data rows of an upload, after [`inspect`] and the template check; blank rows skipped.
 pub fn read_member_rows(bytes: &[u8], limits: &XlsxLimits) -> Result<Vec<SheetRow>, SpreadsheetError> {
-    inspect(bytes, limits)?;
+    let format = inspect(bytes, limits)?;
     // Checked input can still carry what calamine does not expect (a cell reference whose
-    // column overflows a u32 panics in a debug build): a refusal, not a crash.
-    catch_unwind(AssertUnwindSafe(|| read_checked(bytes, limits))).unwrap_or(Err(SpreadsheetError::CorruptFile))
+    // column overflows a u32 panics in a debug build; a shared-string index past the table
+    // of an .xls): a refusal, not a crash.
+    catch_unwind(AssertUnwindSafe(|| match format {
+        Format::Xlsx => read_xlsx(bytes, limits),
+        Format::Xls => {
+            let workbook = Xls::new(Cursor::new(bytes)).map_err(|e| match e {
+                XlsError::Password => SpreadsheetError::Encrypted,
+                _ => SpreadsheetError::CorruptFile,
+            })?;
+            let is_1904 = workbook.has_1904_epoch();
+            read_whole(workbook, is_1904, limits)
+        }
+        Format::Ods => {
+            let workbook = Ods::new(Cursor::new(bytes)).map_err(|e| match e {
+                OdsError::Password => SpreadsheetError::Encrypted,
+                _ => SpreadsheetError::CorruptFile,
+            })?;
+            read_whole(workbook, false, limits)
+        }
+    }))
+    .unwrap_or(Err(SpreadsheetError::CorruptFile))
 }
 
-fn read_checked(bytes: &[u8], limits: &XlsxLimits) -> Result<Vec<SheetRow>, SpreadsheetError> {
-    let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(from_calamine)?;
-    let is_1904 = workbook.has_1904_epoch();
-    let sheets = workbook.sheets_metadata().to_vec();
-    if let Some(marker) = sheets.iter().find(|s| s.name == MARKER_SHEET) {
-        let version = first_cell_text(&mut workbook, &marker.name)?;
-        if version.trim() != TEMPLATE_VERSION {
-            return Err(SpreadsheetError::WrongTemplate);
-        }
+/// The template's version on the marker sheet, if the file has one, must be ours; the data
+/// sheet is 人员信息, or else the first visible worksheet.
+fn data_sheet(
+    sheets: &[Sheet],
+    marker: impl FnOnce(&str) -> Result<String, SpreadsheetError>,
+) -> Result<String, SpreadsheetError> {
+    if let Some(sheet) = sheets.iter().find(|s| s.name == MARKER_SHEET)
+        && marker(&sheet.name)?.trim() != TEMPLATE_VERSION
+    {
+        return Err(SpreadsheetError::WrongTemplate);
     }
-    let data_sheet = sheets
+    let sheet = sheets
         .iter()
         .find(|s| normalize_token(&s.name) == DATA_SHEET)
         .or_else(|| {
@@ -88,9 +108,16 @@ fn read_checked(bytes: &[u8], limits: &XlsxLimits) -> Result<Vec<SheetRow>, Spre
                 .iter()
                 .find(|s| s.typ == SheetType::WorkSheet && s.visible == SheetVisible::Visible && s.name != MARKER_SHEET)
         })
-        .ok_or(SpreadsheetError::WrongTemplate)?
-        .name
-        .clone();
+        .ok_or(SpreadsheetError::WrongTemplate)?;
+    Ok(sheet.name.clone())
+}
+
+/// `.xlsx`: cells streamed from the sheet, shared strings borrowed.
+fn read_xlsx(bytes: &[u8], limits: &XlsxLimits) -> Result<Vec<SheetRow>, SpreadsheetError> {
+    let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(from_calamine)?;
+    let is_1904 = workbook.has_1904_epoch();
+    let sheets = workbook.sheets_metadata().to_vec();
+    let data_sheet = data_sheet(&sheets, |marker| first_cell_text(&mut workbook, marker))?;
     let mut reader = workbook.worksheet_cells_reader(&data_sheet).map_err(from_calamine)?;
     let mut rows = RowCollector::new(limits);
     while let Some(cell) = reader.next_cell().map_err(from_calamine)? {
@@ -98,6 +125,50 @@ fn read_checked(bytes: &[u8], limits: &XlsxLimits) -> Result<Vec<SheetRow>, Spre
         rows.push(row, col, cell.get_value(), is_1904)?;
     }
     rows.finish()
+}
+
+/// `.xls` and `.ods`: calamine has read every sheet when it opens them (their guards bound
+/// that); the cells go through the same collector, row by row.
+fn read_whole<RS, R>(mut workbook: R, is_1904: bool, limits: &XlsxLimits) -> Result<Vec<SheetRow>, SpreadsheetError>
+where
+    RS: std::io::Read + std::io::Seek,
+    R: Reader<RS>,
+{
+    let sheets = workbook.sheets_metadata().to_vec();
+    let data_sheet = data_sheet(&sheets, |marker| {
+        let range = workbook
+            .worksheet_range(marker)
+            .map_err(|_| SpreadsheetError::CorruptFile)?;
+        Ok(range
+            .get_value((0, 0))
+            .map(|value| Cell::from_data(&data_ref(value), false).text)
+            .unwrap_or_default())
+    })?;
+    let range = workbook
+        .worksheet_range(&data_sheet)
+        .map_err(|_| SpreadsheetError::CorruptFile)?;
+    let (top, left) = range.start().unwrap_or((0, 0));
+    let mut rows = RowCollector::new(limits);
+    for (row, col, value) in range.used_cells() {
+        let (row, col) = (top.saturating_add(row as u32), left.saturating_add(col as u32));
+        rows.push(row, col, &data_ref(value), is_1904)?;
+    }
+    rows.finish()
+}
+
+/// A whole-read cell as the collector takes a streamed one.
+fn data_ref(value: &Data) -> DataRef<'_> {
+    match value {
+        Data::Int(i) => DataRef::Int(*i),
+        Data::Float(f) => DataRef::Float(*f),
+        Data::String(s) => DataRef::SharedString(s),
+        Data::Bool(b) => DataRef::Bool(*b),
+        Data::DateTime(dt) => DataRef::DateTime(*dt),
+        Data::DateTimeIso(s) => DataRef::DateTimeIso(s.clone()),
+        Data::DurationIso(s) => DataRef::DurationIso(s.clone()),
+        Data::Error(e) => DataRef::Error(e.clone()),
+        Data::Empty => DataRef::Empty,
+    }
 }
 
 fn first_cell_text<RS: std::io::Read + std::io::Seek>(
@@ -122,7 +193,7 @@ fn text_len(value: &DataRef<'_>) -> usize {
 
 fn from_calamine(e: XlsxError) -> SpreadsheetError {
     match e {
-        XlsxError::Password => SpreadsheetError::EncryptedOrXls,
+        XlsxError::Password => SpreadsheetError::Encrypted,
         _ => SpreadsheetError::CorruptFile,
     }
 }

@@ -412,7 +412,7 @@ async fn files_that_are_not_the_template_are_refused_whole_and_nothing_is_writte
         ),
         (
             vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0, 0],
-            "ENCRYPTED_OR_XLS",
+            "CORRUPT_FILE",
         ),
         (member_workbook(&[])[..300].to_vec(), "CORRUPT_FILE"),
         (member_workbook(&[]), "NO_DATA_ROWS"),
@@ -1353,4 +1353,98 @@ async fn an_import_that_used_its_attempts_ends_failed_and_is_reported() {
         app.queue_import(&clerk.browser, &id, again, "再来.xlsx").await.status,
         202
     );
+}
+
+#[tokio::test]
+async fn the_same_sheet_imports_alike_as_xlsx_xls_and_ods_and_hostile_ones_are_refused() {
+    use shared::spreadsheet::test_support::{In, content_xml, ods_file, ods_workbook, row, workbook, xls_workbook};
+    let app = TestApp::spawn().await;
+    let (good, other) = (resident_id("19850315", 1), resident_id("19900101", 2));
+    let wrong_check = format!("{}{}", &good[..17], if good.ends_with('0') { '1' } else { '0' });
+    let rows = vec![
+        Some(row("1", "张三", &good)),
+        None,
+        Some(vec![
+            In::Number(2.0),
+            In::Text("李四"),
+            In::Text("居民身份证"),
+            In::Text(&other),
+            In::Text("女"),
+            In::Date(32_874.0),
+            In::Number(13_800_138_000.0),
+            In::Text("高危职业"),
+            In::Text("夜班"),
+        ]),
+        Some(row("3", "王五", &wrong_check)),
+        Some(row("4", "张三", &good)),
+    ];
+    let files = [
+        ("人员.xlsx", workbook(&rows, true)),
+        ("人员.xls", xls_workbook(&rows, true)),
+        ("人员.ods", ods_workbook(&rows, true)),
+    ];
+    let mut seen = Vec::new();
+    for (name, bytes) in files {
+        let clerk = app.clerk("411103").await;
+        let id = app.draft(&clerk, 1).await;
+        let r = app.import(&clerk.browser, &id, bytes, name).await;
+        assert_eq!(r.status, 201, "{name}: {r:?}");
+        let counts = (
+            r.body["total"].as_u64(),
+            r.body["success"].as_u64(),
+            r.body["failed"].as_u64(),
+        );
+        let stored = application(&app, &id).await;
+        let link = clerk
+            .browser
+            .get(&format!("/api/applications/{id}/imports/1/failed-rows"))
+            .await;
+        let failed = reqwest::get(link.body["url"].as_str().expect("url"))
+            .await
+            .expect("GET failed rows")
+            .bytes()
+            .await
+            .expect("bytes");
+        seen.push((
+            name,
+            counts,
+            (stored.named_count, stored.high_risk_count),
+            rows_of(&failed),
+        ));
+    }
+    assert_eq!(seen[0].1, (Some(4), Some(2), Some(2)), "{seen:?}");
+    assert_eq!(seen[0].2, (2, 1), "{seen:?}");
+    // The failed rows come back as .xlsx whatever was sent, with the same reasons.
+    assert_eq!(seen[0].3.len(), 3, "{seen:?}");
+    for other in &seen[1..] {
+        assert_eq!(
+            (other.1, other.2, &other.3),
+            (seen[0].1, seen[0].2, &seen[0].3),
+            "{}",
+            other.0
+        );
+    }
+
+    // Hostile files of both kinds are refused whole, and nothing is written.
+    let clerk = app.clerk("411103").await;
+    let id = app.draft(&clerk, 1).await;
+    let mut looped = xls_workbook(&rows, true);
+    // The directory's FAT entry points back at itself.
+    looped[512 + 4..512 + 8].copy_from_slice(&1u32.to_le_bytes());
+    let repeated = ods_file(&content_xml(&[(
+        "人员信息",
+        false,
+        &[Some(vec![In::Text("序号")])],
+    )]).replace(
+        "<table:table-row>",
+        r#"<table:table-row table:number-rows-repeated="5000"><table:table-cell table:number-columns-repeated="16384" office:value-type="float" office:value="1"/></table:table-row><table:table-row>"#,
+    ));
+    for (what, bytes, code) in [
+        ("looped .xls", looped, "CORRUPT_FILE"),
+        ("repeated .ods", repeated, "CONTENT_TOO_LARGE"),
+    ] {
+        let r = app.import(&clerk.browser, &id, bytes, what).await;
+        assert_eq!((r.status, r.code()), (422, code), "{what}: {r:?}");
+    }
+    assert_eq!(application(&app, &id).await.batch_seq, 0);
 }
