@@ -65,8 +65,8 @@ pub struct XlsxLimits {
     /// Columns that may hold anything at all.
     pub max_cols: u32,
     /// Cells calamine holds at once for an `.xls` or `.ods`, which it reads whole, each sheet
-    /// as a grid from its first to its last cell (~40 bytes a cell): 50,000 rows of 60
-    /// columns, ~120 MB.
+    /// as a grid from its first to its last cell: 50,000 rows of 60 columns, under ~200 MB
+    /// at the peak (`shared/tests/hostile_memory.rs`).
     pub max_cells: u64,
 }
 

@@ -409,3 +409,64 @@ pub fn compound_file(name: &str, stream: &[u8]) -> Vec<u8> {
     file.resize(512 * (1 + (first + stream_sectors) as usize), 0);
     file
 }
+
+/// An `.xls` of one sheet holding `sheet_records` (raw records), with `globals_extra` in
+/// the globals and the sheet named by `boundsheets` BOUNDSHEET records.
+pub fn xls_with(globals_extra: &[u8], sheet_records: &[u8], boundsheets: usize) -> Vec<u8> {
+    let mut bof = Vec::new();
+    for v in [0x0600u16, 0x0005, 0x0DBB, 0x07CC] {
+        bof.extend_from_slice(&v.to_le_bytes());
+    }
+    bof.extend_from_slice(&[0, 0, 0, 0, 6, 0, 0, 0]);
+    let mut sheet_bof = bof.clone();
+    sheet_bof[2..4].copy_from_slice(&0x0010u16.to_le_bytes());
+    let boundsheet = |at: u32| {
+        let mut d = at.to_le_bytes().to_vec();
+        d.extend_from_slice(&[0, 0, 1, 0, b'S']);
+        biff_record(0x0085, &d)
+    };
+    let globals_len = biff_record(0x0809, &bof).len()
+        + globals_extra.len()
+        + boundsheets * boundsheet(0).len()
+        + biff_record(0x000A, &[]).len();
+    let mut stream = biff_record(0x0809, &bof);
+    stream.extend_from_slice(globals_extra);
+    for _ in 0..boundsheets {
+        stream.extend(boundsheet(globals_len as u32));
+    }
+    stream.extend(biff_record(0x000A, &[]));
+    stream.extend(biff_record(0x0809, &sheet_bof));
+    stream.extend_from_slice(sheet_records);
+    stream.extend(biff_record(0x000A, &[]));
+    compound_file("Workbook", &stream)
+}
+
+/// A NUMBER record (1.0) at a cell.
+pub fn number_at(row: u16, col: u16) -> Vec<u8> {
+    let mut d = row.to_le_bytes().to_vec();
+    d.extend_from_slice(&col.to_le_bytes());
+    d.extend_from_slice(&0u16.to_le_bytes());
+    d.extend_from_slice(&1.0f64.to_le_bytes());
+    biff_record(0x0203, &d)
+}
+
+/// A BIFF8 DIMENSIONS record.
+pub fn dimensions(first_row: u32, last_row: u32, first_col: u16, last_col: u16) -> Vec<u8> {
+    let mut d = first_row.to_le_bytes().to_vec();
+    d.extend_from_slice(&last_row.to_le_bytes());
+    d.extend_from_slice(&first_col.to_le_bytes());
+    d.extend_from_slice(&last_col.to_le_bytes());
+    d.extend_from_slice(&0u16.to_le_bytes());
+    biff_record(0x0200, &d)
+}
+
+/// An `.ods` whose 人员信息 sheet is the template header, then `rows_xml` as written.
+pub fn ods_rows(rows_xml: &str) -> Vec<u8> {
+    let header: String = super::template::HEADER
+        .iter()
+        .map(|h| format!(r#"<table:table-cell office:value-type="string"><text:p>{h}</text:p></table:table-cell>"#))
+        .collect();
+    ods_file(&format!(
+        r#"<?xml version="1.0"?><office:document-content xmlns:office="o" xmlns:table="t" xmlns:text="x"><office:body><office:spreadsheet><table:table table:name="人员信息"><table:table-row>{header}</table:table-row>{rows_xml}</table:table></office:spreadsheet></office:body></office:document-content>"#
+    ))
+}

@@ -6,8 +6,8 @@ use super::*;
 use crate::spreadsheet::members::{import_members, read_member_rows};
 use crate::spreadsheet::template::{DATA_SHEET, HEADER};
 use crate::spreadsheet::test_support::{
-    In, SheetSpec, biff_record, biff8_workbook, compound_file, content_xml, id, ods_file, ods_workbook, row, workbook,
-    xls_workbook,
+    In, SheetSpec, biff_record, biff8_workbook, compound_file, content_xml, dimensions, id, number_at, ods_file,
+    ods_rows, ods_workbook, row, workbook, xls_with, xls_workbook,
 };
 use crate::spreadsheet::validate::ImportContext;
 
@@ -140,54 +140,6 @@ fn set_u32(bytes: &mut [u8], at: usize, value: u32) {
     bytes[at..at + 4].copy_from_slice(&value.to_le_bytes());
 }
 
-/// The Workbook stream of a one-sheet file with `cells` (raw records) after DIMENSIONS,
-/// and extra records in the globals.
-fn xls_with(globals_extra: &[u8], sheet_records: &[u8], boundsheets: usize) -> Vec<u8> {
-    let mut bof = Vec::new();
-    for v in [0x0600u16, 0x0005, 0x0DBB, 0x07CC] {
-        bof.extend_from_slice(&v.to_le_bytes());
-    }
-    bof.extend_from_slice(&[0, 0, 0, 0, 6, 0, 0, 0]);
-    let mut sheet_bof = bof.clone();
-    sheet_bof[2..4].copy_from_slice(&0x0010u16.to_le_bytes());
-    let boundsheet = |at: u32| {
-        let mut d = at.to_le_bytes().to_vec();
-        d.extend_from_slice(&[0, 0, 1, 0, b'S']);
-        biff_record(0x0085, &d)
-    };
-    let globals_len = biff_record(0x0809, &bof).len()
-        + globals_extra.len()
-        + boundsheets * boundsheet(0).len()
-        + biff_record(0x000A, &[]).len();
-    let mut stream = biff_record(0x0809, &bof);
-    stream.extend_from_slice(globals_extra);
-    for _ in 0..boundsheets {
-        stream.extend(boundsheet(globals_len as u32));
-    }
-    stream.extend(biff_record(0x000A, &[]));
-    stream.extend(biff_record(0x0809, &sheet_bof));
-    stream.extend_from_slice(sheet_records);
-    stream.extend(biff_record(0x000A, &[]));
-    compound_file("Workbook", &stream)
-}
-
-fn number_at(row: u16, col: u16) -> Vec<u8> {
-    let mut d = row.to_le_bytes().to_vec();
-    d.extend_from_slice(&col.to_le_bytes());
-    d.extend_from_slice(&0u16.to_le_bytes());
-    d.extend_from_slice(&1.0f64.to_le_bytes());
-    biff_record(0x0203, &d)
-}
-
-fn dimensions(first_row: u32, last_row: u32, first_col: u16, last_col: u16) -> Vec<u8> {
-    let mut d = first_row.to_le_bytes().to_vec();
-    d.extend_from_slice(&last_row.to_le_bytes());
-    d.extend_from_slice(&first_col.to_le_bytes());
-    d.extend_from_slice(&last_col.to_le_bytes());
-    d.extend_from_slice(&0u16.to_le_bytes());
-    biff_record(0x0200, &d)
-}
-
 #[test]
 fn broken_compound_files_are_refused_not_followed() {
     let file = small_xls();
@@ -274,16 +226,6 @@ fn encrypted_and_other_compound_files_say_what_they_are() {
 }
 
 // ---- hostile .ods ----
-
-fn ods_rows(rows_xml: &str) -> Vec<u8> {
-    let header: String = HEADER
-        .iter()
-        .map(|h| format!(r#"<table:table-cell office:value-type="string"><text:p>{h}</text:p></table:table-cell>"#))
-        .collect();
-    ods_file(&format!(
-        r#"<?xml version="1.0"?><office:document-content xmlns:office="o" xmlns:table="t" xmlns:text="x"><office:body><office:spreadsheet><table:table table:name="人员信息"><table:table-row>{header}</table:table-row>{rows_xml}</table:table></office:spreadsheet></office:body></office:document-content>"#
-    ))
-}
 
 #[test]
 fn what_an_ods_repeats_is_counted_before_calamine_copies_it() {
