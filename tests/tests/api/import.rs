@@ -1284,18 +1284,20 @@ async fn an_import_that_used_its_attempts_ends_failed_and_is_reported() {
     let app = TestApp::spawn_without_import_worker().await;
     let clerk = app.clerk("411103").await;
     let id = app.draft(&clerk, 1).await;
-    let file = member_workbook(&[[
-        "1",
-        "张一",
-        "居民身份证",
-        &resident_id("19850315", 301),
-        "",
-        "",
-        "",
-        "一般职业",
-        "",
-    ]]);
-    let r = app.queue_import(&clerk.browser, &id, file, "三次.xlsx").await;
+    let one_member = || {
+        member_workbook(&[[
+            "1",
+            "张一",
+            "居民身份证",
+            &resident_id("19850315", 301),
+            "",
+            "",
+            "",
+            "一般职业",
+            "",
+        ]])
+    };
+    let r = app.queue_import(&clerk.browser, &id, one_member(), "三次.xlsx").await;
     assert_eq!(r.status, 202, "{r:?}");
     app.state
         .db
@@ -1338,19 +1340,10 @@ async fn an_import_that_used_its_attempts_ends_failed_and_is_reported() {
         (vec![1.0], vec![])
     );
     // The application takes a new file.
-    let again = member_workbook(&[[
-        "1",
-        "张一",
-        "居民身份证",
-        &resident_id("19850315", 301),
-        "",
-        "",
-        "",
-        "一般职业",
-        "",
-    ]]);
     assert_eq!(
-        app.queue_import(&clerk.browser, &id, again, "再来.xlsx").await.status,
+        app.queue_import(&clerk.browser, &id, one_member(), "再来.xlsx")
+            .await
+            .status,
         202
     );
 }
