@@ -159,6 +159,10 @@ fn broken_compound_files_are_refused_not_followed() {
     let mut oversized = file.clone();
     set_u32(&mut oversized, 512 * 2 + 128 + 120, u32::MAX);
     assert_eq!(code(&oversized), "CORRUPT_FILE");
+    // The header lists the first FAT sector 109 times (calamine would read them all).
+    let mut repeated = file.clone();
+    repeated[76..76 + 4 * 109].fill(0);
+    assert_eq!(code(&repeated), "CORRUPT_FILE");
     // An unknown sector size.
     let mut shift = file.clone();
     shift[30] = 20;
@@ -208,6 +212,32 @@ fn what_calamine_would_expand_is_counted_first() {
         nested.extend(biff_record(0x0809, &bof));
     }
     assert_eq!(code(&xls_with(&[], &nested, 1)), "NO_DATA_ROWS");
+}
+
+/// A FORMULA record at `row` whose tokens are `rgce`.
+fn formula(row: u16, rgce: &[u8]) -> Vec<u8> {
+    let mut d = row.to_le_bytes().to_vec();
+    d.extend_from_slice(&[0; 18]);
+    d.extend_from_slice(&(rgce.len() as u16).to_le_bytes());
+    d.extend_from_slice(rgce);
+    biff_record(0x0006, &d)
+}
+
+#[test]
+fn formula_text_calamine_would_write_out_is_bounded() {
+    // Simple formulas (=1) are read as usual.
+    let simple: Vec<u8> = (0..2_000).flat_map(|r| formula(r, &[0x1E, 1, 0])).collect();
+    assert_eq!(code(&xls_with(&[], &simple, 1)), "WRONG_TEMPLATE");
+    // A 255-character defined name, referenced by 8,000-byte runs of name tokens: every 5
+    // bytes would become 255 characters.
+    let mut name = vec![0, 0, 0, 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    name.extend(std::iter::repeat_n(b'n', 255));
+    let tokens: Vec<u8> = std::iter::repeat_n([0x23, 1, 0, 0, 0], 1_600).flatten().collect();
+    let bomb: Vec<u8> = (0..500).flat_map(|r| formula(r, &tokens)).collect();
+    assert_eq!(
+        code(&xls_with(&biff_record(0x0018, &name), &bomb, 1)),
+        "CONTENT_TOO_LARGE"
+    );
 }
 
 #[test]

@@ -21,6 +21,10 @@ const MINI_STREAM_CUTOFF: u64 = 4096;
 const MINI_SECTOR: usize = 64;
 /// Sheets (BOUNDSHEET records) in one workbook: a member list needs two.
 const MAX_SHEETS: usize = 64;
+/// Formula text calamine writes out for every formula and defined name (we never read it,
+/// calamine cannot be told not to): 100,000 formulas of a member list (=ROW()-1, =MID(…))
+/// take ~40 MB; a name of 255 characters referenced token after token would take gigabytes.
+const MAX_FORMULA_TEXT: u64 = 128 * 1024 * 1024;
 
 /// Checks an `.xls` whose first bytes are the compound-file signature.
 pub(super) fn inspect(bytes: &[u8], limits: &XlsxLimits) -> Result<(), SpreadsheetError> {
@@ -109,7 +113,12 @@ impl<'a> Compound<'a> {
             fat_sectors.extend(words(file.sector(next)?));
             next = fat_sectors.pop().ok_or(CORRUPT)?;
         }
-        for id in fat_sectors.into_iter().filter(|&id| id < 0xFFFF_FFFC) {
+        fat_sectors.retain(|&id| id < 0xFFFF_FFFC);
+        // More FAT sectors than sectors can only be the same ones listed again and again.
+        if fat_sectors.len() > sectors {
+            return Err(CORRUPT);
+        }
+        for id in fat_sectors {
             let sector = file.sector(id)?;
             file.fat.extend(words(sector));
         }
@@ -256,6 +265,8 @@ struct SheetCost {
     values: Bounds,
     formulas: Bounds,
     text_bytes: u64,
+    /// Bytes of formula records, which calamine turns into formula text.
+    formula_bytes: u64,
 }
 
 #[derive(Default)]
@@ -284,11 +295,22 @@ impl SheetCost {
 fn check_workbook(stream: &[u8], limits: &XlsxLimits) -> Result<(), SpreadsheetError> {
     let mut sheets = Vec::new();
     let mut strings: Vec<u64> = Vec::new();
+    // The longest sheet name and defined name (in characters), which formula tokens expand to.
+    let (mut longest_sheet, mut longest_name) = (0u64, 0u64);
+    let mut name_formulas = 0u64;
     for record in records(stream) {
         let record = record?;
+        let data = record.data;
         match record.typ {
-            0x002F if u16_at(record.data, 0).is_some_and(|v| v != 0) => return Err(SpreadsheetError::Encrypted),
-            0x0085 => sheets.push(u32_at(record.data, 0).ok_or(CORRUPT)? as usize),
+            0x002F if u16_at(data, 0).is_some_and(|v| v != 0) => return Err(SpreadsheetError::Encrypted),
+            0x0085 => {
+                sheets.push(u32_at(data, 0).ok_or(CORRUPT)? as usize);
+                longest_sheet = longest_sheet.max(u64::from(data.get(6).copied().unwrap_or(0)));
+            }
+            0x0018 => {
+                longest_name = longest_name.max(u64::from(data.get(3).copied().unwrap_or(0)));
+                name_formulas += data.len() as u64;
+            }
             0x00FC => strings = string_lengths(&record),
             0x000A => break,
             _ => {}
@@ -297,13 +319,21 @@ fn check_workbook(stream: &[u8], limits: &XlsxLimits) -> Result<(), SpreadsheetE
     if sheets.len() > MAX_SHEETS {
         return Err(SpreadsheetError::ContentTooLarge);
     }
+    // Text a byte of formula tokens can become: a 1-9 byte operand or function token writes at
+    // most ~8 bytes a byte; a 7-byte 3-D reference writes its sheet's name; a 5-byte name
+    // token, the name (three UTF-8 bytes a character at most).
+    let per_byte = 8u64
+        .max((3 * longest_sheet + 12).div_ceil(7))
+        .max((3 * longest_name).div_ceil(5));
     let (mut cells, mut text) = (0u64, 0u64);
+    let mut formula_text = name_formulas.saturating_mul(per_byte);
     for at in sheets {
         let sheet = stream.get(at..).ok_or(CORRUPT)?;
         let cost = sheet_cost(sheet, &strings)?;
         cells = cells.saturating_add(cost.cells());
         text = text.saturating_add(cost.text_bytes);
-        if cells > limits.max_cells || text > limits.max_text_bytes as u64 {
+        formula_text = formula_text.saturating_add(cost.formula_bytes.saturating_mul(per_byte));
+        if cells > limits.max_cells || text > limits.max_text_bytes as u64 || formula_text > MAX_FORMULA_TEXT {
             return Err(SpreadsheetError::ContentTooLarge);
         }
     }
@@ -367,6 +397,8 @@ fn sheet_cost(sheet: &[u8], strings: &[u64]) -> Result<SheetCost, SpreadsheetErr
                 cost.values.add(formula_at.0, formula_at.1);
                 cost.formulas.add(formula_at.0, formula_at.1);
                 cost.collected += 2;
+                // The token bytes, and room for the message of a formula it cannot read.
+                cost.formula_bytes += data.len() as u64 + 12;
             }
             // STRING: the text a formula before it evaluated to.
             0x0207 => {
