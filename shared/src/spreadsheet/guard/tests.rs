@@ -336,3 +336,25 @@ fn one_long_string_in_every_cell_does_not_multiply() {
     });
     assert_eq!(code(&file), "CONTENT_TOO_LARGE");
 }
+
+#[test]
+fn the_quick_path_hands_anything_unusual_to_the_exact_parse() {
+    let limits = XlsxLimits {
+        max_shared_strings: 40,
+        ..XlsxLimits::default()
+    };
+    // Prefixed string tags are counted by the exact parse, not missed by the byte search.
+    let si: String = (0..50).map(|i| format!("<x:si><x:t>s{i}</x:t></x:si>")).collect();
+    let prefixed = with_entry(&valid_file(), "xl/sharedStrings.xml", |_| {
+        format!("<sst xmlns:x=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">{si}</sst>")
+    });
+    assert_eq!(
+        inspect(&prefixed, &limits),
+        Err(SpreadsheetError::TooManyStrings { max: 40 })
+    );
+    // A long string in CDATA is measured, not skipped.
+    let cdata = with_entry(&valid_file(), "xl/sharedStrings.xml", |xml| {
+        xml.replacen("<t>", &format!("<t><![CDATA[{}]]>", "长".repeat(40_000)), 1)
+    });
+    assert_eq!(code(&cdata), "CELL_TOO_LONG");
+}
