@@ -851,6 +851,27 @@ async fn only_a_name_no_font_can_print_is_refused_and_the_reason_names_the_chara
 /// ends it 完成 with its counts. A worker that died part-way (members written, nothing
 /// committed, its lease run out) leaves nothing counted or listed, and the next run completes
 /// the import exactly once.
+/// The import job of `app_id` as workers that died left it: running, `attempts` used, the
+/// last lease long run out.
+async fn claimed_by_dead_workers(app: &TestApp, app_id: &str, attempts: u32) {
+    app.state
+        .db
+        .update_item()
+        .table_name(&*app.state.table)
+        .key(
+            "pk",
+            shared::platform::db::s(shared::records::application::app_pk(app_id)),
+        )
+        .key("sk", shared::platform::db::s("IMPORTJOB"))
+        .update_expression("SET job_state = :running, attempts = :used, gsi1sk = :past")
+        .expression_attribute_values(":running", shared::platform::db::s("running"))
+        .expression_attribute_values(":used", shared::platform::db::n(attempts))
+        .expression_attribute_values(":past", shared::platform::db::s("2000-01-01T00:00:00.000Z"))
+        .send()
+        .await
+        .expect("claim as a dead worker");
+}
+
 #[tokio::test]
 async fn an_import_runs_in_the_background_and_a_dead_worker_leaves_nothing_counted() {
     let app = TestApp::spawn_without_import_worker().await;
@@ -874,20 +895,7 @@ async fn an_import_runs_in_the_background_and_a_dead_worker_leaves_nothing_count
     // A worker that dies after writing two members: the job claimed (running, lease run out),
     // members of batch 1 in the table, nothing committed.
     let table = &*app.state.table;
-    let pk = shared::records::application::app_pk(&id);
-    app.state
-        .db
-        .update_item()
-        .table_name(table)
-        .key("pk", shared::platform::db::s(&pk))
-        .key("sk", shared::platform::db::s("IMPORTJOB"))
-        .update_expression("SET job_state = :running, attempts = :one, gsi1sk = :past")
-        .expression_attribute_values(":running", shared::platform::db::s("running"))
-        .expression_attribute_values(":one", shared::platform::db::n(1))
-        .expression_attribute_values(":past", shared::platform::db::s("2000-01-01T00:00:00.000Z"))
-        .send()
-        .await
-        .expect("claim as a dead worker");
+    claimed_by_dead_workers(&app, &id, 1).await;
     for (i, number) in people.iter().take(2).enumerate() {
         let person = shared::domain::PersonId::parse(shared::domain::IdType::ResidentIdCard, number).expect("id");
         let member = shared::records::members::Member {
@@ -1299,19 +1307,7 @@ async fn an_import_that_used_its_attempts_ends_failed_and_is_reported() {
     };
     let r = app.queue_import(&clerk.browser, &id, one_member(), "三次.xlsx").await;
     assert_eq!(r.status, 202, "{r:?}");
-    app.state
-        .db
-        .update_item()
-        .table_name(&*app.state.table)
-        .key("pk", shared::platform::db::s(shared::records::application::app_pk(&id)))
-        .key("sk", shared::platform::db::s("IMPORTJOB"))
-        .update_expression("SET job_state = :running, attempts = :used, gsi1sk = :past")
-        .expression_attribute_values(":running", shared::platform::db::s("running"))
-        .expression_attribute_values(":used", shared::platform::db::n(3))
-        .expression_attribute_values(":past", shared::platform::db::s("2000-01-01T00:00:00.000Z"))
-        .send()
-        .await
-        .expect("three dead workers");
+    claimed_by_dead_workers(&app, &id, 3).await;
     let ended = shared::steps::member_import::run_due_imports(&app.state)
         .await
         .expect("worker");
