@@ -872,6 +872,18 @@ async fn claimed_by_dead_workers(app: &TestApp, app_id: &str, attempts: u32) {
         .expect("claim as a dead worker");
 }
 
+/// One pass of the import worker, which must end exactly one job; then the job as the
+/// browser sees it.
+async fn one_worker_pass_ends_one_job(app: &TestApp, browser: &e2e::Browser, app_id: &str) -> Resp {
+    let ended = shared::steps::member_import::run_due_imports(&app.state)
+        .await
+        .expect("worker");
+    assert_eq!(ended, 1);
+    browser
+        .get(&format!("/api/applications/{app_id}/imports/current"))
+        .await
+}
+
 #[tokio::test]
 async fn an_import_runs_in_the_background_and_a_dead_worker_leaves_nothing_counted() {
     let app = TestApp::spawn_without_import_worker().await;
@@ -936,14 +948,7 @@ async fn an_import_runs_in_the_background_and_a_dead_worker_leaves_nothing_count
     );
 
     // The next worker run takes the job over, clears the leftovers and commits once.
-    let ended = shared::steps::member_import::run_due_imports(&app.state)
-        .await
-        .expect("worker");
-    assert_eq!(ended, 1);
-    let job = clerk
-        .browser
-        .get(&format!("/api/applications/{id}/imports/current"))
-        .await;
+    let job = one_worker_pass_ends_one_job(&app, &clerk.browser, &id).await;
     assert_eq!(job.body["state"], "done", "{job:?}");
     assert_eq!(
         (
@@ -1308,14 +1313,7 @@ async fn an_import_that_used_its_attempts_ends_failed_and_is_reported() {
     let r = app.queue_import(&clerk.browser, &id, one_member(), "三次.xlsx").await;
     assert_eq!(r.status, 202, "{r:?}");
     claimed_by_dead_workers(&app, &id, 3).await;
-    let ended = shared::steps::member_import::run_due_imports(&app.state)
-        .await
-        .expect("worker");
-    assert_eq!(ended, 1);
-    let job = clerk
-        .browser
-        .get(&format!("/api/applications/{id}/imports/current"))
-        .await;
+    let job = one_worker_pass_ends_one_job(&app, &clerk.browser, &id).await;
     assert_eq!(
         (job.body["state"].as_str(), job.body["error_code"].as_str()),
         (Some("failed"), Some("IMPORT_FAILED")),
