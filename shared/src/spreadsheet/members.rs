@@ -35,55 +35,105 @@ pub struct ImportOutcome {
     pub total: usize,
 }
 
+/// Rows handed from the reading thread to the validating one at a time: few enough hand-offs
+/// to cost nothing, small enough that validation starts while calamine is still parsing.
+const ROWS_PER_HANDOFF: usize = 1024;
+/// Hand-offs the reader may run ahead of validation (the rows are kept either way).
+const HANDOFFS_IN_FLIGHT: usize = 8;
+
 /// Reads, checks and validates one uploaded file against what the application already holds.
+///
+/// calamine parses on this thread while a second one validates the rows already read, in file
+/// order: the import then costs little more than calamine's own read (issue 12's goal). A file
+/// refused part-way is refused whole; the validation done so far is dropped.
 pub fn import_members(
     bytes: &[u8],
     limits: &XlsxLimits,
     ctx: &mut ImportContext,
 ) -> Result<ImportOutcome, SpreadsheetError> {
-    Ok(validate_rows(read_member_rows(bytes, limits)?, ctx))
+    std::thread::scope(|scope| {
+        let (handoff, received) = std::sync::mpsc::sync_channel::<Vec<SheetRow>>(HANDOFFS_IN_FLIGHT);
+        let validator = scope.spawn(move || {
+            let mut outcome = ImportOutcome::default();
+            for rows in received {
+                outcome.validate(rows, ctx);
+            }
+            outcome
+        });
+        let mut pending = Vec::with_capacity(ROWS_PER_HANDOFF);
+        let read = read_rows(bytes, limits, &mut |row| {
+            pending.push(row);
+            if pending.len() == ROWS_PER_HANDOFF {
+                // A closed channel means the validator panicked: its join below says so.
+                let _ = handoff.send(std::mem::replace(&mut pending, Vec::with_capacity(ROWS_PER_HANDOFF)));
+            }
+        });
+        if read.is_ok() && !pending.is_empty() {
+            let _ = handoff.send(pending);
+        }
+        drop(handoff);
+        let outcome = validator
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        read.map(|()| outcome)
+    })
 }
 
 /// Validates rows however they came (a file, or last year's list copied by 一键续保), each
 /// against the ones before it and what the application already holds.
 pub fn validate_rows(rows: Vec<SheetRow>, ctx: &mut ImportContext) -> ImportOutcome {
     let mut outcome = ImportOutcome {
-        total: rows.len(),
         members: Vec::with_capacity(rows.len()),
         ..ImportOutcome::default()
     };
-    ctx.reserve(rows.len());
-    for row in rows {
-        match validate_row(&row, ctx) {
-            Ok(member) => outcome.members.push(member),
-            Err(failure) => outcome.failures.push((row, failure)),
+    outcome.validate(rows, ctx);
+    outcome
+}
+
+impl ImportOutcome {
+    /// Validates `rows`, which follow every row validated so far.
+    fn validate(&mut self, rows: Vec<SheetRow>, ctx: &mut ImportContext) {
+        self.total += rows.len();
+        ctx.reserve(rows.len());
+        for row in rows {
+            match validate_row(&row, ctx) {
+                Ok(member) => self.members.push(member),
+                Err(failure) => self.failures.push((row, failure)),
+            }
         }
     }
-    outcome
 }
 
 /// The data rows of an upload, after [`inspect`] and the template check; blank rows skipped.
 pub fn read_member_rows(bytes: &[u8], limits: &XlsxLimits) -> Result<Vec<SheetRow>, SpreadsheetError> {
+    let mut rows = Vec::new();
+    read_rows(bytes, limits, &mut |row| rows.push(row))?;
+    Ok(rows)
+}
+
+/// Hands each data row of an upload to `on_row` in file order, after [`inspect`] and the
+/// template check; blank rows skipped. On an error some rows may have been handed already.
+fn read_rows(bytes: &[u8], limits: &XlsxLimits, on_row: &mut dyn FnMut(SheetRow)) -> Result<(), SpreadsheetError> {
     let format = inspect(bytes, limits)?;
     // Checked input can still carry what calamine does not expect (a cell reference whose
     // column overflows a u32 panics in a debug build; a shared-string index past the table
     // of an .xls): a refusal, not a crash.
     catch_unwind(AssertUnwindSafe(|| match format {
-        Format::Xlsx => read_xlsx(bytes, limits),
+        Format::Xlsx => read_xlsx(bytes, limits, on_row),
         Format::Xls => {
             let workbook = Xls::new(Cursor::new(bytes)).map_err(|e| match e {
                 XlsError::Password => SpreadsheetError::Encrypted,
                 _ => SpreadsheetError::CorruptFile,
             })?;
             let is_1904 = workbook.has_1904_epoch();
-            read_whole(workbook, is_1904, limits)
+            read_whole(workbook, is_1904, limits, on_row)
         }
         Format::Ods => {
             let workbook = Ods::new(Cursor::new(bytes)).map_err(|e| match e {
                 OdsError::Password => SpreadsheetError::Encrypted,
                 _ => SpreadsheetError::CorruptFile,
             })?;
-            read_whole(workbook, false, limits)
+            read_whole(workbook, false, limits, on_row)
         }
     }))
     .unwrap_or(Err(SpreadsheetError::CorruptFile))
@@ -113,13 +163,13 @@ fn data_sheet(
 }
 
 /// `.xlsx`: cells streamed from the sheet, shared strings borrowed.
-fn read_xlsx(bytes: &[u8], limits: &XlsxLimits) -> Result<Vec<SheetRow>, SpreadsheetError> {
+fn read_xlsx(bytes: &[u8], limits: &XlsxLimits, on_row: &mut dyn FnMut(SheetRow)) -> Result<(), SpreadsheetError> {
     let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(from_calamine)?;
     let is_1904 = workbook.has_1904_epoch();
     let sheets = workbook.sheets_metadata().to_vec();
     let data_sheet = data_sheet(&sheets, |marker| first_cell_text(&mut workbook, marker))?;
     let mut reader = workbook.worksheet_cells_reader(&data_sheet).map_err(from_calamine)?;
-    let mut rows = RowCollector::new(limits);
+    let mut rows = RowCollector::new(limits, on_row);
     while let Some(cell) = reader.next_cell().map_err(from_calamine)? {
         let (row, col) = cell.get_position();
         rows.push(row, col, cell.get_value(), is_1904)?;
@@ -129,7 +179,12 @@ fn read_xlsx(bytes: &[u8], limits: &XlsxLimits) -> Result<Vec<SheetRow>, Spreads
 
 /// `.xls` and `.ods`: calamine has read every sheet when it opens them (their guards bound
 /// that); the cells go through the same collector, row by row.
-fn read_whole<RS, R>(mut workbook: R, is_1904: bool, limits: &XlsxLimits) -> Result<Vec<SheetRow>, SpreadsheetError>
+fn read_whole<RS, R>(
+    mut workbook: R,
+    is_1904: bool,
+    limits: &XlsxLimits,
+    on_row: &mut dyn FnMut(SheetRow),
+) -> Result<(), SpreadsheetError>
 where
     RS: std::io::Read + std::io::Seek,
     R: Reader<RS>,
@@ -148,7 +203,7 @@ where
         .worksheet_range(&data_sheet)
         .map_err(|_| SpreadsheetError::CorruptFile)?;
     let (top, left) = range.start().unwrap_or((0, 0));
-    let mut rows = RowCollector::new(limits);
+    let mut rows = RowCollector::new(limits, on_row);
     for (row, col, value) in range.used_cells() {
         let (row, col) = (top.saturating_add(row as u32), left.saturating_add(col as u32));
         rows.push(row, col, &data_ref(value), is_1904)?;
@@ -203,18 +258,21 @@ struct RowCollector<'l> {
     limits: &'l XlsxLimits,
     current: Option<SheetRow>,
     header_seen: bool,
-    rows: Vec<SheetRow>,
+    on_row: &'l mut dyn FnMut(SheetRow),
+    /// Data rows handed on so far.
+    rows: u32,
     /// Cell text copied so far, counted before each copy.
     text_bytes: usize,
 }
 
 impl<'l> RowCollector<'l> {
-    fn new(limits: &'l XlsxLimits) -> Self {
+    fn new(limits: &'l XlsxLimits, on_row: &'l mut dyn FnMut(SheetRow)) -> Self {
         RowCollector {
             limits,
             current: None,
             header_seen: false,
-            rows: Vec::new(),
+            on_row,
+            rows: 0,
             text_bytes: 0,
         }
     }
@@ -276,21 +334,22 @@ impl<'l> RowCollector<'l> {
             self.header_seen = true;
             return Ok(());
         }
-        if self.rows.len() >= self.limits.max_rows as usize {
+        if self.rows >= self.limits.max_rows {
             return Err(SpreadsheetError::TooManyRows {
                 max: self.limits.max_rows,
             });
         }
-        self.rows.push(row);
+        self.rows += 1;
+        (self.on_row)(row);
         Ok(())
     }
 
-    fn finish(mut self) -> Result<Vec<SheetRow>, SpreadsheetError> {
+    fn finish(mut self) -> Result<(), SpreadsheetError> {
         self.flush()?;
-        if self.rows.is_empty() {
+        if self.rows == 0 {
             return Err(SpreadsheetError::NoDataRows);
         }
-        Ok(self.rows)
+        Ok(())
     }
 }
 

@@ -354,3 +354,32 @@ fn a_corrected_failed_rows_file_imports_on_its_own() {
         Some("13900000000")
     );
 }
+
+/// More rows than one hand-off to the validating thread: the file's order and the IDs seen
+/// carry across hand-offs, and a file refused part-way gives no outcome at all.
+#[test]
+fn rows_validated_beside_the_read_keep_the_file_order_across_hand_offs() {
+    let n = 2 * ROWS_PER_HANDOFF + 300;
+    let seqs: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
+    let mut ids: Vec<String> = (0..n).map(|i| id(&format!("4102021985031{:04}", i))).collect();
+    // The last row repeats the third: a duplicate two hand-offs apart.
+    ids[n - 1] = ids[2].clone();
+    let rows: Vec<_> = (0..n).map(|i| Some(row(&seqs[i], "张三", &ids[i]))).collect();
+    let file = workbook(&rows, true);
+
+    let outcome = import(&file).unwrap();
+    assert_eq!(outcome.total, n);
+    assert_eq!(outcome.members.len(), n - 1);
+    let numbers: Vec<u32> = outcome.members.iter().map(|m| m.row).collect();
+    assert!(numbers.windows(2).all(|w| w[0] < w[1]), "members in file order");
+    let last_row = n as u32 + 1;
+    assert_eq!(reasons_of(&outcome, last_row), ["DUPLICATE_ID"]);
+    assert_eq!(outcome.failures[0].1.message(), "证件号码与第4行重复");
+
+    let limits = XlsxLimits {
+        max_rows: (n - 1) as u32,
+        ..XlsxLimits::default()
+    };
+    let err = import_members(&file, &limits, &mut ctx()).unwrap_err();
+    assert_eq!(err.code(), "TOO_MANY_ROWS");
+}
