@@ -18,6 +18,11 @@ if [[ "$region" == cn-* ]]; then
     echo "China regions: PARAMS must name WebDomain (ICP-filed) and WebCertificate (IAM server certificate ID); see docs/china.md" >&2
     exit 2
   }
+  # SNS sends no SMS there: without Tencent, codes and passwords would never arrive.
+  [[ "${PARAMS:-}" == *SmsProvider=tencent* && "${PARAMS:-}" == *TencentSmsSecretArn=* ]] || {
+    echo "China regions: PARAMS must name SmsProvider=tencent and its TencentSms* settings (SNS sends no SMS there); see docs/china.md" >&2
+    exit 2
+  }
   (cd "$root/web" && VITE_ROUTER_HISTORY=hash npm run build)
   touch "$root/web/index.html" # the next `make web` builds the usual front end again
 fi

@@ -16,7 +16,7 @@ pub struct TestApp {
     pub state: AppState,
     pub moto_url: String,
     /// SES (moto) as the notifier sends mail.
-    pub mailer: shared::platform::outbox::Mailer,
+    pub senders: shared::platform::outbox::Senders,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -58,13 +58,16 @@ impl TestApp {
     pub async fn spawn_without_import_worker() -> Self {
         let mut app = Self::spawn_without_notifier().await;
         let state = app.state.clone();
-        let mailer = app.mailer.clone();
+        let senders = app.senders.clone();
         app.tasks.push(tokio::spawn(async move {
             loop {
                 // A send that hangs (the SDK has no read timeout; a loaded moto may never answer)
                 // must not stop this loop: the item's lease expires and the next pass retries it.
-                match tokio::time::timeout(Duration::from_secs(5), shared::platform::outbox::drain(&state, &mailer))
-                    .await
+                match tokio::time::timeout(
+                    Duration::from_secs(5),
+                    shared::platform::outbox::drain(&state, &senders),
+                )
+                .await
                 {
                     Ok(Err(e)) => eprintln!("notifier pass failed: {e:#}"),
                     Err(_) => eprintln!("notifier pass timed out"),
@@ -91,8 +94,8 @@ impl TestApp {
         devstack::resources::create_all(&state)
             .await
             .expect("create table and bucket from template.yaml");
-        let mailer = shared::platform::outbox::Mailer::new(&config, Some(devstack::LOCAL_MAIL_FROM.to_owned()));
-        devstack::resources::create_mail_identity(&mailer)
+        let senders = shared::platform::outbox::Senders::new(&config, Some(devstack::LOCAL_MAIL_FROM.to_owned()));
+        devstack::resources::create_mail_identity(&senders)
             .await
             .expect("create the mail identity");
         shared::records::catalogue::seed(&state).await.expect("seed catalogue");
@@ -118,7 +121,7 @@ impl TestApp {
             base,
             state,
             moto_url: moto_url(),
-            mailer,
+            senders,
             tasks: vec![server],
         }
     }

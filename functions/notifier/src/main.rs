@@ -9,12 +9,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     shared::platform::telemetry::init();
     let state = shared::AppState::from_env().await?;
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
-    let mailer = shared::platform::outbox::Mailer::from_env(&config);
+    let senders = shared::platform::outbox::Senders::from_env(&config)?;
     lambda_runtime::run(service_fn(move |_event: LambdaEvent<Value>| {
         let state = state.clone();
-        let mailer = mailer.clone();
+        let senders = senders.clone();
         async move {
-            let report = shared::platform::outbox::drain(&state, &mailer).await?;
+            let report = shared::platform::outbox::drain(&state, &senders).await?;
             tracing::info!(sent = report.sent, failed = report.failed, "outbox drained");
             // Every run, the schedule's included: the alarm on a stuck outbox reads this gauge.
             let waiting = shared::platform::outbox::oldest_pending_seconds(&state).await?;

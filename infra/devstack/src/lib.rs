@@ -5,6 +5,7 @@ pub mod publish;
 pub mod resources;
 pub mod stack;
 pub mod table_dump;
+pub mod tencent_sms;
 
 /// The sender of the local stack's mail (created as a verified identity in moto's SES).
 pub const LOCAL_MAIL_FROM: &str = "einvoice@henan.cwmia.local";

@@ -14,7 +14,7 @@ use anyhow::Context;
 use aws_config::BehaviorVersion;
 use devstack::stack::LocalStack;
 use shared::AppState;
-use shared::platform::outbox::Mailer;
+use shared::platform::outbox::Senders;
 
 fn env_port(name: &str, default: u16) -> anyhow::Result<u16> {
     match std::env::var(name) {
@@ -52,7 +52,7 @@ async fn local_state_at(dynamodb_url: &str, moto_url: &str, table: &str, bucket:
 }
 
 /// SES (moto) for the local stack's mail, sending as the local sender.
-async fn local_mailer(stack: &LocalStack) -> Mailer {
+async fn local_senders(stack: &LocalStack) -> Senders {
     let base = aws_config::defaults(BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
@@ -61,7 +61,7 @@ async fn local_mailer(stack: &LocalStack) -> Mailer {
         .endpoint_url(&stack.moto_url)
         .load()
         .await;
-    Mailer::new(&base, Some(devstack::LOCAL_MAIL_FROM.to_owned()))
+    Senders::new(&base, Some(devstack::LOCAL_MAIL_FROM.to_owned()))
 }
 
 async fn dev() -> anyhow::Result<()> {
@@ -75,14 +75,14 @@ async fn dev() -> anyhow::Result<()> {
     .await?;
     let state = local_state(&stack, "cwmia-dev", "cwmia-dev").await;
     devstack::resources::create_all(&state).await?;
-    let mailer = local_mailer(&stack).await;
-    devstack::resources::create_mail_identity(&mailer).await?;
+    let senders = local_senders(&stack).await;
+    devstack::resources::create_mail_identity(&senders).await?;
     let admin_password = devstack::app::seed(&state).await?;
 
     let notifier_state = state.clone();
     tokio::spawn(async move {
         loop {
-            if let Err(e) = shared::platform::outbox::drain(&notifier_state, &mailer).await {
+            if let Err(e) = shared::platform::outbox::drain(&notifier_state, &senders).await {
                 tracing::warn!(error = format!("{e:#}"), "notifier pass failed");
             }
             tokio::time::sleep(Duration::from_millis(500)).await;

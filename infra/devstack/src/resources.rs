@@ -182,12 +182,12 @@ pub async fn create_all(state: &AppState) -> anyhow::Result<()> {
 }
 
 /// The sender's address as a verified SES identity (the template's `MailIdentity` in AWS).
-pub async fn create_mail_identity(mailer: &shared::platform::outbox::Mailer) -> anyhow::Result<()> {
-    let Some(from) = mailer.from.as_deref() else {
+pub async fn create_mail_identity(senders: &shared::platform::outbox::Senders) -> anyhow::Result<()> {
+    let Some(from) = senders.from.as_deref() else {
         return Ok(());
     };
     let domain = from.rsplit_once('@').map_or(from, |(_, d)| d);
-    let created = mailer.ses.create_email_identity().email_identity(domain).send().await;
+    let created = senders.ses.create_email_identity().email_identity(domain).send().await;
     match created {
         Ok(_) => Ok(()),
         Err(e) if e.as_service_error().is_some_and(|s| s.is_already_exists_exception()) => Ok(()),

@@ -15,5 +15,7 @@ pub mod password;
 pub mod sms;
 pub mod state;
 pub mod telemetry;
+#[cfg(feature = "notifier")]
+pub mod tencent_sms;
 pub mod time;
 pub mod uploads;

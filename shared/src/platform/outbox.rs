@@ -1,8 +1,11 @@
-//! The outbox's sender (the notifier): SMS through SNS, mail through SES.
+//! The outbox's sender (the notifier): SMS through SNS (or 腾讯云短信 where SNS sends none),
+//! mail through SES.
 //!
 //! The sender claims an item with a conditional update (a lease), sends it, then marks it
 //! sent; a failed send returns it to pending with a backoff, so nothing is lost while SNS or
 //! SES is down, and two senders at once never send one item twice within a lease.
+use std::sync::Arc;
+
 use anyhow::Context;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sesv2::primitives::Blob;
@@ -15,22 +18,50 @@ use crate::platform::mail::{self, Message};
 use crate::platform::metrics::{self, Channel, Event};
 use crate::platform::sms::PENDING_INDEX_KEY;
 use crate::platform::state::AppState;
+use crate::platform::tencent_sms::{self, TencentSms};
 use crate::platform::time;
 
 const LEASE_MS: i64 = 60_000;
 const FIRST_BACKOFF_MS: i64 = 500;
 const MAX_BACKOFF_MS: i64 = 300_000;
 
-/// SES and the address mails are sent from (a verified identity: `MAIL_FROM`).
+/// Where SMS go: SNS, or 腾讯云短信 in the AWS China regions (`SMS_PROVIDER=tencent`).
 #[derive(Clone)]
-pub struct Mailer {
-    pub ses: aws_sdk_sesv2::Client,
-    pub from: Option<String>,
+pub enum SmsRoute {
+    Sns,
+    Tencent(Arc<TencentSms>),
 }
 
-impl Mailer {
-    /// From the standard AWS environment and `MAIL_FROM`; without it, mail stays pending (and
-    /// says why in the log) while SMS go out.
+impl SmsRoute {
+    /// From `SMS_PROVIDER` (`sns`, the default, or `tencent` with its `TENCENT_SMS_*` settings).
+    pub fn from_env() -> anyhow::Result<SmsRoute> {
+        match std::env::var("SMS_PROVIDER").as_deref().map(str::trim) {
+            Err(_) | Ok("" | "sns") => Ok(SmsRoute::Sns),
+            Ok("tencent") => {
+                let settings = tencent_sms::Settings::from_env()?;
+                let missing = settings.missing_templates();
+                if !missing.is_empty() {
+                    tracing::warn!(kinds = ?missing, "no Tencent template for these SMS: they wait in the outbox");
+                }
+                Ok(SmsRoute::Tencent(Arc::new(TencentSms::new(settings)?)))
+            }
+            Ok(other) => anyhow::bail!("SMS_PROVIDER must be sns or tencent, not {other:?}"),
+        }
+    }
+}
+
+/// What the notifier sends with: SES and the address mails are sent from (a verified
+/// identity: `MAIL_FROM`), and the SMS route.
+#[derive(Clone)]
+pub struct Senders {
+    pub ses: aws_sdk_sesv2::Client,
+    pub from: Option<String>,
+    pub sms: SmsRoute,
+}
+
+impl Senders {
+    /// SMS through SNS; without `from`, mail stays pending (and says why in the log) while
+    /// SMS go out.
     pub fn new(config: &aws_config::SdkConfig, from: Option<String>) -> Self {
         let ses = aws_sdk_sesv2::Client::from_conf(
             aws_sdk_sesv2::config::Builder::from(config)
@@ -40,11 +71,16 @@ impl Mailer {
         Self {
             ses,
             from: from.filter(|f| !f.trim().is_empty()),
+            sms: SmsRoute::Sns,
         }
     }
 
-    pub fn from_env(config: &aws_config::SdkConfig) -> Self {
-        Self::new(config, std::env::var("MAIL_FROM").ok())
+    /// From the standard AWS environment, `MAIL_FROM` and `SMS_PROVIDER` (see [`SmsRoute::from_env`]).
+    pub fn from_env(config: &aws_config::SdkConfig) -> anyhow::Result<Self> {
+        Ok(Self {
+            sms: SmsRoute::from_env()?,
+            ..Self::new(config, std::env::var("MAIL_FROM").ok())
+        })
     }
 }
 
@@ -70,7 +106,7 @@ pub async fn oldest_pending_seconds(state: &AppState) -> anyhow::Result<i64> {
 }
 
 /// Sends what is due in the outbox once. Safe to run from several places at once.
-pub async fn drain(state: &AppState, mailer: &Mailer) -> anyhow::Result<DrainReport> {
+pub async fn drain(state: &AppState, senders: &Senders) -> anyhow::Result<DrainReport> {
     let mut report = DrainReport::default();
     let mut start = None;
     loop {
@@ -80,7 +116,7 @@ pub async fn drain(state: &AppState, mailer: &Mailer) -> anyhow::Result<DrainRep
             .send()
             .await?;
         for item in page.items() {
-            match send_one(state, mailer, item).await? {
+            match send_one(state, senders, item).await? {
                 Some(true) => report.sent += 1,
                 Some(false) => report.failed += 1,
                 None => {}
@@ -94,7 +130,7 @@ pub async fn drain(state: &AppState, mailer: &Mailer) -> anyhow::Result<DrainRep
 }
 
 /// Some(true) sent, Some(false) failed and rescheduled, None not ours to send now.
-async fn send_one(state: &AppState, mailer: &Mailer, item: &Item) -> anyhow::Result<Option<bool>> {
+async fn send_one(state: &AppState, senders: &Senders, item: &Item) -> anyhow::Result<Option<bool>> {
     let Some(pk) = str_attr(item, "pk") else {
         return Ok(None);
     };
@@ -137,12 +173,12 @@ async fn send_one(state: &AppState, mailer: &Mailer, item: &Item) -> anyhow::Res
         let to = str_attr(item, "email")
             .and_then(|e| Email::parse(e).ok())
             .map_or_else(|| "***".to_owned(), |e| e.masked());
-        (to, send_mail(state, mailer, item).await)
+        (to, send_mail(state, senders, item).await)
     } else {
         let to = str_attr(item, "phone")
             .and_then(|p| Mobile::parse(p).ok())
             .map_or_else(|| "***".to_owned(), |m| m.masked());
-        (to, send_sms(state, item).await)
+        (to, send_sms(state, &senders.sms, item).await)
     };
     match sent {
         Ok(()) => {
@@ -150,7 +186,7 @@ async fn send_one(state: &AppState, mailer: &Mailer, item: &Item) -> anyhow::Res
                 state,
                 pk,
                 &lease,
-                "SET #st = :sent, sent_at = :at, body = redacted_body REMOVE gsi1pk, gsi1sk, lease, lease_until",
+                "SET #st = :sent, sent_at = :at, body = redacted_body REMOVE gsi1pk, gsi1sk, lease, lease_until, sms_params",
                 vec![(":sent", s("sent")), (":at", s(time::stamp(time::now())))],
             )
             .await?;
@@ -204,10 +240,19 @@ async fn settle(
     Ok(())
 }
 
-async fn send_sms(state: &AppState, item: &Item) -> anyhow::Result<()> {
+async fn send_sms(state: &AppState, route: &SmsRoute, item: &Item) -> anyhow::Result<()> {
     let (Some(phone), Some(body)) = (str_attr(item, "phone"), str_attr(item, "body")) else {
         anyhow::bail!("outbox item without phone or body");
     };
+    if let SmsRoute::Tencent(tencent) = route {
+        let kind = str_attr(item, "sms_kind").context("outbox SMS without its template kind")?;
+        let params: Vec<String> = item
+            .get("sms_params")
+            .and_then(|v| v.as_l().ok())
+            .map(|list| list.iter().filter_map(|v| v.as_s().ok().cloned()).collect())
+            .unwrap_or_default();
+        return tencent.send(phone, kind, &params).await;
+    }
     state
         .sns
         .publish()
@@ -227,8 +272,8 @@ async fn send_sms(state: &AppState, item: &Item) -> anyhow::Result<()> {
 }
 
 /// Reads the attachment from the bucket, builds the MIME message and hands it to SES.
-async fn send_mail(state: &AppState, mailer: &Mailer, item: &Item) -> anyhow::Result<()> {
-    let from = mailer.from.as_deref().context("MAIL_FROM is not set: mail waits")?;
+async fn send_mail(state: &AppState, senders: &Senders, item: &Item) -> anyhow::Result<()> {
+    let from = senders.from.as_deref().context("MAIL_FROM is not set: mail waits")?;
     let (Some(to), Some(subject), Some(body)) = (
         str_attr(item, "email"),
         str_attr(item, "subject"),
@@ -270,7 +315,7 @@ async fn send_mail(state: &AppState, mailer: &Mailer, item: &Item) -> anyhow::Re
             .map(|(name, kind, bytes)| (name.as_str(), kind.as_str(), bytes.as_ref())),
     }
     .to_mime(time::now());
-    mailer
+    senders
         .ses
         .send_email()
         .from_email_address(from)

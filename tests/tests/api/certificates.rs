@@ -72,7 +72,7 @@ async fn app_status(app: &TestApp, id: &str) -> String {
 
 /// No SMS arrives beyond `count` once the outbox is drained and a moment has passed.
 async fn assert_no_more_sms(app: &TestApp, mobile: &str, count: usize) {
-    shared::platform::outbox::drain(&app.state, &app.mailer)
+    shared::platform::outbox::drain(&app.state, &app.senders)
         .await
         .expect("drain");
     tokio::time::sleep(Duration::from_millis(500)).await;
