@@ -1,6 +1,6 @@
 //! 初审/复审/终审 (staff): the queue of each level in one's jurisdiction, the full application
 //! with members, self-check, attachments and trail; approve or return; 费用调整 (补贴金额,
-//! 赠险金额) before invoice data exists.
+//! 赠险金额) before invoice data exists; and the staff home page's figures (首页统计).
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
@@ -13,6 +13,7 @@ use shared::records::members::{MemberQuery, MemberView};
 use shared::records::self_check::{self, SelfCheck};
 use shared::records::session::StaffUser;
 use shared::records::trail::{self, TrailEntry};
+use shared::steps::dashboard::{self, Dashboard};
 use shared::steps::review::{
     self, ApproveRequest, CoverageLookup, ReturnRequest, ReviewDecision, ReviewLevel, ReviewRow, StaffApplicationView,
 };
@@ -31,7 +32,8 @@ pub fn api() -> OpenApiRouter<AppState> {
             .routes(routes!(self_check_page))
             .routes(routes!(approve))
             .routes(routes!(return_application))
-            .routes(routes!(coverage_lookup)),
+            .routes(routes!(coverage_lookup))
+            .routes(routes!(dashboard)),
     )
 }
 
@@ -182,4 +184,30 @@ async fn coverage_lookup(
     ApiQuery(query): ApiQuery<CoverageQuery>,
 ) -> ApiResult<Json<CoverageLookup>> {
     Ok(Json(review::coverage_lookup(&state, &staff, &query.id_number).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct DashboardQuery {
+    /// An agency in the caller's jurisdiction (default: the caller's own)
+    #[param(max_length = 32)]
+    agency: Option<String>,
+    /// 年度 (default: this year, Beijing)
+    #[param(minimum = 2000, maximum = 2100)]
+    year: Option<i32>,
+}
+
+/// 首页统计: applications by state, people insured and fees received for an agency and each
+/// agency below it, this year against last, from the tallies the workflow keeps
+#[utoipa::path(get, path = "/api/staff/dashboard", tag = "review", params(DashboardQuery),
+    responses((status = 200, body = Dashboard), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn dashboard(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiQuery(q): ApiQuery<DashboardQuery>,
+) -> ApiResult<Json<Dashboard>> {
+    Ok(Json(
+        dashboard::dashboard(&state, &staff, q.agency.as_deref(), q.year).await?,
+    ))
 }

@@ -269,6 +269,7 @@ async fn main() -> anyhow::Result<ExitCode> {
         Some("bench") => with_stack("bench", args.collect()).await,
         Some("openapi") => openapi(args.next().as_deref() == Some("--check")),
         Some("seed") => seed_deployed().await,
+        Some("recount-tallies") => recount_tallies().await,
         Some(verb @ ("export" | "import")) => match args.next() {
             Some(place) => dump(verb, &place).await,
             None => usage(),
@@ -284,7 +285,7 @@ async fn main() -> anyhow::Result<ExitCode> {
 fn usage() -> anyhow::Result<ExitCode> {
     eprintln!(
         "usage: devstack dev | test [cargo test args] | bench [cargo bench args] | openapi [--check]\n\
-         \x20      | seed | publish-web BUCKET [DIR] | export FILE|s3://BUCKET/KEY | import FILE|s3://BUCKET/KEY"
+         \x20      | seed | recount-tallies | publish-web BUCKET [DIR] | export FILE|s3://BUCKET/KEY | import FILE|s3://BUCKET/KEY"
     );
     Ok(ExitCode::from(2))
 }
@@ -299,16 +300,33 @@ async fn seed_deployed() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `export` or `import` of the whole table (see `devstack::table_dump`).
-async fn dump(verb: &str, place: &str) -> anyhow::Result<ExitCode> {
-    let place = devstack::table_dump::Place::parse(place)?;
-    let state = if std::env::var_os("TABLE_NAME").is_some() {
+/// The deployed stack's table when `TABLE_NAME` is set (with the AWS credentials of the
+/// environment), else the one `make dev` runs.
+async fn operated_state() -> anyhow::Result<AppState> {
+    Ok(if std::env::var_os("TABLE_NAME").is_some() {
         AppState::from_env().await?
     } else {
         let dynamodb = format!("http://127.0.0.1:{}", env_port("DYNAMODB_PORT", 8000)?);
         let moto = format!("http://127.0.0.1:{}", env_port("MOTO_PORT", 5000)?);
         local_state_at(&dynamodb, &moto, "cwmia-dev", "cwmia-dev").await
-    };
+    })
+}
+
+/// Rebuilds the dashboard's tallies from the applications (docs/operations.md).
+async fn recount_tallies() -> anyhow::Result<ExitCode> {
+    let state = operated_state().await?;
+    let counted = shared::steps::dashboard::recount(&state).await?;
+    println!(
+        "recounted the tallies of table {} from {counted} applications",
+        state.table
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `export` or `import` of the whole table (see `devstack::table_dump`).
+async fn dump(verb: &str, place: &str) -> anyhow::Result<ExitCode> {
+    let place = devstack::table_dump::Place::parse(place)?;
+    let state = operated_state().await?;
     let operator = std::env::var("OPERATOR")
         .or_else(|_| std::env::var("USER"))
         .unwrap_or_else(|_| "unknown".into());

@@ -37,6 +37,16 @@ pub enum ApplicationStatus {
 }
 
 impl ApplicationStatus {
+    pub const ALL: [ApplicationStatus; 7] = [
+        Self::Draft,
+        Self::Submitted,
+        Self::L1Approved,
+        Self::L2Approved,
+        Self::Approved,
+        Self::Invoiced,
+        Self::Paid,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Draft => "draft",
@@ -502,6 +512,7 @@ pub async fn create_draft(
     let table = &*state.table;
     let items = vec![
         db::put_new(table, app.to_item().or_internal("encode application")?).or_internal("build put")?,
+        crate::records::tally::created(table, &app).or_internal("build tally")?,
         trail::record(
             table,
             &app_pk(&app.id),

@@ -15,6 +15,7 @@ pub mod payment_account;
 pub mod self_check;
 pub mod session;
 pub mod sms_code;
+pub mod tally;
 pub mod trail;
 pub mod transition;
 pub mod unit;

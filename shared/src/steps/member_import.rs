@@ -35,6 +35,7 @@ pub use crate::records::import_job::{ImportBatch, ImportProgress, LEASE_SECONDS}
 use crate::records::members::{self, Member, MemberFilter, MemberView, member_id, member_sk};
 use crate::records::self_check;
 use crate::records::session::UnitUser;
+use crate::records::tally;
 use crate::records::trail;
 use crate::records::unnamed;
 pub use crate::records::unnamed::UnnamedEntry;
@@ -252,6 +253,7 @@ pub async fn renew(state: &AppState, unit: &UnitUser, certificate_number: &str) 
     let mut items = vec![
         db::put_new(table, guard).or_internal("build renewal guard")?,
         db::put_new(table, app_item).or_internal("build application")?,
+        tally::created(table, &app).or_internal("build tally")?,
         trail::record(
             table,
             &app_pk(&app.id),

@@ -6,6 +6,7 @@ pub mod auth;
 #[cfg(feature = "pdf")]
 pub mod certificate;
 pub mod contact_change;
+pub mod dashboard;
 pub mod e_invoice;
 pub mod enrollment;
 pub mod invoice;

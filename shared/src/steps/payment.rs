@@ -20,6 +20,7 @@ use crate::records::coverage;
 use crate::records::invoice_entry::{self, InvoiceEntry};
 use crate::records::members;
 use crate::records::session::StaffUser;
+use crate::records::tally;
 use crate::records::transition::{Transition, Workflow};
 use crate::records::unit;
 
@@ -378,6 +379,7 @@ async fn issue(
         )
         .or_internal("build counter")?,
         db::put_new(table, cert.to_item().or_internal("encode certificate")?).or_internal("build certificate")?,
+        tally::paid(table, app, c.amount.value(), c.received_on).or_internal("build tally")?,
     ]);
     if let Err(err) = db::transact(state, items).await {
         // Someone else confirmed it meanwhile: the caller answers with that certificate.

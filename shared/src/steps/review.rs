@@ -26,6 +26,7 @@ use crate::records::coverage;
 use crate::records::members::{self, MemberFilter, MemberView};
 use crate::records::self_check::{self, SelfCheck};
 use crate::records::session::StaffUser;
+use crate::records::tally;
 use crate::records::trail::{self, REASON_MAX_CHARS, TrailEntry, clean_reason};
 use crate::records::transition::{Transition, Workflow};
 use crate::records::unit;
@@ -507,7 +508,8 @@ pub async fn approve(state: &AppState, staff: &StaffUser, id: &str, req: &Approv
             format!("{}通过", level.label()),
         );
     }
-    let items = transition.items(table).or_internal("build approve")?;
+    let mut items = transition.items(table).or_internal("build approve")?;
+    items.push(tally::moved(table, &app, level.pending(), next).or_internal("build tally")?);
     if let Err(err) = db::transact(state, items).await {
         err.cancelled()?;
         return Err(refusal_now(state, &app.id, level, &staff.person).await);
@@ -547,7 +549,7 @@ pub async fn return_application(
         app.id,
         app.submitted_at.as_deref().unwrap_or_default()
     );
-    let items = Transition::new(&app.id, level.pending(), draft)
+    let mut items = Transition::new(&app.id, level.pending(), draft)
         .by(
             &staff.login,
             Some(Role::Staff),
@@ -566,6 +568,7 @@ pub async fn return_application(
         .notify(event, &mobile, SmsText::ApplicationReturned { reason })
         .items(table)
         .or_internal("build return")?;
+    items.push(tally::moved(table, &app, level.pending(), draft).or_internal("build tally")?);
     if let Err(err) = db::transact(state, items).await {
         err.cancelled()?;
         return Err(refusal_now(state, &app.id, level, &staff.person).await);

@@ -3,6 +3,7 @@ mod auth;
 mod catalogue;
 mod certificates;
 mod contract;
+mod dashboard;
 mod duties;
 mod e_invoice;
 mod enrollment;

@@ -1258,6 +1258,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/staff/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 首页统计: applications by state, people insured and fees received for an agency and each
+         *     agency below it, this year against last, from the tallies the workflow keeps
+         */
+        get: operations["dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/staff/e-invoice-uploads": {
         parameters: {
             query?: never;
@@ -2739,6 +2759,26 @@ export interface components {
              */
             total?: number | null;
         };
+        Dashboard: {
+            agency_code: string;
+            agency_name: string;
+            /** @description 本级 first (when its own units have any figures), then each child agency's subtree */
+            rows: components["schemas"]["DashboardRow"][];
+            /** @description The agency and everything below it */
+            total: components["schemas"]["Tally"];
+            total_last_year: components["schemas"]["Tally"];
+            /** Format: int32 */
+            year: number;
+        };
+        /** @description One line of the dashboard: an agency with everything below it. */
+        DashboardRow: {
+            agency_code: string;
+            agency_name: string;
+            last_year: components["schemas"]["Tally"];
+            /** @description 本级: the agency's own units only (its children have rows of their own) */
+            own_only: boolean;
+            this_year: components["schemas"]["Tally"];
+        };
         Decision: {
             account?: string | null;
             id: string;
@@ -3939,6 +3979,32 @@ export interface components {
             submitted_at: string;
             /** @description 单位代码: what the unit quotes when it asks, and its login once approved */
             unit_code: string;
+        };
+        /** @description One agency's figures for one year. */
+        Tally: {
+            /** @description Applications by state: draft, submitted, l1_approved, l2_approved, approved, invoiced, paid */
+            applications: {
+                [key: string]: number;
+            };
+            /**
+             * Format: int64
+             * @description 高危职业 members of paid applications
+             */
+            high_risk: number;
+            /**
+             * Format: int64
+             * @description People insured by paid applications (named + 无名单)
+             */
+            insured: number;
+            /** @description Fees received by month (`YYYYMM`, Beijing), fen */
+            received_by_month: {
+                [key: string]: number;
+            };
+            /**
+             * Format: int64
+             * @description Fees received (到账确认), fen
+             */
+            received_fen: number;
         };
         TrailEntry: {
             /** @description Stable action code, e.g. `registration_approved`. */
@@ -7952,6 +8018,56 @@ export interface operations {
             400: components["responses"]["Malformed"];
             401: components["responses"]["NotSignedIn"];
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    dashboard: {
+        parameters: {
+            query?: {
+                /** @description An agency in the caller's jurisdiction (default: the caller's own) */
+                agency?: string;
+                /** @description 年度 (default: this year, Beijing) */
+                year?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["NotSignedIn"];
+            403: components["responses"]["Forbidden"];
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

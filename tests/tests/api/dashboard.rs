@@ -1,0 +1,146 @@
+//! 首页统计: the figures agree with what the test created and with the queues they summarise,
+//! stay inside the caller's jurisdiction, and a drifted tally is mended by the recount.
+use std::collections::BTreeMap;
+
+use e2e::{Browser, TestApp, resident_id};
+use serde_json::{Value, json};
+use shared::records::account::Permission;
+
+/// The applications by state of a dashboard figure, without the zero ones.
+fn by_state(figures: &Value) -> BTreeMap<String, i64> {
+    figures["applications"]
+        .as_object()
+        .map(|states| {
+            states
+                .iter()
+                .filter_map(|(state, n)| Some((state.clone(), n.as_i64()?)))
+                .filter(|(_, n)| *n != 0)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn expected(pairs: &[(&str, i64)]) -> BTreeMap<String, i64> {
+    pairs.iter().map(|(s, n)| ((*s).to_owned(), *n)).collect()
+}
+
+async fn dashboard(staff: &Browser, query: &str) -> Value {
+    let r = staff.get(&format!("/api/staff/dashboard{query}")).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    r.body
+}
+
+#[tokio::test]
+async fn the_dashboard_counts_what_moved_through_the_workflow_and_the_recount_mends_a_drift() {
+    let app = TestApp::spawn().await;
+    // 漯河市 (411100) › 郾城区 (411103): a draft, one waiting for 初审, one returned by 初审,
+    // one paid with two people. 开封市 (410200) › 龙亭区 (410202): one draft.
+    let luohe = app.clerk("411103").await;
+    let kaifeng = app.clerk("410202").await;
+    app.draft(&luohe, 1).await;
+    app.draft(&kaifeng, 1).await;
+    app.submitted_with(&luohe, &[("王芳", resident_id("19880101", 311))])
+        .await;
+    let returned = app
+        .submitted_with(&luohe, &[("赵磊", resident_id("19790707", 517))])
+        .await;
+    let reviewer = app.staff("l1.dash", "HN", vec![Permission::ReviewL1]).await;
+    let r = reviewer
+        .post(
+            &format!("/api/staff/applications/{returned}/return"),
+            json!({ "level": 1, "reason": "缺少超龄证明" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let paid = app
+        .invoiced_application(
+            &luohe,
+            &[
+                ("张伟", resident_id("19850315", 123)),
+                ("李娜", resident_id("19900101", 245)),
+            ],
+        )
+        .await;
+    let due = luohe
+        .browser
+        .get(&format!("/api/applications/{paid}/invoice"))
+        .await
+        .body["fees"]["due_fen"]
+        .as_u64()
+        .expect("due");
+    let finance = app.staff("fin.dash", "HN", vec![Permission::Finance]).await;
+    let today = shared::platform::time::today_beijing();
+    let r = finance
+        .post(
+            &format!("/api/staff/applications/{paid}/payment"),
+            json!({ "received_on": today.to_string(), "amount_fen": due, "reference": "HX2026120700001" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{r:?}");
+    let month = today.format("%Y%m").to_string();
+
+    // The province sees everything.
+    let province = app.staff("head.dash", "HN", vec![]).await;
+    let all = dashboard(&province, "").await;
+    let total = &all["total"];
+    assert_eq!(
+        by_state(total),
+        expected(&[("draft", 3), ("submitted", 1), ("paid", 1)]),
+        "{all:#}"
+    );
+    assert_eq!(total["insured"], 2);
+    assert_eq!(total["received_fen"].as_u64(), Some(due));
+    assert_eq!(total["received_by_month"][&month].as_u64(), Some(due));
+    assert_eq!(by_state(&all["total_last_year"]), BTreeMap::new());
+    // The same number waits in the 初审 queue.
+    let queue = reviewer.get("/api/staff/reviews?level=1").await;
+    assert_eq!(queue.body["items"].as_array().map(Vec::len), Some(1), "{queue:?}");
+    // One row per city, each with its own figures.
+    let row = |code: &str| {
+        all["rows"]
+            .as_array()
+            .and_then(|rows| rows.iter().find(|r| r["agency_code"] == code))
+            .cloned()
+            .unwrap_or_else(|| panic!("no row {code}: {all:#}"))
+    };
+    assert_eq!(
+        by_state(&row("411100")["this_year"]),
+        expected(&[("draft", 2), ("submitted", 1), ("paid", 1)])
+    );
+    assert_eq!(by_state(&row("410200")["this_year"]), expected(&[("draft", 1)]));
+
+    // A city sees its own subtree and may narrow to a district, nothing outside.
+    let city = app.staff("city.dash", "411100", vec![]).await;
+    let own = dashboard(&city, "").await;
+    assert_eq!(
+        by_state(&own["total"]),
+        expected(&[("draft", 2), ("submitted", 1), ("paid", 1)])
+    );
+    assert_eq!(
+        (own["total"]["insured"].as_u64(), own["total"]["received_fen"].as_u64()),
+        (Some(2), Some(due))
+    );
+    let district = dashboard(&city, "?agency=411103").await;
+    assert_eq!(district["total"], own["total"]);
+    assert_eq!(city.get("/api/staff/dashboard?agency=410202").await.status, 404);
+    let r = city.get("/api/staff/dashboard?year=1999").await;
+    assert_eq!((r.status, r.code()), (422, "YEAR_INVALID"), "{r:?}");
+    let r = city.get("/api/staff/dashboard?year=明年").await;
+    assert!((400..500).contains(&r.status), "{r:?}");
+
+    // A tally that drifted (written by hand here) is mended by the recount.
+    let year = all["year"].as_i64().expect("year") as i32;
+    app.state
+        .db
+        .put_item()
+        .table_name(&*app.state.table)
+        .set_item(Some(shared::records::tally::tally_key("411103", year)))
+        .item("apps_draft", shared::platform::db::n(99))
+        .send()
+        .await
+        .expect("drift");
+    assert_ne!(dashboard(&province, "").await["total"], all["total"]);
+    let counted = shared::steps::dashboard::recount(&app.state).await.expect("recount");
+    assert_eq!(counted, 5);
+    assert_eq!(dashboard(&province, "").await["total"], all["total"]);
+}
