@@ -117,7 +117,9 @@ test('1 admin signs in for the first time and changes the password', async () =>
   await admin.getByText('账号或密码错误，还可尝试4次').waitFor()
   await login(admin, 'admin', ADMIN_FIRST_PASSWORD)
   await changePassword(admin, ADMIN_FIRST_PASSWORD, ADMIN_PASSWORD, '02-forced-password-change')
-  await admin.waitForURL('**/staff/registrations')
+  // Staff start from 首页统计.
+  await admin.waitForURL('**/staff/dashboard')
+  await admin.locator('[data-test=dashboard-cards]').waitFor()
   assertClean(admin)
 })
 
@@ -765,6 +767,11 @@ test('12 the admin sets the office account; the unit is told how to pay, enters 
 
 test('13 finance confirms the payment', async () => {
   const finance = await staffPage('finance')
+  await finance.waitForURL('**/staff/dashboard')
+  state.paidBefore = Number(await finance.locator('[data-test=card-paid]').textContent())
+  state.insuredBefore = Number(await finance.locator('[data-test=card-insured]').textContent())
+  state.receivedBefore = Number(await finance.locator('[data-test=card-received]').textContent())
+  await finance.locator('.el-menu-item', { hasText: '到账确认' }).click()
   await finance.waitForURL('**/staff/payments')
   const listed = finance.waitForResponse((r) => r.url().includes('/api/staff/payments?'))
   await clickButton(finance, '查询')
@@ -781,6 +788,16 @@ test('13 finance confirms the payment', async () => {
   await finance.getByText(/确认书 G1600\d+ 已生成/).waitFor()
   await row.waitFor({ state: 'detached' })
   await waitSms(unit.mobile, (m) => m.includes('确认书'))
+  // 首页统计 moved with it: one more certificate, its people insured, its fee received.
+  await finance.locator('.el-menu-item', { hasText: '首页统计' }).click()
+  await finance.waitForURL('**/staff/dashboard')
+  const cards = finance.locator('[data-test=dashboard-cards]')
+  await cards.locator('[data-test=card-paid]', { hasText: String(state.paidBefore + 1) }).waitFor()
+  assert.ok(Number(await cards.locator('[data-test=card-insured]').textContent()) > state.insuredBefore)
+  const received = Number(await cards.locator('[data-test=card-received]').textContent())
+  assert.equal(received.toFixed(2), (state.receivedBefore + Number(state.dueYuan)).toFixed(2))
+  await finance.locator('[data-test=dashboard-rows]').getByText('漯河市').waitFor()
+  await shot(finance, '29a-dashboard-after-payment')
   assertClean(finance)
 })
 

@@ -30,7 +30,8 @@ const routes: RouteRecordRaw[] = [
     component: AppLayout,
     meta: { role: 'staff' },
     children: [
-      { path: '', redirect: '/staff/registrations' },
+      { path: '', redirect: '/staff/dashboard' },
+      { path: 'dashboard', component: () => import('./views/staff/DashboardView.vue') },
       { path: 'registrations', component: () => import('./views/staff/RegistrationsView.vue') },
       { path: 'reviews/:level', component: () => import('./views/staff/ReviewQueueView.vue'), props: true },
       { path: 'reviews/:level/:id', component: () => import('./views/staff/ReviewView.vue'), props: true },

@@ -42,12 +42,6 @@ export function can(p: Permission): boolean {
 export function homeOf(me: Me): string {
   if (me.must_change_password) return '/password'
   if (me.role === 'unit') return '/unit/applications'
-  const p = me.permissions
-  if (p.includes('review_l1')) return '/staff/reviews/1'
-  if (p.includes('review_l2')) return '/staff/reviews/2'
-  if (p.includes('review_l3')) return '/staff/reviews/3'
-  if (p.includes('finance')) return '/staff/payments'
-  if (p.includes('registration_review')) return '/staff/registrations'
-  if (p.includes('admin')) return '/staff/accounts'
-  return '/staff/registrations'
+  // Every staff member starts from the figures of their jurisdiction (首页统计).
+  return '/staff/dashboard'
 }

@@ -111,3 +111,5 @@ export type RenewalDiff = Schemas['RenewalDiff']
 /** 参保记录查询: one person's coverages by ID number (number and names masked). */
 export type CoverageLookup = Schemas['CoverageLookup']
 export type CoverageRow = Schemas['CoverageRow']
+export type Dashboard = Schemas['Dashboard']
+export type Tally = Schemas['Tally']
