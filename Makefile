@@ -32,8 +32,8 @@ test-browser: prerequisites install web
 test: prerequisites install tools
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
-	@# Each Lambda alone, with only its own features of the library, as `make build` builds it.
-	for f in functions/*/; do $(CARGO) clippy --quiet -p "$$(basename $$f)" -- -D warnings || exit 1; done
+	@# Each Lambda with only its own features of the library, as `make build` builds it.
+	CARGO=$(CARGO) bash infra/local/clippy-functions.sh
 	$(CARGO) run --quiet -p devstack -- test --workspace --all-features
 	$(MAKE) test-browser
 	cd web && npm run --silent api-types:check
