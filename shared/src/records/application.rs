@@ -11,10 +11,12 @@ use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::records::catalogue;
 use crate::records::session::{StaffUser, UnitUser};
+use crate::records::tally::{self, TallyChange};
 use crate::records::trail;
 use crate::records::transition::{Transition, Workflow};
 use crate::records::unit;
 use crate::reference;
+use chrono::NaiveDate;
 
 /// The application's place in the workflow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -73,6 +75,26 @@ impl ApplicationStatus {
 }
 
 impl Workflow for ApplicationStatus {
+    type Record = Application;
+
+    fn id(app: &Application) -> &str {
+        &app.id
+    }
+
+    /// Every change moves the application between two counts of its agency's tally; 到账确认
+    /// also adds the amount received, which the application does not hold yet.
+    fn counted(
+        app: &Application,
+        from: ApplicationStatus,
+        to: ApplicationStatus,
+    ) -> anyhow::Result<Option<TallyChange>> {
+        anyhow::ensure!(
+            to != ApplicationStatus::Paid,
+            "到账确认 is counted with its amount: Transition::received"
+        );
+        Ok(Some(tally::moved(app, from, to)))
+    }
+
     fn as_str(self) -> &'static str {
         ApplicationStatus::as_str(self)
     }
@@ -268,6 +290,11 @@ impl Duty {
 }
 
 impl Transition<ApplicationStatus> {
+    /// 到账确认 of `app`: `amount` received on `on` joins the figures of that month.
+    pub fn received(self, app: &Application, amount: Fen, on: NaiveDate) -> Self {
+        self.counted_as(tally::paid(app, amount.value(), on))
+    }
+
     /// `person` acts in `duty`: refused by the write itself if they hold another duty on the
     /// application, and recorded as holding this one.
     pub fn duty(self, duty: Duty, person: &str) -> Self {
@@ -489,6 +516,12 @@ pub fn fees_unchanged(app: &Application) -> (String, Vec<(&'static str, Attribut
     )
 }
 
+/// A new draft's items: `item` (the application `app` as stored), put only if new, and one
+/// more 草稿 in its agency's tally — the one way an application comes to exist.
+pub fn put_new_draft(table: &str, app: &Application, item: db::Item) -> anyhow::Result<[TransactWriteItem; 2]> {
+    Ok([db::put_new(table, item)?, tally::created(app).item(table)?])
+}
+
 /// The caller's own draft.
 pub async fn load_draft(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<Application> {
     let app = load_for_unit(state, unit, id).await?;
@@ -510,19 +543,18 @@ pub async fn create_draft(
     };
     let app = new_draft(state, unit, &activity, sub_category_code, shares).await?;
     let table = &*state.table;
-    let items = vec![
-        db::put_new(table, app.to_item().or_internal("encode application")?).or_internal("build put")?,
-        crate::records::tally::created(table, &app).or_internal("build tally")?,
-        trail::record(
-            table,
-            &app_pk(&app.id),
-            &unit.login,
-            Some(crate::records::account::Role::Unit),
-            "application_created",
-            &format!("新建参保录入：{}，{}份", app.activity_name, shares),
-        )
-        .or_internal("build trail")?,
-    ];
+    let mut items = put_new_draft(table, &app, app.to_item().or_internal("encode application")?)
+        .or_internal("build put")?
+        .to_vec();
+    items.extend([trail::record(
+        table,
+        &app_pk(&app.id),
+        &unit.login,
+        Some(crate::records::account::Role::Unit),
+        "application_created",
+        &format!("新建参保录入：{}，{}份", app.activity_name, shares),
+    )
+    .or_internal("build trail")?]);
     // A fresh id cannot collide: a cancellation here is a fault, not a refusal.
     db::transact(state, items)
         .await

@@ -33,63 +33,57 @@ fn received_in(month: &str) -> String {
     format!("received_fen_{month}")
 }
 
+/// An addition to one tally, written in the transaction of the change it counts (the table
+/// is named when the transaction is built, by [`Transition`](crate::records::transition::Transition)).
+#[derive(Debug, Clone)]
+pub struct TallyChange {
+    key: Item,
+    expression: String,
+    names: Vec<(&'static str, String)>,
+    values: Vec<(&'static str, AttributeValue)>,
+}
+
+impl TallyChange {
+    pub fn item(&self, table: &str) -> anyhow::Result<TransactWriteItem> {
+        let names: Vec<(&str, &str)> = self.names.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        db::update_if(table, self.key.clone(), &self.expression, None, &names, &self.values)
+    }
+}
+
 /// A new draft: one more in its agency's 草稿 count.
-pub fn created(table: &str, app: &Application) -> anyhow::Result<TransactWriteItem> {
-    db::update_if(
-        table,
-        tally_key(&app.agency_code, year_of(app)),
-        "ADD #to :one",
-        None,
-        &[("#to", &count_attr(ApplicationStatus::Draft))],
-        &[(":one", n(1))],
-    )
+pub fn created(app: &Application) -> TallyChange {
+    TallyChange {
+        key: tally_key(&app.agency_code, year_of(app)),
+        expression: "ADD #to :one".into(),
+        names: vec![("#to", count_attr(ApplicationStatus::Draft))],
+        values: vec![(":one", n(1))],
+    }
 }
 
 /// `app` moves `from` → `to`: one less in `from`'s count, one more in `to`'s.
-pub fn moved(
-    table: &str,
-    app: &Application,
-    from: ApplicationStatus,
-    to: ApplicationStatus,
-) -> anyhow::Result<TransactWriteItem> {
-    let (from_attr, to_attr) = (count_attr(from), count_attr(to));
-    db::update_if(
-        table,
-        tally_key(&app.agency_code, year_of(app)),
-        "ADD #from :minus, #to :one",
-        None,
-        &[("#from", &from_attr), ("#to", &to_attr)],
-        &[(":minus", n(-1)), (":one", n(1))],
-    )
+pub fn moved(app: &Application, from: ApplicationStatus, to: ApplicationStatus) -> TallyChange {
+    TallyChange {
+        key: tally_key(&app.agency_code, year_of(app)),
+        expression: "ADD #from :minus, #to :one".into(),
+        names: vec![("#from", count_attr(from)), ("#to", count_attr(to))],
+        values: vec![(":minus", n(-1)), (":one", n(1))],
+    }
 }
 
 /// `app` is paid (待到账 → 已出确认书): moved, and its people, 高危职业 members and the amount
 /// received join the insured and received figures (by the month of 到账).
-pub fn paid(
-    table: &str,
-    app: &Application,
-    amount_fen: u64,
-    received_on: NaiveDate,
-) -> anyhow::Result<TransactWriteItem> {
-    let (from_attr, to_attr) = (
-        count_attr(ApplicationStatus::Invoiced),
-        count_attr(ApplicationStatus::Paid),
-    );
-    let month_attr = received_in(&month_of(received_on));
-    db::update_if(
-        table,
-        tally_key(&app.agency_code, year_of(app)),
-        "ADD #from :minus, #to :one, insured :insured, high_risk :high_risk, received_fen :fee, #month :fee",
-        None,
-        &[("#from", &from_attr), ("#to", &to_attr), ("#month", &month_attr)],
-        &[
-            (":minus", n(-1)),
-            (":one", n(1)),
-            (":insured", n(app.insured_count())),
-            (":high_risk", n(app.high_risk_count)),
-            (":fee", n(amount_fen)),
-        ],
-    )
+pub fn paid(app: &Application, amount_fen: u64, received_on: NaiveDate) -> TallyChange {
+    let mut change = moved(app, ApplicationStatus::Invoiced, ApplicationStatus::Paid);
+    change
+        .expression
+        .push_str(", insured :insured, high_risk :high_risk, received_fen :fee, #month :fee");
+    change.names.push(("#month", received_in(&month_of(received_on))));
+    change.values.extend([
+        (":insured", n(app.insured_count())),
+        (":high_risk", n(app.high_risk_count)),
+        (":fee", n(amount_fen)),
+    ]);
+    change
 }
 
 pub fn month_of(day: NaiveDate) -> String {

@@ -1,17 +1,25 @@
 //! The one way a stateful record changes status: a [`Transition`] builds the items of one
 //! transaction — the update conditional on `status = from` (and the step's own guards), the
 //! record's new queue key, its 操作轨迹 entry and, when the change tells someone, the SMS outbox
-//! entry. Steps add their other items and commit them together; none writes a status itself.
+//! entry, and the change's addition to the office's figures (`records::tally`), so no step can
+//! move a record without counting it. Steps add their other items and commit them together;
+//! none writes a status itself.
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 
 use crate::domain::Mobile;
 use crate::platform::db::{self, Item, s};
 use crate::platform::sms::{self, SmsText};
 use crate::records::account::Role;
+use crate::records::tally::TallyChange;
 use crate::records::trail;
 
 /// A status type with its storage: how the status is stored and queued, where the record is.
 pub trait Workflow: Copy {
+    /// The record whose status this is.
+    type Record: ?Sized;
+    fn id(record: &Self::Record) -> &str;
+    /// What `record` moving `from` → `to` adds to the office's figures, if anything.
+    fn counted(record: &Self::Record, from: Self, to: Self) -> anyhow::Result<Option<TallyChange>>;
     /// The stored status value.
     fn as_str(self) -> &'static str;
     /// The queue index key (`gsi1pk`) of a record in this status.
@@ -43,12 +51,15 @@ pub struct Transition<S: Workflow> {
     guards: Vec<String>,
     values: Vec<(String, AttributeValue)>,
     sms: Option<(String, Mobile, SmsText)>,
+    counted: anyhow::Result<Option<TallyChange>>,
 }
 
 impl<S: Workflow> Transition<S> {
-    pub fn new(id: &str, from: S, to: S) -> Self {
+    /// `record` moves `from` → `to` (`from` is checked by the write, whatever was read).
+    pub fn new(record: &S::Record, from: S, to: S) -> Self {
         Self {
-            id: id.to_owned(),
+            id: S::id(record).to_owned(),
+            counted: S::counted(record, from, to),
             from,
             to,
             trail: None,
@@ -59,6 +70,13 @@ impl<S: Workflow> Transition<S> {
             values: Vec::new(),
             sms: None,
         }
+    }
+
+    /// Replaces what the change adds to the office's figures (when it carries amounts the
+    /// record does not hold yet).
+    pub fn counted_as(mut self, change: TallyChange) -> Self {
+        self.counted = Ok(Some(change));
+        self
     }
 
     /// Who acts (`role` None for an anonymous caller, shown by masked name) and the trail entry.
@@ -135,7 +153,8 @@ impl<S: Workflow> Transition<S> {
             .join(" AND ")
     }
 
-    /// The items, in this order: the update, the trail entry, the SMS (when there is one).
+    /// The items, in this order: the update, the trail entry, the SMS and the tally change
+    /// (each when there is one).
     pub fn items(self, table: &str) -> anyhow::Result<Vec<TransactWriteItem>> {
         let Some(entry) = &self.trail else {
             anyhow::bail!(
@@ -171,6 +190,9 @@ impl<S: Workflow> Transition<S> {
         if let Some((event, mobile, text)) = &self.sms {
             items.push(sms::enqueue(table, event, mobile, text)?);
         }
+        if let Some(change) = self.counted? {
+            items.push(change.item(table)?);
+        }
         Ok(items)
     }
 }
@@ -187,6 +209,13 @@ mod tests {
     }
 
     impl Workflow for Light {
+        type Record = str;
+        fn id(record: &str) -> &str {
+            record
+        }
+        fn counted(_: &str, _: Light, _: Light) -> anyhow::Result<Option<TallyChange>> {
+            Ok(None)
+        }
         fn as_str(self) -> &'static str {
             match self {
                 Self::Red => "red",

@@ -8,6 +8,7 @@ use crate::platform::db::{self, key, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal};
 use crate::platform::state::AppState;
 use crate::records::session::StaffUser;
+use crate::records::tally::TallyChange;
 use crate::records::transition::Workflow;
 use crate::reference;
 
@@ -61,6 +62,17 @@ impl RegistrationStatus {
 }
 
 impl Workflow for RegistrationStatus {
+    type Record = Unit;
+
+    fn id(unit: &Unit) -> &str {
+        &unit.id
+    }
+
+    /// Registrations are not in the tallies: units are counted by their applications.
+    fn counted(_: &Unit, _: RegistrationStatus, _: RegistrationStatus) -> anyhow::Result<Option<TallyChange>> {
+        Ok(None)
+    }
+
     fn as_str(self) -> &'static str {
         RegistrationStatus::as_str(self)
     }

@@ -22,7 +22,6 @@ use crate::records::application_detail::{ApplicationDetail, detail_of};
 use crate::records::attachment::{self, AttachmentKind, attachment_sk};
 use crate::records::self_check::{self, SelfCheck, check_dates, self_check_of};
 use crate::records::session::UnitUser;
-use crate::records::tally;
 use crate::records::trail::{self, TrailEntry};
 use crate::records::transition::Transition;
 
@@ -476,7 +475,7 @@ pub async fn submit(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<Ap
 
     let now = time::now();
     let table = &*state.table;
-    let mut items = Transition::new(&app.id, ApplicationStatus::Draft, ApplicationStatus::Submitted)
+    let mut items = Transition::new(&app, ApplicationStatus::Draft, ApplicationStatus::Submitted)
         .by(&unit.login, Some(Role::Unit), "application_submitted", "提交参保申请")
         .set("submitted_at", s(time::stamp(now)))
         .remove("returned_reason")
@@ -504,9 +503,6 @@ pub async fn submit(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<Ap
     {
         items.push(proof_still_there(table, &app.id, &proof.attachment_id).or_internal("build proof check")?);
     }
-    items.push(
-        tally::moved(table, &app, ApplicationStatus::Draft, ApplicationStatus::Submitted).or_internal("build tally")?,
-    );
     if let Err(err) = db::transact(state, items).await {
         let cancelled = err.cancelled()?;
         let now_status = application::load(state, &app.id).await?.map(|a| a.status);

@@ -24,7 +24,6 @@ pub use crate::records::invoice_entry::{FeeSource, InvoiceEntry, InvoiceItem};
 use crate::records::invoice_entry::{entries, entry_key};
 use crate::records::payment_account;
 use crate::records::session::UnitUser;
-use crate::records::tally;
 use crate::records::trail;
 use crate::records::transition::Transition;
 
@@ -655,7 +654,7 @@ pub async fn submit(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<In
     } else {
         "invoiced_fen = :due"
     };
-    let mut items = Transition::new(&app.id, ApplicationStatus::Approved, invoiced_status)
+    let items = Transition::new(&app, ApplicationStatus::Approved, invoiced_status)
         .by(
             &unit.login,
             Some(Role::Unit),
@@ -667,9 +666,6 @@ pub async fn submit(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<In
         .guard(fees, fee_values)
         .items(&state.table)
         .or_internal("build invoice submit")?;
-    items.push(
-        tally::moved(&state.table, &app, ApplicationStatus::Approved, invoiced_status).or_internal("build tally")?,
-    );
     if let Err(err) = db::transact(state, items).await {
         err.cancelled()?;
         return Err(entry_refusal(state, &app.id, Fen::ZERO).await);

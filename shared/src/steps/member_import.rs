@@ -35,7 +35,6 @@ pub use crate::records::import_job::{ImportBatch, ImportProgress, LEASE_SECONDS}
 use crate::records::members::{self, Member, MemberFilter, MemberView, member_id, member_sk};
 use crate::records::self_check;
 use crate::records::session::UnitUser;
-use crate::records::tally;
 use crate::records::trail;
 use crate::records::unnamed;
 pub use crate::records::unnamed::UnnamedEntry;
@@ -250,26 +249,23 @@ pub async fn renew(state: &AppState, unit: &UnitUser, certificate_number: &str) 
     let mut guard = certificate::renewal_key(&cert.number);
     guard.insert("application_id".into(), s(&app.id));
     guard.insert("application_number".into(), s(&app.number));
-    let mut items = vec![
-        db::put_new(table, guard).or_internal("build renewal guard")?,
-        db::put_new(table, app_item).or_internal("build application")?,
-        tally::created(table, &app).or_internal("build tally")?,
-        trail::record(
-            table,
-            &app_pk(&app.id),
-            &unit.login,
-            Some(Role::Unit),
-            "application_renewed",
-            &format!(
-                "一键续保：确认书{}（保障期间{}），{}，{}份",
-                cert.number,
-                cert.period(),
-                app.activity_name,
-                app.shares
-            ),
-        )
-        .or_internal("build trail")?,
-    ];
+    let mut items = vec![db::put_new(table, guard).or_internal("build renewal guard")?];
+    items.extend(application::put_new_draft(table, &app, app_item).or_internal("build application")?);
+    items.extend([trail::record(
+        table,
+        &app_pk(&app.id),
+        &unit.login,
+        Some(Role::Unit),
+        "application_renewed",
+        &format!(
+            "一键续保：确认书{}（保障期间{}），{}，{}份",
+            cert.number,
+            cert.period(),
+            app.activity_name,
+            app.shares
+        ),
+    )
+    .or_internal("build trail")?]);
     if let Some(job) = &job {
         items.push(
             db::put_new(table, import_job::job_item(job, now).or_internal("encode job")?).or_internal("build job")?,

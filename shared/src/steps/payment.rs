@@ -20,7 +20,6 @@ use crate::records::coverage;
 use crate::records::invoice_entry::{self, InvoiceEntry};
 use crate::records::members;
 use crate::records::session::StaffUser;
-use crate::records::tally;
 use crate::records::transition::{Transition, Workflow};
 use crate::records::unit;
 
@@ -337,7 +336,7 @@ async fn issue(
         signed_copy: None,
     };
     let table = &*state.table;
-    let mut items = Transition::new(&app.id, ApplicationStatus::Invoiced, ApplicationStatus::Paid)
+    let mut items = Transition::new(app, ApplicationStatus::Invoiced, ApplicationStatus::Paid)
         .duty(Duty::Finance, &staff.person)
         .by(
             &staff.login,
@@ -365,6 +364,7 @@ async fn issue(
             ],
         )
         .notify(format!("paid:{}", app.id), &mobile, SmsText::Paid)
+        .received(app, c.amount, c.received_on)
         .items(table)
         .or_internal("build paid transition")?;
     items.extend([
@@ -379,7 +379,6 @@ async fn issue(
         )
         .or_internal("build counter")?,
         db::put_new(table, cert.to_item().or_internal("encode certificate")?).or_internal("build certificate")?,
-        tally::paid(table, app, c.amount.value(), c.received_on).or_internal("build tally")?,
     ]);
     if let Err(err) = db::transact(state, items).await {
         // Someone else confirmed it meanwhile: the caller answers with that certificate.

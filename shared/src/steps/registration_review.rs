@@ -181,7 +181,7 @@ pub async fn approve(state: &AppState, staff: &StaffUser, id: &str) -> ApiResult
         disabled: false,
     };
     let table = &*state.table;
-    let mut items = Transition::new(id, RegistrationStatus::Pending, RegistrationStatus::Approved)
+    let mut items = Transition::new(&unit, RegistrationStatus::Pending, RegistrationStatus::Approved)
         .by(
             &staff.login,
             Some(Role::Staff),
@@ -225,7 +225,7 @@ pub async fn reject(state: &AppState, staff: &StaffUser, id: &str, reason: &str)
     let mobile = unit.contact.mobile.clone();
     let table = &*state.table;
     let owned = [(":id", s(id))];
-    let mut items = Transition::new(id, RegistrationStatus::Pending, RegistrationStatus::Rejected)
+    let mut items = Transition::new(&unit, RegistrationStatus::Pending, RegistrationStatus::Rejected)
         .by(
             &staff.login,
             Some(Role::Staff),

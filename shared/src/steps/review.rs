@@ -26,7 +26,6 @@ use crate::records::coverage;
 use crate::records::members::{self, MemberFilter, MemberView};
 use crate::records::self_check::{self, SelfCheck};
 use crate::records::session::StaffUser;
-use crate::records::tally;
 use crate::records::trail::{self, REASON_MAX_CHARS, TrailEntry, clean_reason};
 use crate::records::transition::{Transition, Workflow};
 use crate::records::unit;
@@ -418,9 +417,7 @@ pub struct ReviewDecision {
 /// The whole condition of a decision at `level`, as its transition writes it: still waiting
 /// at `level`, and `:me` held no other duty on the application.
 pub fn decision_condition(level: ReviewLevel) -> String {
-    Transition::new("", level.pending(), level.approved())
-        .duty(level.duty(), "")
-        .condition_expression()
+    format!("#st = :expected AND ({})", level.duty().condition())
 }
 
 /// After a cancelled decision: the reason as of now.
@@ -467,7 +464,7 @@ pub async fn approve(state: &AppState, staff: &StaffUser, id: &str, req: &Approv
     } else {
         None
     };
-    let mut transition = Transition::new(&app.id, level.pending(), next)
+    let mut transition = Transition::new(&app, level.pending(), next)
         .set(level.reviewer_attr(), s(staff.login.clone()))
         .duty(level.duty(), &staff.person);
     let action = format!("review_l{}_approved", level.number());
@@ -508,8 +505,7 @@ pub async fn approve(state: &AppState, staff: &StaffUser, id: &str, req: &Approv
             format!("{}通过", level.label()),
         );
     }
-    let mut items = transition.items(table).or_internal("build approve")?;
-    items.push(tally::moved(table, &app, level.pending(), next).or_internal("build tally")?);
+    let items = transition.items(table).or_internal("build approve")?;
     if let Err(err) = db::transact(state, items).await {
         err.cancelled()?;
         return Err(refusal_now(state, &app.id, level, &staff.person).await);
@@ -549,7 +545,7 @@ pub async fn return_application(
         app.id,
         app.submitted_at.as_deref().unwrap_or_default()
     );
-    let mut items = Transition::new(&app.id, level.pending(), draft)
+    let items = Transition::new(&app, level.pending(), draft)
         .by(
             &staff.login,
             Some(Role::Staff),
@@ -568,7 +564,6 @@ pub async fn return_application(
         .notify(event, &mobile, SmsText::ApplicationReturned { reason })
         .items(table)
         .or_internal("build return")?;
-    items.push(tally::moved(table, &app, level.pending(), draft).or_internal("build tally")?);
     if let Err(err) = db::transact(state, items).await {
         err.cancelled()?;
         return Err(refusal_now(state, &app.id, level, &staff.person).await);
@@ -709,6 +704,37 @@ mod tests {
     }
 
     #[test]
+    fn every_application_transition_carries_its_tally_change_and_paid_its_amount() {
+        let tally_of = |items: &[aws_sdk_dynamodb::types::TransactWriteItem]| {
+            let update = items.last().and_then(|i| i.update()).expect("tally update last");
+            (update.key().get("pk").cloned(), update.update_expression().to_owned())
+        };
+        let a = app(ApplicationStatus::Submitted);
+        let items = Transition::new(&a, ApplicationStatus::Submitted, ApplicationStatus::L1Approved)
+            .by("zhang", Some(Role::Staff), "review_l1_approved", "初审通过")
+            .items("t")
+            .expect("items");
+        assert_eq!(items.len(), 3, "update, trail, tally");
+        assert_eq!(
+            tally_of(&items),
+            (Some(s("TALLY#411103")), "ADD #from :minus, #to :one".to_owned())
+        );
+        let paid = || {
+            Transition::new(&a, ApplicationStatus::Invoiced, ApplicationStatus::Paid).by(
+                "wang",
+                Some(Role::Staff),
+                "payment_confirmed",
+                "到账确认",
+            )
+        };
+        assert!(paid().items("t").is_err(), "到账确认 without its amount is refused");
+        let on = chrono::NaiveDate::from_ymd_opt(2025, 3, 2).expect("day");
+        let items = paid().received(&a, Fen::new(8000), on).items("t").expect("items");
+        let (_, expression) = tally_of(&items);
+        assert!(expression.contains("received_fen :fee, #month :fee"), "{expression}");
+    }
+
+    #[test]
     fn levels_come_as_one_two_three() {
         assert_eq!(ReviewLevel::parse(Some(1)).unwrap(), ReviewLevel::L1);
         assert_eq!(
@@ -747,6 +773,14 @@ mod tests {
     #[test]
     fn the_condition_guards_the_other_duties() {
         let c = decision_condition(ReviewLevel::L2);
+        let written = Transition::new(
+            &app(ApplicationStatus::L1Approved),
+            ReviewLevel::L2.pending(),
+            ReviewLevel::L2.approved(),
+        )
+        .duty(ReviewLevel::L2.duty(), "li")
+        .condition_expression();
+        assert_eq!(c, written, "the decision's write is guarded by this very condition");
         assert!(c.starts_with("#st = :expected"));
         for other in ["l1_persons", "l3_persons", "finance_persons"] {
             assert!(c.contains(&format!("NOT contains({other}, :me)")), "{c}");
