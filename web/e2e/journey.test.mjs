@@ -771,6 +771,7 @@ test('13 finance confirms the payment', async () => {
   state.paidBefore = Number(await finance.locator('[data-test=card-paid]').textContent())
   state.insuredBefore = Number(await finance.locator('[data-test=card-insured]').textContent())
   state.receivedBefore = Number(await finance.locator('[data-test=card-received]').textContent())
+  state.unitsBefore = Number(await finance.locator('[data-test=card-units]').textContent())
   await finance.locator('.el-menu-item', { hasText: '到账确认' }).click()
   await finance.waitForURL('**/staff/payments')
   const listed = finance.waitForResponse((r) => r.url().includes('/api/staff/payments?'))
@@ -796,6 +797,8 @@ test('13 finance confirms the payment', async () => {
   assert.ok(Number(await cards.locator('[data-test=card-insured]').textContent()) > state.insuredBefore)
   const received = Number(await cards.locator('[data-test=card-received]').textContent())
   assert.equal(received.toFixed(2), (state.receivedBefore + Number(state.dueYuan)).toFixed(2))
+  // The journey's unit is new: its first paid application makes it one more 参保单位.
+  assert.equal(Number(await cards.locator('[data-test=card-units]').textContent()), state.unitsBefore + 1)
   await finance.locator('[data-test=dashboard-rows]').getByText('漯河市').waitFor()
   await shot(finance, '29a-dashboard-after-payment')
   assertClean(finance)

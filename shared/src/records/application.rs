@@ -81,18 +81,25 @@ impl Workflow for ApplicationStatus {
         &app.id
     }
 
-    /// Every change moves the application between two counts of its agency's tally; 到账确认
-    /// also adds the amount received, which the application does not hold yet.
+    /// Every change moves the application between two counts of its agency's tally; 终审 and
+    /// 到账确认 also add amounts the application does not hold yet, so their steps say them.
     fn counted(
         app: &Application,
         from: ApplicationStatus,
         to: ApplicationStatus,
     ) -> anyhow::Result<Option<TallyChange>> {
-        anyhow::ensure!(
-            to != ApplicationStatus::Paid,
-            "到账确认 is counted with its amount: Transition::received"
-        );
-        Ok(Some(tally::moved(app, from, to)))
+        match to {
+            ApplicationStatus::Approved => {
+                anyhow::bail!("终审 is counted with the amount it makes due: Transition::falls_due")
+            }
+            ApplicationStatus::Paid => anyhow::bail!("到账确认 is counted with its amount: Transition::received"),
+            // The invoice entries must add up to 应交保费 (the step's guard).
+            ApplicationStatus::Invoiced => {
+                let due = app.due().map_err(|e| anyhow::anyhow!(e.message))?;
+                Ok(Some(tally::invoiced(app, due.value(), time::today_beijing())))
+            }
+            _ => Ok(Some(tally::moved(app, from, to))),
+        }
     }
 
     fn as_str(self) -> &'static str {
@@ -152,6 +159,9 @@ pub struct Application {
     pub high_risk_count: u32,
     /// 未到期参保人数: named members still covered by an earlier certificate.
     pub expiring_count: u32,
+    /// 超龄 members the self-check found at the last submission (for the office's figures).
+    #[serde(default)]
+    pub over_age_count: u32,
     /// 续保 members: named members covered by the certificate this application renews (kept
     /// from last year's list); kept as members are written and removed.
     #[serde(default)]
@@ -290,6 +300,11 @@ impl Duty {
 }
 
 impl Transition<ApplicationStatus> {
+    /// 终审 of `app`: `due` (after subsidy and gift) falls due today.
+    pub fn falls_due(self, app: &Application, due: Fen) -> Self {
+        self.counted_as(tally::approved(app, due.value(), time::today_beijing()))
+    }
+
     /// 到账确认 of `app`: `amount` received on `on` joins the figures of that month.
     pub fn received(self, app: &Application, amount: Fen, on: NaiveDate) -> Self {
         self.counted_as(tally::paid(app, amount.value(), on))
@@ -614,6 +629,7 @@ pub async fn new_draft(
         unnamed_count: 0,
         high_risk_count: 0,
         expiring_count: 0,
+        over_age_count: 0,
         renewed_count: 0,
         batch_seq: 0,
         created_at: time::stamp(now),

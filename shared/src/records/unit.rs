@@ -8,7 +8,7 @@ use crate::platform::db::{self, key, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, OrInternal};
 use crate::platform::state::AppState;
 use crate::records::session::StaffUser;
-use crate::records::tally::TallyChange;
+use crate::records::tally::{self, TallyChange};
 use crate::records::transition::Workflow;
 use crate::reference;
 
@@ -68,9 +68,9 @@ impl Workflow for RegistrationStatus {
         &unit.id
     }
 
-    /// Registrations are not in the tallies: units are counted by their applications.
-    fn counted(_: &Unit, _: RegistrationStatus, _: RegistrationStatus) -> anyhow::Result<Option<TallyChange>> {
-        Ok(None)
+    /// An approved registration is one more unit registered with its agency.
+    fn counted(unit: &Unit, _: RegistrationStatus, to: RegistrationStatus) -> anyhow::Result<Option<TallyChange>> {
+        Ok((to == RegistrationStatus::Approved).then(|| tally::registered(&unit.agency_code)))
     }
 
     fn as_str(self) -> &'static str {

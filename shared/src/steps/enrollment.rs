@@ -478,6 +478,7 @@ pub async fn submit(state: &AppState, unit: &UnitUser, id: &str) -> ApiResult<Ap
     let mut items = Transition::new(&app, ApplicationStatus::Draft, ApplicationStatus::Submitted)
         .by(&unit.login, Some(Role::Unit), "application_submitted", "提交参保申请")
         .set("submitted_at", s(time::stamp(now)))
+        .set("over_age_count", n(over))
         .remove("returned_reason")
         .remove("gsi3pk")
         .remove("gsi3sk")
@@ -587,6 +588,7 @@ mod tests {
             unnamed_count: 0,
             high_risk_count: 0,
             expiring_count: 0,
+            over_age_count: 0,
             renewed_count: 0,
             batch_seq: 0,
             created_at: "2025-02-18T02:49:08.000Z".into(),

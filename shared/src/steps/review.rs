@@ -496,6 +496,7 @@ pub async fn approve(state: &AppState, staff: &StaffUser, id: &str, req: &Approv
             .set("approved_at", s(time::stamp(now)))
             .set("subsidy_fen", n(subsidy))
             .set("gift_fen", n(gift))
+            .falls_due(&app, due)
             .notify(event, &contact_mobile(state, &app.unit_id).await?, text);
     } else {
         transition = transition.by(
@@ -717,7 +718,7 @@ mod tests {
         assert_eq!(items.len(), 3, "update, trail, tally");
         assert_eq!(
             tally_of(&items),
-            (Some(s("TALLY#411103")), "ADD #from :minus, #to :one".to_owned())
+            (Some(s("TALLY#411103")), "ADD #a0 :v0, #a1 :v1".to_owned())
         );
         let paid = || {
             Transition::new(&a, ApplicationStatus::Invoiced, ApplicationStatus::Paid).by(
@@ -730,8 +731,19 @@ mod tests {
         assert!(paid().items("t").is_err(), "到账确认 without its amount is refused");
         let on = chrono::NaiveDate::from_ymd_opt(2025, 3, 2).expect("day");
         let items = paid().received(&a, Fen::new(8000), on).items("t").expect("items");
-        let (_, expression) = tally_of(&items);
-        assert!(expression.contains("received_fen :fee, #month :fee"), "{expression}");
+        let update = items.last().and_then(|i| i.update()).expect("tally update last");
+        let names = update.expression_attribute_names().expect("names");
+        assert!(names.values().any(|attr| attr == "received_fen_202503"), "{names:?}");
+        let l3 = Transition::new(&a, ApplicationStatus::L2Approved, ApplicationStatus::Approved).by(
+            "li",
+            Some(Role::Staff),
+            "review_l3_approved",
+            "终审通过",
+        );
+        assert!(
+            l3.items("t").is_err(),
+            "终审 without the amount it makes due is refused"
+        );
     }
 
     #[test]

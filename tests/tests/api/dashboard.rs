@@ -82,16 +82,40 @@ async fn the_dashboard_counts_what_moved_through_the_workflow_and_the_recount_me
     // The province sees everything.
     let province = app.staff("head.dash", "HN", vec![]).await;
     let all = dashboard(&province, "").await;
-    let total = &all["total"];
+    let total = &all["total"]["this_year"];
     assert_eq!(
         by_state(total),
         expected(&[("draft", 3), ("submitted", 1), ("paid", 1)]),
         "{all:#}"
     );
+    let stored = shared::records::application::load(&app.state, &paid)
+        .await
+        .expect("load")
+        .expect("paid application");
     assert_eq!(total["insured"], 2);
-    assert_eq!(total["received_fen"].as_u64(), Some(due));
-    assert_eq!(total["received_by_month"][&month].as_u64(), Some(due));
-    assert_eq!(by_state(&all["total_last_year"]), BTreeMap::new());
+    assert_eq!(total["employees"].as_u64(), stored.employees.map(u64::from));
+    assert_eq!(
+        (
+            total["units"].as_u64(),
+            total["high_risk"].as_u64(),
+            total["over_age"].as_u64()
+        ),
+        (Some(1), Some(0), Some(0))
+    );
+    // 终审, 开票 and 到账 all happened this month, each of the one amount.
+    for flow in ["due", "invoiced", "received"] {
+        assert_eq!(total[flow]["total_fen"].as_u64(), Some(due), "{flow}: {all:#}");
+        assert_eq!(total[flow]["by_month"][&month].as_u64(), Some(due), "{flow}");
+    }
+    // Both units came through 注册审核.
+    assert_eq!(all["total"]["registered"], 2);
+    assert_eq!(all["total"]["not_renewed"], 0);
+    assert_eq!(by_state(&all["total"]["last_year"]), BTreeMap::new());
+    // Next year, the unit paid this year has not renewed yet.
+    let next_year = all["year"].as_i64().expect("year") + 1;
+    let next = dashboard(&province, &format!("?year={next_year}")).await;
+    assert_eq!(next["total"]["not_renewed"], 1, "{next:#}");
+    assert_eq!(next["total"]["last_year"], all["total"]["this_year"]);
     // The same number waits in the 初审 queue.
     let queue = reviewer.get("/api/staff/reviews?level=1").await;
     assert_eq!(queue.body["items"].as_array().map(Vec::len), Some(1), "{queue:?}");
@@ -104,20 +128,33 @@ async fn the_dashboard_counts_what_moved_through_the_workflow_and_the_recount_me
             .unwrap_or_else(|| panic!("no row {code}: {all:#}"))
     };
     assert_eq!(
-        by_state(&row("411100")["this_year"]),
+        by_state(&row("411100")["figures"]["this_year"]),
         expected(&[("draft", 2), ("submitted", 1), ("paid", 1)])
     );
-    assert_eq!(by_state(&row("410200")["this_year"]), expected(&[("draft", 1)]));
+    assert_eq!(
+        by_state(&row("410200")["figures"]["this_year"]),
+        expected(&[("draft", 1)])
+    );
+    assert_eq!(
+        (
+            row("411100")["figures"]["registered"].as_i64(),
+            row("410200")["figures"]["registered"].as_i64()
+        ),
+        (Some(1), Some(1))
+    );
 
     // A city sees its own subtree and may narrow to a district, nothing outside.
     let city = app.staff("city.dash", "411100", vec![]).await;
     let own = dashboard(&city, "").await;
     assert_eq!(
-        by_state(&own["total"]),
+        by_state(&own["total"]["this_year"]),
         expected(&[("draft", 2), ("submitted", 1), ("paid", 1)])
     );
     assert_eq!(
-        (own["total"]["insured"].as_u64(), own["total"]["received_fen"].as_u64()),
+        (
+            own["total"]["this_year"]["insured"].as_u64(),
+            own["total"]["this_year"]["received"]["total_fen"].as_u64()
+        ),
         (Some(2), Some(due))
     );
     let district = dashboard(&city, "?agency=411103").await;
@@ -128,17 +165,22 @@ async fn the_dashboard_counts_what_moved_through_the_workflow_and_the_recount_me
     let r = city.get("/api/staff/dashboard?year=明年").await;
     assert!((400..500).contains(&r.status), "{r:?}");
 
-    // A tally that drifted (written by hand here) is mended by the recount.
+    // Tallies that drifted (written by hand here) are mended by the recount.
     let year = all["year"].as_i64().expect("year") as i32;
-    app.state
-        .db
-        .put_item()
-        .table_name(&*app.state.table)
-        .set_item(Some(shared::records::tally::tally_key("411103", year)))
-        .item("apps_draft", shared::platform::db::n(99))
-        .send()
-        .await
-        .expect("drift");
+    for (key, attr) in [
+        (shared::records::tally::tally_key("411103", year), "apps_draft"),
+        (shared::records::tally::standing_key("410202"), "registered"),
+    ] {
+        app.state
+            .db
+            .put_item()
+            .table_name(&*app.state.table)
+            .set_item(Some(key))
+            .item(attr, shared::platform::db::n(99))
+            .send()
+            .await
+            .expect("drift");
+    }
     assert_ne!(dashboard(&province, "").await["total"], all["total"]);
     let counted = shared::steps::dashboard::recount(&app.state).await.expect("recount");
     assert_eq!(counted, 5);

@@ -1912,6 +1912,11 @@ export interface components {
              * @description 观察期 of 新参 members in days (copied from the catalogue when the draft was made).
              */
             observation_days?: number;
+            /**
+             * Format: int32
+             * @description 超龄 members the self-check found at the last submission (for the office's figures).
+             */
+            over_age_count?: number;
             /** @description 到账确认 (→ paid); the certificate's 保单日期 is this day in Beijing. */
             paid_at?: string | null;
             /** @description 参保说明 (≤ 500 characters) */
@@ -2765,8 +2770,7 @@ export interface components {
             /** @description 本级 first (when its own units have any figures), then each child agency's subtree */
             rows: components["schemas"]["DashboardRow"][];
             /** @description The agency and everything below it */
-            total: components["schemas"]["Tally"];
-            total_last_year: components["schemas"]["Tally"];
+            total: components["schemas"]["Figures"];
             /** Format: int32 */
             year: number;
         };
@@ -2774,10 +2778,9 @@ export interface components {
         DashboardRow: {
             agency_code: string;
             agency_name: string;
-            last_year: components["schemas"]["Tally"];
+            figures: components["schemas"]["Figures"];
             /** @description 本级: the agency's own units only (its children have rows of their own) */
             own_only: boolean;
-            this_year: components["schemas"]["Tally"];
         };
         Decision: {
             account?: string | null;
@@ -2943,6 +2946,14 @@ export interface components {
              */
             total_fen: number;
         };
+        /** @description Money of one [`Flow`]: the total and each month's (`YYYYMM`, Beijing), in fen. */
+        Fees: {
+            by_month: {
+                [key: string]: number;
+            };
+            /** Format: int64 */
+            total_fen: number;
+        };
         /** @description One field as it is and as the unit asks it to be. */
         FieldChange: {
             after: string;
@@ -2955,6 +2966,21 @@ export interface components {
             code: string;
             field: string;
             message: string;
+        };
+        /** @description The figures of an agency (with or without what is below it). */
+        Figures: {
+            last_year: components["schemas"]["Tally"];
+            /**
+             * Format: int64
+             * @description 未续保: units insured (a paid application) last year and not yet this year
+             */
+            not_renewed: number;
+            /**
+             * Format: int64
+             * @description Units registered (approved registrations, all years)
+             */
+            registered: number;
+            this_year: components["schemas"]["Tally"];
         };
         /** @description 上传 step 2: the checked PDF is filed with its entry and mailed to 交款人邮箱. */
         FileEInvoice: {
@@ -3986,6 +4012,13 @@ export interface components {
             applications: {
                 [key: string]: number;
             };
+            /** @description 应交保费 fixed at 终审, by month of 终审 */
+            due: components["schemas"]["Fees"];
+            /**
+             * Format: int64
+             * @description 在职职工人数 of the units of paid applications (参保率 = insured / employees)
+             */
+            employees: number;
             /**
              * Format: int64
              * @description 高危职业 members of paid applications
@@ -3996,15 +4029,20 @@ export interface components {
              * @description People insured by paid applications (named + 无名单)
              */
             insured: number;
-            /** @description Fees received by month (`YYYYMM`, Beijing), fen */
-            received_by_month: {
-                [key: string]: number;
-            };
+            /** @description Invoiced by the units' 开票信息, by month of submission */
+            invoiced: components["schemas"]["Fees"];
             /**
              * Format: int64
-             * @description Fees received (到账确认), fen
+             * @description 超龄 members of paid applications (as the self-check found them at submission)
              */
-            received_fen: number;
+            over_age: number;
+            /** @description Received (到账确认), by month of receipt */
+            received: components["schemas"]["Fees"];
+            /**
+             * Format: int64
+             * @description Units with at least one paid application (参保单位)
+             */
+            units: number;
         };
         TrailEntry: {
             /** @description Stable action code, e.g. `registration_approved`. */
