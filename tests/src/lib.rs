@@ -837,6 +837,34 @@ impl TestApp {
         id
     }
 
+    /// An application of `clerk` paid (已出确认书) today by `finance` (a staff member with the
+    /// finance duty), as [`Self::invoiced_application`] then 到账确认 of its 应交保费 over HTTP:
+    /// its id, the amount (fen) and the 确认书号.
+    pub async fn paid_application(
+        &self,
+        clerk: &Clerk,
+        finance: &Browser,
+        people: &[(&str, String)],
+    ) -> (String, u64, String) {
+        let id = self.invoiced_application(clerk, people).await;
+        let due = clerk.browser.get(&format!("/api/applications/{id}/invoice")).await.body["fees"]["due_fen"]
+            .as_u64()
+            .expect("due");
+        let today = shared::platform::time::today_beijing();
+        let r = finance
+            .post(
+                &format!("/api/staff/applications/{id}/payment"),
+                json!({ "received_on": today.to_string(), "amount_fen": due, "reference": format!("HX{}", today.format("%Y%m%d")) }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{r:?}");
+        let number = r.body["certificate_number"]
+            .as_str()
+            .expect("certificate number")
+            .to_owned();
+        (id, due, number)
+    }
+
     /// An application of `clerk` submitted for 初审 with `people` (name, ID) as its named
     /// members, one share each: draft, import, staff counts and 完成 over HTTP.
     pub async fn submitted_with(&self, clerk: &Clerk, people: &[(&str, String)]) -> String {

@@ -801,6 +801,21 @@ test('13 finance confirms the payment', async () => {
   assert.equal(Number(await cards.locator('[data-test=card-units]').textContent()), state.unitsBefore + 1)
   await finance.locator('[data-test=dashboard-rows]').getByText('漯河市').waitFor()
   await shot(finance, '29a-dashboard-after-payment')
+  // 业务查询 finds it by its 申请书号, in its new state, and opens it read-only.
+  await finance.locator('.el-menu-item', { hasText: '业务查询' }).click()
+  await finance.waitForURL('**/staff/search')
+  await finance.locator('input[name=q]').fill(state.appNumber)
+  const searched = finance.waitForResponse((r) => r.url().includes('/api/staff/search/applications?') && r.url().includes('q='))
+  await finance.locator('[data-test=search-find]').click()
+  await searched
+  const found = finance.locator('[data-test=search-results] .el-table__row', { hasText: state.appNumber })
+  await found.getByText('已出确认书').waitFor()
+  assert.equal(await finance.locator('[data-test=search-results] .el-table__body .el-table__row').count(), 1)
+  await shot(finance, '29b-search')
+  await found.getByRole('button', { name: '查看' }).click()
+  await finance.waitForURL('**/staff/applications/**')
+  await finance.getByText(`申请书号 ${state.appNumber}`).waitFor()
+  assert.equal(await finance.locator('[data-test=approve]').count(), 0, 'read-only: no decision offered')
   assertClean(finance)
 })
 

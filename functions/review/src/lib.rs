@@ -17,6 +17,7 @@ use shared::steps::dashboard::{self, Dashboard};
 use shared::steps::review::{
     self, ApproveRequest, CoverageLookup, ReturnRequest, ReviewDecision, ReviewLevel, ReviewRow, StaffApplicationView,
 };
+use shared::steps::search::{self, SearchQuery, SearchRow};
 use shared::{ApiResult, AppState};
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -33,7 +34,8 @@ pub fn api() -> OpenApiRouter<AppState> {
             .routes(routes!(approve))
             .routes(routes!(return_application))
             .routes(routes!(coverage_lookup))
-            .routes(routes!(dashboard)),
+            .routes(routes!(dashboard))
+            .routes(routes!(search)),
     )
 }
 
@@ -210,4 +212,17 @@ async fn dashboard(
     Ok(Json(
         dashboard::dashboard(&state, &staff, q.agency.as_deref(), q.year).await?,
     ))
+}
+
+/// 业务查询: applications of the caller's jurisdiction in every state, by unit name or code,
+/// 申请书号, 确认书号, activity, state and dates, a page at a time
+#[utoipa::path(get, path = "/api/staff/search/applications", tag = "review", params(SearchQuery),
+    responses((status = 200, body = CursorPage<SearchRow>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn search(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiQuery(q): ApiQuery<SearchQuery>,
+) -> ApiResult<Json<CursorPage<SearchRow>>> {
+    Ok(Json(search::search(&state, &staff, &q).await?))
 }

@@ -318,6 +318,11 @@ impl Transition<ApplicationStatus> {
     }
 }
 
+/// The search index's partition (gsi4) of the applications created in `year` (Beijing).
+pub fn search_pk(year: i32) -> String {
+    format!("APPS#{year}")
+}
+
 pub fn app_pk(id: &str) -> String {
     format!("APP#{id}")
 }
@@ -402,6 +407,12 @@ impl Application {
         item.insert("gsi1pk".into(), s(self.status.queue()));
         item.insert(
             "gsi1sk".into(),
+            s(queue_sk(&self.agency_code, &self.created_at, &self.id)),
+        );
+        // 业务查询: every application of a year, by agency path (steps::search).
+        item.insert("gsi4pk".into(), s(search_pk(tally::year_of(self))));
+        item.insert(
+            "gsi4sk".into(),
             s(queue_sk(&self.agency_code, &self.created_at, &self.id)),
         );
         item.insert("gsi2pk".into(), s(format!("UNITAPPS#{}", self.unit_id)));

@@ -7,11 +7,11 @@ use chrono::Datelike;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::platform::db;
+use crate::platform::db::{self, s};
 use crate::platform::error::{ApiError, ApiResult};
 use crate::platform::state::AppState;
 use crate::platform::time;
-use crate::records::application::{Application, ApplicationStatus};
+use crate::records::application::{self, Application, ApplicationStatus};
 use crate::records::session::StaffUser;
 use crate::records::tally::{self, Tally, tally_key};
 use crate::records::transition::Workflow;
@@ -179,6 +179,7 @@ pub async fn dashboard(
 pub async fn recount(state: &AppState) -> anyhow::Result<usize> {
     let mut tallies: HashMap<(String, i32), Tally> = HashMap::new();
     let mut counted = 0;
+    let mut unindexed = Vec::new();
     for status in ApplicationStatus::ALL {
         each_in_queue(state, &status.queue(), |item| {
             let app: Application = db::from_item(item.clone())?;
@@ -195,10 +196,30 @@ pub async fn recount(state: &AppState) -> anyhow::Result<usize> {
                 .entry((app.agency_code.clone(), tally::year_of(&app)))
                 .or_default()
                 .add(&tally::contribution(&app, received)?);
+            if !item.contains_key("gsi4pk") {
+                unindexed.push(app);
+            }
             counted += 1;
             Ok(())
         })
         .await?;
+    }
+    // Applications made before the search index (业务查询) get its keys.
+    for app in &unindexed {
+        state
+            .db
+            .update_item()
+            .table_name(&*state.table)
+            .set_key(Some(application::app_key(&app.id)))
+            .update_expression("SET gsi4pk = :pk, gsi4sk = :sk")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":pk", s(application::search_pk(tally::year_of(app))))
+            .expression_attribute_values(
+                ":sk",
+                s(application::queue_sk(&app.agency_code, &app.created_at, &app.id)),
+            )
+            .send()
+            .await?;
     }
     let mut registered: HashMap<String, i64> = HashMap::new();
     each_in_queue(state, &RegistrationStatus::Approved.queue(), |item| {

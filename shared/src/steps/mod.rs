@@ -18,6 +18,7 @@ pub mod registration;
 pub mod registration_review;
 pub mod reminders;
 pub mod review;
+pub mod search;
 pub mod signed_copy;
 pub mod sms_code;
 pub mod unit_details;

@@ -206,7 +206,7 @@ pub struct ReviewRow {
 }
 
 impl ReviewRow {
-    fn of(app: &Application) -> ApiResult<Self> {
+    pub fn of(app: &Application) -> ApiResult<Self> {
         Ok(Self {
             id: app.id.clone(),
             number: app.number.clone(),

@@ -18,6 +18,7 @@ mod reminders;
 mod renewal;
 mod review;
 mod review_invoice;
+mod search;
 mod signed_copy;
 mod table_dump;
 mod unit_details;

@@ -1488,6 +1488,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/staff/search/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 业务查询: applications of the caller's jurisdiction in every state, by unit name or code,
+         *     申请书号, 确认书号, activity, state and dates, a page at a time
+         */
+        get: operations["search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/staff/unit-details-changes": {
         parameters: {
             query?: never;
@@ -2706,6 +2726,31 @@ export interface components {
             total?: number | null;
         };
         /** @description One page of a list read a page at a time. */
+        CursorPage_SearchRow: {
+            items: (components["schemas"]["ReviewRow"] & {
+                activity_code: string;
+                agency_code: string;
+                /** @description 确认书号, once paid */
+                certificate_number?: string | null;
+                created_at: string;
+            })[];
+            /** @description `cursor` of the next page; absent on the last page */
+            next?: string | null;
+            /**
+             * Format: int32
+             * @description Items before this page: 序号 of the first row is offset + 1
+             */
+            offset: number;
+            /** Format: int32 */
+            page_size: number;
+            /**
+             * Format: int32
+             * @description Items in the whole list, from counters kept as items are written; absent where none is
+             *     kept (a search)
+             */
+            total?: number | null;
+        };
+        /** @description One page of a list read a page at a time. */
         CursorPage_StaffView: {
             items: {
                 agency_code: string;
@@ -3861,6 +3906,14 @@ export interface components {
              * @default 0
              */
             size: number;
+        };
+        /** @description One application found. */
+        SearchRow: components["schemas"]["ReviewRow"] & {
+            activity_code: string;
+            agency_code: string;
+            /** @description 确认书号, once paid */
+            certificate_number?: string | null;
+            created_at: string;
         };
         /** @description 参保自核信息 of one application: the counts, and one page of findings. */
         SelfCheck: {
@@ -8719,6 +8772,70 @@ export interface operations {
             };
             401: components["responses"]["NotSignedIn"];
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    search: {
+        parameters: {
+            query?: {
+                /** @description An agency within the caller's jurisdiction (default: the caller's own) */
+                agency?: string;
+                /** @description Year of creation (default: every year, newest first) */
+                year?: number;
+                /** @description One state: draft, submitted, l1_approved, l2_approved, approved, invoiced, paid */
+                status?: string;
+                /** @description 保障活动 code */
+                activity?: string;
+                /** @description Part of the unit's name, its 统一社会信用代码, a 申请书号 or a 确认书号 */
+                q?: string;
+                /** @description Created on or after this day (YYYY-MM-DD, Beijing) */
+                from?: string;
+                /** @description Created on or before this day (YYYY-MM-DD, Beijing) */
+                to?: string;
+                /** @description `next` of the page before (absent: the first page) */
+                cursor?: string;
+                /** @description 1 … 100 (default 20) (a larger size is taken as the maximum) */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CursorPage_SearchRow"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["NotSignedIn"];
+            403: components["responses"]["Forbidden"];
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

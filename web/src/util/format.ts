@@ -73,3 +73,14 @@ export function yesNo(value: boolean | null | undefined): string {
   if (value === false) return '否'
   return '未填写'
 }
+
+/** An application's states in workflow order, each with the label the screens show. */
+export const APPLICATION_STATES: [string, string][] = [
+  ['draft', '草稿'],
+  ['submitted', '待初审'],
+  ['l1_approved', '待复审'],
+  ['l2_approved', '待终审'],
+  ['approved', '待开票'],
+  ['invoiced', '待到账'],
+  ['paid', '已出确认书'],
+]
