@@ -177,54 +177,7 @@ fn changed_meanwhile() -> ApiError {
 // ---------------------------------------------------------------------------------------------
 // Queues
 
-/// One row of a review queue.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ReviewRow {
-    pub id: String,
-    /// 申请书号
-    pub number: String,
-    pub unit_id: String,
-    /// 单位名称
-    pub unit_name: String,
-    /// 所属机构
-    pub agency_name: String,
-    /// 保障活动名称
-    pub activity_name: String,
-    /// 份数
-    pub shares: u32,
-    /// 参保人数
-    pub insured_count: u32,
-    /// 总保费, fen
-    pub fee_fen: u64,
-    /// 应交保费, fen
-    pub due_fen: u64,
-    pub status: ApplicationStatus,
-    pub status_label: String,
-    pub submitted_at: Option<String>,
-    /// 续保: the certificate this application renews
-    pub renews_certificate: Option<String>,
-}
-
-impl ReviewRow {
-    pub fn of(app: &Application) -> ApiResult<Self> {
-        Ok(Self {
-            id: app.id.clone(),
-            number: app.number.clone(),
-            unit_id: app.unit_id.clone(),
-            unit_name: app.unit_name.clone(),
-            agency_name: reference::full_name(&app.agency_code).unwrap_or_default(),
-            activity_name: app.activity_name.clone(),
-            shares: app.shares,
-            insured_count: app.insured_count(),
-            fee_fen: app.fee()?.value(),
-            due_fen: app.due()?.value(),
-            status: app.status,
-            status_label: app.status.label().to_owned(),
-            submitted_at: app.submitted_at.clone(),
-            renews_certificate: app.renews.as_ref().map(|r| r.certificate_number.clone()),
-        })
-    }
-}
+pub use crate::records::application::ReviewRow;
 
 pub const PAGE_SIZE_DEFAULT: u32 = 20;
 pub const PAGE_SIZE_MAX: u32 = 100;

@@ -16,11 +16,10 @@ use crate::platform::error::{ApiError, ApiResult};
 use crate::platform::paging;
 use crate::platform::state::AppState;
 use crate::platform::time;
-use crate::records::application::{Application, ApplicationStatus, search_pk};
+use crate::records::application::{Application, ApplicationStatus, ReviewRow, search_pk};
 use crate::records::session::StaffUser;
 use crate::records::unit::unique_key;
 use crate::reference;
-use crate::steps::review::ReviewRow;
 
 /// The first year the system holds applications of: a search of all years starts here.
 pub const FIRST_YEAR: i32 = 2025;

@@ -3836,7 +3836,7 @@ export interface components {
             status: components["schemas"]["ApplicationStatus"];
             status_label: string;
         };
-        /** @description One row of a review queue. */
+        /** @description One application as a line of a list: the review and payment queues, 业务查询. */
         ReviewRow: {
             /** @description 保障活动名称 */
             activity_name: string;
