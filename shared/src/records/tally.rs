@@ -1,7 +1,8 @@
 //! 统计: what the office's dashboard shows, counted per agency and year by the writes that
 //! change it — an application's creation and each of its status changes add to its agency's
 //! tally in the same transaction — so a dashboard reads one item per agency, never the table.
-//! `steps::dashboard::recount` rebuilds them from the applications if they ever drift.
+//! The dashboard step's recount (`devstack recount-tallies`) rebuilds them from the
+//! applications if they ever drift.
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
@@ -295,7 +296,7 @@ impl Tally {
         self.received.add(&other.received);
     }
 
-    /// The stored item of this tally, as [`recount`](crate::steps::dashboard::recount) writes it.
+    /// The stored item of this tally, as the dashboard step's recount writes it.
     pub fn to_item(&self, agency_code: &str, year: i32) -> Item {
         let mut item = tally_key(agency_code, year);
         for (status, count) in &self.applications {
