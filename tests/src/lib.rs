@@ -47,6 +47,9 @@ impl TestApp {
                 if let Err(e) = shared::steps::member_import::run_due_imports(&state).await {
                     eprintln!("import worker pass failed: {e:#}");
                 }
+                if let Err(e) = shared::steps::export::run_due_exports(&state).await {
+                    eprintln!("export worker pass failed: {e:#}");
+                }
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }));

@@ -812,6 +812,18 @@ test('13 finance confirms the payment', async () => {
   await found.getByText('已出确认书').waitFor()
   assert.equal(await finance.locator('[data-test=search-results] .el-table__body .el-table__row').count(), 1)
   await shot(finance, '29b-search')
+  // 导出 hands over the same row as a workbook, built in the background.
+  const exported = finance.waitForEvent('download')
+  await finance.locator('[data-test=search-export]').click()
+  const workbook = await exported
+  assert.match(workbook.suggestedFilename(), /^业务查询结果_\d{8}\.xlsx$/)
+  const book = new ExcelJS.Workbook()
+  await book.xlsx.readFile(await workbook.path())
+  const sheet = book.getWorksheet('业务查询结果')
+  assert.equal(sheet.getRow(1).getCell(2).value, '申请书号')
+  assert.equal(sheet.getRow(2).getCell(2).value, state.appNumber)
+  assert.equal(sheet.getRow(2).getCell(6).value, '已出确认书')
+  assert.equal(sheet.actualRowCount, 2)
   await found.getByRole('button', { name: '查看' }).click()
   await finance.waitForURL('**/staff/applications/**')
   await finance.getByText(`申请书号 ${state.appNumber}`).waitFor()

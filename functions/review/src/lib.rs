@@ -3,6 +3,7 @@
 //! 赠险金额) before invoice data exists; and the staff home page's figures (首页统计).
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use serde::Deserialize;
 use shared::platform::cursor::{CursorPage, CursorQuery, PageAt};
 use shared::platform::error::ErrorBody;
@@ -10,10 +11,12 @@ use shared::platform::http::{ApiJson, ApiPath, ApiQuery};
 use shared::platform::openapi::signed_in;
 use shared::platform::paging;
 use shared::records::members::{MemberQuery, MemberView};
+use shared::records::overview::Dashboard;
 use shared::records::self_check::{self, SelfCheck};
 use shared::records::session::StaffUser;
 use shared::records::trail::{self, TrailEntry};
-use shared::steps::dashboard::{self, Dashboard};
+use shared::steps::dashboard;
+use shared::steps::export::{self, ExportRequest, ExportView};
 use shared::steps::review::{
     self, ApproveRequest, CoverageLookup, ReturnRequest, ReviewDecision, ReviewLevel, ReviewRow, StaffApplicationView,
 };
@@ -35,7 +38,9 @@ pub fn api() -> OpenApiRouter<AppState> {
             .routes(routes!(return_application))
             .routes(routes!(coverage_lookup))
             .routes(routes!(dashboard))
-            .routes(routes!(search)),
+            .routes(routes!(search))
+            .routes(routes!(request_export, my_exports))
+            .routes(routes!(export_status)),
     )
 }
 
@@ -225,4 +230,42 @@ async fn search(
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> ApiResult<Json<CursorPage<SearchRow>>> {
     Ok(Json(search::search(&state, &staff, &q).await?))
+}
+
+/// 导出: queue a spreadsheet of 业务查询's result, the units not yet renewed or 首页统计's tables
+/// (checked as the screen's own request); the worker builds it, `GET /api/staff/exports/{id}`
+/// offers it once 完成
+#[utoipa::path(post, path = "/api/staff/exports", tag = "review", request_body = ExportRequest,
+    responses((status = 202, body = ExportView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn request_export(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiJson(req): ApiJson<ExportRequest>,
+) -> ApiResult<(StatusCode, Json<ExportView>)> {
+    Ok((StatusCode::ACCEPTED, Json(export::request(&state, &staff, &req).await?)))
+}
+
+/// 导出记录: the caller's exports, newest first
+#[utoipa::path(get, path = "/api/staff/exports", tag = "review", params(CursorQuery),
+    responses((status = 200, body = CursorPage<ExportView>), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn my_exports(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiQuery(q): ApiQuery<CursorQuery>,
+) -> ApiResult<Json<CursorPage<ExportView>>> {
+    let at = q.at(export::PAGE_SIZE_DEFAULT, export::PAGE_SIZE_MAX)?;
+    Ok(Json(export::mine(&state, &staff, &at).await?))
+}
+
+/// One export of the caller's: its state, and once 完成 a download link (10 minutes)
+#[utoipa::path(get, path = "/api/staff/exports/{id}", tag = "review",
+    params(("id" = String, Path, description = "export id")),
+    responses((status = 200, body = ExportView), (status = 404, body = ErrorBody)))]
+async fn export_status(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<ExportView>> {
+    Ok(Json(export::status(&state, &staff, &id).await?))
 }

@@ -88,12 +88,15 @@ async fn dev() -> anyhow::Result<()> {
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
     });
-    // The import worker, as the table's stream and schedule wake it in AWS.
+    // The background worker (imports and exports), as the table's stream and schedule wake it in AWS.
     let worker_state = state.clone();
     tokio::spawn(async move {
         loop {
             if let Err(e) = shared::steps::member_import::run_due_imports(&worker_state).await {
                 tracing::warn!(error = format!("{e:#}"), "import worker pass failed");
+            }
+            if let Err(e) = shared::steps::export::run_due_exports(&worker_state).await {
+                tracing::warn!(error = format!("{e:#}"), "export worker pass failed");
             }
             tokio::time::sleep(Duration::from_millis(300)).await;
         }

@@ -3,14 +3,17 @@
 pub mod account;
 pub mod application;
 pub mod application_detail;
+pub mod application_search;
 pub mod attachment;
 pub mod catalogue;
 pub mod certificate;
 pub mod coverage;
+pub mod export;
 pub mod import_job;
 pub mod invoice_entry;
 pub mod login_guard;
 pub mod members;
+pub mod overview;
 pub mod payment_account;
 pub mod self_check;
 pub mod session;

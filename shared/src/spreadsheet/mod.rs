@@ -9,6 +9,7 @@ mod export;
 mod failed_rows;
 mod guard;
 mod members;
+mod report;
 mod template;
 mod validate;
 
@@ -22,6 +23,7 @@ pub use export::{EXPORT_FILE_NAME, EXPORT_HEADER, ExportMember, members_xlsx};
 pub use failed_rows::{FAILED_ROWS_FILE_NAME, REASON_HEADER, failed_rows_xlsx};
 pub use guard::{XlsxLimits, inspect};
 pub use members::{ImportOutcome, SheetRow, import_members, read_member_rows, validate_rows};
+pub use report::{ReportCell, ReportSheet, report_xlsx};
 pub use template::{
     DATA_SHEET, HEADER, MARKER_SHEET, TEMPLATE_FILE_NAME, TEMPLATE_ROWS, TEMPLATE_VERSION, member_template,
 };

@@ -9,6 +9,7 @@ pub mod contact_change;
 pub mod dashboard;
 pub mod e_invoice;
 pub mod enrollment;
+pub mod export;
 pub mod invoice;
 #[cfg(feature = "xlsx")]
 pub mod member_import;

@@ -1,28 +1,17 @@
 //! 业务查询 (staff): every application of the caller's subtree, in every state, found by unit
-//! name or code, 申请书号, 确认书号, activity, state and dates, a page at a time.
-//!
-//! Applications are indexed by year of creation (gsi4: `APPS#<year>`, sort key the agency path
-//! then the time of creation, as the queues), so an agency's subtree is a key range and a
-//! search reads its own subtree only; the other criteria filter what is read. Years are read
-//! newest first, agency by agency within a year.
-use chrono::{Datelike, NaiveDate, TimeZone};
+//! name or code, 申请书号, 确认书号, activity, state and dates, a page at a time (the criteria
+//! and the index ranges they read: `records::application_search`).
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::domain::CreditCode;
-use crate::platform::cursor::{CursorPage, IndexList, IndexName, PageAt, Segment, SortRange};
-use crate::platform::db::{self, s};
-use crate::platform::error::{ApiError, ApiResult};
+use crate::platform::cursor::{CursorPage, PageAt};
+use crate::platform::error::ApiResult;
 use crate::platform::paging;
 use crate::platform::state::AppState;
-use crate::platform::time;
-use crate::records::application::{Application, ApplicationStatus, ReviewRow, search_pk};
+use crate::records::application::{Application, ReviewRow};
+use crate::records::application_search::ApplicationCriteria;
 use crate::records::session::StaffUser;
-use crate::records::unit::unique_key;
 use crate::reference;
-
-/// The first year the system holds applications of: a search of all years starts here.
-pub const FIRST_YEAR: i32 = 2025;
 
 pub const PAGE_SIZE_DEFAULT: u32 = 20;
 pub const PAGE_SIZE_MAX: u32 = 100;
@@ -71,37 +60,29 @@ pub struct SearchRow {
     pub certificate_number: Option<String>,
 }
 
-/// The criteria that filter what the index range reads, as one filter expression.
-#[derive(Debug, Default)]
-struct Criteria {
-    parts: Vec<String>,
-    names: Vec<(&'static str, &'static str)>,
-    values: Vec<(&'static str, aws_sdk_dynamodb::types::AttributeValue)>,
-}
-
-impl Criteria {
-    fn add(&mut self, part: &str, values: Vec<(&'static str, aws_sdk_dynamodb::types::AttributeValue)>) {
-        self.parts.push(format!("({part})"));
-        self.values.extend(values);
+impl SearchRow {
+    pub fn of(app: &Application) -> ApiResult<Self> {
+        Ok(SearchRow {
+            row: ReviewRow::of(app)?,
+            agency_code: app.agency_code.clone(),
+            activity_code: app.activity_code.clone(),
+            created_at: app.created_at.clone(),
+            certificate_number: app.certificate_number.clone(),
+        })
     }
 }
 
-fn day(text: Option<&str>, what: &str) -> ApiResult<Option<NaiveDate>> {
-    match text.map(str::trim).filter(|t| !t.is_empty()) {
-        None => Ok(None),
-        Some(t) => t
-            .parse::<NaiveDate>()
-            .map(Some)
-            .map_err(|_| ApiError::refused("DATE_INVALID", format!("{what}应为日期，格式如2026-03-01"))),
-    }
-}
-
-/// The stored time (UTC) at which a Beijing day starts.
-fn day_start(day: NaiveDate) -> String {
-    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    match time::BEIJING.from_local_datetime(&midnight).single() {
-        Some(at) => time::stamp(at.with_timezone(&chrono::Utc)),
-        None => time::stamp(midnight.and_utc()),
+impl SearchQuery {
+    pub fn criteria(&self) -> ApplicationCriteria {
+        ApplicationCriteria {
+            agency: self.agency.clone(),
+            year: self.year,
+            status: self.status.clone(),
+            activity: self.activity.clone(),
+            q: self.q.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+        }
     }
 }
 
@@ -113,121 +94,16 @@ pub async fn search(state: &AppState, staff: &StaffUser, query: &SearchQuery) ->
         PAGE_SIZE_DEFAULT,
         PAGE_SIZE_MAX,
     )?;
-    let agency = query
-        .agency
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .unwrap_or(&staff.agency_code);
-    staff.require_jurisdiction(agency)?;
-    let Some(path) = reference::path(agency) else {
-        return Err(ApiError::not_found("NOT_FOUND", "未找到该机构"));
+    let found = query.criteria().check(state, staff).await?;
+    let Some(list) = found.list else {
+        return Ok(at.page(Vec::new(), None, None));
     };
-    let this_year = time::today_beijing().year();
-    let years: Vec<i32> = match query.year {
-        Some(year) if !(FIRST_YEAR..=this_year + 1).contains(&year) => {
-            return Err(ApiError::refused(
-                "YEAR_INVALID",
-                format!("年度应在{FIRST_YEAR}至{}之间", this_year + 1),
-            ));
-        }
-        Some(year) => vec![year],
-        None => (FIRST_YEAR..=this_year + 1).rev().collect(),
-    };
-    let mut criteria = Criteria::default();
-    if let Some(status) = query.status.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let Some(status) = ApplicationStatus::ALL.into_iter().find(|st| st.as_str() == status) else {
-            return Err(ApiError::refused("STATUS_INVALID", "请选择有效的申请状态"));
-        };
-        criteria.add("#st = :st", vec![(":st", s(status.as_str()))]);
-        criteria.names.push(("#st", "status"));
-    }
-    if let Some(activity) = query.activity.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        if activity.chars().count() > 40 {
-            return Err(ApiError::refused("ACTIVITY_UNKNOWN", "请选择保障活动"));
-        }
-        criteria.add("activity_code = :act", vec![(":act", s(activity))]);
-    }
-    let (from, to) = (
-        day(query.from.as_deref(), "起始日期")?,
-        day(query.to.as_deref(), "截止日期")?,
-    );
-    if let (Some(from), Some(to)) = (from, to)
-        && from > to
-    {
-        return Err(ApiError::refused("DATE_RANGE_INVALID", "起始日期不能晚于截止日期"));
-    }
-    if let Some(from) = from {
-        criteria.add("created_at >= :from", vec![(":from", s(day_start(from)))]);
-    }
-    if let Some(to) = to.and_then(|d| d.succ_opt()) {
-        criteria.add("created_at < :to", vec![(":to", s(day_start(to)))]);
-    }
-    if let Some(q) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        if q.chars().count() > 100 {
-            return Err(ApiError::refused("QUERY_TOO_LONG", "查询内容不能超过100个字"));
-        }
-        match CreditCode::parse(q) {
-            // A unit's code names one unit: its applications, whatever their names say.
-            Ok(code) => {
-                let unit_id = db::get_item(state, unique_key("UNITCODE", code.as_str()), "get unit code")
-                    .await?
-                    .and_then(|item| item.get("unit_id").and_then(|v| v.as_s().ok()).cloned());
-                let Some(unit_id) = unit_id else {
-                    return Ok(at.page(Vec::new(), None, None));
-                };
-                criteria.add("unit_id = :unit", vec![(":unit", s(unit_id))]);
-            }
-            Err(_) => {
-                criteria.add(
-                    "contains(unit_name, :q) OR #num = :q OR certificate_number = :q",
-                    vec![(":q", s(q))],
-                );
-                criteria.names.push(("#num", "number"));
-            }
-        }
-    }
-    let segments = years
-        .iter()
-        .map(|year| Segment::new(IndexName::Gsi4, search_pk(*year), SortRange::BeginsWith(path.clone())))
-        .collect();
-    let mut list = IndexList::new(segments);
-    if !criteria.parts.is_empty() {
-        list = list
-            .filtered(&criteria.parts.join(" AND "), &criteria.values)
-            .named(&criteria.names);
-    }
     let (apps, next) = list.read_page_as::<Application>(state, &at).await?;
     let rows = apps
         .iter()
         // The index range is the subtree by construction; the check keeps it so.
-        .filter(|app| reference::is_within(&app.agency_code, agency))
-        .map(|app| {
-            Ok(SearchRow {
-                row: ReviewRow::of(app)?,
-                agency_code: app.agency_code.clone(),
-                activity_code: app.activity_code.clone(),
-                created_at: app.created_at.clone(),
-                certificate_number: app.certificate_number.clone(),
-            })
-        })
+        .filter(|app| reference::is_within(&app.agency_code, &found.agency))
+        .map(SearchRow::of)
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(at.page(rows, None, next))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_beijing_day_starts_at_sixteen_hours_utc_the_day_before() {
-        let d = NaiveDate::from_ymd_opt(2026, 3, 1).expect("day");
-        assert_eq!(day_start(d), "2026-02-28T16:00:00.000Z");
-    }
-
-    #[test]
-    fn dates_are_checked() {
-        assert_eq!(day(Some("2026-02-30"), "起始日期").unwrap_err().code, "DATE_INVALID");
-        assert_eq!(day(Some(" "), "起始日期").unwrap(), None);
-    }
 }

@@ -7,6 +7,7 @@ mod dashboard;
 mod duties;
 mod e_invoice;
 mod enrollment;
+mod export;
 mod idempotency;
 mod import;
 mod journey;

@@ -1363,6 +1363,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/staff/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 导出记录: the caller's exports, newest first */
+        get: operations["my_exports"];
+        put?: never;
+        /**
+         * 导出: queue a spreadsheet of 业务查询's result, the units not yet renewed or 首页统计's tables
+         *     (checked as the screen's own request); the worker builds it, `GET /api/staff/exports/{id}`
+         *     offers it once 完成
+         */
+        post: operations["request_export"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/exports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One export of the caller's: its state, and once 完成 a download link (10 minutes) */
+        get: operations["export_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/staff/payments": {
         parameters: {
             query?: never;
@@ -1974,6 +2013,26 @@ export interface components {
              */
             unnamed_count: number;
         };
+        /** @description What 业务查询 looks for (every field optional). */
+        ApplicationCriteria: {
+            /** @description 保障活动 code */
+            activity?: string | null;
+            /** @description An agency within the caller's jurisdiction (default: the caller's own) */
+            agency?: string | null;
+            /** @description Created on or after this day (YYYY-MM-DD, Beijing) */
+            from?: string | null;
+            /** @description Part of the unit's name, its 统一社会信用代码, a 申请书号 or a 确认书号 */
+            q?: string | null;
+            /** @description One state: draft, submitted, l1_approved, l2_approved, approved, invoiced, paid */
+            status?: string | null;
+            /** @description Created on or before this day (YYYY-MM-DD, Beijing) */
+            to?: string | null;
+            /**
+             * Format: int32
+             * @description Year of creation (default: every year, newest first)
+             */
+            year?: number | null;
+        };
         /** @description ③ 参保信息录入: everything the summary page shows. */
         ApplicationDetail: {
             /** @description 参保活动信息 */
@@ -2483,6 +2542,46 @@ export interface components {
             total?: number | null;
         };
         /** @description One page of a list read a page at a time. */
+        CursorPage_ExportView: {
+            items: {
+                /** @description Why it failed (失败): a stable code and a Chinese reason */
+                error_code?: string | null;
+                error_message?: string | null;
+                export_id: string;
+                file_name: string;
+                finished_at?: string | null;
+                kind: components["schemas"]["ExportKind"];
+                /** @description 业务查询结果 / 未续保单位 / 首页统计 */
+                kind_label: string;
+                requested_at: string;
+                /**
+                 * Format: int32
+                 * @description Rows exported, once 完成
+                 */
+                rows: number;
+                state: components["schemas"]["ExportState"];
+                /** @description 处理中 / 完成 / 失败 */
+                state_label: string;
+                /** @description Presigned GET of the workbook (10 minutes), once 完成 — asked for one export at a time */
+                url?: string | null;
+            }[];
+            /** @description `cursor` of the next page; absent on the last page */
+            next?: string | null;
+            /**
+             * Format: int32
+             * @description Items before this page: 序号 of the first row is offset + 1
+             */
+            offset: number;
+            /** Format: int32 */
+            page_size: number;
+            /**
+             * Format: int32
+             * @description Items in the whole list, from counters kept as items are written; absent where none is
+             *     kept (a search)
+             */
+            total?: number | null;
+        };
+        /** @description One page of a list read a page at a time. */
         CursorPage_ImportBatch: {
             items: {
                 /** Format: int32 */
@@ -2960,6 +3059,46 @@ export interface components {
             fields?: components["schemas"]["FieldError"][];
             /** @description What went wrong and what to do, in Chinese. */
             message: string;
+        };
+        /**
+         * @description What is exported.
+         * @enum {string}
+         */
+        ExportKind: "applications" | "not_renewed" | "dashboard";
+        /**
+         * @description What to export: the kind, and the criteria of 业务查询 (for the other kinds only the agency
+         *     and the year count).
+         */
+        ExportRequest: components["schemas"]["ApplicationCriteria"] & {
+            kind: components["schemas"]["ExportKind"];
+        };
+        /**
+         * @description 导出状态: 排队中 → 处理中 → 完成 / 失败.
+         * @enum {string}
+         */
+        ExportState: "queued" | "running" | "done" | "failed";
+        /** @description 导出记录: one export as its requester sees it. */
+        ExportView: {
+            /** @description Why it failed (失败): a stable code and a Chinese reason */
+            error_code?: string | null;
+            error_message?: string | null;
+            export_id: string;
+            file_name: string;
+            finished_at?: string | null;
+            kind: components["schemas"]["ExportKind"];
+            /** @description 业务查询结果 / 未续保单位 / 首页统计 */
+            kind_label: string;
+            requested_at: string;
+            /**
+             * Format: int32
+             * @description Rows exported, once 完成
+             */
+            rows: number;
+            state: components["schemas"]["ExportState"];
+            /** @description 处理中 / 完成 / 失败 */
+            state_label: string;
+            /** @description Presigned GET of the workbook (10 minutes), once 完成 — asked for one export at a time */
+            url?: string | null;
         };
         /**
          * @description 会费来源
@@ -8454,6 +8593,138 @@ export interface operations {
             };
             415: components["responses"]["NotJson"];
             422: components["responses"]["Refused"];
+        };
+    };
+    my_exports: {
+        parameters: {
+            query?: {
+                /** @description `next` of the page before (absent: the first page) */
+                cursor?: string;
+                /**
+                 * @description Rows per page; each list has its own default and maximum, and a larger size is taken
+                 *     as that maximum
+                 */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CursorPage_ExportView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["NotSignedIn"];
+            403: components["responses"]["Forbidden"];
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    request_export: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 一次操作一个键 (8–64 characters: letters, digits, - and _) */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExportRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["NotSignedIn"];
+            403: components["responses"]["Forbidden"];
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: components["responses"]["InProgress"];
+            415: components["responses"]["NotJson"];
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description export id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportView"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["NotSignedIn"];
+            403: components["responses"]["Forbidden"];
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     queue: {

@@ -115,3 +115,6 @@ export type Dashboard = Schemas['Dashboard']
 export type Tally = Schemas['Tally']
 export type Fees = Schemas['Fees']
 export type SearchRow = Schemas['SearchRow']
+/** 导出: one export of the caller's (its download link once 完成). */
+export type ExportView = Schemas['ExportView']
+export type ExportRequest = Schemas['ExportRequest']
