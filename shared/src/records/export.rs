@@ -35,6 +35,8 @@ pub enum ExportKind {
     NotRenewed,
     /// 首页统计's tables: each agency's figures and the fees by month
     Dashboard,
+    /// 到账清单: the month's confirmed payments, one row per invoice entry (批次号)
+    Payments,
 }
 
 impl ExportKind {
@@ -43,6 +45,7 @@ impl ExportKind {
             Self::Applications => "业务查询结果",
             Self::NotRenewed => "未续保单位",
             Self::Dashboard => "首页统计",
+            Self::Payments => "到账清单",
         }
     }
 }
@@ -79,6 +82,9 @@ pub struct ExportJob {
     pub staff_agency: String,
     /// What to export (the agency and year for every kind; the rest for applications)
     pub criteria: ApplicationCriteria,
+    /// 到账月份 (YYYY-MM) of a payment list
+    #[serde(default)]
+    pub month: Option<String>,
     pub export_state: ExportState,
     #[serde(default)]
     pub attempts: u32,

@@ -3,6 +3,7 @@
 //! the bucket and the page polls until it can offer the file. Each export is kept as the
 //! record of who exported what, and when; only its requester may download it. Personal data
 //! is masked as on the screens.
+use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -11,6 +12,7 @@ use crate::platform::error::{ApiError, ApiResult};
 use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::platform::uploads;
+use crate::records::account::Permission;
 use crate::records::application_search::ApplicationCriteria;
 use crate::records::export::{self, ExportJob, ExportKind, ExportState};
 use crate::records::overview;
@@ -29,6 +31,16 @@ pub struct ExportRequest {
     pub kind: ExportKind,
     #[serde(flatten)]
     pub criteria: ApplicationCriteria,
+    /// 到账月份 of a payment list (YYYY-MM, by the bank's date; finance only)
+    #[schema(max_length = 7)]
+    pub month: Option<String>,
+}
+
+/// The first day of a 到账月份 given as YYYY-MM.
+fn paid_month(text: Option<&str>) -> ApiResult<chrono::NaiveDate> {
+    let refused = || ApiError::refused("MONTH_INVALID", "请选择到账月份，格式如2026-03");
+    let text = text.map(str::trim).filter(|t| t.len() == 7).ok_or_else(refused)?;
+    chrono::NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d").map_err(|_| refused())
 }
 
 /// 导出记录: one export as its requester sees it.
@@ -75,12 +87,24 @@ impl ExportView {
 /// Checks the criteria as the screen's own request would (the same refusals) and queues the
 /// export.
 pub async fn request(state: &AppState, staff: &StaffUser, req: &ExportRequest) -> ApiResult<ExportView> {
+    let mut month_asked = None;
     let criteria = match req.kind {
         ExportKind::Applications => {
             let found = req.criteria.check(state, staff).await?;
             ApplicationCriteria {
                 agency: Some(found.agency),
                 ..req.criteria.clone()
+            }
+        }
+        ExportKind::Payments => {
+            staff.require(Permission::Finance)?;
+            let month = paid_month(req.month.as_deref())?;
+            let (agency, year) = overview::scope(staff, req.criteria.agency.as_deref(), Some(month.year()))?;
+            month_asked = Some(month.format("%Y-%m").to_string());
+            ApplicationCriteria {
+                agency: Some(agency.to_owned()),
+                year: Some(year),
+                ..ApplicationCriteria::default()
             }
         }
         ExportKind::NotRenewed | ExportKind::Dashboard => {
@@ -100,6 +124,7 @@ pub async fn request(state: &AppState, staff: &StaffUser, req: &ExportRequest) -
         person: staff.person.clone(),
         staff_agency: staff.agency_code.clone(),
         criteria,
+        month: month_asked,
         export_state: ExportState::Queued,
         attempts: 0,
         rows: 0,
@@ -154,10 +179,13 @@ mod worker {
 
     use super::*;
     use crate::platform::cursor::PageAt;
+    use crate::platform::cursor::{IndexList, IndexName, Segment, SortRange};
     use crate::platform::db;
     use crate::platform::error::OrInternal;
-    use crate::records::application::Application;
+    use crate::records::application::{Application, search_pk};
+    use crate::records::application_search::FIRST_YEAR;
     use crate::records::export::{MAX_ATTEMPTS, MAX_ROWS};
+    use crate::records::invoice_entry;
     use crate::records::overview::Figures;
     use crate::records::tally::{Fees, Tally};
     use crate::records::unit::{Unit, unit_key};
@@ -235,6 +263,7 @@ mod worker {
             ExportKind::Applications => vec![applications(state, job).await?],
             ExportKind::NotRenewed => vec![not_renewed(state, job).await?],
             ExportKind::Dashboard => dashboard(state, job).await?,
+            ExportKind::Payments => vec![payments(state, job).await?],
         };
         let rows = sheets.first().map_or(0, |sheet| sheet.rows.len());
         Ok((sheets, u32::try_from(rows).unwrap_or(u32::MAX)))
@@ -304,6 +333,91 @@ mod worker {
                 "应交保费（元）",
                 "创建时间",
                 "提交时间",
+                "确认书号",
+            ],
+            rows,
+        })
+    }
+
+    /// 到账清单: every application of the subtree whose payment the bank dated in the month,
+    /// one row per invoice entry (its 批次号, 抬头, 税号 and amount), oldest payment first.
+    async fn payments(state: &AppState, job: &ExportJob) -> ApiResult<ReportSheet> {
+        let (agency, _) = scope(job)?;
+        let month = job.month.clone().unwrap_or_default();
+        let year: i32 = month.get(..4).and_then(|y| y.parse().ok()).unwrap_or(FIRST_YEAR);
+        let path = reference::path(&agency).ok_or_else(|| ApiError::not_found("NOT_FOUND", "未找到该机构"))?;
+        // Paid in the month, created in that year or any before it.
+        let segments = (FIRST_YEAR..=year)
+            .rev()
+            .map(|y| Segment::new(IndexName::Gsi4, search_pk(y), SortRange::BeginsWith(path.clone())))
+            .collect();
+        let list = IndexList::new(segments)
+            .filtered(
+                "#st = :paid AND begins_with(payment_received_on, :month)",
+                &[(":paid", db::s("paid")), (":month", db::s(&month))],
+            )
+            .named(&[("#st", "status")]);
+        let mut paid = Vec::new();
+        let mut at = PageAt::first(1_000);
+        loop {
+            let (items, next) = list.read_page(state, &at).await?;
+            for (_, item) in items {
+                let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+                let (received_on, bank_reference) = (text("payment_received_on"), text("payment_reference"));
+                let app = db::from_item::<Application>(item).or_internal("decode application")?;
+                if reference::is_within(&app.agency_code, &agency) {
+                    paid.push((received_on, bank_reference, app));
+                }
+            }
+            match next {
+                Some(cursor) => at = PageAt::new(Some(&cursor), Some(1_000), 1_000, 1_000)?,
+                None => break,
+            }
+        }
+        paid.sort_by(|a, b| (&a.0, &a.2.number).cmp(&(&b.0, &b.2.number)));
+        let mut rows = Vec::new();
+        for (received_on, bank_reference, app) in &paid {
+            let entries = invoice_entry::entries(state, &app.id).await?;
+            let line = |batch: &str, title: &str, tax_id: &str, amount: u64, rows: &Vec<Vec<ReportCell>>| {
+                vec![
+                    seq(rows.len()),
+                    text(&app.number),
+                    text(&app.unit_name),
+                    text(reference::full_name(&app.agency_code).unwrap_or_default()),
+                    text(batch),
+                    text(title),
+                    text(tax_id),
+                    ReportCell::Fen(fen(amount)),
+                    text(received_on),
+                    text(bank_reference),
+                    text(app.certificate_number.clone().unwrap_or_default()),
+                ]
+            };
+            if entries.is_empty() {
+                let row = line("", "", "", 0, &rows);
+                rows.push(row);
+            }
+            for entry in &entries {
+                let row = line(&entry.batch_no, &entry.title, &entry.tax_id, entry.amount_fen, &rows);
+                rows.push(row);
+            }
+            if rows.len() > MAX_ROWS {
+                return Err(too_many());
+            }
+        }
+        Ok(ReportSheet {
+            name: format!("{month}到账清单"),
+            header: vec![
+                "序号",
+                "申请书号",
+                "单位名称",
+                "所属机构",
+                "批次号",
+                "抬头",
+                "税号",
+                "金额（元）",
+                "到账日期",
+                "到账凭证号",
                 "确认书号",
             ],
             rows,

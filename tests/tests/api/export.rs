@@ -166,6 +166,54 @@ async fn exports_match_the_screens_and_are_recorded_for_their_requester_only() {
     assert!(rows[1][5].contains("****"), "mobile masked: {}", rows[1][5]);
     let none = exported(&province, json!({ "kind": "not_renewed", "year": year })).await;
     assert_eq!(none["rows"], 0, "everyone insured last year ({}) renewed", year - 1);
+
+    // 到账清单 (finance): the month of the bank's date, one row per invoice entry.
+    let cert = shared::records::certificate::load(&app.state, &certificate)
+        .await
+        .expect("load certificate")
+        .expect("certificate");
+    let entries = shared::records::invoice_entry::entries(&app.state, &paid)
+        .await
+        .expect("entries");
+    assert_eq!(entries.len(), 1);
+    let month = cert.received_on.format("%Y-%m").to_string();
+    let view = exported(&finance, json!({ "kind": "payments", "month": month })).await;
+    assert_eq!(view["kind_label"], "到账清单");
+    let book = workbook(&view).await;
+    let (name, rows) = &book[0];
+    assert_eq!(name, &format!("{month}到账清单"));
+    assert_eq!(
+        rows[0],
+        [
+            "序号",
+            "申请书号",
+            "单位名称",
+            "所属机构",
+            "批次号",
+            "抬头",
+            "税号",
+            "金额（元）",
+            "到账日期",
+            "到账凭证号",
+            "确认书号"
+        ]
+    );
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let row = &rows[1];
+    assert_eq!(row[1], paid_app.number);
+    assert_eq!(row[4], entries[0].batch_no);
+    assert_eq!(row[5], entries[0].title);
+    assert_eq!(row[6], entries[0].tax_id);
+    assert_eq!(
+        row[7].parse::<f64>().expect("金额"),
+        entries[0].amount_fen as f64 / 100.0
+    );
+    assert_eq!(row[8], cert.received_on.to_string());
+    assert_eq!(row[9], cert.payment_reference);
+    assert_eq!(row[10], certificate);
+    let next_month = (cert.received_on + chrono::Months::new(1)).format("%Y-%m").to_string();
+    let view = exported(&finance, json!({ "kind": "payments", "month": next_month })).await;
+    assert_eq!(view["rows"], 0, "nothing was received next month");
 }
 
 #[tokio::test]
@@ -199,6 +247,18 @@ async fn bad_export_requests_are_refused_and_nothing_is_queued() {
             r.body["message"].as_str().is_some_and(|m| !m.is_ascii()),
             "a Chinese reason: {r:?}"
         );
+    }
+    let r = city
+        .post("/api/staff/exports", json!({ "kind": "payments", "month": "2026-12" }))
+        .await;
+    assert_eq!(r.status, 403, "the payment list is finance's: {r:?}");
+    let finance = app.staff("fin.refuse", "411100", vec![Permission::Finance]).await;
+    for month in [json!("2026-13"), json!("202612"), json!(null)] {
+        let r = finance
+            .post("/api/staff/exports", json!({ "kind": "payments", "month": month }))
+            .await;
+        assert_eq!(r.status, 422, "{month}: {r:?}");
+        assert_eq!(r.body["code"], "MONTH_INVALID");
     }
     let r = city.post("/api/staff/exports", json!({ "kind": "everything" })).await;
     assert!(r.status == 400 || r.status == 422, "unknown kind: {r:?}");

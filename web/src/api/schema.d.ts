@@ -3064,13 +3064,15 @@ export interface components {
          * @description What is exported.
          * @enum {string}
          */
-        ExportKind: "applications" | "not_renewed" | "dashboard";
+        ExportKind: "applications" | "not_renewed" | "dashboard" | "payments";
         /**
          * @description What to export: the kind, and the criteria of 业务查询 (for the other kinds only the agency
          *     and the year count).
          */
         ExportRequest: components["schemas"]["ApplicationCriteria"] & {
             kind: components["schemas"]["ExportKind"];
+            /** @description 到账月份 of a payment list (YYYY-MM, by the bank's date; finance only) */
+            month?: string | null;
         };
         /**
          * @description 导出状态: 排队中 → 处理中 → 完成 / 失败.
