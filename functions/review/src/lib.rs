@@ -236,7 +236,7 @@ async fn search(
 /// (checked as the screen's own request); the worker builds it, `GET /api/staff/exports/{id}`
 /// offers it once 完成
 #[utoipa::path(post, path = "/api/staff/exports", tag = "review", request_body = ExportRequest,
-    responses((status = 202, body = ExportView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 202, body = ExportView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn request_export(
     State(state): State<AppState>,
