@@ -5,7 +5,7 @@ TOOLS := $(CURDIR)/.local/tools/bin
 export SAM_CLI_TELEMETRY := 0
 export SAM_CLI_BETA_RUST_CARGO_LAMBDA := 1
 
-.PHONY: dev test test-browser web build deploy lint openapi address-codes bench bench-http bench-cold-start prerequisites install tools clean
+.PHONY: dev test test-browser web build deploy lint openapi address-codes bench bench-http bench-office bench-cold-start prerequisites install tools clean
 
 ## Start the whole system locally on http://127.0.0.1:3000 (Ctrl-C stops it): the browser
 ## front end at /, the API under /api, the SMS viewer at /dev/sms.
@@ -64,7 +64,7 @@ openapi: web/node_modules/.package-lock.json
 
 ## Benchmarks (optimised builds): PDF rendering, the import pipeline vs openpyxl, HTTP import,
 ## cold starts.
-bench: bench-http bench-cold-start .local/bench/bin/python
+bench: bench-http bench-office bench-cold-start .local/bench/bin/python
 	PYTHON=$(CURDIR)/.local/bench/bin/python $(CARGO) bench -p shared --all-features
 
 # openpyxl (PyPI) for the import benchmark's comparison, apart from the emulator's venv.
@@ -82,6 +82,10 @@ bench-cold-start:
 ## 20,000 rows imported over HTTP into the local stack.
 bench-http: install
 	$(CARGO) run --quiet -p devstack -- bench -p e2e --bench http_import
+
+## The office's view at 10,000 units: 首页统计, 业务查询 and an export of 10,000 applications.
+bench-office: install
+	$(CARGO) run --quiet -p devstack -- bench -p e2e --bench office_view
 
 ## The machine's tools (Debian packages: Java, Node.js, Chromium, CJK fonts, poppler, venv),
 ## checked before any build; installed when missing and root, else one line says what to run.
