@@ -428,3 +428,31 @@ async fn write_chunk(state: &AppState, mut chunk: Vec<WriteRequest>) -> ApiResul
     }
     Ok(())
 }
+
+/// The jobs due now in a gsi1 partition of jobs (`gsi1sk` is the time each is due: queued
+/// ones at once, running ones when their worker's lease runs out): the `id` attribute of each.
+pub async fn due_jobs(state: &AppState, partition: &str, id: &str) -> anyhow::Result<Vec<String>> {
+    let now = crate::platform::time::stamp(crate::platform::time::now());
+    let mut ids = Vec::new();
+    let mut start = None;
+    loop {
+        let page = index_query(state, Index::Gsi1(partition, None))
+            .set_exclusive_start_key(start)
+            .limit(25)
+            .send()
+            .await?;
+        for item in page.items() {
+            let due = item
+                .get("gsi1sk")
+                .and_then(|v| v.as_s().ok())
+                .is_some_and(|at| *at <= now);
+            if let (true, Some(value)) = (due, item.get(id).and_then(|v| v.as_s().ok())) {
+                ids.push(value.clone());
+            }
+        }
+        start = page.last_evaluated_key;
+        if start.is_none() {
+            return Ok(ids);
+        }
+    }
+}

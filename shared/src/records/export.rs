@@ -164,29 +164,7 @@ pub async fn of_requester(state: &AppState, login: &str, at: &PageAt) -> ApiResu
 
 /// The ids of the exports due now (queued, or running past a dead worker's lease).
 pub async fn due(state: &AppState) -> anyhow::Result<Vec<String>> {
-    let now = time::stamp(time::now());
-    let mut ids = Vec::new();
-    let mut start = None;
-    loop {
-        let page = db::index_query(state, db::Index::Gsi1(JOBS_DUE, None))
-            .set_exclusive_start_key(start)
-            .limit(25)
-            .send()
-            .await?;
-        for item in page.items() {
-            let is_due = item
-                .get("gsi1sk")
-                .and_then(|v| v.as_s().ok())
-                .is_some_and(|at| *at <= now);
-            if let (true, Some(id)) = (is_due, item.get("export_id").and_then(|v| v.as_s().ok())) {
-                ids.push(id.clone());
-            }
-        }
-        start = page.last_evaluated_key;
-        if start.is_none() {
-            return Ok(ids);
-        }
-    }
+    db::due_jobs(state, JOBS_DUE, "export_id").await
 }
 
 /// Takes the export for this worker until its lease runs out; None when another worker has it

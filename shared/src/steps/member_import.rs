@@ -384,32 +384,13 @@ async fn claim_upload(state: &AppState, app_id: &str, upload_id: &str, dest: &st
 /// leftovers; locally the dev stack and the tests call it in a loop, as they do the notifier.
 /// Returns how many jobs ended (完成 or 失败).
 pub async fn run_due_imports(state: &AppState) -> anyhow::Result<usize> {
-    let now = time::stamp(time::now());
     let mut ended = 0;
-    let mut start = None;
-    loop {
-        let page = db::index_query(state, db::Index::Gsi1(JOBS_DUE, None))
-            .set_exclusive_start_key(start)
-            .limit(25)
-            .send()
-            .await?;
-        for item in page.items() {
-            let due = item
-                .get("gsi1sk")
-                .and_then(|v| v.as_s().ok())
-                .is_some_and(|at| *at <= now);
-            let app_id = item.get("app_id").and_then(|v| v.as_s().ok()).cloned();
-            if let (true, Some(app_id)) = (due, app_id)
-                && run_job(state, &app_id).await?
-            {
-                ended += 1;
-            }
-        }
-        start = page.last_evaluated_key;
-        if start.is_none() {
-            return Ok(ended);
+    for app_id in db::due_jobs(state, JOBS_DUE, "app_id").await? {
+        if run_job(state, &app_id).await? {
+            ended += 1;
         }
     }
+    Ok(ended)
 }
 
 /// Claims the job (a lease on it and on the application) and runs it; false when another
