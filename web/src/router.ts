@@ -33,6 +33,8 @@ const routes: RouteRecordRaw[] = [
       { path: '', redirect: '/staff/dashboard' },
       { path: 'dashboard', component: () => import('./views/staff/DashboardView.vue') },
       { path: 'registrations', component: () => import('./views/staff/RegistrationsView.vue') },
+      { path: 'units', component: () => import('./views/staff/UnitsView.vue') },
+      { path: 'units/:id', component: () => import('./views/staff/UnitFileView.vue'), props: true },
       { path: 'reviews/:level', component: () => import('./views/staff/ReviewQueueView.vue'), props: true },
       { path: 'reviews/:level/:id', component: () => import('./views/staff/ReviewView.vue'), props: true },
       { path: 'search', component: () => import('./views/staff/SearchView.vue') },

@@ -84,6 +84,7 @@ async fn list(
     )?;
     let filter = RegistrationFilter {
         status: q.status.unwrap_or_default(),
+        agency: None,
         search: q.q.as_deref(),
     };
     Ok(Json(

@@ -21,6 +21,7 @@ use shared::steps::review::{
     self, ApproveRequest, CoverageLookup, ReturnRequest, ReviewDecision, ReviewLevel, ReviewRow, StaffApplicationView,
 };
 use shared::steps::search::{self, SearchQuery, SearchRow};
+use shared::steps::unit_registry::{self, RegistrationSummary, UnitCertificateRow, UnitFile, UnitsQuery};
 use shared::{ApiResult, AppState};
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -40,7 +41,11 @@ pub fn api() -> OpenApiRouter<AppState> {
             .routes(routes!(dashboard))
             .routes(routes!(search))
             .routes(routes!(request_export, my_exports))
-            .routes(routes!(export_status)),
+            .routes(routes!(export_status))
+            .routes(routes!(units))
+            .routes(routes!(unit_file))
+            .routes(routes!(unit_applications))
+            .routes(routes!(unit_certificates)),
     )
 }
 
@@ -268,4 +273,59 @@ async fn export_status(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<ExportView>> {
     Ok(Json(export::status(&state, &staff, &id).await?))
+}
+
+/// 单位查询: the units of the caller's jurisdiction (registered by default), by name or
+/// 统一社会信用代码, agency by agency, a page at a time (contacts masked)
+#[utoipa::path(get, path = "/api/staff/units", tag = "review", params(UnitsQuery),
+    responses((status = 200, body = CursorPage<RegistrationSummary>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn units(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiQuery(q): ApiQuery<UnitsQuery>,
+) -> ApiResult<Json<CursorPage<RegistrationSummary>>> {
+    Ok(Json(unit_registry::units(&state, &staff, &q).await?))
+}
+
+/// 单位档案: a unit's details, contact (whole; the reading is recorded) and registration
+#[utoipa::path(get, path = "/api/staff/units/{id}", tag = "review",
+    params(("id" = String, Path, description = "unit id")),
+    responses((status = 200, body = UnitFile), (status = 404, body = ErrorBody)))]
+async fn unit_file(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<UnitFile>> {
+    Ok(Json(unit_registry::unit_file(&state, &staff, &id).await?))
+}
+
+/// 单位档案 · 申请书: the unit's applications in every state, newest first
+#[utoipa::path(get, path = "/api/staff/units/{id}/applications", tag = "review",
+    params(("id" = String, Path, description = "unit id"), CursorQuery),
+    responses((status = 200, body = CursorPage<SearchRow>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn unit_applications(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<CursorQuery>,
+) -> ApiResult<Json<CursorPage<SearchRow>>> {
+    let at = q.at(unit_registry::PAGE_SIZE_DEFAULT, unit_registry::PAGE_SIZE_MAX)?;
+    Ok(Json(unit_registry::applications(&state, &staff, &id, &at).await?))
+}
+
+/// 单位档案 · 确认书: the unit's certificates with their 回传状态, newest first
+#[utoipa::path(get, path = "/api/staff/units/{id}/certificates", tag = "review",
+    params(("id" = String, Path, description = "unit id"), CursorQuery),
+    responses((status = 200, body = CursorPage<UnitCertificateRow>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn unit_certificates(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<CursorQuery>,
+) -> ApiResult<Json<CursorPage<UnitCertificateRow>>> {
+    let at = q.at(unit_registry::PAGE_SIZE_DEFAULT, unit_registry::PAGE_SIZE_MAX)?;
+    Ok(Json(unit_registry::certificates(&state, &staff, &id, &at).await?))
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::Fen;
+use crate::platform::cursor::{IndexList, IndexName, Segment, SortRange};
 use crate::platform::db::{self, OnCancel, key, n, s};
 use crate::platform::error::{ApiError, ApiResult, OrInternal};
 use crate::platform::state::AppState;
@@ -365,6 +366,16 @@ impl ReviewRow {
             renews_certificate: app.renews.as_ref().map(|r| r.certificate_number.clone()),
         })
     }
+}
+
+/// A unit's applications, newest first (index gsi2: `UNITAPPS#<unit_id>`).
+pub fn of_unit(unit_id: &str) -> IndexList {
+    IndexList::new(vec![Segment::new(
+        IndexName::Gsi2,
+        format!("UNITAPPS#{unit_id}"),
+        SortRange::All,
+    )])
+    .newest_first()
 }
 
 /// The search index's partition (gsi4) of the applications created in `year` (Beijing).

@@ -15,7 +15,7 @@ use crate::platform::db::{self, s};
 use crate::platform::error::{ApiError, ApiResult};
 use crate::platform::state::AppState;
 use crate::platform::time;
-use crate::records::application::{ApplicationStatus, search_pk};
+use crate::records::application::{Application, ApplicationStatus, ReviewRow, search_pk};
 use crate::records::session::StaffUser;
 use crate::records::unit::unique_key;
 use crate::reference;
@@ -46,6 +46,30 @@ pub struct ApplicationCriteria {
     /// Created on or before this day (YYYY-MM-DD, Beijing)
     #[schema(max_length = 10)]
     pub to: Option<String>,
+}
+
+/// One application found.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SearchRow {
+    #[serde(flatten)]
+    pub row: ReviewRow,
+    pub agency_code: String,
+    pub activity_code: String,
+    pub created_at: String,
+    /// 确认书号, once paid
+    pub certificate_number: Option<String>,
+}
+
+impl SearchRow {
+    pub fn of(app: &Application) -> ApiResult<Self> {
+        Ok(SearchRow {
+            row: ReviewRow::of(app)?,
+            agency_code: app.agency_code.clone(),
+            activity_code: app.activity_code.clone(),
+            created_at: app.created_at.clone(),
+            certificate_number: app.certificate_number.clone(),
+        })
+    }
 }
 
 /// The criteria, checked: the agency (within the caller's jurisdiction) and what to read.

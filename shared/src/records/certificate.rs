@@ -402,9 +402,14 @@ pub const PAGE_SIZE_MAX: u32 = 100;
 
 /// 确认书打印 list: the unit's certificates, newest first, a page at a time.
 pub async fn list_for_unit(state: &AppState, unit: &UnitUser, at: &PageAt) -> ApiResult<CursorPage<Certificate>> {
+    page_of_unit(state, &unit.unit_id, at).await
+}
+
+/// A page of a unit's certificates, newest first (index gsi2: `UNITCERTS#<unit_id>`).
+pub async fn page_of_unit(state: &AppState, unit_id: &str, at: &PageAt) -> ApiResult<CursorPage<Certificate>> {
     let (certificates, next) = IndexList::new(vec![Segment::new(
         IndexName::Gsi2,
-        format!("UNITCERTS#{}", unit.unit_id),
+        format!("UNITCERTS#{unit_id}"),
         SortRange::All,
     )])
     .newest_first()

@@ -11,6 +11,7 @@ use crate::platform::error::{ApiResult, OrInternal};
 use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::records::application_search::ApplicationCriteria;
+use crate::records::job_state::JobState;
 
 pub const JOB_SK: &str = "EXPORT";
 /// gsi1 partition of the exports a worker should build now (queued, or running past its lease).
@@ -50,26 +51,6 @@ impl ExportKind {
     }
 }
 
-/// 导出状态: 排队中 → 处理中 → 完成 / 失败.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ExportState {
-    Queued,
-    Running,
-    Done,
-    Failed,
-}
-
-impl ExportState {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Queued | Self::Running => "处理中",
-            Self::Done => "完成",
-            Self::Failed => "失败",
-        }
-    }
-}
-
 /// The export as stored.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExportJob {
@@ -85,7 +66,7 @@ pub struct ExportJob {
     /// 到账月份 (YYYY-MM) of a payment list
     #[serde(default)]
     pub month: Option<String>,
-    pub export_state: ExportState,
+    pub export_state: JobState,
     #[serde(default)]
     pub attempts: u32,
     #[serde(default)]
@@ -110,9 +91,7 @@ impl ExportJob {
             .unwrap_or_default();
         format!("{}_{day}.xlsx", self.kind.label())
     }
-}
 
-impl ExportJob {
     /// The workbook is past its days in the bucket.
     pub fn expired(&self, now: DateTime<Utc>) -> bool {
         self.finished_at
@@ -200,6 +179,7 @@ pub async fn finish(state: &AppState, job: &ExportJob, rows: u32, object_key: &s
         state,
         job,
         "SET export_state = :done, #rows = :rows, object_key = :key, finished_at = :at REMOVE gsi1pk, gsi1sk",
+        &[("#rows", "rows")],
         &[(":done", s("done")), (":rows", n(rows)), (":key", s(object_key))],
     )
     .await
@@ -211,6 +191,7 @@ pub async fn fail(state: &AppState, job: &ExportJob, code: &str, message: &str) 
         state,
         job,
         "SET export_state = :failed, error_code = :code, error_message = :message, finished_at = :at REMOVE gsi1pk, gsi1sk",
+        &[],
         &[
             (":failed", s("failed")),
             (":code", s(code)),
@@ -225,6 +206,7 @@ async fn end(
     state: &AppState,
     job: &ExportJob,
     update: &str,
+    names: &[(&str, &str)],
     values: &[(&str, aws_sdk_dynamodb::types::AttributeValue)],
 ) -> anyhow::Result<()> {
     let mut request = state
@@ -236,8 +218,8 @@ async fn end(
         .condition_expression("export_state = :was")
         .expression_attribute_values(":was", s("running"))
         .expression_attribute_values(":at", s(time::stamp(time::now())));
-    if update.contains("#rows") {
-        request = request.expression_attribute_names("#rows", "rows");
+    for (name, attribute) in names {
+        request = request.expression_attribute_names(*name, *attribute);
     }
     for (name, value) in values {
         request = request.expression_attribute_values(*name, value.clone());

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use crate::platform::db::{self, key, n, s};
 use crate::platform::time;
 use crate::records::application::{ApplicationStatus, app_key, app_pk};
+use crate::records::job_state::JobState;
 
 /// Longer than the import worker may run (its Timeout in template.yaml; a test holds this), so
 /// a lease that ran out belongs to a worker that is gone.
@@ -47,35 +48,6 @@ pub const MAX_ATTEMPTS: u32 = 3;
 /// Progress is saved after every this many members written.
 pub const PROGRESS_EVERY: usize = 5_000;
 
-/// 导入状态: 排队中 → 处理中 → 完成 / 失败.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ImportState {
-    Queued,
-    Running,
-    Done,
-    Failed,
-}
-
-impl ImportState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Queued => "queued",
-            Self::Running => "running",
-            Self::Done => "done",
-            Self::Failed => "failed",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Queued | Self::Running => "处理中",
-            Self::Done => "完成",
-            Self::Failed => "失败",
-        }
-    }
-}
-
 /// The import job as stored.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ImportJob {
@@ -90,7 +62,7 @@ pub struct ImportJob {
     /// of reading a file (`object_key` is empty then).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copy_from: Option<String>,
-    pub job_state: ImportState,
+    pub job_state: JobState,
     #[serde(default)]
     pub attempts: u32,
     #[serde(default)]
@@ -115,7 +87,7 @@ pub struct ImportJob {
 pub struct ImportProgress {
     pub job_id: String,
     pub file_name: String,
-    pub state: ImportState,
+    pub state: JobState,
     /// 处理中 / 完成 / 失败
     pub state_label: String,
     /// Rows read from the file and checked (0 until the file is parsed)

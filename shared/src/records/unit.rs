@@ -59,6 +59,14 @@ impl RegistrationStatus {
             Self::Rejected => "rejected",
         }
     }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Pending => "待审核",
+            Self::Approved => "已通过",
+            Self::Rejected => "未通过",
+        }
+    }
 }
 
 impl Workflow for RegistrationStatus {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::platform::cursor::{CursorPage, IndexList, IndexName, PageAt, Segment, SortRange};
+use crate::platform::cursor::{CursorPage, PageAt};
 use crate::platform::db::{self, OnCancel, key, n, s};
 use crate::platform::error::{ApiError, ApiResult, FieldCheck, FieldError, OrInternal};
 use crate::platform::http::whole_number;
@@ -194,12 +194,7 @@ pub async fn list(
         PAGE_SIZE_DEFAULT,
         PAGE_SIZE_MAX,
     )?;
-    let mut list = IndexList::new(vec![Segment::new(
-        IndexName::Gsi2,
-        format!("UNITAPPS#{}", unit.unit_id),
-        SortRange::All,
-    )])
-    .newest_first();
+    let mut list = application::of_unit(&unit.unit_id);
     if query.stage == Some(ListStage::Invoice) {
         let past_final_review = [
             ApplicationStatus::Approved,

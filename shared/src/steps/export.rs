@@ -14,7 +14,8 @@ use crate::platform::time;
 use crate::platform::uploads;
 use crate::records::account::Permission;
 use crate::records::application_search::ApplicationCriteria;
-use crate::records::export::{self, ExportJob, ExportKind, ExportState};
+use crate::records::export::{self, ExportJob, ExportKind};
+use crate::records::job_state::JobState;
 use crate::records::overview;
 use crate::records::session::StaffUser;
 
@@ -36,6 +37,36 @@ pub struct ExportRequest {
     pub month: Option<String>,
 }
 
+impl ExportRequest {
+    /// The criteria given that this kind of export does not use (it would silently ignore
+    /// them, so a clerk would get another list than the one they asked for).
+    fn unused(&self) -> Vec<&'static str> {
+        let c = &self.criteria;
+        let given = |value: &Option<String>| value.as_deref().is_some_and(|v| !v.trim().is_empty());
+        let mut unused = Vec::new();
+        if self.kind != ExportKind::Applications {
+            for (name, value) in [
+                ("状态", &c.status),
+                ("保障活动", &c.activity),
+                ("关键字", &c.q),
+                ("起始日期", &c.from),
+                ("截止日期", &c.to),
+            ] {
+                if given(value) {
+                    unused.push(name);
+                }
+            }
+        }
+        if self.kind == ExportKind::Payments && c.year.is_some() {
+            unused.push("年度");
+        }
+        if self.kind != ExportKind::Payments && given(&self.month) {
+            unused.push("到账月份");
+        }
+        unused
+    }
+}
+
 /// The first day of a 到账月份 given as YYYY-MM.
 fn paid_month(text: Option<&str>) -> ApiResult<chrono::NaiveDate> {
     let refused = || ApiError::refused("MONTH_INVALID", "请选择到账月份，格式如2026-03");
@@ -50,7 +81,7 @@ pub struct ExportView {
     pub kind: ExportKind,
     /// 业务查询结果 / 未续保单位 / 首页统计
     pub kind_label: String,
-    pub state: ExportState,
+    pub state: JobState,
     /// 处理中 / 完成 / 失败
     pub state_label: String,
     /// Rows exported, once 完成
@@ -87,6 +118,13 @@ impl ExportView {
 /// Checks the criteria as the screen's own request would (the same refusals) and queues the
 /// export.
 pub async fn request(state: &AppState, staff: &StaffUser, req: &ExportRequest) -> ApiResult<ExportView> {
+    let unused = req.unused();
+    if !unused.is_empty() {
+        return Err(ApiError::refused(
+            "CRITERIA_UNUSED",
+            format!("“{}”不按{}导出，请去掉后再导出", req.kind.label(), unused.join("、")),
+        ));
+    }
     let mut month_asked = None;
     let criteria = match req.kind {
         ExportKind::Applications => {
@@ -125,7 +163,7 @@ pub async fn request(state: &AppState, staff: &StaffUser, req: &ExportRequest) -
         staff_agency: staff.agency_code.clone(),
         criteria,
         month: month_asked,
-        export_state: ExportState::Queued,
+        export_state: JobState::Queued,
         attempts: 0,
         rows: 0,
         object_key: None,
@@ -145,14 +183,14 @@ pub async fn status(state: &AppState, staff: &StaffUser, id: &str) -> ApiResult<
         .await?
         .filter(|job| job.login == staff.login)
         .ok_or_else(|| ApiError::not_found("NOT_FOUND", "未找到该导出记录"))?;
-    if job.export_state == ExportState::Done && job.expired(time::now()) {
+    if job.export_state == JobState::Done && job.expired(time::now()) {
         let mut view = ExportView::of(job, None);
         view.error_code = Some("EXPORT_EXPIRED".into());
         view.error_message = Some(format!("导出文件仅保留{}天，已过期，请重新导出", export::KEEP_DAYS));
         return Ok(view);
     }
     let url = match (&job.export_state, &job.object_key) {
-        (ExportState::Done, Some(key)) => {
+        (JobState::Done, Some(key)) => {
             let url = uploads::download_url_as(state, key, LINK_SECONDS, XLSX, "attachment", &job.file_name()).await?;
             tracing::info!(export = %job.export_id, login = %staff.login, "export downloaded");
             Some(url)
@@ -185,7 +223,7 @@ mod worker {
     use crate::records::application::{Application, search_pk};
     use crate::records::application_search::FIRST_YEAR;
     use crate::records::export::{MAX_ATTEMPTS, MAX_ROWS};
-    use crate::records::invoice_entry;
+    use crate::records::invoice_entry::{self, InvoiceEntry};
     use crate::records::overview::Figures;
     use crate::records::tally::{Fees, Tally};
     use crate::records::unit::{Unit, unit_key};
@@ -281,6 +319,14 @@ mod worker {
         ReportCell::Count(i64::try_from(index + 1).unwrap_or(i64::MAX))
     }
 
+    /// Puts 序号 before each row.
+    fn numbered(rows: Vec<Vec<ReportCell>>) -> Vec<Vec<ReportCell>> {
+        rows.into_iter()
+            .enumerate()
+            .map(|(index, row)| std::iter::once(seq(index)).chain(row).collect())
+            .collect()
+    }
+
     fn day_time(stamp: Option<&str>) -> ReportCell {
         text(stamp.and_then(time::parse_stamp).map(time::display).unwrap_or_default())
     }
@@ -301,7 +347,6 @@ mod worker {
                         return Err(too_many());
                     }
                     rows.push(vec![
-                        seq(rows.len()),
                         text(&app.number),
                         text(&app.unit_name),
                         text(reference::full_name(&app.agency_code).unwrap_or_default()),
@@ -320,6 +365,7 @@ mod worker {
                 }
             }
         }
+        let rows = numbered(rows);
         Ok(ReportSheet {
             name: ExportKind::Applications.label().to_owned(),
             header: vec![
@@ -375,36 +421,35 @@ mod worker {
             }
         }
         paid.sort_by(|a, b| (&a.0, &a.2.number).cmp(&(&b.0, &b.2.number)));
-        let mut rows = Vec::new();
+        let mut rows: Vec<Vec<ReportCell>> = Vec::new();
         for (received_on, bank_reference, app) in &paid {
             let entries = invoice_entry::entries(state, &app.id).await?;
-            let line = |batch: &str, title: &str, tax_id: &str, amount: u64, rows: &Vec<Vec<ReportCell>>| {
-                vec![
-                    seq(rows.len()),
+            // An application paid without invoice entries still has its line.
+            let lines: Vec<Option<&InvoiceEntry>> = if entries.is_empty() {
+                vec![None]
+            } else {
+                entries.iter().map(Some).collect()
+            };
+            for entry in lines {
+                let field = |of: fn(&InvoiceEntry) -> &str| text(entry.map_or("", of));
+                rows.push(vec![
                     text(&app.number),
                     text(&app.unit_name),
                     text(reference::full_name(&app.agency_code).unwrap_or_default()),
-                    text(batch),
-                    text(title),
-                    text(tax_id),
-                    ReportCell::Fen(fen(amount)),
+                    field(|e| &e.batch_no),
+                    field(|e| &e.title),
+                    field(|e| &e.tax_id),
+                    ReportCell::Fen(fen(entry.map_or(0, |e| e.amount_fen))),
                     text(received_on),
                     text(bank_reference),
                     text(app.certificate_number.clone().unwrap_or_default()),
-                ]
-            };
-            if entries.is_empty() {
-                let row = line("", "", "", 0, &rows);
-                rows.push(row);
-            }
-            for entry in &entries {
-                let row = line(&entry.batch_no, &entry.title, &entry.tax_id, entry.amount_fen, &rows);
-                rows.push(row);
+                ]);
             }
             if rows.len() > MAX_ROWS {
                 return Err(too_many());
             }
         }
+        let rows = numbered(rows);
         Ok(ReportSheet {
             name: format!("{month}到账清单"),
             header: vec![
@@ -449,10 +494,8 @@ mod worker {
         units.sort_by(|a, b| (&a.agency_code, &a.unit_name).cmp(&(&b.agency_code, &b.unit_name)));
         let rows = units
             .iter()
-            .enumerate()
-            .map(|(index, unit)| {
+            .map(|unit| {
                 vec![
-                    seq(index),
                     text(&unit.unit_name),
                     text(unit.unit_code.as_str()),
                     text(reference::full_name(&unit.agency_code).unwrap_or_default()),
@@ -462,6 +505,7 @@ mod worker {
                 ]
             })
             .collect();
+        let rows = numbered(rows);
         Ok(ReportSheet {
             name: format!("{}年未续保单位", year),
             header: vec![

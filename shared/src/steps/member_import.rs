@@ -28,10 +28,9 @@ use crate::records::account::Role;
 use crate::records::application::{self, Application, ApplicationStatus, MAX_LISTED, RenewalOf, app_key, app_pk};
 use crate::records::coverage::covered_until;
 pub use crate::records::coverage::{coverage_item, coverage_key};
-use crate::records::import_job::{
-    self, ImportJob, ImportState, JOBS_DUE, MAX_ATTEMPTS, PROGRESS_EVERY, batch_sk, job_key,
-};
+use crate::records::import_job::{self, ImportJob, JOBS_DUE, MAX_ATTEMPTS, PROGRESS_EVERY, batch_sk, job_key};
 pub use crate::records::import_job::{ImportBatch, ImportProgress, LEASE_SECONDS};
+use crate::records::job_state::JobState;
 use crate::records::members::{self, Member, MemberFilter, MemberView, member_id, member_sk};
 use crate::records::self_check;
 use crate::records::session::UnitUser;
@@ -116,7 +115,7 @@ pub async fn start_import(
         file_name: clean_file_name(file_name),
         object_key: object_key.clone(),
         copy_from: None,
-        job_state: ImportState::Queued,
+        job_state: JobState::Queued,
         attempts: 0,
         rows_read: 0,
         rows_failed: 0,
@@ -227,7 +226,7 @@ pub async fn renew(state: &AppState, unit: &UnitUser, certificate_number: &str) 
         file_name: format!("续保：确认书{}的参保人员", cert.number),
         object_key: String::new(),
         copy_from: Some(last_year.id.clone()),
-        job_state: ImportState::Queued,
+        job_state: JobState::Queued,
         attempts: 0,
         rows_read: 0,
         rows_failed: 0,

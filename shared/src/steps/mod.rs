@@ -23,3 +23,4 @@ pub mod search;
 pub mod signed_copy;
 pub mod sms_code;
 pub mod unit_details;
+pub mod unit_registry;

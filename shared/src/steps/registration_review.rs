@@ -3,8 +3,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::mask_name;
-use crate::platform::cursor::{self, CursorPage, IndexList, PageAt};
+use crate::platform::cursor::{CursorPage, PageAt};
 use crate::platform::db::{self, OnCancel, s};
 use crate::platform::error::{ApiError, ApiResult, OrInternal};
 use crate::platform::metrics::{self, Event};
@@ -16,94 +15,22 @@ use crate::platform::uploads;
 use crate::records::account::{Account, Permission, Role};
 use crate::records::session::StaffUser;
 use crate::records::trail;
-use crate::records::transition::{Transition, Workflow};
+use crate::records::transition::Transition;
 use crate::records::unit::{RegistrationStatus, Unit, unique_key, unit_for_staff, unit_pk};
-
-/// One row of the review list: contact masked.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RegistrationSummary {
-    pub id: String,
-    pub status: RegistrationStatus,
-    pub unit_name: String,
-    pub unit_code: String,
-    pub agency_name: String,
-    pub contact_name: String,
-    pub contact_mobile: String,
-    pub submitted_at: String,
-    /// A change of contact waiting for a second reviewer (masked like the contact).
-    pub pending_contact: Option<PendingContactSummary>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PendingContactSummary {
-    pub contact_name: String,
-    pub contact_mobile: String,
-    pub requested_by: String,
-    pub requested_at: String,
-}
+use crate::records::unit_registry;
 
 pub const PAGE_SIZE_DEFAULT: u32 = 10;
 pub const PAGE_SIZE_MAX: u32 = 100;
-/// Longest search text (a unit name is at most this long).
-pub const MAX_SEARCH_CHARS: usize = 50;
+pub use crate::records::unit_registry::{PendingContactSummary, RegistrationFilter, RegistrationSummary};
 
-/// Which registrations a staff list shows: a status, optionally narrowed by unit name or code.
-#[derive(Debug, Default)]
-pub struct RegistrationFilter<'a> {
-    pub status: RegistrationStatus,
-    /// Part of the 单位名称, or the start of the 单位代码 (case-insensitive).
-    pub search: Option<&'a str>,
-}
-
-impl RegistrationFilter<'_> {
-    /// The list in the staff member's subtree, narrowed by the search as the table reads it.
-    fn list(&self, staff: &StaffUser) -> ApiResult<IndexList> {
-        let list = cursor::subtree_queue(self.status.queue(), &staff.subtree_prefix());
-        Ok(match self.search.map(str::trim).filter(|q| !q.is_empty()) {
-            None => list,
-            Some(q) if q.chars().count() > MAX_SEARCH_CHARS => {
-                return Err(ApiError::malformed(
-                    "SEARCH_TOO_LONG",
-                    format!("查询内容不能超过{MAX_SEARCH_CHARS}个字，请输入单位名称的一部分或单位代码的开头"),
-                ));
-            }
-            Some(q) => list.filtered(
-                "contains(unit_name, :q) OR begins_with(unit_code, :code)",
-                &[(":q", s(q)), (":code", s(q.to_ascii_uppercase()))],
-            ),
-        })
-    }
-}
-
-/// One page of the registrations with the filter's status in the staff member's subtree,
-/// agency by agency and oldest first within each, read a page at a time (no total: none is
-/// kept per status and subtree).
+/// One page of the registrations with the filter's status in the staff member's subtree.
 pub async fn list_for_staff(
     state: &AppState,
     staff: &StaffUser,
     filter: RegistrationFilter<'_>,
     at: &PageAt,
 ) -> ApiResult<CursorPage<RegistrationSummary>> {
-    let (mut units, next) = filter.list(staff)?.read_page_as::<Unit>(state, at).await?;
-    // The index lags the table a little; a row is listed only if it still has the status.
-    units.retain(|unit| unit.status == filter.status);
-    let rows = units.into_iter().map(|unit| RegistrationSummary {
-        contact_name: mask_name(&unit.contact.name),
-        contact_mobile: unit.contact.mobile.masked(),
-        id: unit.id,
-        status: unit.status,
-        unit_name: unit.unit_name,
-        unit_code: unit.unit_code.into(),
-        agency_name: unit.agency_name,
-        submitted_at: unit.submitted_at,
-        pending_contact: unit.pending_contact.map(|p| PendingContactSummary {
-            contact_name: mask_name(&p.contact.name),
-            contact_mobile: p.contact.mobile.masked(),
-            requested_by: p.requested_by,
-            requested_at: p.requested_at,
-        }),
-    });
-    Ok(at.page(rows.collect(), None, next))
+    unit_registry::list(state, staff, &filter, at).await
 }
 
 /// What a reviewer sees: the whole record (they call the contact), images by short-lived URL.

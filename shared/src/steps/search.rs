@@ -1,15 +1,16 @@
 //! 业务查询 (staff): every application of the caller's subtree, in every state, found by unit
 //! name or code, 申请书号, 确认书号, activity, state and dates, a page at a time (the criteria
 //! and the index ranges they read: `records::application_search`).
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::platform::cursor::{CursorPage, PageAt};
 use crate::platform::error::ApiResult;
 use crate::platform::paging;
 use crate::platform::state::AppState;
-use crate::records::application::{Application, ReviewRow};
+use crate::records::application::Application;
 use crate::records::application_search::ApplicationCriteria;
+pub use crate::records::application_search::SearchRow;
 use crate::records::session::StaffUser;
 use crate::reference;
 
@@ -46,30 +47,6 @@ pub struct SearchQuery {
     #[serde(default, deserialize_with = "paging::page_size")]
     #[param(minimum = 1, maximum = 1000)]
     pub page_size: Option<u32>,
-}
-
-/// One application found.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct SearchRow {
-    #[serde(flatten)]
-    pub row: ReviewRow,
-    pub agency_code: String,
-    pub activity_code: String,
-    pub created_at: String,
-    /// 确认书号, once paid
-    pub certificate_number: Option<String>,
-}
-
-impl SearchRow {
-    pub fn of(app: &Application) -> ApiResult<Self> {
-        Ok(SearchRow {
-            row: ReviewRow::of(app)?,
-            agency_code: app.agency_code.clone(),
-            activity_code: app.activity_code.clone(),
-            created_at: app.created_at.clone(),
-            certificate_number: app.certificate_number.clone(),
-        })
-    }
 }
 
 impl SearchQuery {

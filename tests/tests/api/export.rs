@@ -239,6 +239,22 @@ async fn bad_export_requests_are_refused_and_nothing_is_queued() {
         (json!({ "kind": "applications", "agency": "410200" }), 404, "NOT_FOUND"),
         (json!({ "kind": "dashboard", "year": 1999 }), 422, "YEAR_INVALID"),
         (json!({ "kind": "not_renewed", "agency": "410202" }), 404, "NOT_FOUND"),
+        // Criteria a kind does not use are refused, not ignored (whatever their length).
+        (
+            json!({ "kind": "not_renewed", "status": "x".repeat(30) }),
+            422,
+            "CRITERIA_UNUSED",
+        ),
+        (
+            json!({ "kind": "dashboard", "q": "某某公司", "year": 2026 }),
+            422,
+            "CRITERIA_UNUSED",
+        ),
+        (
+            json!({ "kind": "applications", "month": "2026-12" }),
+            422,
+            "CRITERIA_UNUSED",
+        ),
     ] {
         let r = city.post("/api/staff/exports", request.clone()).await;
         assert_eq!(r.status, status, "{request}: {r:?}");
@@ -253,6 +269,17 @@ async fn bad_export_requests_are_refused_and_nothing_is_queued() {
         .await;
     assert_eq!(r.status, 403, "the payment list is finance's: {r:?}");
     let finance = app.staff("fin.refuse", "411100", vec![Permission::Finance]).await;
+    let r = finance
+        .post(
+            "/api/staff/exports",
+            json!({ "kind": "payments", "month": "2026-12", "year": 2025 }),
+        )
+        .await;
+    assert_eq!(r.body["code"], "CRITERIA_UNUSED", "the month says the year: {r:?}");
+    assert!(
+        r.body["message"].as_str().is_some_and(|m| m.contains("年度")),
+        "names the criterion: {r:?}"
+    );
     for month in [json!("2026-13"), json!("202612"), json!(null)] {
         let r = finance
             .post("/api/staff/exports", json!({ "kind": "payments", "month": month }))

@@ -23,3 +23,4 @@ mod search;
 mod signed_copy;
 mod table_dump;
 mod unit_details;
+mod units;

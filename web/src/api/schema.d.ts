@@ -1564,6 +1564,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/staff/units": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 单位查询: the units of the caller's jurisdiction (registered by default), by name or
+         *     统一社会信用代码, agency by agency, a page at a time (contacts masked)
+         */
+        get: operations["units"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/units/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 单位档案: a unit's details, contact (whole; the reading is recorded) and registration */
+        get: operations["unit_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/units/{id}/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 单位档案 · 申请书: the unit's applications in every state, newest first */
+        get: operations["unit_applications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/units/{id}/certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 单位档案 · 确认书: the unit's certificates with their 回传状态, newest first */
+        get: operations["unit_certificates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/staff/units/{id}/contact": {
         parameters: {
             query?: never;
@@ -2559,7 +2630,7 @@ export interface components {
                  * @description Rows exported, once 完成
                  */
                 rows: number;
-                state: components["schemas"]["ExportState"];
+                state: components["schemas"]["JobState"];
                 /** @description 处理中 / 完成 / 失败 */
                 state_label: string;
                 /** @description Presigned GET of the workbook (10 minutes), once 完成 — asked for one export at a time */
@@ -2908,6 +2979,28 @@ export interface components {
              */
             total?: number | null;
         };
+        /** @description One page of a list read a page at a time. */
+        CursorPage_UnitCertificateRow: {
+            items: (components["schemas"]["CertificateView"] & {
+                /** @description 申请书号 */
+                application_number: string;
+            })[];
+            /** @description `cursor` of the next page; absent on the last page */
+            next?: string | null;
+            /**
+             * Format: int32
+             * @description Items before this page: 序号 of the first row is offset + 1
+             */
+            offset: number;
+            /** Format: int32 */
+            page_size: number;
+            /**
+             * Format: int32
+             * @description Items in the whole list, from counters kept as items are written; absent where none is
+             *     kept (a search)
+             */
+            total?: number | null;
+        };
         Dashboard: {
             agency_code: string;
             agency_name: string;
@@ -3074,11 +3167,6 @@ export interface components {
             /** @description 到账月份 of a payment list (YYYY-MM, by the bank's date; finance only) */
             month?: string | null;
         };
-        /**
-         * @description 导出状态: 排队中 → 处理中 → 完成 / 失败.
-         * @enum {string}
-         */
-        ExportState: "queued" | "running" | "done" | "failed";
         /** @description 导出记录: one export as its requester sees it. */
         ExportView: {
             /** @description Why it failed (失败): a stable code and a Chinese reason */
@@ -3096,7 +3184,7 @@ export interface components {
              * @description Rows exported, once 完成
              */
             rows: number;
-            state: components["schemas"]["ExportState"];
+            state: components["schemas"]["JobState"];
             /** @description 处理中 / 完成 / 失败 */
             state_label: string;
             /** @description Presigned GET of the workbook (10 minutes), once 完成 — asked for one export at a time */
@@ -3239,7 +3327,7 @@ export interface components {
             /** Format: int32 */
             rows_written: number;
             started_at: string;
-            state: components["schemas"]["ImportState"];
+            state: components["schemas"]["JobState"];
             /** @description 处理中 / 完成 / 失败 */
             state_label: string;
         };
@@ -3252,11 +3340,6 @@ export interface components {
             /** @default  */
             upload_id: string;
         };
-        /**
-         * @description 导入状态: 排队中 → 处理中 → 完成 / 失败.
-         * @enum {string}
-         */
-        ImportState: "queued" | "running" | "done" | "failed";
         ImportUploadRequest: {
             /**
              * Format: int64
@@ -3433,6 +3516,11 @@ export interface components {
             /** @description Whether the unit submitted the invoice data (nothing changes after that). */
             submitted: boolean;
         };
+        /**
+         * @description 处理状态: queued and running both read 处理中 to the clerk.
+         * @enum {string}
+         */
+        JobState: "queued" | "running" | "done" | "failed";
         /** @description A stored file for someone entitled to it. */
         Link: {
             /** @description Presigned GET (10 minutes) */
@@ -4280,6 +4368,11 @@ export interface components {
             unit_name: string;
             unit_nature: string;
         };
+        /** @description One certificate of the unit: the printed facts and the 回传状态 of its signed scan. */
+        UnitCertificateRow: components["schemas"]["CertificateView"] & {
+            /** @description 申请书号 */
+            application_number: string;
+        };
         /** @description Unit details that passed every rule. */
         UnitDetails: {
             address: string;
@@ -4323,6 +4416,40 @@ export interface components {
              * @description 单位性质
              * @default
              */
+            unit_nature: string;
+        };
+        /** @description 单位档案: the unit's details, contact and registration. */
+        UnitFile: {
+            /** @description 账号, once approved */
+            account?: string | null;
+            address: string;
+            agency_code: string;
+            /** @description 中华全国总工会>中国职工保险互助会>河南省办事处>… */
+            agency_name: string;
+            certificate_type: string;
+            certificate_valid_until?: string | null;
+            /** @description 涉密单位; absent for units registered before the question was asked */
+            classified?: boolean | null;
+            /** @description The contact person, whole (the reading is recorded) */
+            contact: components["schemas"]["Contact"];
+            decided_at?: string | null;
+            /** @description The unit's own correction of its details waits for its agency */
+            details_change_pending: boolean;
+            id: string;
+            pending_contact?: null | components["schemas"]["PendingContact"];
+            region_name: string;
+            /** @description Why the registration was refused (未通过) */
+            reject_reason?: string | null;
+            /** @description 注册状态 */
+            status: components["schemas"]["RegistrationStatus"];
+            /** @description 待审核 / 已通过 / 未通过 */
+            status_label: string;
+            submitted_at: string;
+            union_credit_code: string;
+            union_name: string;
+            /** @description 统一社会信用代码 (also the unit's 账号 once approved) */
+            unit_code: string;
+            unit_name: string;
             unit_nature: string;
         };
         /** @description What 单位信息 shows the unit. */
@@ -9161,6 +9288,207 @@ export interface operations {
             400: components["responses"]["Malformed"];
             401: components["responses"]["NotSignedIn"];
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    units: {
+        parameters: {
+            query?: {
+                /** @description An agency within the caller's jurisdiction (default: the caller's own subtree) */
+                agency?: string;
+                /** @description approved (default: registered units), pending or rejected */
+                status?: components["schemas"]["RegistrationStatus"];
+                /** @description Part of the unit's name, or the start of its 统一社会信用代码 */
+                q?: string;
+                /** @description `next` of the page before (absent: the first page) */
+                cursor?: string;
+                /** @description 1 … 100 (default 20) (a larger size is taken as the maximum) */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CursorPage_RegistrationSummary"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["NotSignedIn"];
+            403: components["responses"]["Forbidden"];
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unit_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description unit id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnitFile"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["NotSignedIn"];
+            403: components["responses"]["Forbidden"];
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unit_applications: {
+        parameters: {
+            query?: {
+                /** @description `next` of the page before (absent: the first page) */
+                cursor?: string;
+                /**
+                 * @description Rows per page; each list has its own default and maximum, and a larger size is taken
+                 *     as that maximum
+                 */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description unit id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CursorPage_SearchRow"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["NotSignedIn"];
+            403: components["responses"]["Forbidden"];
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unit_certificates: {
+        parameters: {
+            query?: {
+                /** @description `next` of the page before (absent: the first page) */
+                cursor?: string;
+                /**
+                 * @description Rows per page; each list has its own default and maximum, and a larger size is taken
+                 *     as that maximum
+                 */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description unit id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CursorPage_UnitCertificateRow"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["NotSignedIn"];
+            403: components["responses"]["Forbidden"];
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
