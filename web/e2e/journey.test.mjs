@@ -998,18 +998,27 @@ test('16 the renewal passes the three reviews, invoice and payment; its certific
   await clerk.locator('[data-test=submit-invoice]').click()
   await clerk.getByText('已提交，待到账确认').waitFor()
 
+  // This year finance pays it from the bank's statement (银行对账): the line is proposed by
+  // its payer, the invoice's 抬头, and its amount; 确认到账 is 到账确认 itself.
   const finance = await staffPage('finance')
-  await finance.locator('.el-menu-item', { hasText: '到账确认' }).click()
-  await finance.waitForURL('**/staff/payments')
-  const listed = finance.waitForResponse((r) => r.url().includes('/api/staff/payments?'))
-  await clickButton(finance, '查询')
-  await listed
-  const row = finance.locator('[data-test=payments] .el-table__row', { hasText: state.appNumber })
-  await row.getByRole('button', { name: '到账确认' }).click()
-  await finance.locator('input[name=reference]').fill('HNBANK20260225002')
-  await finance.locator('[data-test=confirm-payment]').click()
+  await finance.locator('.el-menu-item', { hasText: '银行对账' }).click()
+  await finance.waitForURL('**/staff/statements')
+  const statement = [
+    '交易日期,对方户名,借方金额,贷方金额,摘要,交易流水号',
+    `${beijingDate(0)},${unit.name}工会委员会,,${due},会费,HNBANK20260225002`,
+    `${beijingDate(0)},某某商贸有限公司,,1234.50,货款,HNBANK20260225003`,
+  ].join('\n')
+  await finance.locator('[data-test=statement-file]').setInputFiles({ name: '对账单.csv', mimeType: 'text/csv', buffer: Buffer.from(statement) })
+  await finance.locator('[data-test=statement-summary]', { hasText: '收入2笔' }).waitFor()
+  const line = finance.locator('[data-test=statement-lines] .el-table__row', { hasText: state.appNumber })
+  await line.getByText('付款人与开票抬头一致').waitFor()
+  await shot(finance, '34a-bank-statement')
+  await line.getByRole('button', { name: '确认到账' }).click()
+  await finance.locator('.el-message-box').getByRole('button', { name: '确认到账' }).click()
   await finance.getByText(/确认书 G1600\d+ 已生成/).waitFor()
-  await row.waitFor({ state: 'detached' })
+  await line.waitFor({ state: 'detached' })
+  await finance.locator('[data-test=line-state]').getByText('未匹配').click()
+  await finance.locator('[data-test=statement-lines] .el-table__row', { hasText: '某某商贸有限公司' }).getByText('未找到金额相符的待到账申请').waitFor()
 
   // The renewal's certificate: a 续保 tag, and a member list that prints 执行 for last year's
   // four and 观察期至 for the new hire (paid before the old end: cover starts the day after it).

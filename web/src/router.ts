@@ -40,6 +40,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'search', component: () => import('./views/staff/SearchView.vue') },
       { path: 'applications/:id', component: () => import('./views/staff/ReviewView.vue'), props: true },
       { path: 'payments', component: () => import('./views/staff/PaymentsView.vue') },
+      { path: 'statements', component: () => import('./views/staff/StatementsView.vue') },
       { path: 'coverage', component: () => import('./views/staff/CoverageView.vue') },
       { path: 'e-invoices', component: () => import('./views/staff/EInvoicesView.vue') },
       { path: 'returns', component: () => import('./views/staff/ReturnsView.vue') },

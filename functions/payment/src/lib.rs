@@ -8,8 +8,10 @@ use shared::platform::error::ErrorBody;
 use shared::platform::http::{ApiJson, ApiPath, ApiQuery};
 use shared::platform::openapi::signed_in;
 use shared::platform::uploads::Link;
+use shared::platform::uploads::UploadTicket;
 use shared::records::invoice_entry::{EInvoiceStatus, InvoiceEntry};
 use shared::records::session::StaffUser;
+use shared::steps::bank_statement::{self, ImportStatement, LineView, LinesQuery, StatementUpload, StatementView};
 use shared::steps::e_invoice::{self, EInvoiceFile, EInvoiceRow, EInvoiceTicket, FileEInvoice, ResendEInvoice};
 use shared::steps::payment::{self, PaymentConfirmed, PaymentForm, PaymentQueueItem};
 use shared::{ApiResult, AppState};
@@ -27,7 +29,12 @@ pub fn api() -> OpenApiRouter<AppState> {
             .routes(routes!(e_invoices))
             .routes(routes!(file_e_invoice))
             .routes(routes!(resend_e_invoice))
-            .routes(routes!(open_e_invoice)),
+            .routes(routes!(open_e_invoice))
+            .routes(routes!(statement_ticket))
+            .routes(routes!(import_statement, statements))
+            .routes(routes!(statement))
+            .routes(routes!(statement_lines))
+            .routes(routes!(confirm_statement_line)),
     )
 }
 
@@ -168,4 +175,90 @@ async fn open_e_invoice(
     Ok(Json(Link {
         url: e_invoice::link_for_staff(&state, &staff, &batch_no).await?,
     }))
+}
+
+/// 银行对账, step 1: where to PUT the bank's statement (xlsx, xls or CSV, at most 5 MB)
+#[utoipa::path(post, path = "/api/staff/bank-statement-uploads", tag = "payment", request_body = StatementUpload,
+    responses((status = 200, body = UploadTicket), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn statement_ticket(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiJson(req): ApiJson<StatementUpload>,
+) -> ApiResult<Json<UploadTicket>> {
+    Ok(Json(bank_statement::ticket(&state, &staff, &req).await?))
+}
+
+/// 银行对账, step 2: reads the uploaded statement and proposes, for each credit line, the
+/// invoiced application it pays (by a 批次号 in the remark, or the payer as 抬头, and the amount)
+#[utoipa::path(post, path = "/api/staff/bank-statements", tag = "payment", request_body = ImportStatement,
+    responses((status = 201, body = StatementView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn import_statement(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiJson(req): ApiJson<ImportStatement>,
+) -> ApiResult<(StatusCode, Json<StatementView>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(bank_statement::import(&state, &staff, &req).await?),
+    ))
+}
+
+/// 对账单列表: the statements imported at the caller's agency, newest first
+#[utoipa::path(get, path = "/api/staff/bank-statements", tag = "payment", params(CursorQuery),
+    responses((status = 200, body = CursorPage<StatementView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn statements(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiQuery(q): ApiQuery<CursorQuery>,
+) -> ApiResult<Json<CursorPage<StatementView>>> {
+    let at = q.at(bank_statement::PAGE_SIZE_DEFAULT, bank_statement::PAGE_SIZE_MAX)?;
+    Ok(Json(bank_statement::list(&state, &staff, &at).await?))
+}
+
+/// 对账单: one statement's counts
+#[utoipa::path(get, path = "/api/staff/bank-statements/{id}", tag = "payment",
+    params(("id" = String, Path, description = "statement id")),
+    responses((status = 200, body = StatementView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn statement(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<StatementView>> {
+    Ok(Json(bank_statement::show(&state, &staff, &id).await?))
+}
+
+/// 对账明细: a page of the statement's lines in one state (建议匹配 by default), in file order
+#[utoipa::path(get, path = "/api/staff/bank-statements/{id}/lines", tag = "payment",
+    params(("id" = String, Path, description = "statement id"), LinesQuery, CursorQuery),
+    responses((status = 200, body = CursorPage<LineView>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn statement_lines(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<LinesQuery>,
+    ApiQuery(page): ApiQuery<CursorQuery>,
+) -> ApiResult<Json<CursorPage<LineView>>> {
+    let at = page.at(bank_statement::PAGE_SIZE_DEFAULT, bank_statement::PAGE_SIZE_MAX)?;
+    Ok(Json(bank_statement::lines(&state, &staff, &id, q.state, &at).await?))
+}
+
+/// 对账确认: confirms a proposed line's payment — the same guarded 到账确认, with the line's
+/// date, amount and bank reference — and marks the line 已确认 (201); again, the same
+/// certificate (200)
+#[utoipa::path(post, path = "/api/staff/bank-statements/{id}/lines/{line}/confirm", tag = "payment",
+    params(("id" = String, Path, description = "statement id"), ("line" = u32, Path, description = "line number")),
+    responses((status = 201, body = PaymentConfirmed), (status = 200, body = PaymentConfirmed),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn confirm_statement_line(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiPath((id, line)): ApiPath<(String, u32)>,
+) -> ApiResult<(StatusCode, Json<PaymentConfirmed>)> {
+    let (issued, confirmed) = payment::confirm_statement_line(&state, &staff, &id, line).await?;
+    let status = if issued { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(confirmed)))
 }

@@ -179,14 +179,13 @@ pub struct StagedVersion {
     pub version_id: Option<String>,
 }
 
-/// Checks a staged upload's real size and type. Refusals name the problem in Chinese.
-pub async fn inspect(
+/// The staged upload's size and version, once its id, existence and size pass.
+async fn staged(
     state: &AppState,
     area: &str,
     upload_id: &str,
     max_bytes: u64,
-    allowed: &[FileKind],
-) -> ApiResult<Result<Inspected, Refusal>> {
+) -> ApiResult<Result<(String, u64, StagedVersion), Refusal>> {
     if uuid::Uuid::parse_str(upload_id).is_err() {
         return Ok(refuse("UPLOAD_MISSING", "请先上传文件"));
     }
@@ -218,6 +217,51 @@ pub async fn inspect(
     if size == 0 {
         return Ok(refuse("FILE_EMPTY", "文件是空的，请重新选择"));
     }
+    Ok(Ok((key, size, version)))
+}
+
+/// The bytes of a staged upload (at most `max_bytes`) and the version they are, for a file
+/// whose type only its reader can tell (a CSV has no signature).
+pub async fn fetch_staged(
+    state: &AppState,
+    area: &str,
+    upload_id: &str,
+    max_bytes: u64,
+) -> ApiResult<Result<(Vec<u8>, StagedVersion), Refusal>> {
+    let (key, _, version) = match staged(state, area, upload_id, max_bytes).await? {
+        Ok(found) => found,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let bytes = state
+        .s3
+        .get_object()
+        .bucket(&*state.bucket)
+        .key(&key)
+        .if_match(&version.etag)
+        .set_version_id(version.version_id.clone())
+        .send()
+        .await
+        .or_internal("read upload")?
+        .body
+        .collect()
+        .await
+        .or_internal("read upload body")?
+        .into_bytes();
+    Ok(Ok((bytes.to_vec(), version)))
+}
+
+/// Checks a staged upload's real size and type. Refusals name the problem in Chinese.
+pub async fn inspect(
+    state: &AppState,
+    area: &str,
+    upload_id: &str,
+    max_bytes: u64,
+    allowed: &[FileKind],
+) -> ApiResult<Result<Inspected, Refusal>> {
+    let (key, size, version) = match staged(state, area, upload_id, max_bytes).await? {
+        Ok(found) => found,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
     let head = state
         .s3
         .get_object()

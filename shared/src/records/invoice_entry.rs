@@ -159,17 +159,73 @@ impl InvoiceEntry {
         }
     }
 
-    /// The stored item: the entry under its application, findable by its 批次号 (gsi2).
+    /// The stored item: the entry under its application, findable by its 批次号 (gsi2) and by
+    /// its 抬头 (gsi5), which is who pays it, as a bank statement names the payer.
     pub fn to_item(&self, app_id: &str) -> anyhow::Result<db::Item> {
         let mut item = db::to_item(self)?;
         item.extend(entry_key(app_id, &self.entry_id));
         item.insert("gsi2pk".into(), s(batch_index_key(&self.batch_no)));
         item.insert("gsi2sk".into(), s(BATCH_INDEX_SK));
+        item.insert("gsi5pk".into(), s(payer_index_key(&self.title)));
+        item.insert("gsi5sk".into(), s(format!("{app_id}#{}", self.entry_id)));
         Ok(item)
     }
 }
 
 pub const BATCH_INDEX_SK: &str = "INVOICE";
+
+/// The gsi5 partition of the entries whose 抬头 is `name` (spaces and full-width forms aside,
+/// as banks print names either way).
+pub fn payer_index_key(name: &str) -> String {
+    format!("PAYER#{}", crate::domain::normalize_token(name))
+}
+
+/// Gives an application's entries written before the 抬头 index their keys (the upgrade's
+/// recount runs it for every application waiting for payment); answers how many it indexed.
+pub async fn index_payers(state: &AppState, app_id: &str) -> ApiResult<usize> {
+    let mut indexed = 0;
+    for entry in entries(state, app_id).await? {
+        let updated = state
+            .db
+            .update_item()
+            .table_name(&*state.table)
+            .set_key(Some(entry_key(app_id, &entry.entry_id)))
+            .update_expression("SET gsi5pk = :pk, gsi5sk = :sk")
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(gsi5pk)")
+            .expression_attribute_values(":pk", s(payer_index_key(&entry.title)))
+            .expression_attribute_values(":sk", s(format!("{app_id}#{}", entry.entry_id)))
+            .send()
+            .await;
+        match updated {
+            Ok(_) => indexed += 1,
+            Err(e) if db::is_condition_failed(&e) => {}
+            Err(e) => return Err(ApiError::internal(anyhow::Error::new(e).context("index payer"))),
+        }
+    }
+    Ok(indexed)
+}
+
+/// The applications with an entry whose 抬头 is `name` (at most `limit`), oldest entry first.
+pub async fn applications_paid_by(state: &AppState, name: &str, limit: i32) -> ApiResult<Vec<String>> {
+    let found = state
+        .db
+        .query()
+        .table_name(&*state.table)
+        .index_name("gsi5")
+        .key_condition_expression("gsi5pk = :p")
+        .expression_attribute_values(":p", s(payer_index_key(name)))
+        .limit(limit)
+        .send()
+        .await
+        .or_internal("query payer")?;
+    let mut ids: Vec<String> = found
+        .items()
+        .iter()
+        .map(|item| application::app_id_of(item, "payer index item"))
+        .collect::<ApiResult<_>>()?;
+    ids.dedup();
+    Ok(ids)
+}
 
 /// The gsi2 partition that holds the entry with this 批次号 (numbers are unique: a counter).
 pub fn batch_index_key(batch_no: &str) -> String {

@@ -5,6 +5,7 @@ pub mod application;
 pub mod application_detail;
 pub mod application_search;
 pub mod attachment;
+pub mod bank_statement;
 pub mod catalogue;
 pub mod certificate;
 pub mod coverage;

@@ -3,6 +3,7 @@
 //! members (参保人员名单下载).
 //!
 //! Uploads are hostile until proven otherwise: [`inspect`] runs before calamine sees a byte.
+mod bank_statement;
 mod cell;
 mod error;
 mod export;
@@ -17,6 +18,7 @@ mod validate;
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_support;
 
+pub use bank_statement::{MAX_LINES as STATEMENT_MAX_LINES, Statement, StatementError, StatementLine, read_statement};
 pub use cell::{Cell, CellKind, serial_to_date};
 pub use error::SpreadsheetError;
 pub use export::{EXPORT_FILE_NAME, EXPORT_HEADER, ExportMember, members_xlsx};

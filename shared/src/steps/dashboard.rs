@@ -7,6 +7,7 @@ use crate::platform::db::{self, s};
 use crate::platform::error::ApiResult;
 use crate::platform::state::AppState;
 use crate::records::application::{self, Application, ApplicationStatus};
+use crate::records::invoice_entry;
 use crate::records::overview::{self, Dashboard};
 use crate::records::session::StaffUser;
 use crate::records::tally::{self, Tally};
@@ -35,6 +36,7 @@ pub async fn recount(state: &AppState) -> anyhow::Result<usize> {
     let mut tallies: HashMap<(String, i32), Tally> = HashMap::new();
     let mut counted = 0;
     let mut unindexed = Vec::new();
+    let mut waiting_payment = Vec::new();
     for status in ApplicationStatus::ALL {
         each_in_queue(state, &status.queue(), |item| {
             let app: Application = db::from_item(item.clone())?;
@@ -51,6 +53,9 @@ pub async fn recount(state: &AppState) -> anyhow::Result<usize> {
                 .entry((app.agency_code.clone(), tally::year_of(&app)))
                 .or_default()
                 .add(&tally::contribution(&app, received)?);
+            if app.status == ApplicationStatus::Invoiced {
+                waiting_payment.push(app.id.clone());
+            }
             if !item.contains_key("gsi4pk") {
                 unindexed.push(app);
             }
@@ -75,6 +80,12 @@ pub async fn recount(state: &AppState) -> anyhow::Result<usize> {
             )
             .send()
             .await?;
+    }
+    // 银行对账 finds who pays by the entries' 抬头: entries written before that index get it.
+    for app_id in &waiting_payment {
+        invoice_entry::index_payers(state, app_id)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message))?;
     }
     let mut registered: HashMap<String, i64> = HashMap::new();
     each_in_queue(state, &RegistrationStatus::Approved.queue(), |item| {

@@ -3,6 +3,8 @@
 pub mod admin;
 pub mod attachments;
 pub mod auth;
+#[cfg(feature = "xlsx")]
+pub mod bank_statement;
 #[cfg(feature = "pdf")]
 pub mod certificate;
 pub mod contact_change;

@@ -15,6 +15,7 @@ use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::records::account::{Permission, Role};
 use crate::records::application::{self, Application, ApplicationStatus, Duty};
+use crate::records::bank_statement::{self, LineState, StoredLine};
 use crate::records::certificate::{self, Certificate, PrintStatus, cert_key};
 use crate::records::coverage;
 use crate::records::invoice_entry::{self, InvoiceEntry};
@@ -210,6 +211,49 @@ pub async fn confirm(
     app_id: &str,
     form: &PaymentForm,
 ) -> ApiResult<(bool, PaymentConfirmed)> {
+    confirm_paying(state, staff, app_id, form, None).await
+}
+
+/// 银行对账's 确认: the proposed line's payment confirmed as 到账确认 does it — its date,
+/// amount and bank reference — with the line marked 已确认 in the same transaction. A repeat
+/// answers the same certificate (false, …).
+pub async fn confirm_statement_line(
+    state: &AppState,
+    staff: &StaffUser,
+    statement_id: &str,
+    line_no: u32,
+) -> ApiResult<(bool, PaymentConfirmed)> {
+    staff.require(Permission::Finance)?;
+    let statement = bank_statement::load(state, staff, statement_id).await?;
+    let line = bank_statement::load_line(state, &statement.statement_id, line_no)
+        .await?
+        .ok_or_else(|| ApiError::not_found("NOT_FOUND", "未找到该到账记录"))?;
+    let Some(proposal) = line
+        .proposal
+        .as_ref()
+        .filter(|_| line.line_state != LineState::Unmatched)
+    else {
+        return Err(ApiError::conflict(
+            "LINE_NOT_PROPOSED",
+            "该到账记录没有建议匹配的申请，请核对后在“到账确认”中逐笔办理",
+        ));
+    };
+    let form = PaymentForm {
+        received_on: line.date.to_string(),
+        amount_fen: line.amount_fen,
+        reference: line.payment_reference(),
+    };
+    confirm_paying(state, staff, &proposal.application_id, &form, Some(&line)).await
+}
+
+/// 到账确认 of `app_id`, and of the statement line that paid it when there is one.
+async fn confirm_paying(
+    state: &AppState,
+    staff: &StaffUser,
+    app_id: &str,
+    form: &PaymentForm,
+    line: Option<&StoredLine>,
+) -> ApiResult<(bool, PaymentConfirmed)> {
     staff.require(Permission::Finance)?;
     let today = time::today_beijing();
     let confirmation = form.parse(today)?;
@@ -242,7 +286,7 @@ pub async fn confirm(
                 format!("到账金额{}元与应交保费{due}元不符，请核对", confirmation.amount),
             ));
         }
-        if let Some(cert) = issue(state, staff, &app, &confirmation, today).await? {
+        if let Some(cert) = issue(state, staff, &app, &confirmation, today, line).await? {
             let cert = record_coverage(state, cert).await?;
             return Ok((true, PaymentConfirmed::of(&cert)));
         }
@@ -287,6 +331,7 @@ async fn issue(
     app: &Application,
     c: &Confirmation,
     today: NaiveDate,
+    line: Option<&StoredLine>,
 ) -> ApiResult<Option<Certificate>> {
     let unit = unit::load_unit(state, &app.unit_id)
         .await?
@@ -380,6 +425,12 @@ async fn issue(
         .or_internal("build counter")?,
         db::put_new(table, cert.to_item().or_internal("encode certificate")?).or_internal("build certificate")?,
     ]);
+    if let Some(line) = line {
+        items.extend(
+            bank_statement::confirmed_items(table, line, &cert.number, &staff.login, &cert.issued_at)
+                .or_internal("build statement line")?,
+        );
+    }
     if let Err(err) = db::transact(state, items).await {
         // Someone else confirmed it meanwhile: the caller answers with that certificate.
         err.cancelled()?;

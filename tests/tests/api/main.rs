@@ -1,5 +1,6 @@
 //! End-to-end tests: HTTP in, stored items, S3 objects and SMS texts out.
 mod auth;
+mod bank_statement;
 mod catalogue;
 mod certificates;
 mod contract;

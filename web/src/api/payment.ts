@@ -7,9 +7,13 @@ import type {
   EInvoiceStatus,
   EInvoiceTicket,
   InvoiceEntry,
+  LineState,
+  LineView,
   PaymentConfirmed,
   PaymentForm,
   PaymentQueueItem,
+  StatementView,
+  UploadTicket,
 } from './types'
 
 export const list = (cursor: string | undefined, page_size: number) =>
@@ -31,3 +35,18 @@ export const fileEInvoice = (batchNo: string, upload_id: string, replaces_versio
 export const resendEInvoice = (batchNo: string, version: number, mails: number) =>
   post<EInvoiceRow>(`/api/staff/e-invoices/${batchNo}/resend`, { version, mails })
 export const eInvoiceLink = (batchNo: string) => get<{ url: string }>(`/api/staff/e-invoices/${batchNo}/file`)
+
+// 银行对账 (finance): the bank's statement, each credit line proposed the application it pays.
+/** Step 1: where to PUT the statement file. */
+export const statementTicket = (content_type: string, size: number) =>
+  post<UploadTicket>('/api/staff/bank-statement-uploads', { content_type, size })
+/** Step 2: read and match the uploaded statement. */
+export const importStatement = (upload_id: string, file_name: string) =>
+  post<StatementView>('/api/staff/bank-statements', { upload_id, file_name })
+export const statements = (cursor: string | undefined, page_size: number) =>
+  get<CursorPage<StatementView>>(`/api/staff/bank-statements${qs({ cursor, page_size })}`)
+export const statementLines = (id: string, state: LineState, cursor: string | undefined, page_size: number) =>
+  get<CursorPage<LineView>>(`/api/staff/bank-statements/${id}/lines${qs({ state, cursor, page_size })}`)
+/** 确认到账 of a proposed line: the same 到账确认, with the line's date, amount and bank number. */
+export const confirmLine = (id: string, line: number) =>
+  post<PaymentConfirmed>(`/api/staff/bank-statements/${id}/lines/${line}/confirm`, {})

@@ -1170,6 +1170,99 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/staff/bank-statement-uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 银行对账, step 1: where to PUT the bank's statement (xlsx, xls or CSV, at most 5 MB) */
+        post: operations["statement_ticket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/bank-statements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 对账单列表: the statements imported at the caller's agency, newest first */
+        get: operations["statements"];
+        put?: never;
+        /**
+         * 银行对账, step 2: reads the uploaded statement and proposes, for each credit line, the
+         *     invoiced application it pays (by a 批次号 in the remark, or the payer as 抬头, and the amount)
+         */
+        post: operations["import_statement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/bank-statements/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 对账单: one statement's counts */
+        get: operations["statement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/bank-statements/{id}/lines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 对账明细: a page of the statement's lines in one state (建议匹配 by default), in file order */
+        get: operations["statement_lines"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff/bank-statements/{id}/lines/{line}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 对账确认: confirms a proposed line's payment — the same guarded 到账确认, with the line's
+         *     date, amount and bank reference — and marks the line 已确认 (201); again, the same
+         *     certificate (200)
+         */
+        post: operations["confirm_statement_line"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/staff/certificates": {
         parameters: {
             query?: never;
@@ -2699,6 +2792,54 @@ export interface components {
             total?: number | null;
         };
         /** @description One page of a list read a page at a time. */
+        CursorPage_LineView: {
+            items: {
+                /** Format: int64 */
+                amount_fen: number;
+                bank_reference: string;
+                /** @description 附言中的批次号 / 付款人与开票抬头一致 */
+                basis_label?: string | null;
+                /** @description 确认书号, once confirmed */
+                certificate_number?: string | null;
+                confirmed_at?: string | null;
+                confirmed_by?: string | null;
+                /** @description 交易日期 (YYYY-MM-DD) */
+                date: string;
+                /** Format: int32 */
+                line_no: number;
+                /** @description Why nothing was proposed, when something came close */
+                note?: string | null;
+                /** @description 对方户名 */
+                payer: string;
+                proposal?: null | components["schemas"]["Proposal"];
+                /** @description 摘要 / 附言 */
+                remark: string;
+                /**
+                 * Format: int32
+                 * @description Row in the file
+                 */
+                row: number;
+                state: components["schemas"]["LineState"];
+                /** @description 建议匹配 / 未匹配 / 已确认 */
+                state_label: string;
+            }[];
+            /** @description `cursor` of the next page; absent on the last page */
+            next?: string | null;
+            /**
+             * Format: int32
+             * @description Items before this page: 序号 of the first row is offset + 1
+             */
+            offset: number;
+            /** Format: int32 */
+            page_size: number;
+            /**
+             * Format: int32
+             * @description Items in the whole list, from counters kept as items are written; absent where none is
+             *     kept (a search)
+             */
+            total?: number | null;
+        };
+        /** @description One page of a list read a page at a time. */
         CursorPage_MemberView: {
             items: {
                 /**
@@ -2933,6 +3074,58 @@ export interface components {
                 /** @description 本人手机号, masked; empty for the first admin seeded at deployment */
                 mobile: string;
                 permissions: components["schemas"]["Permission"][];
+            }[];
+            /** @description `cursor` of the next page; absent on the last page */
+            next?: string | null;
+            /**
+             * Format: int32
+             * @description Items before this page: 序号 of the first row is offset + 1
+             */
+            offset: number;
+            /** Format: int32 */
+            page_size: number;
+            /**
+             * Format: int32
+             * @description Items in the whole list, from counters kept as items are written; absent where none is
+             *     kept (a search)
+             */
+            total?: number | null;
+        };
+        /** @description One page of a list read a page at a time. */
+        CursorPage_StatementView: {
+            items: {
+                /**
+                 * Format: int32
+                 * @description Lines confirmed since
+                 */
+                confirmed: number;
+                file_name: string;
+                imported_at: string;
+                /**
+                 * Format: int32
+                 * @description Credit lines read
+                 */
+                lines: number;
+                /** @description Who imported it */
+                login: string;
+                /**
+                 * Format: int32
+                 * @description Lines proposed an application when imported
+                 */
+                proposed: number;
+                /** @description … the first of them, with why */
+                skipped: components["schemas"]["SkippedRow"][];
+                /**
+                 * Format: int32
+                 * @description Rows below the header that were not credit lines (a total, an unreadable date)…
+                 */
+                skipped_rows: number;
+                statement_id: string;
+                /**
+                 * Format: int64
+                 * @description Their sum, fen
+                 */
+                total_fen: number;
             }[];
             /** @description `cursor` of the next page; absent on the last page */
             next?: string | null;
@@ -3340,6 +3533,12 @@ export interface components {
             /** @default  */
             upload_id: string;
         };
+        /** @description 上传 step 2: the uploaded statement to read and match. */
+        ImportStatement: {
+            /** @description The file's name, kept with the record */
+            file_name: string;
+            upload_id: string;
+        };
         ImportUploadRequest: {
             /**
              * Format: int64
@@ -3521,6 +3720,42 @@ export interface components {
          * @enum {string}
          */
         JobState: "queued" | "running" | "done" | "failed";
+        /**
+         * @description Where a line stands.
+         * @enum {string}
+         */
+        LineState: "proposed" | "unmatched" | "confirmed";
+        /** @description One credit line as finance sees it. */
+        LineView: {
+            /** Format: int64 */
+            amount_fen: number;
+            bank_reference: string;
+            /** @description 附言中的批次号 / 付款人与开票抬头一致 */
+            basis_label?: string | null;
+            /** @description 确认书号, once confirmed */
+            certificate_number?: string | null;
+            confirmed_at?: string | null;
+            confirmed_by?: string | null;
+            /** @description 交易日期 (YYYY-MM-DD) */
+            date: string;
+            /** Format: int32 */
+            line_no: number;
+            /** @description Why nothing was proposed, when something came close */
+            note?: string | null;
+            /** @description 对方户名 */
+            payer: string;
+            proposal?: null | components["schemas"]["Proposal"];
+            /** @description 摘要 / 附言 */
+            remark: string;
+            /**
+             * Format: int32
+             * @description Row in the file
+             */
+            row: number;
+            state: components["schemas"]["LineState"];
+            /** @description 建议匹配 / 未匹配 / 已确认 */
+            state_label: string;
+        };
         /** @description A stored file for someone entitled to it. */
         Link: {
             /** @description Presigned GET (10 minutes) */
@@ -3535,6 +3770,11 @@ export interface components {
             /** @default  */
             password: string;
         };
+        /**
+         * @description What a proposal rests on.
+         * @enum {string}
+         */
+        MatchBasis: "batch_no" | "payer";
         /** @description What the browser needs to know about who is signed in. */
         Me: {
             agency_code: string;
@@ -3865,6 +4105,20 @@ export interface components {
             status_label: string;
             /** @description Presigned GET (10 minutes), served inline as application/pdf. */
             url: string;
+        };
+        /** @description The application a line was proposed to pay. */
+        Proposal: {
+            agency_code: string;
+            application_id: string;
+            /** @description 申请书号 */
+            application_number: string;
+            basis: components["schemas"]["MatchBasis"];
+            /**
+             * Format: int64
+             * @description 应交保费, fen (equal to the line's amount)
+             */
+            due_fen: number;
+            unit_name: string;
         };
         RegionTreeNode: {
             children: components["schemas"]["RegionTreeNode"][];
@@ -4231,6 +4485,12 @@ export interface components {
             return_status_label: string;
             uploaded_at?: string | null;
         };
+        /** @description A row of the file that was not a credit line, and why. */
+        SkippedRow: {
+            reason: string;
+            /** Format: int32 */
+            row: number;
+        };
         /** @description What a reviewer reads before deciding. */
         StaffApplicationView: {
             /** @description Base info and the activity table, as the unit saw them when submitting. */
@@ -4269,6 +4529,51 @@ export interface components {
             /** @description 本人手机号, masked; empty for the first admin seeded at deployment */
             mobile: string;
             permissions: components["schemas"]["Permission"][];
+        };
+        /** @description 上传 step 1: where to put the statement file. */
+        StatementUpload: {
+            /** @description The file's type as the browser knows it (xlsx, xls or csv) */
+            content_type: string;
+            /**
+             * Format: int64
+             * @description Bytes, at most 5 MB
+             */
+            size: number;
+        };
+        /** @description 对账单: one imported statement, with its counts. */
+        StatementView: {
+            /**
+             * Format: int32
+             * @description Lines confirmed since
+             */
+            confirmed: number;
+            file_name: string;
+            imported_at: string;
+            /**
+             * Format: int32
+             * @description Credit lines read
+             */
+            lines: number;
+            /** @description Who imported it */
+            login: string;
+            /**
+             * Format: int32
+             * @description Lines proposed an application when imported
+             */
+            proposed: number;
+            /** @description … the first of them, with why */
+            skipped: components["schemas"]["SkippedRow"][];
+            /**
+             * Format: int32
+             * @description Rows below the header that were not credit lines (a total, an unreadable date)…
+             */
+            skipped_rows: number;
+            statement_id: string;
+            /**
+             * Format: int64
+             * @description Their sum, fen
+             */
+            total_fen: number;
         };
         SubCategory: {
             code: string;
@@ -8129,6 +8434,345 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    statement_ticket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 一次操作一个键 (8–64 characters: letters, digits, - and _) */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatementUpload"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadTicket"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["NotSignedIn"];
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: components["responses"]["InProgress"];
+            415: components["responses"]["NotJson"];
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    statements: {
+        parameters: {
+            query?: {
+                /** @description `next` of the page before (absent: the first page) */
+                cursor?: string;
+                /**
+                 * @description Rows per page; each list has its own default and maximum, and a larger size is taken
+                 *     as that maximum
+                 */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CursorPage_StatementView"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["NotSignedIn"];
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    import_statement: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 一次操作一个键 (8–64 characters: letters, digits, - and _) */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportStatement"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["NotSignedIn"];
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: components["responses"]["NotJson"];
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    statement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description statement id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementView"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["NotSignedIn"];
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    statement_lines: {
+        parameters: {
+            query?: {
+                /** @description proposed (建议匹配, the default), unmatched (未匹配) or confirmed (已确认) */
+                state?: components["schemas"]["LineState"];
+                /** @description `next` of the page before (absent: the first page) */
+                cursor?: string;
+                /**
+                 * @description Rows per page; each list has its own default and maximum, and a larger size is taken
+                 *     as that maximum
+                 */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description statement id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CursorPage_LineView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["NotSignedIn"];
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    confirm_statement_line: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 一次操作一个键 (8–64 characters: letters, digits, - and _) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description statement id */
+                id: string;
+                /** @description line number */
+                line: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentConfirmed"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentConfirmed"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["NotSignedIn"];
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -76,6 +76,9 @@ export type InvoiceEntryForm = Schemas['InvoiceEntryForm']
 export type PaymentQueueItem = Schemas['PaymentQueueItem']
 export type PaymentForm = Schemas['PaymentForm']
 export type PaymentConfirmed = Schemas['PaymentConfirmed']
+export type StatementView = Schemas['StatementView']
+export type LineView = Schemas['LineView']
+export type LineState = Schemas['LineState']
 export type PrintStatus = Schemas['PrintStatus']
 
 /** A node of either tree picker (所属机构, 省-市-区/县): what the picker reads of both. */
