@@ -801,6 +801,16 @@ test('13 finance confirms the payment', async () => {
   assert.equal(Number(await cards.locator('[data-test=card-units]').textContent()), state.unitsBefore + 1)
   await finance.locator('[data-test=dashboard-rows]').getByText('漯河市').waitFor()
   await shot(finance, '29a-dashboard-after-payment')
+  // 未续保 opens the list it counts.
+  const notRenewed = Number((await cards.locator('[data-test=card-not-renewed]').textContent()).match(/\d+/)[0])
+  const listedNotRenewed = finance.waitForResponse((r) => r.url().includes('/api/staff/not-renewed'))
+  await cards.locator('[data-test=card-not-renewed]').click()
+  const answer = await (await listedNotRenewed).json()
+  assert.equal(answer.total, notRenewed)
+  const dialog = finance.locator('[data-test=not-renewed-dialog]')
+  await dialog.locator('[data-test=not-renewed]').waitFor()
+  assert.equal(await dialog.locator('.el-table__body .el-table__row').count(), Math.min(notRenewed, 20))
+  await dialog.getByRole('button', { name: 'Close' }).or(dialog.locator('.el-dialog__headerbtn')).first().click()
   // 业务查询 finds it by its 申请书号, in its new state, and opens it read-only.
   await finance.locator('.el-menu-item', { hasText: '业务查询' }).click()
   await finance.waitForURL('**/staff/search')

@@ -16,6 +16,7 @@ use shared::records::self_check::{self, SelfCheck};
 use shared::records::session::StaffUser;
 use shared::records::trail::{self, TrailEntry};
 use shared::steps::dashboard;
+use shared::steps::dashboard::NotRenewedRow;
 use shared::steps::export::{self, ExportRequest, ExportView};
 use shared::steps::review::{
     self, ApproveRequest, CoverageLookup, ReturnRequest, ReviewDecision, ReviewLevel, ReviewRow, StaffApplicationView,
@@ -42,6 +43,7 @@ pub fn api() -> OpenApiRouter<AppState> {
             .routes(routes!(search))
             .routes(routes!(request_export, my_exports))
             .routes(routes!(export_status))
+            .routes(routes!(not_renewed))
             .routes(routes!(units))
             .routes(routes!(unit_file))
             .routes(routes!(unit_applications))
@@ -221,6 +223,23 @@ async fn dashboard(
 ) -> ApiResult<Json<Dashboard>> {
     Ok(Json(
         dashboard::dashboard(&state, &staff, q.agency.as_deref(), q.year).await?,
+    ))
+}
+
+/// 未续保单位: units of the agency's subtree insured last year and not yet this year, agency by
+/// agency, a page at a time (contacts masked); the total is 首页统计's 未续保
+#[utoipa::path(get, path = "/api/staff/not-renewed", tag = "review", params(DashboardQuery, CursorQuery),
+    responses((status = 200, body = CursorPage<NotRenewedRow>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn not_renewed(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiQuery(q): ApiQuery<DashboardQuery>,
+    ApiQuery(page): ApiQuery<CursorQuery>,
+) -> ApiResult<Json<CursorPage<NotRenewedRow>>> {
+    let at = page.at(20, 100)?;
+    Ok(Json(
+        dashboard::not_renewed(&state, &staff, q.agency.as_deref(), q.year, &at).await?,
     ))
 }
 

@@ -181,6 +181,31 @@ async fn read(state: &AppState, subtree: &[&str], year: i32) -> ApiResult<Tallie
     Ok(tallies)
 }
 
+/// 未续保 as a list: each unit of `code`'s subtree insured in `year - 1` and not in `year`, as
+/// `<agency path>#<unit id>`, sorted (agency by agency), each unit once.
+pub async fn not_renewed_listed(state: &AppState, code: &str, year: i32) -> ApiResult<Vec<String>> {
+    let subtree = subtree(code);
+    let tallies = read(state, &subtree, year).await?;
+    let renewed = tallies.figures(&subtree).this_year.unit_ids;
+    let mut seen = BTreeSet::new();
+    let mut keys = Vec::new();
+    for agency in &subtree {
+        let path = reference::path(agency).unwrap_or_default();
+        for id in tallies.figures(&[agency]).last_year.unit_ids.difference(&renewed) {
+            if seen.insert(id.clone()) {
+                keys.push(format!("{path}#{id}"));
+            }
+        }
+    }
+    keys.sort();
+    Ok(keys)
+}
+
+/// The unit id of a [`not_renewed_listed`] key.
+pub fn listed_unit_id(key: &str) -> &str {
+    key.rsplit('#').next().unwrap_or(key)
+}
+
 /// 未续保: the ids of the units of `code`'s subtree insured in `year - 1` and not in `year`.
 pub async fn not_renewed(state: &AppState, code: &str, year: i32) -> ApiResult<BTreeSet<String>> {
     let subtree = subtree(code);

@@ -3,8 +3,13 @@
 //! (`records::tally`, read by `records::overview`); and the recount that rebuilds them.
 use std::collections::HashMap;
 
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::mask_name;
+use crate::platform::cursor::{CursorPage, PageAt};
 use crate::platform::db::{self, s};
-use crate::platform::error::ApiResult;
+use crate::platform::error::{ApiResult, OrInternal};
 use crate::platform::state::AppState;
 use crate::records::application::{self, Application, ApplicationStatus};
 use crate::records::invoice_entry;
@@ -12,7 +17,7 @@ use crate::records::overview::{self, Dashboard};
 use crate::records::session::StaffUser;
 use crate::records::tally::{self, Tally};
 use crate::records::transition::Workflow;
-use crate::records::unit::{RegistrationStatus, Unit};
+use crate::records::unit::{RegistrationStatus, Unit, unit_key};
 use crate::reference;
 
 /// The dashboard of `agency` (the caller's own by default; refused outside their jurisdiction)
@@ -25,6 +30,54 @@ pub async fn dashboard(
 ) -> ApiResult<Dashboard> {
     let (code, year) = overview::scope(staff, agency, year)?;
     overview::of_agency(state, code, year).await
+}
+
+/// 未续保单位: one unit insured last year and not yet this year, its contact masked.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NotRenewedRow {
+    pub unit_id: String,
+    pub unit_name: String,
+    pub unit_code: String,
+    /// 所属机构
+    pub agency_name: String,
+    pub contact_name: String,
+    pub contact_mobile: String,
+    pub office_phone: String,
+}
+
+/// A page of the units of the agency's subtree insured last year and not yet in `year`,
+/// agency by agency; the total is the dashboard's 未续保.
+pub async fn not_renewed(
+    state: &AppState,
+    staff: &StaffUser,
+    agency: Option<&str>,
+    year: Option<i32>,
+    at: &PageAt,
+) -> ApiResult<CursorPage<NotRenewedRow>> {
+    let (code, year) = overview::scope(staff, agency, year)?;
+    let keys = overview::not_renewed_listed(state, code, year).await?;
+    let (page, next) = at.page_of_sorted(&keys)?;
+    let ids: Vec<&str> = page.iter().map(|key| overview::listed_unit_id(key)).collect();
+    let mut units: HashMap<String, Unit> = db::batch_get(state, ids.iter().map(|id| unit_key(id)).collect())
+        .await?
+        .into_iter()
+        .map(|item| db::from_item::<Unit>(item).map(|u| (u.id.clone(), u)))
+        .collect::<anyhow::Result<_>>()
+        .or_internal("decode unit")?;
+    let rows = ids
+        .iter()
+        .filter_map(|id| units.remove(*id))
+        .map(|unit| NotRenewedRow {
+            agency_name: reference::full_name(&unit.agency_code).unwrap_or_default(),
+            contact_name: mask_name(&unit.contact.name),
+            contact_mobile: unit.contact.mobile.masked(),
+            office_phone: unit.contact.office_phone.to_string(),
+            unit_code: unit.unit_code.into(),
+            unit_name: unit.unit_name,
+            unit_id: unit.id,
+        })
+        .collect();
+    Ok(at.page(rows, Some(u32::try_from(keys.len()).unwrap_or(u32::MAX)), next))
 }
 
 /// Recounts every tally from the applications (the review and payment queues hold every

@@ -173,3 +173,64 @@ async fn the_dashboard_counts_what_moved_through_the_workflow_and_the_recount_me
     assert_eq!(counted, 5);
     assert_eq!(dashboard(&province, "").await["total"], all["total"]);
 }
+
+#[tokio::test]
+async fn the_units_not_renewed_are_listed_a_page_at_a_time_and_agree_with_the_dashboard() {
+    let app = TestApp::spawn().await;
+    let finance = app.staff("fin.renew", "HN", vec![Permission::Finance]).await;
+    let luohe = app.clerk("411103").await;
+    let kaifeng = app.clerk("410202").await;
+    app.paid_application(&luohe, &finance, &[("张伟", resident_id("19850315", 123))])
+        .await;
+    app.paid_application(&kaifeng, &finance, &[("王芳", resident_id("19880101", 311))])
+        .await;
+    let next_year = chrono::Datelike::year(&shared::platform::time::today_beijing()) + 1;
+    let province = app.staff("head.renew", "HN", vec![]).await;
+
+    // Next year both units are 未续保 until they renew: two pages of one, agency by agency.
+    let path = format!("/api/staff/not-renewed?year={next_year}&page_size=1");
+    let first = province.get(&path).await;
+    assert_eq!(first.status, 200, "{first:?}");
+    assert_eq!(first.body["total"], 2);
+    let cursor = first.body["next"].as_str().expect("a second page").to_owned();
+    let second = province.get(&format!("{path}&cursor={cursor}")).await;
+    assert_eq!(second.status, 200, "{second:?}");
+    assert_eq!(second.body["offset"], 1);
+    assert!(second.body["next"].is_null(), "{second:?}");
+    let listed: Vec<&str> = [&first, &second]
+        .iter()
+        .filter_map(|r| r.body["items"][0]["unit_id"].as_str())
+        .collect();
+    assert_eq!(
+        listed,
+        vec![kaifeng.unit_id.as_str(), luohe.unit_id.as_str()],
+        "开封 (4102) before 漯河 (4111)"
+    );
+    let row = &second.body["items"][0];
+    assert_eq!(
+        row["agency_name"].as_str().map(|n| n.ends_with("郾城区")),
+        Some(true),
+        "{row}"
+    );
+    let mobile = row["contact_mobile"].as_str().expect("mobile");
+    assert!(mobile.contains('*') && mobile != luohe.mobile, "masked: {mobile}");
+    let figures = dashboard(&province, &format!("?year={next_year}")).await;
+    assert_eq!(
+        figures["total"]["not_renewed"], first.body["total"],
+        "the same count as the card"
+    );
+
+    // A city lists its own; this year nobody is 未续保; outside the jurisdiction is 404.
+    let city = app.staff("city.renew", "411100", vec![]).await;
+    let r = city.get(&format!("/api/staff/not-renewed?year={next_year}")).await;
+    assert_eq!(r.body["total"], 1, "{r:?}");
+    assert_eq!(r.body["items"][0]["unit_id"], luohe.unit_id.as_str());
+    let r = province.get("/api/staff/not-renewed").await;
+    assert_eq!((r.status, r.body["total"].as_u64()), (200, Some(0)), "{r:?}");
+    let r = city.get("/api/staff/not-renewed?agency=410202").await;
+    assert_eq!(r.status, 404, "{r:?}");
+    let r = city.get("/api/staff/not-renewed?year=1999").await;
+    assert_eq!((r.status, r.code()), (422, "YEAR_INVALID"), "{r:?}");
+    let r = city.get("/api/staff/not-renewed?cursor=bm90LWEtY3Vyc29y").await;
+    assert_eq!((r.status, r.code()), (422, "CURSOR_INVALID"), "{r:?}");
+}

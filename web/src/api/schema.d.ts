@@ -1495,6 +1495,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/staff/not-renewed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 未续保单位: units of the agency's subtree insured last year and not yet this year, agency by
+         *     agency, a page at a time (contacts masked); the total is 首页统计's 未续保
+         */
+        get: operations["not_renewed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/staff/payments": {
         parameters: {
             query?: never;
@@ -2879,6 +2899,34 @@ export interface components {
             total?: number | null;
         };
         /** @description One page of a list read a page at a time. */
+        CursorPage_NotRenewedRow: {
+            items: {
+                /** @description 所属机构 */
+                agency_name: string;
+                contact_mobile: string;
+                contact_name: string;
+                office_phone: string;
+                unit_code: string;
+                unit_id: string;
+                unit_name: string;
+            }[];
+            /** @description `cursor` of the next page; absent on the last page */
+            next?: string | null;
+            /**
+             * Format: int32
+             * @description Items before this page: 序号 of the first row is offset + 1
+             */
+            offset: number;
+            /** Format: int32 */
+            page_size: number;
+            /**
+             * Format: int32
+             * @description Items in the whole list, from counters kept as items are written; absent where none is
+             *     kept (a search)
+             */
+            total?: number | null;
+        };
+        /** @description One page of a list read a page at a time. */
         CursorPage_PaymentQueueItem: {
             items: {
                 activity_name: string;
@@ -3910,6 +3958,17 @@ export interface components {
             count: number;
             /** @default general */
             occupation: components["schemas"]["OccupationClass"];
+        };
+        /** @description 未续保单位: one unit insured last year and not yet this year, its contact masked. */
+        NotRenewedRow: {
+            /** @description 所属机构 */
+            agency_name: string;
+            contact_mobile: string;
+            contact_name: string;
+            office_phone: string;
+            unit_code: string;
+            unit_id: string;
+            unit_name: string;
         };
         /**
          * @description 职业类别
@@ -9498,6 +9557,63 @@ export interface operations {
             401: components["responses"]["NotSignedIn"];
             403: components["responses"]["Forbidden"];
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    not_renewed: {
+        parameters: {
+            query?: {
+                /** @description An agency in the caller's jurisdiction (default: the caller's own) */
+                agency?: string;
+                /** @description 年度 (default: this year, Beijing) */
+                year?: number;
+                /** @description `next` of the page before (absent: the first page) */
+                cursor?: string;
+                /**
+                 * @description Rows per page; each list has its own default and maximum, and a larger size is taken
+                 *     as that maximum
+                 */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CursorPage_NotRenewedRow"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["NotSignedIn"];
+            403: components["responses"]["Forbidden"];
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -118,6 +118,7 @@ export type Dashboard = Schemas['Dashboard']
 export type Tally = Schemas['Tally']
 export type Fees = Schemas['Fees']
 export type SearchRow = Schemas['SearchRow']
+export type NotRenewedRow = Schemas['NotRenewedRow']
 export type UnitFile = Schemas['UnitFile']
 export type UnitCertificateRow = Schemas['UnitCertificateRow']
 /** 导出: one export of the caller's (its download link once 完成). */
