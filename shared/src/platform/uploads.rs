@@ -232,13 +232,20 @@ pub async fn fetch_staged(
         Ok(found) => found,
         Err(refusal) => return Ok(Err(refusal)),
     };
-    let bytes = state
+    let bytes = read_version(state, &key, &version, None).await?;
+    Ok(Ok((bytes, version)))
+}
+
+/// The bytes (or a `bytes=…` range) of exactly the checked version of a staged object.
+async fn read_version(state: &AppState, key: &str, version: &StagedVersion, range: Option<&str>) -> ApiResult<Vec<u8>> {
+    Ok(state
         .s3
         .get_object()
         .bucket(&*state.bucket)
-        .key(&key)
+        .key(key)
         .if_match(&version.etag)
         .set_version_id(version.version_id.clone())
+        .set_range(range.map(str::to_owned))
         .send()
         .await
         .or_internal("read upload")?
@@ -246,8 +253,8 @@ pub async fn fetch_staged(
         .collect()
         .await
         .or_internal("read upload body")?
-        .into_bytes();
-    Ok(Ok((bytes.to_vec(), version)))
+        .into_bytes()
+        .to_vec())
 }
 
 /// Checks a staged upload's real size and type. Refusals name the problem in Chinese.
@@ -262,22 +269,7 @@ pub async fn inspect(
         Ok(found) => found,
         Err(refusal) => return Ok(Err(refusal)),
     };
-    let head = state
-        .s3
-        .get_object()
-        .bucket(&*state.bucket)
-        .key(&key)
-        .if_match(&version.etag)
-        .set_version_id(version.version_id.clone())
-        .range("bytes=0-15")
-        .send()
-        .await
-        .or_internal("read upload head")?
-        .body
-        .collect()
-        .await
-        .or_internal("read upload head body")?
-        .into_bytes();
+    let head = read_version(state, &key, &version, Some("bytes=0-15")).await?;
     let kind = FileKind::sniff(&head);
     match kind {
         Some(kind) if allowed.contains(&kind) => Ok(Ok(Inspected { kind, size, version })),
