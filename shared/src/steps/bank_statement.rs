@@ -4,12 +4,16 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use std::collections::HashMap;
+
 use crate::platform::cursor::{CursorPage, PageAt};
-use crate::platform::error::{ApiError, ApiResult};
+use crate::platform::db;
+use crate::platform::error::{ApiError, ApiResult, OrInternal};
 use crate::platform::state::AppState;
 use crate::platform::time;
 use crate::platform::uploads::{self, UploadTicket};
 use crate::records::account::Permission;
+use crate::records::application::{self, Application, ApplicationStatus};
 use crate::records::bank_statement::{
     self, BankStatement, LineState, MAX_SKIPPED_LISTED, MatchBasis, Proposal, SkippedRow, StoredLine,
 };
@@ -251,6 +255,9 @@ pub struct LineView {
     pub basis_label: Option<String>,
     /// Why nothing was proposed, when something came close
     pub note: Option<String>,
+    /// A proposed application no longer waiting for payment (paid through 到账确认 meanwhile):
+    /// why this line is not to be confirmed
+    pub settled: Option<String>,
     /// 确认书号, once confirmed
     pub certificate_number: Option<String>,
     pub confirmed_by: Option<String>,
@@ -272,6 +279,7 @@ impl From<StoredLine> for LineView {
             basis_label: l.proposal.as_ref().map(|p| MatchBasis::label(p.basis).to_owned()),
             proposal: l.proposal,
             note: l.note,
+            settled: None,
             certificate_number: l.certificate_number,
             confirmed_by: l.confirmed_by,
             confirmed_at: l.confirmed_at,
@@ -289,12 +297,40 @@ pub async fn lines(
 ) -> ApiResult<CursorPage<LineView>> {
     staff.require(DUTY)?;
     let statement = bank_statement::load(state, staff, id).await?;
-    Ok(bank_statement::lines(
-        state,
-        &statement.statement_id,
-        line_state.unwrap_or(LineState::Proposed),
-        at,
-    )
-    .await?
-    .map(LineView::from))
+    let line_state = line_state.unwrap_or(LineState::Proposed);
+    let mut page = bank_statement::lines(state, &statement.statement_id, line_state, at)
+        .await?
+        .map(LineView::from);
+    if line_state == LineState::Proposed {
+        mark_settled(state, &mut page.items).await?;
+    }
+    Ok(page)
+}
+
+/// Proposed lines whose application was paid meanwhile through 到账确认 say so (one BatchGet
+/// for the page).
+async fn mark_settled(state: &AppState, lines: &mut [LineView]) -> ApiResult<()> {
+    let keys = lines
+        .iter()
+        .filter_map(|l| l.proposal.as_ref())
+        .map(|p| application::app_key(&p.application_id))
+        .collect();
+    let apps: HashMap<String, Application> = db::batch_get(state, keys)
+        .await?
+        .into_iter()
+        .map(|item| db::from_item::<Application>(item).map(|a| (a.id.clone(), a)))
+        .collect::<anyhow::Result<_>>()
+        .or_internal("decode application")?;
+    for line in lines.iter_mut() {
+        let Some(app) = line.proposal.as_ref().and_then(|p| apps.get(&p.application_id)) else {
+            continue;
+        };
+        if app.status != ApplicationStatus::Invoiced {
+            line.settled = Some(match &app.certificate_number {
+                Some(number) => format!("该申请已在到账确认中办理，确认书{number}，无需再确认"),
+                None => format!("该申请当前为“{}”，不能确认到账", app.status.label()),
+            });
+        }
+    }
+    Ok(())
 }

@@ -80,6 +80,18 @@ async fn a_statement_proposes_what_each_line_pays_and_a_confirmed_line_is_paid_o
     )
     .await;
     assert_ne!(due_c, due);
+    // One of three people, which will be paid through 到账确认 before its line is confirmed.
+    let (d, due_d, _) = invoiced(
+        &app,
+        &clerk,
+        &[
+            ("周杰", resident_id("19920404", 444)),
+            ("吴敏", resident_id("19930505", 555)),
+            ("郑涛", resident_id("19940606", 666)),
+        ],
+    )
+    .await;
+    assert!(due_d != due && due_d != due_c);
     let today = shared::platform::time::today_beijing().to_string();
     let payer = "测试单位工会委员会";
     let csv = format!(
@@ -92,10 +104,12 @@ async fn a_statement_proposes_what_each_line_pays_and_a_confirmed_line_is_paid_o
          {today},其他人,,{d},0,{a_batch},HX005\n\
          {today},{payer},,{d_more},0,{b_batch},HX006\n\
          {today},{payer},500.00,,0,手续费,HX007\n\
+         {today},{payer},,{dd},0,会费,HX008\n\
          合计,,500.00,99999.00,,,\n",
         d = yuan(due),
         dc = yuan(due_c),
         d_more = yuan(due + 100),
+        dd = yuan(due_d),
     );
     let (gbk, _, _) = encoding_rs::GBK.encode(&csv);
     let finance = app.staff("fin.statement", "411100", vec![Permission::Finance]).await;
@@ -103,16 +117,18 @@ async fn a_statement_proposes_what_each_line_pays_and_a_confirmed_line_is_paid_o
     assert_eq!(r.status, 201, "{r:?}");
     let id = r.body["statement_id"].as_str().expect("id").to_owned();
     assert_eq!(
-        r.body["lines"], 6,
+        r.body["lines"], 7,
         "the debit and the total are not credit lines: {r:?}"
     );
-    assert_eq!(r.body["proposed"], 2);
+    assert_eq!(r.body["proposed"], 3);
     assert_eq!(r.body["skipped_rows"], 1);
-    assert_eq!(r.body["total_fen"], due * 4 + due_c + 12_345 + 100);
+    assert_eq!(r.body["total_fen"], due * 4 + due_c + due_d + 12_345 + 100);
 
     // 建议匹配: the 批次号 line to A, the payer line to the only application of that amount.
     let proposed = lines(&finance, &id, "proposed").await;
-    assert_eq!(line_nos(&proposed), vec![1, 2]);
+    assert_eq!(line_nos(&proposed), vec![1, 2, 7]);
+    assert_eq!(proposed[2]["proposal"]["application_id"], d.as_str());
+    assert_eq!(proposed[2]["settled"], Value::Null);
     assert_eq!(proposed[0]["proposal"]["application_id"], a.as_str());
     assert_eq!(proposed[0]["proposal"]["basis"], "batch_no");
     assert_eq!(proposed[1]["proposal"]["application_id"], c.as_str());
@@ -157,12 +173,28 @@ async fn a_statement_proposes_what_each_line_pays_and_a_confirmed_line_is_paid_o
     assert_eq!(line_nos(&confirmed), vec![1, 2]);
     assert_eq!(confirmed[0]["certificate_number"], certificate.as_str());
     assert_eq!(confirmed[0]["confirmed_by"], "fin.statement");
-    assert!(lines(&finance, &id, "proposed").await.is_empty());
     let r = finance.get(&format!("/api/staff/bank-statements/{id}")).await;
     assert_eq!(
         (r.body["confirmed"].as_u64(), r.body["proposed"].as_u64()),
-        (Some(2), Some(2))
+        (Some(2), Some(3))
     );
+
+    // D paid through 到账确认 meanwhile: its line says so and is not confirmed again.
+    let r = finance
+        .post(
+            &format!("/api/staff/applications/{d}/payment"),
+            json!({ "received_on": today, "amount_fen": due_d, "reference": "HX-BY-HAND" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{r:?}");
+    let proposed = lines(&finance, &id, "proposed").await;
+    assert_eq!(line_nos(&proposed), vec![7]);
+    let settled = proposed[0]["settled"].as_str().unwrap_or_default();
+    assert!(settled.contains("已在到账确认中办理"), "{settled}");
+    let r = finance
+        .post(&format!("/api/staff/bank-statements/{id}/lines/7/confirm"), json!({}))
+        .await;
+    assert_eq!((r.status, r.code()), (409, "ALREADY_PAID"), "{r:?}");
 
     // An unmatched line is not confirmed from here; B still waits in 到账确认.
     let r = finance

@@ -2839,6 +2839,11 @@ export interface components {
                  * @description Row in the file
                  */
                 row: number;
+                /**
+                 * @description A proposed application no longer waiting for payment (paid through 到账确认 meanwhile):
+                 *     why this line is not to be confirmed
+                 */
+                settled?: string | null;
                 state: components["schemas"]["LineState"];
                 /** @description 建议匹配 / 未匹配 / 已确认 */
                 state_label: string;
@@ -3800,6 +3805,11 @@ export interface components {
              * @description Row in the file
              */
             row: number;
+            /**
+             * @description A proposed application no longer waiting for payment (paid through 到账确认 meanwhile):
+             *     why this line is not to be confirmed
+             */
+            settled?: string | null;
             state: components["schemas"]["LineState"];
             /** @description 建议匹配 / 未匹配 / 已确认 */
             state_label: string;
